@@ -1,0 +1,111 @@
+# Makefile - builds ./holdup, its tests and fixtures. `make check` runs everything; SAN=1 builds with ASan+UBSan.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+
+CC ?= cc
+CXX ?= c++
+PKGS = libdw libelf ncursesw zlib
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wno-missing-field-initializers
+CPPFLAGS += -D_GNU_SOURCE -Isrc -Iui
+
+ifeq ($(SAN),1)
+BUILD = build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+HOLDUP = $(BUILD)/holdup
+else
+BUILD = build
+SANFLAGS =
+HOLDUP = ./holdup
+endif
+
+SRC = $(wildcard src/*.c) $(wildcard ui/*.c)
+OBJ = $(SRC:%.c=$(BUILD)/%.o)
+LIBOBJ = $(filter-out $(BUILD)/src/main.o,$(OBJ))
+DEPSTAMP = build/.deps-ok
+
+FIXTURE_C = $(wildcard tests/fixtures/*.c)
+FIXTURE_CC = $(wildcard tests/fixtures/*.cc)
+FIXTURES = $(FIXTURE_C:tests/fixtures/%.c=build/fixtures/%) $(FIXTURE_CC:tests/fixtures/%.cc=build/fixtures/%)
+GO_FIXTURE_DIRS = $(wildcard tests/gofixtures/*/)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BINS = $(BENCH_SRC:bench/%.c=build/bench/%)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+.PHONY: all deps check unit integration fixtures gofixtures demo bench install uninstall clean
+all: $(HOLDUP)
+
+# Installs missing build/test packages once (contrib/install-deps.sh says what it installs).
+$(DEPSTAMP): contrib/install-deps.sh
+	@sh contrib/install-deps.sh
+	@mkdir -p build && touch $@
+deps:
+	@sh contrib/install-deps.sh
+
+$(BUILD)/%.o: %.c $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(HOLDUP): $(OBJ)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lpthread -lm
+
+-include $(OBJ:.o=.d)
+
+# Fixtures are the targets holdup looks at: plain -O1 -g builds, never sanitized.
+build/fixtures/%: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	$(CC) -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread -o $@ $< -lm
+build/fixtures/%: tests/fixtures/%.cc tests/fixtures/fixture.h $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	$(CXX) -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
+fixtures: $(FIXTURES) gofixtures
+
+# Go fixtures: each directory under tests/gofixtures is one main package.
+gofixtures: $(DEPSTAMP)
+	@for d in $(GO_FIXTURE_DIRS); do \
+		n=$$(basename $$d); \
+		if [ -f $$d/build.sh ]; then sh $$d/build.sh build/gofixtures || exit 1; \
+		else mkdir -p build/gofixtures && (cd $$d && GOFLAGS=-mod=mod GO111MODULE=off GOCACHE=$${GOCACHE:-/tmp/holdup-gocache} go build -o $(CURDIR)/build/gofixtures/$$n .) || exit 1; fi; \
+	done
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIBOBJ)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(LIBOBJ) $(PKG_LIBS) -lcmocka -lpthread -lm
+
+build/bench/%: bench/%.c $(DEPSTAMP)
+	@mkdir -p build/bench
+	$(CC) -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm
+
+unit: $(UNITS)
+	@fail=0; for t in $(UNITS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+integration: $(HOLDUP) fixtures $(BENCH_BINS)
+	HOLDUP=$(HOLDUP) FIXTURES=build/fixtures GOFIXTURES=build/gofixtures BENCHBIN=build/bench \
+		prove -v tests/integration/*.t
+
+check: $(HOLDUP) fixtures $(UNITS) $(BENCH_BINS)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+demo: $(HOLDUP) build/fixtures/demo
+	@sh tests/demo.sh $(HOLDUP) build/fixtures/demo
+
+bench: $(HOLDUP) $(BENCH_BINS) fixtures
+	@sh bench/run.sh
+
+install: $(HOLDUP)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(HOLDUP) $(DESTDIR)$(BINDIR)/holdup
+	install -m 644 doc/holdup.1 $(DESTDIR)$(MANDIR)/holdup.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/holdup $(DESTDIR)$(MANDIR)/holdup.1
+
+clean:
+	rm -rf build build-san holdup

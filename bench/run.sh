@@ -1,0 +1,235 @@
+#!/bin/bash
+# run.sh - `make bench`: holdup vs eu-stack, gdb and the bare ptrace floor; writes the table to doc/performance.md.
+#
+# Environment (all optional):
+#   BENCH_N="10 100 1000 5000"  thread counts of the parked target
+#   BENCH_REPEAT=5              repetitions of every measurement (medians are reported)
+#   BENCH_SLOW_REPEAT=          repetitions for gdb at N >= 1000 (default: BENCH_REPEAT), it takes seconds each
+#   BENCH_OUT=doc/performance.md where the markdown goes
+#   BENCH_MODE=mutex            how parked threads wait: mutex | cond | futex
+#   BENCH_TIMEOUT=120           seconds before a tool run is killed (it then counts as failed)
+#   BENCH_LIVE=1                0 skips the live-cost part (cpuload under top / record)
+#   BENCH_LIVE_SECONDS=3        length of one throughput window
+#   BENCH_KEEP=DIR              keep raw results in DIR instead of a temp dir
+#   HOLDUP, BENCHBIN            the binary and the bench programs (defaults ./holdup, build/bench)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+HOLDUP=${HOLDUP:-./holdup}
+BENCHBIN=${BENCHBIN:-build/bench}
+BENCH_N=${BENCH_N:-"10 100 1000 5000"}
+BENCH_REPEAT=${BENCH_REPEAT:-5}
+BENCH_SLOW_REPEAT=${BENCH_SLOW_REPEAT:-$BENCH_REPEAT}
+BENCH_OUT=${BENCH_OUT:-doc/performance.md}
+BENCH_MODE=${BENCH_MODE:-mutex}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
+BENCH_LIVE=${BENCH_LIVE:-1}
+BENCH_LIVE_SECONDS=${BENCH_LIVE_SECONDS:-3}
+
+if [ -n "${BENCH_KEEP:-}" ]; then W=$BENCH_KEEP; mkdir -p "$W"; else W=$(mktemp -d /tmp/holdup-bench.XXXXXX); fi
+RES=$W/results.tsv	# N tool rep wall_us maxrss_kb exit timedout hb_us offcpu_us self_us nstopped harm
+LIVE=$W/live.tsv	# config rep units_per_s samples seconds
+NOTES=$W/notes.txt
+: >"$RES"; : >"$LIVE"; : >"$NOTES"
+TPID=""
+TOUT=""
+TMUX_SESSION=holdup-bench-$$
+
+note() { echo "$*" >>"$NOTES"; echo "bench: $*" >&2; }
+say() { echo "bench: $*" >&2; }
+
+cleanup() {
+	tmux kill-session -t "$TMUX_SESSION" 2>/dev/null
+	if [ -n "$TPID" ]; then kill -CONT "$TPID" 2>/dev/null; kill -9 "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null; fi
+	[ -z "${BENCH_KEEP:-}" ] && rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for b in target floor cpuload runmeasure; do
+	[ -x "$BENCHBIN/$b" ] || { echo "bench: $BENCHBIN/$b missing; run make bench" >&2; exit 1; }
+done
+
+# start_target PROGRAM ARGS...: runs a bench target, waits for its ready line, sets TPID/TOUT.
+start_target() {
+	local prog=$1 i; shift
+	TOUT=$W/$prog.$RANDOM.out
+	"$BENCHBIN/$prog" "$@" >"$TOUT" 2>&1 &
+	TPID=$!
+	for i in $(seq 1 1200); do
+		grep -q '^ready' "$TOUT" 2>/dev/null && return 0
+		kill -0 "$TPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	note "target $prog $* did not become ready: $(tr '\n' ' ' <"$TOUT")"
+	stop_target
+	return 1
+}
+stop_target() {
+	[ -n "$TPID" ] || return 0
+	kill -CONT "$TPID" 2>/dev/null; kill -9 "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null
+	TPID=""
+}
+
+# signal_read PREFIX: sends SIGUSR1 to the target and prints the new "PREFIX seq=..." line it answers with.
+signal_read() {
+	local want i line
+	want=$(($(grep -c "^$1 " "$TOUT") + 1))
+	kill -USR1 "$TPID" 2>/dev/null || return 1
+	for i in $(seq 1 200); do
+		line=$(grep "^$1 seq=$want " "$TOUT")
+		[ -n "$line" ] && { echo "$line"; return 0; }
+		sleep 0.01
+	done
+	return 1
+}
+field() { # field KEY LINE: the value of KEY=VALUE in LINE
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+# harm_check: after a tool, the target must run untraced and unstopped; repairs and says so if not.
+harm_check() {
+	local i t st tr bad
+	for i in $(seq 1 100); do
+		bad=""
+		[ -d /proc/$TPID ] || { echo dead; return; }
+		for t in /proc/$TPID/task/*; do
+			st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$t/status" 2>/dev/null)
+			tr=$(sed -n 's/^TracerPid:[[:space:]]*//p' "$t/status" 2>/dev/null)
+			if [ "${tr:-0}" != 0 ] || [ "$st" = t ] || [ "$st" = T ]; then bad="$st/${tr:-0}"; break; fi
+		done
+		[ -z "$bad" ] && { echo ok; return; }
+		sleep 0.05
+	done
+	kill -CONT "$TPID" 2>/dev/null	# gdb killed at its time limit leaves a SIGSTOP behind
+	echo "left-$bad"
+}
+
+# tool_cmd TOOL PID: the command line of one tool, as words (gdb's has spaces, measure builds it).
+tool_cmd() {
+	case $1 in
+	floor) echo "$BENCHBIN/floor $2";;
+	holdup) echo "$HOLDUP dump --json $2";;
+	holdup-text) echo "$HOLDUP dump $2";;
+	holdup-stopall) echo "$HOLDUP dump --json --stop-all $2";;
+	eu-stack) echo "eu-stack -i -s -p $2";;
+	idle) echo "sleep 0.2";;
+	esac
+}
+
+# measure N TOOL REP: one run of TOOL against the running target, one line into $RES.
+measure() {
+	local n=$1 tool=$2 rep=$3 out=$W/out.$1.$2.$3 rm=$W/rm.$1.$2.$3 l hb off self="" nst="" harm
+	local -a cmd
+	if [ "$tool" = gdb ]; then
+		cmd=(gdb -nx -p "$TPID" -batch -ex "set pagination off" -ex "thread apply all bt")
+	else
+		read -r -a cmd <<<"$(tool_cmd "$tool" "$TPID")"
+	fi
+	signal_read gap >/dev/null	# resets the heartbeat's maximum
+	"$BENCHBIN/runmeasure" -t "$BENCH_TIMEOUT" "$rm" "${cmd[@]}" >"$out" 2>"$out.err"
+	l=$(signal_read gap) || l=""
+	hb=$(field max_us "$l"); off=$(field offcpu_us "$l")
+	harm=$(harm_check)
+	[ "$harm" = ok ] || note "N=$n $tool rep $rep: target not clean afterwards ($harm)"
+	[ "$harm" = dead ] && { stop_target; start_target target "$n" "$BENCH_MODE" || return 1; }
+	case $tool in
+	floor) self=$(field pause_us "$(grep '^floor ' "$out")"); nst=$(field stopped "$(grep '^floor ' "$out")");;
+	holdup|holdup-stopall)
+		self=$(python3 bench/report.py jsonkey "$out" pause_us 2>/dev/null)
+		nst=$(python3 bench/report.py jsonkey "$out" nstopped 2>/dev/null);;
+	esac
+	l=$(cat "$rm" 2>/dev/null)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tool" "$rep" \
+		"$(field wall_us "$l")" "$(field maxrss_kb "$l")" "$(field exit "$l")" "$(field timedout "$l")" \
+		"${hb:-}" "${off:-}" "${self:-}" "${nst:-}" "$harm" >>"$RES"
+	# Keep one output per tool and N for the symbolization count; drop the rest (5000-thread gdb output is big).
+	if [ "$rep" = 1 ]; then mv "$out" "$W/keep.$n.$tool"; else rm -f "$out"; fi
+	rm -f "$out.err" "$rm"
+}
+
+TOOLS="idle floor"
+if [ -x "$HOLDUP" ]; then
+	TOOLS="$TOOLS holdup holdup-stopall holdup-text"
+else
+	note "holdup binary $HOLDUP missing: holdup rows are n/a"
+fi
+command -v eu-stack >/dev/null && TOOLS="$TOOLS eu-stack" || note "eu-stack not installed: n/a"
+command -v gdb >/dev/null && TOOLS="$TOOLS gdb" || note "gdb not installed: n/a"
+
+cat /proc/loadavg >"$W/loadavg.start"
+for n in $BENCH_N; do
+	say "N=$n: starting target ($BENCH_MODE)"
+	start_target target "$n" "$BENCH_MODE" || continue
+	sleep 0.2
+	for rep in $(seq 1 "$BENCH_REPEAT"); do
+		# Tools interleave within a repetition so machine noise spreads over all of them.
+		for tool in $TOOLS; do
+			if [ "$tool" = gdb ] && [ "$n" -ge 1000 ] && [ "$rep" -gt "$BENCH_SLOW_REPEAT" ]; then continue; fi
+			[ -n "$TPID" ] || break
+			say "N=$n rep $rep: $tool"
+			measure "$n" "$tool" "$rep"
+		done
+	done
+	stop_target
+done
+
+# Repeated snapshots: holdup record takes many snapshots of one target; its JSON says what each cost.
+if [ -x "$HOLDUP" ]; then
+	for n in $BENCH_N; do
+		[ "$n" -le 1000 ] || continue
+		start_target target "$n" "$BENCH_MODE" || continue
+		if "$BENCHBIN/runmeasure" -t "$BENCH_TIMEOUT" "$W/rm.rec.$n" \
+			"$HOLDUP" record -r 10 -d 2 --format json -o "$W/record.$n.json" "$TPID" >"$W/record.$n.log" 2>&1; then
+			:
+		fi
+		[ "$(harm_check)" = ok ] || note "N=$n record: target not clean afterwards"
+		stop_target
+	done
+fi
+
+# Live cost: a CPU-bound 100-thread target's throughput alone, under top at 10 Hz and record at 100 Hz.
+live_window() { # live_window CONFIG REP: measure one throughput window with the tool (if any) already running
+	local l
+	signal_read rate >/dev/null
+	sleep "$BENCH_LIVE_SECONDS"
+	l=$(signal_read rate) || l=""
+	printf '%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" >>"$LIVE"
+}
+if [ "$BENCH_LIVE" = 1 ] && start_target cpuload 100; then
+	sleep 1
+	for rep in $(seq 1 "$BENCH_REPEAT"); do
+		say "live rep $rep: unmonitored"
+		live_window none "$rep"
+		if [ -x "$HOLDUP" ]; then
+			say "live rep $rep: top -i 0.1 (tmux)"
+			if tmux new-session -d -s "$TMUX_SESSION" -x 200 -y 50 "$HOLDUP top -i 0.1 $TPID 2>$W/top.err" 2>/dev/null; then
+				sleep 1
+				if tmux has-session -t "$TMUX_SESSION" 2>/dev/null; then
+					live_window top10 "$rep"
+				else
+					note "holdup top exited early: $(head -c 300 "$W/top.err" 2>/dev/null)"
+				fi
+				tmux kill-session -t "$TMUX_SESSION" 2>/dev/null
+				sleep 0.5
+			else
+				note "tmux could not start holdup top"
+			fi
+			say "live rep $rep: record -r 100"
+			d=$((BENCH_LIVE_SECONDS + 3))
+			"$HOLDUP" record -r 100 -d "$d" --format json -o "$W/live-record.$rep.json" "$TPID" \
+				>"$W/live-record.$rep.log" 2>&1 &
+			rp=$!
+			sleep 1
+			if kill -0 "$rp" 2>/dev/null; then live_window record100 "$rep"; else note "holdup record exited early: $(head -c 300 "$W/live-record.$rep.log")"; fi
+			wait "$rp" 2>/dev/null
+			echo "$rep $d" >>"$W/live-record.runs"
+		fi
+		[ "$(harm_check)" = ok ] || note "live rep $rep: cpuload not clean afterwards"
+	done
+	stop_target
+fi
+
+cat /proc/loadavg >"$W/loadavg.end"
+mkdir -p "$(dirname "$BENCH_OUT")"
+python3 bench/report.py report "$W" "$BENCH_OUT" "$BENCH_N" "$BENCH_REPEAT" "$BENCH_MODE" "$HOLDUP" || exit 1
+say "wrote $BENCH_OUT"

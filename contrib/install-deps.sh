@@ -1,0 +1,34 @@
+#!/bin/sh
+# install-deps.sh - installs the Debian packages holdup needs to build and test, saying what it installs.
+set -e
+pkgs=""
+need() { # need PACKAGE TEST-COMMAND...
+	p=$1; shift
+	if ! "$@" >/dev/null 2>&1; then pkgs="$pkgs $p"; fi
+}
+need pkg-config      command -v pkg-config
+need build-essential command -v c++
+need libdw-dev       pkg-config --exists libdw
+need libelf-dev      pkg-config --exists libelf
+need libncurses-dev  pkg-config --exists ncursesw
+need zlib1g-dev      pkg-config --exists zlib
+need libcmocka-dev   pkg-config --exists cmocka
+need perl            command -v prove
+need tmux            command -v tmux
+need golang-go       command -v go
+need elfutils        command -v eu-stack
+need gdb             command -v gdb
+need procps          command -v ps
+need python3         command -v python3
+need libc6-dbg      dpkg -s libc6-dbg
+need strace         command -v strace
+need util-linux     command -v setpriv
+[ -z "$pkgs" ] && exit 0
+echo "holdup: installing missing Debian packages:$pkgs" >&2
+if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+	echo "holdup: not root and no sudo; run as root: apt-get install -y$pkgs" >&2; exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2 || true
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $pkgs >&2

@@ -1,0 +1,39 @@
+/* analyze.c - runs the analyses on a snapshot in order; each stage only reads what earlier ones filled in. */
+#include "analyze.h"
+
+#include <stdlib.h>
+
+#include "goruntime.h"
+#include "lockgraph.h"
+#include "threadstate.h"
+
+struct analyzer *
+analyze_new(pid_t pid)
+{
+	struct analyzer *a = xcalloc(1, sizeof *a);
+
+	a->pid = pid;
+	a->unwinder = unwind_new(pid);
+	return a;
+}
+
+void
+analyze_free(struct analyzer *a)
+{
+	if (a == NULL)
+		return;
+	unwind_free(a->unwinder);
+	goruntime_cache_free(a->go_cache);
+	free(a);
+}
+
+int
+analyze_snapshot(struct analyzer *a, struct snapshot *s, struct err *e)
+{
+	if (unwind_snapshot(a->unwinder, s, e) < 0)
+		return -1;
+	threadstate_classify(s);
+	lockgraph_build(s, a->unwinder);
+	goruntime_analyze(s, a->unwinder, &a->go_cache);
+	return 0;
+}

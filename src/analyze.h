@@ -1,0 +1,22 @@
+/* analyze.h - everything after capture, in order: unwind, thread states, locks, wait-for graph, Go. */
+#ifndef HOLDUP_ANALYZE_H
+#define HOLDUP_ANALYZE_H
+
+#include "snapshot.h"
+#include "unwind.h"
+#include "util.h"
+
+/* Per-target caches kept across snapshots (symbols, Go runtime layout). */
+struct analyzer {
+	pid_t pid;
+	struct unwinder *unwinder;	/* owned */
+	void *go_cache;			/* owned by goruntime.c, NULL until used */
+};
+
+struct analyzer *analyze_new(pid_t pid);
+void analyze_free(struct analyzer *a);
+/* Runs every analysis on s. Failures of one part are recorded in s, not fatal; returns -1 only
+ * on an error that leaves s unusable. */
+int analyze_snapshot(struct analyzer *a, struct snapshot *s, struct err *e);
+
+#endif

@@ -1,0 +1,635 @@
+/* capture.c - the stop/copy/resume cycle: the only code that calls ptrace. */
+#include "capture.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <elf.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "signals.h"
+
+#define CAPTURE_PAGE 4096
+#define CAPTURE_REDZONE 128		/* x86_64 leaf functions may use 128 bytes below rsp */
+#define CAPTURE_LOCKWORD_SPAN 64	/* copied on each side of a futex address */
+#define CAPTURE_MAX_ROUNDS 8		/* re-listing rounds for threads born during the stop */
+
+struct capture {
+	pid_t pid;
+	struct capture_opts opts;
+	unsigned long long starttime;	/* detects PID reuse between snapshots */
+};
+
+/* Threads seized right now, for capture_emergency_detach() from a crash handler. */
+static pid_t *capture_seized;
+static volatile size_t capture_nseized;
+static size_t capture_seized_cap;
+
+static volatile sig_atomic_t capture_alarm_fired;
+
+void
+capture_opts_default(struct capture_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->stack_bytes = 32 * 1024;
+	o->stop_timeout_ms = 200;
+	o->stop_all = false;
+}
+
+void
+capture_emergency_detach(void)
+{
+	for (size_t i = 0; i < capture_nseized; i++)
+		ptrace(PTRACE_DETACH, capture_seized[i], 0, 0);
+	capture_nseized = 0;
+}
+
+static void
+capture_on_alarm(int sig)
+{
+	(void)sig;
+	capture_alarm_fired = 1;
+}
+
+static unsigned long long
+capture_starttime(pid_t pid)
+{
+	char path[64], *text, *p;
+	unsigned long long v = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	text = util_read_file(path, NULL);
+	if (text == NULL)
+		return 0;
+	p = strrchr(text, ')');
+	if (p != NULL) {
+		/* starttime is field 22; after ')' come fields 3.. */
+		int field = 2;
+
+		for (; *p != '\0' && field < 22; p++)
+			if (*p == ' ')
+				field++;
+		v = strtoull(p, NULL, 10);
+	}
+	free(text);
+	return v;
+}
+
+/* Explains an EPERM from PTRACE_SEIZE in terms a user can act on. */
+static int
+capture_explain_eperm(pid_t pid, struct err *e)
+{
+	char path[64], val[64], *status;
+	int scope = -1;
+	char *ys;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	status = util_read_file(path, NULL);
+	if (status != NULL && proc_status_field(status, "TracerPid", val, sizeof val) == 0 && atoi(val) != 0) {
+		int tracer = atoi(val);
+		char comm[64] = "?", cpath[64];
+		char *c;
+
+		snprintf(cpath, sizeof cpath, "/proc/%d/comm", tracer);
+		c = util_read_file(cpath, NULL);
+		if (c != NULL) {
+			snprintf(comm, sizeof comm, "%.*s", (int)strcspn(c, "\n"), c);
+			free(c);
+		}
+		free(status);
+		return err_set(e, "process %d: permission denied: already traced by PID %d (%s); "
+		    "only one tracer can attach at a time", (int)pid, tracer, comm);
+	}
+	ys = util_read_file("/proc/sys/kernel/yama/ptrace_scope", NULL);
+	if (ys != NULL) {
+		scope = atoi(ys);
+		free(ys);
+	}
+	if (geteuid() != 0) {
+		char uid[64] = "";
+
+		if (status != NULL)
+			proc_status_field(status, "Uid", uid, sizeof uid);
+		free(status);
+		if (atoi(uid) != (int)geteuid())
+			return err_set(e, "process %d: permission denied: it belongs to uid %d and holdup is not root "
+			    "(run as root or with CAP_SYS_PTRACE)", (int)pid, atoi(uid));
+		if (scope >= 1)
+			return err_set(e, "process %d: permission denied: kernel.yama.ptrace_scope=%d lets only "
+			    "root/CAP_SYS_PTRACE trace a non-child (run as root, grant CAP_SYS_PTRACE, or "
+			    "sysctl kernel.yama.ptrace_scope=0)", (int)pid, scope);
+		return err_set(e, "process %d: permission denied (not root; the process may be setuid or "
+		    "non-dumpable: run as root or with CAP_SYS_PTRACE)", (int)pid);
+	}
+	free(status);
+	if (scope >= 3)
+		return err_set(e, "process %d: permission denied: kernel.yama.ptrace_scope=3 forbids all tracing",
+		    (int)pid);
+	return err_set(e, "process %d: permission denied by the kernel (a security module or "
+	    "ptrace_scope=%d)", (int)pid, scope);
+}
+
+int
+capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, struct err *e)
+{
+	char path[64], *text;
+	struct proc_stat st;
+	struct capture *c;
+
+	if (pid == getpid())
+		return err_set(e, "process %d is holdup itself", (int)pid);
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	text = util_read_file(path, NULL);
+	if (text == NULL) {
+		if (errno == ENOENT || errno == ESRCH)
+			return err_set(e, "process %d: no such process", (int)pid);
+		return err_set(e, "process %d: %s: %s", (int)pid, path, strerror(errno));
+	}
+	if (proc_parse_stat(text, &st) < 0) {
+		free(text);
+		return err_set(e, "process %d: cannot parse %s", (int)pid, path);
+	}
+	free(text);
+	if (st.flags & PROC_PF_KTHREAD)
+		return err_set(e, "process %d (%s) is a kernel thread: it has no user stack to show", (int)pid, st.comm);
+	if (st.state == 'Z' || st.state == 'X') {
+		pid_t *tids = NULL;
+		int n = proc_list_tasks(pid, &tids, NULL);
+
+		free(tids);
+		if (n <= 1)
+			return err_set(e, "process %d is a zombie: it has exited and waits for its parent to reap it",
+			    (int)pid);
+	}
+	c = xcalloc(1, sizeof *c);
+	c->pid = pid;
+	if (opts != NULL)
+		c->opts = *opts;
+	else
+		capture_opts_default(&c->opts);
+	if (c->opts.stop_timeout_ms <= 0)
+		c->opts.stop_timeout_ms = 200;
+	c->starttime = capture_starttime(pid);
+	util_at_fatal(capture_emergency_detach);
+	*out = c;
+	return 0;
+}
+
+void
+capture_close(struct capture *c)
+{
+	if (c == NULL)
+		return;
+	capture_emergency_detach();
+	util_remove_fatal(capture_emergency_detach);
+	free(c);
+}
+
+bool
+capture_target_alive(struct capture *c)
+{
+	char path[64], *text;
+	struct proc_stat st;
+	bool alive;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)c->pid);
+	text = util_read_file(path, NULL);
+	if (text == NULL)
+		return false;
+	alive = proc_parse_stat(text, &st) == 0 && st.state != 'Z' && st.state != 'X';
+	free(text);
+	/* A reused PID is a different process. */
+	return alive && capture_starttime(c->pid) == c->starttime;
+}
+
+/* Splits a remote range into page-aligned pieces so a short read stops at the first unmapped page. */
+ssize_t
+capture_read_live(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local, remote[64];
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = 0, chunk = 0;
+		uint64_t a = addr + done;
+		ssize_t r;
+
+		while (n < 64 && done + chunk < len) {
+			size_t room = CAPTURE_PAGE - (size_t)((a + chunk) % CAPTURE_PAGE);
+			size_t want = len - done - chunk;
+
+			if (want > room)
+				want = room;
+			remote[n].iov_base = (void *)(uintptr_t)(a + chunk);
+			remote[n].iov_len = want;
+			chunk += want;
+			n++;
+		}
+		local.iov_base = (uint8_t *)buf + done;
+		local.iov_len = chunk;
+		r = process_vm_readv(pid, &local, 1, remote, n, 0);
+		if (r <= 0)
+			return done > 0 ? (ssize_t)done : -1;
+		done += (size_t)r;
+		if ((size_t)r < chunk)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t
+capture_read_fallback(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return capture_read_live((pid_t)(intptr_t)ctx, addr, buf, len);
+}
+
+static void
+capture_track(pid_t tid)
+{
+	xgrow(&capture_seized, &capture_seized_cap, capture_nseized + 1, sizeof *capture_seized);
+	capture_seized[capture_nseized] = tid;
+	capture_nseized = capture_nseized + 1;
+}
+
+static void
+capture_untrack(pid_t tid)
+{
+	for (size_t i = 0; i < capture_nseized; i++) {
+		if (capture_seized[i] == tid) {
+			capture_seized[i] = capture_seized[capture_nseized - 1];
+			capture_nseized = capture_nseized - 1;
+			return;
+		}
+	}
+}
+
+static void
+capture_thread_error(struct thread *t, enum capture_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+capture_thread_error(struct thread *t, enum capture_status st, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	t->status = st;
+	free(t->error);
+	t->error = xstrdup(buf);
+}
+
+/* Copies the stack top of t from sp (minus the red zone) into t->stack. */
+static void
+capture_copy_stack(struct capture *c, struct thread *t, uint64_t sp)
+{
+	size_t want = c->opts.stack_bytes;
+	ssize_t n;
+
+	if (want == 0 || sp < CAPTURE_REDZONE)
+		return;
+	free(t->stack);
+	t->stack = xmalloc(want);
+	t->stack_addr = sp - CAPTURE_REDZONE;
+	n = capture_read_live(c->pid, t->stack_addr, t->stack, want);
+	if (n <= 0) {
+		free(t->stack);
+		t->stack = NULL;
+		t->stack_len = 0;
+		return;
+	}
+	t->stack_len = (size_t)n;
+}
+
+/* A thread the fast mode can leave running: blocked in a syscall, which freezes its registers and stack. */
+static bool
+capture_is_blocked(const struct thread *t)
+{
+	return !t->on_cpu && t->syscall >= 0 && (t->proc_state == 'S' || t->proc_state == 'D');
+}
+
+/* Adds copies of the words around each futex a thread waits on: lock owners change while we look. */
+static void
+capture_copy_lockwords(struct capture *c, struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		uint64_t uaddr, lo;
+		uint8_t buf[2 * CAPTURE_LOCKWORD_SPAN];
+		bool dup = false;
+		ssize_t n;
+
+		if (t->regs_valid && (long)t->regs.orig_rax == SYS_futex)
+			uaddr = t->regs.rdi;
+		else if (t->syscall == SYS_futex)
+			uaddr = t->syscall_args[0];
+		else
+			continue;
+		if (uaddr < CAPTURE_LOCKWORD_SPAN)
+			continue;
+		lo = uaddr - CAPTURE_LOCKWORD_SPAN;
+		for (size_t j = 0; j < s->nmem && !dup; j++)
+			dup = s->mem[j].addr == lo;
+		if (dup)
+			continue;
+		n = capture_read_live(c->pid, lo, buf, sizeof buf);
+		if (n < (ssize_t)sizeof buf) {
+			/* the span may cross into an unmapped page below: take what starts at uaddr */
+			n = capture_read_live(c->pid, uaddr, buf, CAPTURE_LOCKWORD_SPAN);
+			if (n > 0)
+				snapshot_add_memcopy(s, uaddr, buf, (size_t)n);
+			continue;
+		}
+		snapshot_add_memcopy(s, lo, buf, sizeof buf);
+	}
+}
+
+/* Seizes and interrupts one thread. Returns 0, or -1 with t's status set (gone) or e set (EPERM). */
+static int
+capture_seize(struct capture *c, struct thread *t, struct err *e)
+{
+	if (ptrace(PTRACE_SEIZE, t->tid, 0, 0) < 0) {
+		int saved = errno;
+
+		if (saved == ESRCH) {
+			capture_thread_error(t, CAPTURE_GONE, "exited before it could be stopped");
+			return -1;
+		}
+		if (saved == EPERM) {
+			capture_explain_eperm(c->pid, e);
+			capture_thread_error(t, CAPTURE_ERROR, "PTRACE_SEIZE: %s", strerror(saved));
+			return -2;
+		}
+		capture_thread_error(t, CAPTURE_ERROR, "PTRACE_SEIZE: %s", strerror(saved));
+		return -1;
+	}
+	capture_track(t->tid);
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0) {
+		capture_thread_error(t, errno == ESRCH ? CAPTURE_GONE : CAPTURE_ERROR, "PTRACE_INTERRUPT: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for a seized thread to stop; records a signal that arrived meanwhile for re-injection.
+ * Returns 1 stopped, 0 not stopped (timeout), -1 gone. */
+static int
+capture_wait_stop(struct thread *t)
+{
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(t->tid, &status, __WALL | (capture_alarm_fired ? WNOHANG : 0));
+
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			if (errno == EINTR) {
+				if (capture_alarm_fired)
+					continue;	/* one last WNOHANG look */
+				continue;
+			}
+			capture_thread_error(t, CAPTURE_GONE, "waitpid: %s", strerror(errno));
+			capture_untrack(t->tid);
+			return -1;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+			capture_untrack(t->tid);
+			return -1;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		if ((status >> 16) != PTRACE_EVENT_STOP && WSTOPSIG(status) != SIGTRAP) {
+			/* signal-delivery-stop: keep the signal and hand it back on detach */
+			t->pending_signal = WSTOPSIG(status);
+		}
+		return 1;
+	}
+}
+
+static void
+capture_copy_regs(struct capture *c, struct thread *t)
+{
+	struct iovec iov = { &t->regs, sizeof t->regs };
+
+	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_PRSTATUS, &iov) < 0) {
+		capture_thread_error(t, errno == ESRCH ? CAPTURE_GONE : CAPTURE_ERROR, "PTRACE_GETREGSET: %s",
+		    strerror(errno));
+		return;
+	}
+	t->regs_valid = true;
+	t->status = CAPTURE_OK;
+	capture_copy_stack(c, t, t->regs.rsp);
+}
+
+static void
+capture_detach(struct thread *t)
+{
+	if (ptrace(PTRACE_DETACH, t->tid, 0, t->pending_signal) < 0 && errno != ESRCH)
+		capture_thread_error(t, CAPTURE_ERROR, "PTRACE_DETACH: %s", strerror(errno));
+	capture_untrack(t->tid);
+}
+
+/* Stops the threads of s whose indices are in idx, copies registers and stacks, copies the lock
+ * words, resumes them. The pause runs from the first interrupt to the last detach. */
+static int
+capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, size_t nidx, struct err *e)
+{
+	struct sigaction sa, oldsa;
+	struct itimerval it, oldit;
+	sigset_t oldmask;
+	uint64_t t0, t1;
+	size_t *stopped = xcalloc(nidx ? nidx : 1, sizeof *stopped);
+	size_t nstopped = 0;
+	int rc = 0, r;
+
+	signals_block_quit(&oldmask);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = capture_on_alarm;	/* no SA_RESTART: waitpid must return EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &oldsa);
+	capture_alarm_fired = 0;
+
+	t0 = util_now_us();
+	for (size_t i = 0; i < nidx; i++) {
+		r = capture_seize(c, &s->threads[idx[i]], e);
+		if (r == -2 && nstopped == 0 && i == 0) {
+			rc = -1;	/* no permission at all: nothing to show */
+			goto resume;
+		}
+		if (r == 0)
+			stopped[nstopped++] = idx[i];
+	}
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_sec = c->opts.stop_timeout_ms / 1000;
+	it.it_value.tv_usec = (c->opts.stop_timeout_ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, &oldit);
+	for (size_t i = 0; i < nstopped; i++) {
+		struct thread *t = &s->threads[stopped[i]];
+
+		r = capture_wait_stop(t);
+		if (r == 1) {
+			capture_copy_regs(c, t);
+			s->nstopped++;
+		} else if (r == 0) {
+			capture_thread_error(t, CAPTURE_NOSTOP, "did not stop within %d ms (state %c); skipped",
+			    c->opts.stop_timeout_ms, t->proc_state);
+		}
+	}
+	memset(&it, 0, sizeof it);
+	setitimer(ITIMER_REAL, &it, NULL);
+	capture_copy_lockwords(c, s);
+resume:
+	for (size_t i = 0; i < nstopped; i++) {
+		struct thread *t = &s->threads[stopped[i]];
+
+		if (t->status == CAPTURE_OK || t->status == CAPTURE_ERROR)
+			capture_detach(t);
+	}
+	t1 = util_now_us();
+	/* A thread that would not stop stays seized until it stops or holdup exits (the kernel then detaches). */
+	sigaction(SIGALRM, &oldsa, NULL);
+	signals_restore_mask(&oldmask);
+	if (nstopped > 0)
+		s->pause_us += t1 - t0;
+	free(stopped);
+	return rc;
+}
+
+/* Adds threads that were born since the last listing. Returns how many were added. */
+static size_t
+capture_add_new_threads(struct capture *c, struct snapshot *s)
+{
+	pid_t *tids = NULL;
+	int n = proc_list_tasks(c->pid, &tids, NULL);
+	size_t added = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct thread *t;
+
+		if (snapshot_find_thread(s, tids[i]) != NULL)
+			continue;
+		t = snapshot_add_thread(s, tids[i]);
+		if (proc_read_thread(c->pid, t) < 0)
+			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+		added++;
+	}
+	free(tids);
+	return added;
+}
+
+int
+capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
+{
+	struct snapshot *s;
+	pid_t *tids = NULL;
+	size_t *idx = NULL, nidx = 0;
+	int n, rc = -1;
+	uint64_t start = util_now_us();
+
+	*out = NULL;
+	if (!capture_target_alive(c))
+		return err_set(e, "process %d: no such process (it exited)", (int)c->pid);
+	s = snapshot_new(c->pid);
+	clock_gettime(CLOCK_REALTIME, &s->taken);
+	s->read_fallback = capture_read_fallback;
+	s->read_ctx = (void *)(intptr_t)c->pid;
+	if (proc_read_process(s, e) < 0) {
+		if (errno == EACCES || errno == EPERM)
+			capture_explain_eperm(c->pid, e);
+		goto fail;
+	}
+	n = proc_list_tasks(c->pid, &tids, e);
+	if (n <= 0) {
+		if (n == 0)
+			err_set(e, "process %d: no threads", (int)c->pid);
+		goto fail;
+	}
+	/* All /proc reading happens here, before anything is stopped (a stopped thread reads 't'). */
+	for (int i = 0; i < n; i++) {
+		struct thread *t = snapshot_add_thread(s, tids[i]);
+
+		if (proc_read_thread(c->pid, t) < 0)
+			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
+	}
+	if (s->nthreads > 0 && s->threads[0].tid == c->pid && s->threads[0].proc_state == 'T')
+		s->target_was_stopped = true;
+
+	idx = xcalloc(s->nthreads + 1, sizeof *idx);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		if (t->status == CAPTURE_GONE || t->proc_state == 'Z' || t->proc_state == 'X')
+			continue;
+		if (!c->opts.stop_all && capture_is_blocked(t)) {
+			/* blocked in the kernel: registers frozen; its stack is copied without stopping */
+			t->status = CAPTURE_UNSTOPPED;
+			capture_copy_stack(c, t, t->syscall_sp);
+			continue;
+		}
+		idx[nidx++] = i;
+	}
+	if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
+		goto fail;
+	if (nidx == 0)
+		capture_copy_lockwords(c, s);
+
+	/* Threads born meanwhile, and blocked threads that ran after all, get a second, full stop. */
+	for (int round = 0; round < CAPTURE_MAX_ROUNDS; round++) {
+		size_t before = s->nthreads;
+
+		capture_add_new_threads(c, s);
+		idx = xrealloc(idx, (s->nthreads + 1) * sizeof *idx);
+		nidx = 0;
+		for (size_t i = before; i < s->nthreads; i++)
+			if (s->threads[i].status != CAPTURE_GONE)
+				idx[nidx++] = i;
+		for (size_t i = 0; i < before; i++) {
+			struct thread *t = &s->threads[i];
+			char line[256], now[256];
+			uint64_t slices;
+
+			if (t->status != CAPTURE_UNSTOPPED || round > 0)
+				continue;
+			if (proc_read_progress(c->pid, t->tid, &slices, line, sizeof line) < 0) {
+				capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+				continue;
+			}
+			snprintf(now, sizeof now, "%ld", t->syscall);
+			/* same run count and same syscall: it never left the kernel since we read it */
+			if (slices == t->sched_slices && strncmp(line, now, strlen(now)) == 0 &&
+			    line[strlen(now)] == ' ')
+				continue;
+			t->status = CAPTURE_OK;
+			free(t->stack);
+			t->stack = NULL;
+			t->stack_len = 0;
+			idx[nidx++] = i;
+		}
+		if (nidx == 0)
+			break;
+		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
+			goto fail;
+	}
+	s->capture_us = util_now_us() - start;
+	rc = 0;
+	*out = s;
+	s = NULL;
+fail:
+	free(idx);
+	free(tids);
+	snapshot_free(s);
+	return rc;
+}

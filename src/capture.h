@@ -1,0 +1,37 @@
+/* capture.h - the only layer that touches ptrace: attach to a target and take snapshots of it. */
+#ifndef HOLDUP_CAPTURE_H
+#define HOLDUP_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "snapshot.h"
+#include "util.h"
+
+struct capture_opts {
+	size_t stack_bytes;	/* bytes of each stack top copied during the stop (default 32 KiB) */
+	int stop_timeout_ms;	/* how long to wait for one thread to stop before skipping it (default 200) */
+	bool stop_all;		/* classic all-stop snapshot, even of threads blocked in the kernel */
+};
+
+void capture_opts_default(struct capture_opts *o);
+
+/* A session with one target process, reused across snapshots so per-target work is done once. */
+struct capture;
+
+/* Checks that pid exists and can be traced; on failure e says why (no such process, permission
+ * and the reason, zombie, kernel thread). Does not stop anything. */
+int capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, struct err *e);
+/* Takes one snapshot: /proc reads, the short stop, copies, resume. Per-thread failures are
+ * recorded in the snapshot; returns -1 only when nothing could be captured (process gone...). */
+int capture_snapshot(struct capture *c, struct snapshot **out, struct err *e);
+void capture_close(struct capture *c);
+/* True while the target process exists (not a zombie). */
+bool capture_target_alive(struct capture *c);
+/* Reads the live target's memory (process_vm_readv, page by page). Bytes read or -1. */
+ssize_t capture_read_live(pid_t pid, uint64_t addr, void *buf, size_t len);
+/* Detaches from every thread holdup traces right now; safe to call from a signal handler. */
+void capture_emergency_detach(void);
+
+#endif

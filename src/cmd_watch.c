@@ -1,0 +1,536 @@
+/* cmd_watch.c - holdup watch: samples at a low rate and writes a dump when a deadlock or a long block appears. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "capture.h"
+#include "cmd.h"
+#include "goruntime.h"
+#include "lockgraph.h"
+#include "output.h"
+#include "sanitize.h"
+#include "signals.h"
+#include "util.h"
+
+static const struct option cmd_watch_options[] = {
+	{ "blocked-for", required_argument, NULL, 'b' },
+	{ "dir", required_argument, NULL, 'D' },
+	{ "exec", required_argument, NULL, 'e' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "rate-limit", required_argument, NULL, 'l' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The kinds of trigger; each is rate-limited on its own. */
+enum cmd_watch_trigger {
+	WATCH_DEADLOCK = 0,
+	WATCH_BLOCKED,
+	WATCH_TRIGGERS
+};
+
+/* One thread (or goroutine) blocked on one lock, followed across snapshots. */
+struct cmd_watch_block {
+	uint64_t id;		/* tid, or goroutine id */
+	bool go;
+	uint64_t lock;		/* lock address */
+	uint64_t slices;	/* schedstat timeslices when last seen: a change means it ran (got the lock) */
+	uint64_t since_ns;	/* monotonic time the block was first seen */
+	bool fired;		/* a dump already reported this block */
+};
+
+struct cmd_watch {
+	pid_t pid;
+	double interval, blocked_for, rate_limit;
+	const char *dir;
+	const char *exec;
+	struct cmd_watch_block *blocks;	/* sorted by (go, id) */
+	size_t nblocks, blocks_cap;
+	char *deadlock_sig;		/* the deadlocks reported last ("12,13;"), NULL if none */
+	uint64_t last_dump_ns[WATCH_TRIGGERS];
+	bool dumped[WATCH_TRIGGERS];
+	unsigned ndumps, nexec_running;
+};
+
+static void
+cmd_watch_help(void)
+{
+	printf("usage: holdup watch [OPTIONS] PID\n\n"
+	    "Takes a snapshot of PID every interval and writes a text and a JSON dump into DIR when a\n"
+	    "deadlock appears or when a thread (or goroutine) stays blocked on the same lock longer than\n"
+	    "the threshold. Keeps watching after a dump; exits 0 when PID exits or on SIGINT/SIGTERM.\n\n"
+	    "  --blocked-for SECS  threshold for one block on one lock (default 5)\n"
+	    "  --dir DIR           where dumps go (default .), as holdup-PID-TIME.txt and .json\n"
+	    "  --exec CMD          run CMD with /bin/sh after each dump; the text dump's path is $1 and\n"
+	    "                      $HOLDUP_DUMP, the JSON one $2 and $HOLDUP_DUMP_JSON, the reason\n"
+	    "                      $HOLDUP_REASON\n"
+	    "  -i, --interval SECS time between snapshots (default 1)\n"
+	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n");
+}
+
+static int
+cmd_watch_seconds(const char *arg, const char *opt, double min, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !(v >= min) || v > 1e7) {
+		fprintf(stderr, "holdup: %s wants a number of seconds (at least %g)\n", opt, min);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+cmd_watch_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stdout per thing watch did, with the local time, flushed for log collectors. */
+static void
+cmd_watch_log(const char *fmt, ...)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", localtime_r(&now, &tm));
+	printf("%s holdup watch: ", ts);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int
+cmd_watch_block_cmp(const void *a, const void *b)
+{
+	const struct cmd_watch_block *x = a, *y = b;
+
+	if (x->go != y->go)
+		return x->go ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const struct cmd_watch_block *
+cmd_watch_find(const struct cmd_watch *w, bool go, uint64_t id)
+{
+	struct cmd_watch_block key = { .id = id, .go = go };
+
+	if (w->nblocks == 0)
+		return NULL;
+	return bsearch(&key, w->blocks, w->nblocks, sizeof key, cmd_watch_block_cmp);
+}
+
+/* Continues a block from the previous snapshot or starts a new one. */
+static void
+cmd_watch_track(const struct cmd_watch *w, struct cmd_watch_block **nb, size_t *n, size_t *cap,
+    bool go, uint64_t id, uint64_t lock, uint64_t slices, uint64_t now)
+{
+	const struct cmd_watch_block *old = cmd_watch_find(w, go, id);
+	struct cmd_watch_block *b;
+
+	xgrow(nb, cap, *n + 1, sizeof **nb);
+	b = &(*nb)[(*n)++];
+	b->id = id;
+	b->go = go;
+	b->lock = lock;
+	b->slices = slices;
+	/* Same lock and, for threads, not scheduled since: the same wait, not a new one after progress. */
+	if (old != NULL && old->lock == lock && (go || old->slices == slices)) {
+		b->since_ns = old->since_ns;
+		b->fired = old->fired;
+	} else {
+		b->since_ns = now;
+		b->fired = false;
+	}
+}
+
+static bool
+cmd_watch_lock_wait(enum wait_kind k)
+{
+	return k == WAIT_MUTEX || k == WAIT_RWLOCK_READ || k == WAIT_RWLOCK_WRITE;
+}
+
+/* Rebuilds the block table from s. */
+static void
+cmd_watch_update(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
+{
+	struct cmd_watch_block *nb = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct thread *t = &s->threads[i];
+
+		if (t->state == STATE_BLOCKED && cmd_watch_lock_wait(t->wait.kind) && t->wait.address != 0)
+			cmd_watch_track(w, &nb, &n, &cap, false, (uint64_t)t->tid, t->wait.address, t->sched_slices, now);
+	}
+	for (size_t i = 0; s->go != NULL && i < s->go->ngs; i++) {
+		const struct goroutine *g = &s->go->gs[i];
+
+		if (g->lock_addr != 0 && g->role != GOWAIT_NONE && g->role != GOWAIT_SEMA)
+			cmd_watch_track(w, &nb, &n, &cap, true, g->id, g->lock_addr, 0, now);
+	}
+	qsort(nb, n, sizeof *nb, cmd_watch_block_cmp);
+	free(w->blocks);
+	w->blocks = nb;
+	w->nblocks = n;
+	w->blocks_cap = cap;
+}
+
+/* "tid,tid;..." naming the current deadlocks, NULL if there are none. */
+static char *
+cmd_watch_deadlock_sig(const struct snapshot *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (s->ndeadlocks == 0)
+		return NULL;
+	if ((m = open_memstream(&buf, &len)) == NULL)
+		util_fatal("open_memstream: out of memory");
+	for (size_t i = 0; i < s->ndeadlocks; i++) {
+		for (size_t j = 0; j < s->deadlocks[i].nthreads; j++) {
+			int ti = s->deadlocks[i].threads[j];
+
+			fprintf(m, "%s%d", j ? "," : "", ti >= 0 && (size_t)ti < s->nthreads ? (int)s->threads[ti].tid : -1);
+		}
+		fputc(';', m);
+	}
+	fclose(m);
+	return buf;
+}
+
+/* Creates DIR/holdup-PID-TIME[-N].SUFFIX exclusively; the path goes in *path. */
+static FILE *
+cmd_watch_create(const struct cmd_watch *w, const struct snapshot *s, const char *stem, const char *suffix, char **path)
+{
+	for (int n = 0; n < 100; n++) {
+		int fd;
+
+		*path = n == 0 ? xasprintf("%s/%s.%s", w->dir, stem, suffix) :
+		    xasprintf("%s/%s-%d.%s", w->dir, stem, n, suffix);
+		fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			FILE *f = fdopen(fd, "w");
+
+			if (f == NULL)
+				close(fd);
+			return f;
+		}
+		if (errno != EEXIST)
+			return NULL;
+		free(*path);
+	}
+	(void)s;
+	*path = NULL;
+	errno = EEXIST;
+	return NULL;
+}
+
+/* Writes one snapshot in one format to a new file; the path (owned) or NULL. */
+static char *
+cmd_watch_write(const struct cmd_watch *w, const struct snapshot *s, const char *stem, const char *format)
+{
+	struct output_opts o;
+	char *path = NULL;
+	FILE *f = cmd_watch_create(w, s, stem, strcmp(format, "json") == 0 ? "json" : "txt", &path);
+	int rc;
+
+	if (f == NULL) {
+		cmd_watch_log("cannot create a dump in %s: %s", w->dir, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	memset(&o, 0, sizeof o);
+	rc = output_write(output_find(format), f, &o, s);
+	if (fclose(f) != 0 || rc < 0) {
+		cmd_watch_log("writing %s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static void
+cmd_watch_run(struct cmd_watch *w, const char *txt, const char *json, const char *reason)
+{
+	pid_t child;
+
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		cmd_watch_log("--exec: fork: %s", strerror(errno));
+		return;
+	}
+	if (child == 0) {
+		sigset_t none;
+
+		/* The hook runs as an ordinary program: default signals, nothing blocked. */
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setenv("HOLDUP_DUMP", txt, 1);
+		setenv("HOLDUP_DUMP_JSON", json != NULL ? json : "", 1);
+		setenv("HOLDUP_REASON", reason, 1);
+		execl("/bin/sh", "sh", "-c", w->exec, "holdup-exec", txt, json != NULL ? json : "", (char *)NULL);
+		_exit(127);
+	}
+	w->nexec_running++;
+	cmd_watch_log("started --exec (pid %d) for %s", (int)child, txt);
+}
+
+/* Collects finished --exec children; with wait_s > 0 waits up to that long for all of them. */
+static void
+cmd_watch_reap(struct cmd_watch *w, double wait_s)
+{
+	uint64_t until = util_now_ns() + (uint64_t)(wait_s * 1e9);
+
+	while (w->nexec_running > 0) {
+		int status;
+		pid_t p = waitpid(-1, &status, WNOHANG);
+
+		if (p > 0) {
+			w->nexec_running--;
+			if (WIFEXITED(status))
+				cmd_watch_log("--exec (pid %d) exited with status %d", (int)p, WEXITSTATUS(status));
+			else if (WIFSIGNALED(status))
+				cmd_watch_log("--exec (pid %d) killed by signal %d", (int)p, WTERMSIG(status));
+			continue;
+		}
+		if (p < 0 && errno == ECHILD) {
+			w->nexec_running = 0;
+			break;
+		}
+		if (util_now_ns() >= until)
+			break;
+		usleep(50000);
+	}
+}
+
+/* Writes the dump pair, logs it and runs the hook. */
+static void
+cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason)
+{
+	char stem[96], ts[32];
+	struct tm tm;
+	char *txt, *json;
+
+	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", localtime_r(&s->taken.tv_sec, &tm));
+	snprintf(stem, sizeof stem, "holdup-%d-%s", (int)w->pid, ts);
+	txt = cmd_watch_write(w, s, stem, "text");
+	if (txt == NULL)
+		return;
+	json = cmd_watch_write(w, s, stem, "json");
+	w->ndumps++;
+	cmd_watch_log("%s: wrote %s%s%s", reason, txt, json ? " and " : "", json ? json : "");
+	if (w->exec != NULL)
+		cmd_watch_run(w, txt, json, reason);
+	free(txt);
+	free(json);
+}
+
+/* True when trigger kind k may dump now; records the dump time if so. */
+static bool
+cmd_watch_allowed(struct cmd_watch *w, enum cmd_watch_trigger k, uint64_t now)
+{
+	if (w->dumped[k] && now - w->last_dump_ns[k] < (uint64_t)(w->rate_limit * 1e9))
+		return false;
+	w->dumped[k] = true;
+	w->last_dump_ns[k] = now;
+	return true;
+}
+
+static void
+cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
+{
+	char *sig = cmd_watch_deadlock_sig(s);
+	char reason[256];
+	size_t nlong = 0;
+	const struct cmd_watch_block *first = NULL;
+
+	/* A deadlock is reported once when it appears (or changes), not on every snapshot it lasts. */
+	if (sig != NULL && (w->deadlock_sig == NULL || strcmp(sig, w->deadlock_sig) != 0)) {
+		if (cmd_watch_allowed(w, WATCH_DEADLOCK, now)) {
+			snprintf(reason, sizeof reason, "deadlock of threads %.200s", sig);
+			/* "12,13;14,15;" reads as "12,13 14,15" */
+			for (char *p = reason; *p != '\0'; p++)
+				if (*p == ';')
+					*p = p[1] == '\0' ? '\0' : ' ';
+			cmd_watch_dump(w, s, reason);
+			free(w->deadlock_sig);
+			w->deadlock_sig = sig;
+			sig = NULL;
+		}
+	} else if (sig == NULL) {
+		free(w->deadlock_sig);
+		w->deadlock_sig = NULL;
+	}
+	free(sig);
+	/* Threads of a reported deadlock are covered by its dump: no second one for their long block. */
+	for (size_t i = 0; w->deadlock_sig != NULL && i < s->nthreads; i++) {
+		struct cmd_watch_block key = { .id = (uint64_t)s->threads[i].tid, .go = false }, *b;
+
+		if (s->threads[i].wait.in_deadlock && w->nblocks > 0 &&
+		    (b = bsearch(&key, w->blocks, w->nblocks, sizeof key, cmd_watch_block_cmp)) != NULL)
+			b->fired = true;
+	}
+
+	for (size_t i = 0; i < w->nblocks; i++) {
+		const struct cmd_watch_block *b = &w->blocks[i];
+
+		if (!b->fired && (double)(now - b->since_ns) / 1e9 >= w->blocked_for) {
+			if (first == NULL)
+				first = b;
+			nlong++;
+		}
+	}
+	if (nlong > 0 && cmd_watch_allowed(w, WATCH_BLOCKED, now)) {
+		const struct thread *t = first->go ? NULL : snapshot_find_thread(s, (pid_t)first->id);
+		char name[128];
+
+		if (t != NULL && t->wait.symbol != NULL)
+			sanitize_str(t->wait.symbol, name, sizeof name);
+		else
+			snprintf(name, sizeof name, "0x%" PRIx64, first->lock);
+		snprintf(reason, sizeof reason, "%s %" PRIu64 " blocked on %s for %.0fs%s",
+		    first->go ? "goroutine" : "thread", first->id, name, (double)(now - first->since_ns) / 1e9,
+		    nlong > 1 ? " (and others)" : "");
+		cmd_watch_dump(w, s, reason);
+		/* One dump covers every block over the threshold right now. */
+		for (size_t i = 0; i < w->nblocks; i++)
+			if ((double)(now - w->blocks[i].since_ns) / 1e9 >= w->blocked_for)
+				w->blocks[i].fired = true;
+	}
+}
+
+static void
+cmd_watch_sleep_until(uint64_t t)
+{
+	struct timespec ts = { (time_t)(t / 1000000000), (long)(t % 1000000000) };
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+int
+cmd_watch(int argc, char **argv)
+{
+	struct cmd_watch w;
+	struct capture_opts copts;
+	struct capture *cap = NULL;
+	struct analyzer *an = NULL;
+	struct err e = { "" };
+	struct stat sb;
+	uint64_t period, next;
+	unsigned failed = 0;
+	int c, rc = EXIT_ERROR;
+
+	memset(&w, 0, sizeof w);
+	w.interval = 1;
+	w.blocked_for = 5;
+	w.rate_limit = 60;
+	w.dir = ".";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:h", cmd_watch_options, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (cmd_watch_seconds(optarg, "--blocked-for", 0, &w.blocked_for) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'D': w.dir = optarg; break;
+		case 'e': w.exec = optarg; break;
+		case 'i':
+			if (cmd_watch_seconds(optarg, "--interval", 0.01, &w.interval) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'l':
+			if (cmd_watch_seconds(optarg, "--rate-limit", 0, &w.rate_limit) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'h': cmd_watch_help(); return EXIT_OK;
+		default: return cmd_usage("watch");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage("watch");
+	if (cmd_parse_pid(argv[optind], &w.pid) < 0)
+		return EXIT_USAGE;
+	if (stat(w.dir, &sb) < 0 || !S_ISDIR(sb.st_mode) || access(w.dir, W_OK) < 0) {
+		fprintf(stderr, "holdup: --dir %s: %s\n", w.dir, errno ? strerror(errno) : "not a writable directory");
+		return EXIT_ERROR;
+	}
+
+	capture_opts_default(&copts);
+	if (capture_open(w.pid, &copts, &cap, &e) < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		return EXIT_ERROR;
+	}
+	an = analyze_new(w.pid);
+	cmd_watch_log("watching pid %d every %gs; dumps into %s on a deadlock or a block over %gs%s%s",
+	    (int)w.pid, w.interval, w.dir, w.blocked_for, w.exec ? "; then runs: " : "", w.exec ? w.exec : "");
+	period = (uint64_t)(w.interval * 1e9);
+	next = util_now_ns();
+	for (;;) {
+		struct snapshot *s = NULL;
+		uint64_t now;
+
+		cmd_watch_reap(&w, 0);
+		if (signals_quit_requested()) {
+			cmd_watch_log("signal %d: stopping after %u dump%s", signals_quit_requested(), w.ndumps,
+			    w.ndumps == 1 ? "" : "s");
+			break;
+		}
+		now = util_now_ns();
+		if (now < next) {
+			cmd_watch_sleep_until(next);
+			continue;
+		}
+		if (capture_snapshot(cap, &s, &e) < 0) {
+			if (!capture_target_alive(cap)) {
+				cmd_watch_log("pid %d exited; %u dump%s written", (int)w.pid, w.ndumps, w.ndumps == 1 ? "" : "s");
+				break;
+			}
+			if (failed++ == 0)
+				cmd_watch_log("snapshot failed: %s", e.msg);
+		} else if (analyze_snapshot(an, s, &e) < 0) {
+			if (failed++ == 0)
+				cmd_watch_log("analysis failed: %s", e.msg);
+		} else {
+			now = util_now_ns();
+			cmd_watch_update(&w, s, now);
+			cmd_watch_check(&w, s, now);
+		}
+		snapshot_free(s);
+		/* Steady schedule; a slow snapshot skips ticks rather than bunching them. */
+		next += period;
+		now = util_now_ns();
+		if (next <= now)
+			next += ((now - next) / period + 1) * period;
+	}
+	rc = EXIT_OK;
+	/* Hooks started for a dump get a moment to finish so their status is logged. */
+	cmd_watch_reap(&w, 5);
+	free(w.blocks);
+	free(w.deadlock_sig);
+	analyze_free(an);
+	capture_close(cap);
+	return rc;
+}

@@ -1,0 +1,1213 @@
+/* goruntime.c - goroutines, their stacks and the sync.Mutex/RWMutex they wait for, read from an untrusted Go runtime. */
+#include "goruntime.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "godwarf.h"
+#include "json.h"
+#include "lockgraph.h"
+#include "output.h"
+#include "sanitize.h"
+#include "unwind.h"
+#include "util.h"
+
+/* runtime/runtime2.go: the status values are part of the runtime's debugger contract. */
+#define G_SCAN		0x1000
+#define G_IDLE		0
+#define G_RUNNABLE	1
+#define G_RUNNING	2
+#define G_SYSCALL	3
+#define G_WAITING	4
+#define G_DEAD		6
+#define G_COPYSTACK	8
+#define G_PREEMPTED	9
+
+/* sync/mutex.go and sync/rwmutex.go */
+#define MUTEX_LOCKED		1
+#define MUTEX_STARVING		4
+#define MUTEX_WAITER_SHIFT	3
+#define RWMUTEX_MAX_READERS	(1 << 30)
+
+#define GR_MAX_FRAMES		128
+#define GR_MAX_FRAMES_MANY	32	/* per goroutine once there are more than GR_MANY */
+#define GR_MANY			20000
+#define GR_MAX_SEMA_NODES	(4 * GORUNTIME_MAX_GOROUTINES)
+#define GR_MAX_REASONS		256
+#define GR_MAX_STRING		256
+
+/* Per target, kept across snapshots by the analyzer. */
+struct gocache {
+	enum godwarf_result res;
+	char *error;
+	struct godwarf_layout l;
+	int pie;
+	char **reasons;			/* waitReasonStrings, read once */
+	size_t nreasons;
+	bool reasons_read;
+	char *version;
+	bool version_read;
+};
+
+/* One goroutine parked on a semaphore, from the runtime's semaphore table. */
+struct gr_semwait {
+	uint64_t g, elem;
+};
+
+struct gr_ctx {
+	struct snapshot *s;
+	struct unwinder *u;
+	struct gocache *c;
+	const struct godwarf_layout *l;
+	uint64_t bias;
+	struct goinfo *gi;
+	int64_t mono_ns;		/* CLOCK_MONOTONIC (the runtime's nanotime) at the snapshot */
+	struct gr_semwait *sw;
+	size_t nsw, swcap;
+};
+
+/* A Go lock found through its waiters; the details behind one s->locks entry. */
+struct gr_lockref {
+	uint64_t addr;
+	size_t gi;			/* index into goinfo.gs */
+};
+
+const char *
+goruntime_status_name(uint32_t status)
+{
+	static const char *const names[] = {
+		"idle", "runnable", "running", "syscall", "waiting", "moribund_unused", "dead",
+		"enqueue_unused", "copystack", "preempted",
+	};
+
+	status &= ~(uint32_t)G_SCAN;
+	return status < sizeof names / sizeof names[0] ? names[status] : "unknown";
+}
+
+static void
+gr_note(struct goinfo *gi, char *msg)
+{
+	if (gi->nnotes >= 32) {
+		free(msg);
+		return;
+	}
+	gi->notes = xrealloc(gi->notes, (gi->nnotes + 1) * sizeof *gi->notes);
+	gi->notes[gi->nnotes++] = msg;
+}
+
+/* Target memory is untrusted: only addresses inside a readable mapping are read. */
+static bool
+gr_read(struct gr_ctx *x, uint64_t addr, void *buf, size_t len)
+{
+	const struct mapping *m;
+
+	if (addr == 0 || len == 0 || addr + len < addr)
+		return false;
+	if (x->s->nmaps > 0) {
+		if ((m = snapshot_find_mapping(x->s, addr)) == NULL || m->perms[0] != 'r' || addr + len > m->end)
+			return false;
+	}
+	return snapshot_read(x->s, addr, buf, len) == (ssize_t)len;
+}
+
+static uint64_t
+gr_u64(struct gr_ctx *x, uint64_t addr, bool *ok)
+{
+	uint64_t v = 0;
+
+	*ok = gr_read(x, addr, &v, sizeof v);
+	return v;
+}
+
+/* A field of a struct copied into buf; 0 when absent or outside the copy. */
+static uint64_t
+gr_field(const uint8_t *buf, size_t len, struct godwarf_field f)
+{
+	uint64_t v = 0;
+
+	if (f.off < 0 || f.size <= 0 || f.size > 8 || (size_t)f.off + (size_t)f.size > len)
+		return 0;
+	memcpy(&v, buf + f.off, (size_t)f.size);	/* little-endian target */
+	return v;
+}
+
+static int64_t
+gr_sfield(const uint8_t *buf, size_t len, struct godwarf_field f)
+{
+	uint64_t v = gr_field(buf, len, f);
+
+	if (f.size == 4)
+		return (int32_t)(uint32_t)v;
+	return (int64_t)v;
+}
+
+/* A Go string header {ptr, len} at addr; bounded, control bytes replaced. NULL if unreadable. */
+static char *
+gr_string(struct gr_ctx *x, uint64_t addr)
+{
+	uint64_t hdr[2];
+	char *str;
+
+	if (!gr_read(x, addr, hdr, sizeof hdr) || hdr[1] > GR_MAX_STRING)
+		return NULL;
+	str = xmalloc(hdr[1] + 1);
+	if (hdr[1] > 0 && !gr_read(x, hdr[0], str, hdr[1])) {
+		free(str);
+		return NULL;
+	}
+	str[hdr[1]] = '\0';
+	for (size_t i = 0; i < hdr[1]; i++)
+		if ((unsigned char)str[i] < 0x20 || str[i] == 0x7f)
+			str[i] = '?';
+	return str;
+}
+
+static void
+gr_cache_strings(struct gr_ctx *x)
+{
+	struct gocache *c = x->c;
+	const struct godwarf_layout *l = x->l;
+
+	if (!c->reasons_read && l->waitreasons_addr != 0) {
+		size_t n = l->nwaitreasons < GR_MAX_REASONS ? l->nwaitreasons : GR_MAX_REASONS;
+		size_t got = 0;
+
+		c->reasons = xcalloc(n ? n : 1, sizeof *c->reasons);
+		for (size_t i = 0; i < n; i++)
+			if ((c->reasons[i] = gr_string(x, l->waitreasons_addr + x->bias + 16 * i)) != NULL)
+				got++;
+		c->nreasons = n;
+		/* only a fully read table is kept: a partial one would mislabel goroutines forever */
+		c->reasons_read = got == n;
+		if (!c->reasons_read) {
+			for (size_t i = 0; i < n; i++)
+				free(c->reasons[i]);
+			free(c->reasons);
+			c->reasons = NULL;
+			c->nreasons = 0;
+		}
+	}
+	if (!c->version_read && l->buildversion_addr != 0) {
+		c->version = gr_string(x, l->buildversion_addr + x->bias);
+		c->version_read = c->version != NULL;
+	}
+}
+
+static struct gocache *
+gr_cache_get(struct snapshot *s, void **cachep)
+{
+	struct gocache *c = *cachep;
+	struct err e = { "" };
+	char path[64];
+
+	if (c != NULL)
+		return c;
+	c = xcalloc(1, sizeof *c);
+	/* /proc/PID/exe still opens a binary replaced or deleted on disk since the process started */
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)s->pid);
+	c->res = GODWARF_ERROR;
+	if (s->pid > 0)
+		c->res = godwarf_load(path, &c->l, &c->pie, &e);
+	if (c->res == GODWARF_ERROR && s->exe != NULL) {
+		godwarf_layout_done(&c->l);
+		c->res = godwarf_load(s->exe, &c->l, &c->pie, &e);
+	}
+	if (c->res != GODWARF_OK)
+		c->error = xstrdup(e.msg);
+	*cachep = c;
+	return c;
+}
+
+void
+goruntime_cache_free(void *cache)
+{
+	struct gocache *c = cache;
+
+	if (c == NULL)
+		return;
+	godwarf_layout_done(&c->l);
+	free(c->error);
+	for (size_t i = 0; i < c->nreasons; i++)
+		free(c->reasons[i]);
+	free(c->reasons);
+	free(c->version);
+	free(c);
+}
+
+/* PIE Go binaries (-buildmode=pie) are loaded at the start of their first mapping. */
+static uint64_t
+gr_bias(const struct snapshot *s, const struct gocache *c)
+{
+	if (!c->pie || s->exe == NULL)
+		return 0;
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (s->maps[i].offset == 0 && s->maps[i].path != NULL && strcmp(s->maps[i].path, s->exe) == 0)
+			return s->maps[i].start;
+	return 0;
+}
+
+/* The runtime's nanotime is CLOCK_MONOTONIC; move "now" back to when the snapshot was taken. */
+static int64_t
+gr_mono_at_snapshot(const struct snapshot *s)
+{
+	struct timespec mono, real;
+	int64_t m, r, taken;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	m = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
+	r = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec;
+	taken = (int64_t)s->taken.tv_sec * 1000000000 + s->taken.tv_nsec;
+	if (taken <= 0 || taken > r)
+		return m;
+	return m - (r - taken);
+}
+
+/* Walks the semaphore table's treaps: which g is parked on which semaphore address. */
+static void
+gr_read_semtable(struct gr_ctx *x)
+{
+	const struct godwarf_layout *l = x->l;
+	size_t nodes = 0, count;
+	uint64_t *stack = NULL;
+	size_t nstack = 0, stackcap = 0;
+	uint8_t buf[512];
+	bool ok, bad = false;
+
+	if (l->semtable_addr == 0 || l->semaroot_treap.off < 0 || l->sudog_elem.off < 0 || l->sudog_g.off < 0 ||
+	    l->sudog_size == 0 || l->sudog_size > sizeof buf) {
+		gr_note(x->gi, xstrdup("runtime.semtable or runtime.sudog not in DWARF: lock waits not resolved"));
+		return;
+	}
+	count = l->semtable_count < 4096 ? l->semtable_count : 4096;
+	for (size_t i = 0; i < count && !bad; i++) {
+		uint64_t root = l->semtable_addr + x->bias + i * l->semtable_stride + (uint64_t)l->semtable_root_off;
+		uint64_t t = gr_u64(x, root + (uint64_t)l->semaroot_treap.off, &ok);
+
+		if (!ok) {
+			gr_note(x->gi, xasprintf("runtime.semtable[%zu] unreadable", i));
+			break;
+		}
+		if (t == 0)
+			continue;
+		nstack = 0;
+		xgrow(&stack, &stackcap, 1, sizeof *stack);
+		stack[nstack++] = t;
+		while (nstack > 0) {
+			uint64_t node = stack[--nstack], w, elem;
+
+			if (++nodes > GR_MAX_SEMA_NODES || !gr_read(x, node, buf, l->sudog_size)) {
+				bad = true;
+				break;
+			}
+			elem = gr_field(buf, sizeof buf, l->sudog_elem);
+			/* the tree node, then the list of waiters on the same address behind it */
+			for (w = node; w != 0; w = gr_field(buf, sizeof buf, l->sudog_waitlink)) {
+				if (w != node && (++nodes > GR_MAX_SEMA_NODES || !gr_read(x, w, buf, l->sudog_size))) {
+					bad = true;
+					break;
+				}
+				xgrow(&x->sw, &x->swcap, x->nsw + 1, sizeof *x->sw);
+				x->sw[x->nsw].g = gr_field(buf, sizeof buf, l->sudog_g);
+				x->sw[x->nsw].elem = elem;
+				x->nsw++;
+				if (l->sudog_waitlink.off < 0)
+					break;
+			}
+			if (bad || !gr_read(x, node, buf, l->sudog_size))
+				break;
+			if (nstack + 2 > 4096) {	/* a balanced treap is never this deep */
+				bad = true;
+				break;
+			}
+			xgrow(&stack, &stackcap, nstack + 2, sizeof *stack);
+			if ((w = gr_field(buf, sizeof buf, l->sudog_prev)) != 0)
+				stack[nstack++] = w;
+			if ((w = gr_field(buf, sizeof buf, l->sudog_next)) != 0)
+				stack[nstack++] = w;
+		}
+	}
+	if (bad)
+		gr_note(x->gi, xstrdup("runtime semaphore table unreadable or inconsistent: some lock waits not resolved"));
+	free(stack);
+}
+
+static int
+gr_semwait_cmp(const void *a, const void *b)
+{
+	const struct gr_semwait *p = a, *q = b;
+
+	return p->g < q->g ? -1 : p->g > q->g;
+}
+
+static uint64_t
+gr_sema_of(const struct gr_ctx *x, uint64_t g)
+{
+	size_t lo = 0, hi = x->nsw;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g < x->sw[mid].g)
+			hi = mid;
+		else if (g > x->sw[mid].g)
+			lo = mid + 1;
+		else
+			return x->sw[mid].elem;
+	}
+	return 0;
+}
+
+/* Frame-pointer walk on a goroutine stack: [bp] is the caller's bp, [bp+8] the return address. */
+static size_t
+gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t bp, uint64_t lo, uint64_t hi, uint64_t *pcs, size_t max,
+    const char **why)
+{
+	size_t n = 0;
+
+	*why = NULL;
+	if (pc == 0 || max == 0)
+		return 0;
+	pcs[n++] = pc;
+	while (bp != 0) {
+		uint64_t fr[2];
+
+		if (n >= max) {
+			*why = "stack truncated";
+			break;
+		}
+		if (bp < lo || bp + 16 > hi || (bp & 7) != 0) {
+			*why = "frame pointer outside the goroutine's stack";
+			break;
+		}
+		if (!gr_read(x, bp, fr, sizeof fr)) {
+			*why = "stack unreadable";
+			break;
+		}
+		if (fr[1] == 0)
+			break;
+		pcs[n++] = fr[1];
+		if (fr[0] != 0 && fr[0] <= bp) {
+			*why = "frame pointer chain not increasing";
+			break;
+		}
+		bp = fr[0];
+	}
+	return n;
+}
+
+static void
+gr_frame_copy(struct frame *dst, const struct frame *src)
+{
+	*dst = *src;
+	dst->function = src->function ? xstrdup(src->function) : NULL;
+	dst->module = src->module ? xstrdup(src->module) : NULL;
+	dst->file = src->file ? xstrdup(src->file) : NULL;
+}
+
+static void
+gr_symbolize(struct gr_ctx *x, struct goroutine *g, const uint64_t *pcs, size_t n, bool first_is_activation)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t before = g->nframes;
+
+		unwind_symbolize(x->u, x->s, pcs[i], i == 0 && first_is_activation, &g->frames, &g->nframes, &cap);
+		if (g->nframes == before) {	/* no symbol: keep the bare pc */
+			xgrow(&g->frames, &cap, g->nframes + 1, sizeof *g->frames);
+			memset(&g->frames[g->nframes], 0, sizeof *g->frames);
+			g->frames[g->nframes++].pc = pcs[i];
+		}
+	}
+}
+
+static void
+gr_creator(struct gr_ctx *x, struct goroutine *g)
+{
+	struct frame *f = NULL;
+	size_t n = 0, cap = 0;
+
+	if (g->gopc == 0)
+		return;
+	unwind_symbolize(x->u, x->s, g->gopc, false, &f, &n, &cap);
+	if (n > 0) {
+		/* the containing function comes last, after any inlined calls */
+		g->created_by = f[n - 1];
+		memset(&f[n - 1], 0, sizeof f[n - 1]);
+	}
+	g->created_by.pc = g->gopc;
+	snapshot_frames_free(f, n);
+}
+
+/* Which lock a goroutine parked on semaphore sema waits for, from the sync functions on its stack. */
+static void
+gr_classify(struct gr_ctx *x, struct goroutine *g, const uint64_t *pcs, size_t n)
+{
+	const struct godwarf_layout *l = x->l;
+	bool in_mutex = false;
+	enum go_wait_role role = GOWAIT_SEMA;
+
+	for (size_t i = 0; i < n && i < 16; i++) {
+		uint64_t q = i == 0 ? pcs[i] : pcs[i] - 1;	/* return addresses point after the call */
+
+		if (godwarf_in_func(l, GOFN_RW_LOCK, q)) {
+			role = in_mutex ? GOWAIT_RW_QUEUED : GOWAIT_RW_WRITER;
+			break;
+		}
+		if (godwarf_in_func(l, GOFN_RW_RLOCK, q)) {
+			role = in_mutex ? GOWAIT_MUTEX : GOWAIT_RW_READER;
+			break;
+		}
+		if (godwarf_in_func(l, GOFN_MUTEX_LOCKSLOW, q) || godwarf_in_func(l, GOFN_MUTEX_LOCK, q)) {
+			in_mutex = true;
+			role = GOWAIT_MUTEX;
+		} else if (in_mutex) {
+			break;
+		}
+	}
+	g->role = role;
+	switch (role) {
+	case GOWAIT_MUTEX:
+		if (l->mutex_sema.off >= 0)
+			g->lock_addr = g->sema - (uint64_t)l->mutex_sema.off;
+		break;
+	case GOWAIT_RW_QUEUED:
+		if (l->mutex_sema.off >= 0 && l->rw_w.off >= 0)
+			g->lock_addr = g->sema - (uint64_t)l->mutex_sema.off - (uint64_t)l->rw_w.off;
+		break;
+	case GOWAIT_RW_WRITER:
+		if (l->rw_writersem.off >= 0)
+			g->lock_addr = g->sema - (uint64_t)l->rw_writersem.off;
+		break;
+	case GOWAIT_RW_READER:
+		if (l->rw_readersem.off >= 0)
+			g->lock_addr = g->sema - (uint64_t)l->rw_readersem.off;
+		break;
+	default:
+		break;
+	}
+}
+
+static enum thread_state
+gr_state(const struct gr_ctx *x, const struct goroutine *g)
+{
+	const char *r = g->wait_reason ? g->wait_reason : "";
+
+	switch (g->status) {
+	case G_RUNNING:
+		return STATE_RUNNING;
+	case G_RUNNABLE:
+	case G_PREEMPTED:
+	case G_COPYSTACK:
+		return STATE_RUNNABLE;
+	case G_SYSCALL: {
+		const struct thread *t = g->tid ? snapshot_find_thread(x->s, g->tid) : NULL;
+
+		return t != NULL && t->state != STATE_UNKNOWN ? t->state : STATE_IO;
+	}
+	case G_WAITING:
+		if (g->role != GOWAIT_NONE && g->role != GOWAIT_SEMA)
+			return STATE_BLOCKED;
+		if (strcmp(r, "sleep") == 0)
+			return STATE_SLEEPING;
+		if (strcmp(r, "IO wait") == 0)
+			return STATE_IO;
+		if (strncmp(r, "sync.Mutex", 10) == 0 || strncmp(r, "sync.RWMutex", 12) == 0)
+			return STATE_BLOCKED;
+		return STATE_WAITING;
+	case G_DEAD:
+		return STATE_DEAD;
+	default:
+		return STATE_UNKNOWN;
+	}
+}
+
+/* Reads one g; returns false if it is not a live goroutine (dead, idle, unreadable). */
+static bool
+gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, size_t max_frames, bool *unreadable)
+{
+	const struct godwarf_layout *l = x->l;
+	size_t len = l->g_size;
+	uint64_t pcs[GR_MAX_FRAMES], m, lo, hi, reason;
+	size_t npcs = 0;
+	const char *why = NULL;
+	int64_t since;
+	bool ok, activation = false;
+	const struct thread *t = NULL;
+
+	*unreadable = false;
+	if (!gr_read(x, gaddr, buf, len)) {
+		*unreadable = true;
+		return false;
+	}
+	memset(g, 0, sizeof *g);
+	g->lock = -1;
+	g->wait_seconds = -1;
+	g->gaddr = gaddr;
+	g->status = (uint32_t)gr_field(buf, len, l->g_atomicstatus) & ~(uint32_t)G_SCAN;
+	if (g->status == G_DEAD || g->status == G_IDLE)
+		return false;
+	if (g->status > G_PREEMPTED) {
+		*unreadable = true;
+		return false;
+	}
+	g->id = gr_field(buf, len, l->g_goid);
+	g->gopc = gr_field(buf, len, l->g_gopc);
+	g->parent_id = gr_field(buf, len, l->g_parent_goid);
+	lo = gr_field(buf, len, l->g_stack_lo);
+	hi = gr_field(buf, len, l->g_stack_hi);
+	if (hi <= lo || hi - lo > (1ull << 30)) {
+		*unreadable = true;
+		return false;
+	}
+	reason = gr_field(buf, len, l->g_waitreason);
+	if (g->status == G_WAITING && reason != 0) {
+		if (reason < x->c->nreasons && x->c->reasons[reason] != NULL)
+			g->wait_reason = xstrdup(x->c->reasons[reason]);
+		else
+			g->wait_reason = xasprintf("wait reason %" PRIu64, reason);
+	}
+	since = gr_sfield(buf, len, l->g_waitsince);
+	/* the runtime sets waitsince only when a GC sees the goroutine blocked */
+	if ((g->status == G_WAITING || g->status == G_SYSCALL) && since > 0 && since <= x->mono_ns)
+		g->wait_seconds = (double)(x->mono_ns - since) / 1e9;
+	if ((m = gr_field(buf, len, l->g_m)) != 0 && (g->status == G_RUNNING || g->status == G_SYSCALL) &&
+	    l->m_procid.off >= 0) {
+		uint64_t procid = gr_u64(x, m + (uint64_t)l->m_procid.off, &ok);
+
+		if (ok && procid > 0 && procid < (1u << 30) && (t = snapshot_find_thread(x->s, (pid_t)procid)) != NULL)
+			g->tid = (pid_t)procid;
+	}
+
+	if (max_frames > GR_MAX_FRAMES)
+		max_frames = GR_MAX_FRAMES;
+	if (t != NULL && t->nframes > 0 && (g->status == G_RUNNING || g->status == G_SYSCALL)) {
+		/* on a thread: the unwinder already did this stack from the registers */
+		g->frames = xcalloc(t->nframes, sizeof *g->frames);
+		for (size_t i = 0; i < t->nframes && i < max_frames; i++)
+			gr_frame_copy(&g->frames[g->nframes++], &t->frames[i]);
+	} else if (t != NULL && t->regs_valid && g->status == G_RUNNING) {
+		npcs = gr_walk(x, t->regs.rip, t->regs.rbp, lo, hi, pcs, max_frames, &why);
+		activation = true;
+	} else if (g->status == G_SYSCALL) {
+		npcs = 0;
+		if ((pcs[0] = gr_field(buf, len, l->g_syscallpc)) != 0)
+			npcs = 1;
+		why = "in a system call: only its entry point is known";
+	} else if (g->status == G_RUNNING) {
+		why = "running, but its thread's registers are not in the snapshot";
+	} else {
+		npcs = gr_walk(x, gr_field(buf, len, l->g_sched_pc), gr_field(buf, len, l->g_sched_bp), lo, hi,
+		    pcs, max_frames, &why);
+	}
+	if (npcs > 0)
+		gr_symbolize(x, g, pcs, npcs, activation);
+	if (why != NULL)
+		g->unwind_error = xstrdup(why);
+	gr_creator(x, g);
+
+	if (g->status == G_WAITING && (g->sema = gr_sema_of(x, gaddr)) != 0)
+		gr_classify(x, g, pcs, npcs);
+	g->state = gr_state(x, g);
+	return true;
+}
+
+static void
+gr_read_goroutines(struct gr_ctx *x)
+{
+	const struct godwarf_layout *l = x->l;
+	struct goinfo *gi = x->gi;
+	uint64_t hdr[3], len, chunk[512];
+	uint8_t *gbuf;
+	size_t n, max_frames, cap = 0;
+
+	if (!gr_read(x, l->allgs_addr + x->bias, hdr, sizeof hdr)) {
+		gr_note(gi, xstrdup("runtime.allgs unreadable"));
+		return;
+	}
+	len = hdr[1];
+	if (len > hdr[2] || (len > 0 && hdr[0] == 0)) {
+		gr_note(gi, xasprintf("runtime.allgs inconsistent (len %" PRIu64 ", cap %" PRIu64 ")", hdr[1], hdr[2]));
+		return;
+	}
+	gi->nallgs = (size_t)len;
+	n = (size_t)len;
+	if (n > GORUNTIME_MAX_GOROUTINES) {
+		gi->truncated = true;
+		gr_note(gi, xasprintf("%zu goroutines: only the first %d read", n, GORUNTIME_MAX_GOROUTINES));
+		n = GORUNTIME_MAX_GOROUTINES;
+	}
+	max_frames = n > GR_MANY ? GR_MAX_FRAMES_MANY : GR_MAX_FRAMES;
+	gbuf = xmalloc(l->g_size);
+	for (size_t i = 0; i < n; i += 512) {
+		size_t k = n - i < 512 ? n - i : 512;
+
+		if (!gr_read(x, hdr[0] + 8 * i, chunk, 8 * k)) {
+			gr_note(gi, xasprintf("runtime.allgs[%zu..%zu] unreadable", i, i + k));
+			gi->nunreadable += k;
+			continue;
+		}
+		for (size_t j = 0; j < k; j++) {
+			bool unreadable;
+
+			xgrow(&gi->gs, &cap, gi->ngs + 1, sizeof *gi->gs);
+			if (gr_read_g(x, chunk[j], gbuf, &gi->gs[gi->ngs], max_frames, &unreadable))
+				gi->ngs++;
+			else if (unreadable)
+				gi->nunreadable++;
+			else
+				gi->ndead++;
+		}
+	}
+	free(gbuf);
+	if (gi->nunreadable > 0)
+		gr_note(gi, xasprintf("%zu goroutines unreadable or inconsistent (skipped)", gi->nunreadable));
+}
+
+static int
+gr_lockref_cmp(const void *a, const void *b)
+{
+	const struct gr_lockref *p = a, *q = b;
+
+	if (p->addr != q->addr)
+		return p->addr < q->addr ? -1 : 1;
+	return p->gi < q->gi ? -1 : p->gi > q->gi;
+}
+
+/* Names a lock: the global's symbol, or where it lives. */
+static char *
+gr_lock_symbol(struct gr_ctx *x, uint64_t addr)
+{
+	char *name = NULL;
+	uint64_t off = 0, size = 0;
+	const struct mapping *m;
+
+	if (unwind_addr_symbol(x->u, addr, &name, &off, &size) == 0 && name != NULL) {
+		if (off == 0)
+			return name;
+		char *r = xasprintf("%s+%" PRIu64, name, off);
+		free(name);
+		return r;
+	}
+	free(name);
+	m = snapshot_find_mapping(x->s, addr);
+	if (m != NULL && m->path != NULL && m->path[0] != '\0' && m->path[0] != '[')
+		return xasprintf("%s data", util_basename(m->path));
+	return xstrdup("heap");
+}
+
+/* Fills one s->locks entry for the Go lock at addr waited on by refs[0..n). */
+static void
+gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size_t n)
+{
+	const struct godwarf_layout *l = x->l;
+	struct goinfo *gi = x->gi;
+	struct snapshot *s = x->s;
+	struct lock *lk;
+	bool rw = false;
+	size_t nwriter = 0, nqueued = 0, nreaders = 0, nmutex = 0;
+	uint64_t writer = 0;
+	uint8_t buf[64];
+	int idx;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct goroutine *g = &gi->gs[refs[i].gi];
+
+		switch (g->role) {
+		case GOWAIT_RW_WRITER: rw = true; nwriter++; writer = g->id; break;
+		case GOWAIT_RW_QUEUED: rw = true; nqueued++; break;
+		case GOWAIT_RW_READER: rw = true; nreaders++; break;
+		default: nmutex++; break;
+		}
+	}
+	s->locks = xrealloc(s->locks, (s->nlocks + 1) * sizeof *s->locks);
+	idx = (int)s->nlocks++;
+	lk = &s->locks[idx];
+	memset(lk, 0, sizeof *lk);
+	lk->address = addr;
+	lk->kind = rw ? LOCK_GO_RWMUTEX : LOCK_GO_MUTEX;
+	lk->symbol = gr_lock_symbol(x, addr);
+	lk->holders_known = false;
+	lk->readers = -1;
+	lk->count = -1;
+	lk->go_waiters = xcalloc(n, sizeof *lk->go_waiters);
+	for (size_t i = 0; i < n; i++) {
+		gi->gs[refs[i].gi].lock = idx;
+		lk->go_waiters[lk->ngo_waiters++] = gi->gs[refs[i].gi].id;
+	}
+
+	if (!rw) {
+		size_t sz = l->mutex_size;
+
+		if (sz == 0 || sz > sizeof buf || !gr_read(x, addr, buf, sz)) {
+			lk->note = xasprintf("%zu goroutines waiting; state unreadable; Go mutexes do not record their holder",
+			    nmutex);
+			return;
+		}
+		int64_t st = gr_sfield(buf, sz, l->mutex_state);
+		lk->count = (int)(st >> MUTEX_WAITER_SHIFT);
+		lk->note = xasprintf("%s, %" PRId64 " waiter%s%s; Go mutexes do not record their holder",
+		    (st & MUTEX_LOCKED) ? "locked" : "unlocked (being handed over)", st >> MUTEX_WAITER_SHIFT,
+		    (st >> MUTEX_WAITER_SHIFT) == 1 ? "" : "s", (st & MUTEX_STARVING) ? ", starving" : "");
+		return;
+	}
+	if (l->rwmutex_size == 0 || l->rwmutex_size > sizeof buf || !gr_read(x, addr, buf, l->rwmutex_size)) {
+		lk->note = xasprintf("%zu goroutines waiting; state unreadable; Go mutexes do not record their holder", n);
+		return;
+	}
+	int64_t rc = gr_sfield(buf, l->rwmutex_size, l->rw_readercount);
+	int64_t rwait = gr_sfield(buf, l->rwmutex_size, l->rw_readerwait);
+	struct godwarf_field wst = l->mutex_state;
+	int64_t wstate;
+	bool writer_pending = rc < 0;
+	int64_t active;
+
+	wst.off += l->rw_w.off;
+	wstate = gr_sfield(buf, l->rwmutex_size, wst);
+	if (rc < -RWMUTEX_MAX_READERS || rc > RWMUTEX_MAX_READERS || rwait < 0 || rwait > RWMUTEX_MAX_READERS) {
+		lk->note = xasprintf("%zu goroutines waiting; state inconsistent (readerCount %" PRId64 ", readerWait %"
+		    PRId64 "); Go mutexes do not record their holder", n, rc, rwait);
+		return;
+	}
+	/* with a writer pending, readerWait counts the readers it still waits for */
+	active = writer_pending ? rwait : rc;
+	lk->readers = (int)active;
+	lk->count = (int)(wstate >> MUTEX_WAITER_SHIFT);
+	if (writer_pending) {
+		char wdesc[64];
+
+		if (nwriter > 0)
+			snprintf(wdesc, sizeof wdesc, " (goroutine %" PRIu64 ")", writer);
+		else
+			wdesc[0] = '\0';
+		char more[64] = "";
+
+		if (nreaders > 0)
+			snprintf(more, sizeof more, ", %zu reader%s blocked behind the writer", nreaders,
+			    nreaders == 1 ? "" : "s");
+		lk->note = xasprintf("%" PRId64 " reader%s active, 1 writer waiting for them%s, %zu goroutine%s queued "
+		    "behind the writer%s; Go mutexes do not record their holder", active, active == 1 ? "" : "s", wdesc,
+		    nqueued, nqueued == 1 ? "" : "s", more);
+	} else {
+		lk->note = xasprintf("%" PRId64 " reader%s active, %s, %zu goroutine%s waiting; Go mutexes do not "
+		    "record their holder", active, active == 1 ? "" : "s",
+		    (wstate & MUTEX_LOCKED) ? "write-locked" : "no writer", n, n == 1 ? "" : "s");
+	}
+}
+
+static void
+gr_build_locks(struct gr_ctx *x)
+{
+	struct goinfo *gi = x->gi;
+	struct gr_lockref *refs;
+	size_t n = 0;
+
+	refs = xcalloc(gi->ngs ? gi->ngs : 1, sizeof *refs);
+	for (size_t i = 0; i < gi->ngs; i++)
+		if (gi->gs[i].lock_addr != 0) {
+			refs[n].addr = gi->gs[i].lock_addr;
+			refs[n].gi = i;
+			n++;
+		}
+	qsort(refs, n, sizeof *refs, gr_lockref_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j < n && refs[j].addr == refs[i].addr)
+			j++;
+		gr_add_lock(x, refs[i].addr, refs + i, j - i);
+		i = j;
+	}
+	free(refs);
+}
+
+void
+goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
+{
+	struct gocache *c;
+	struct gr_ctx x;
+	struct goinfo *gi;
+
+	if (s->go != NULL) {
+		goruntime_free(s->go);
+		s->go = NULL;
+	}
+	c = gr_cache_get(s, cache);
+	if (c->res == GODWARF_NOT_GO)
+		return;
+	gi = xcalloc(1, sizeof *gi);
+	s->go = gi;
+	if (c->res != GODWARF_OK) {
+		gi->error = xstrdup(c->error ? c->error : "Go runtime layout unknown");
+		return;
+	}
+	memset(&x, 0, sizeof x);
+	x.s = s;
+	x.u = u;
+	x.c = c;
+	x.l = &c->l;
+	x.gi = gi;
+	x.bias = gr_bias(s, c);
+	x.mono_ns = gr_mono_at_snapshot(s);
+	gr_cache_strings(&x);
+	if (c->version != NULL)
+		gi->version = xstrdup(c->version);
+	if (!c->reasons_read)
+		gr_note(gi, xstrdup("runtime.waitReasonStrings unreadable: wait reasons shown as numbers"));
+	gr_read_semtable(&x);
+	qsort(x.sw, x.nsw, sizeof *x.sw, gr_semwait_cmp);
+	gr_read_goroutines(&x);
+	gr_build_locks(&x);
+	free(x.sw);
+}
+
+void
+goruntime_free(struct goinfo *g)
+{
+	if (g == NULL)
+		return;
+	for (size_t i = 0; i < g->ngs; i++) {
+		struct goroutine *r = &g->gs[i];
+
+		free(r->wait_reason);
+		free(r->created_by.function);
+		free(r->created_by.module);
+		free(r->created_by.file);
+		snapshot_frames_free(r->frames, r->nframes);
+		free(r->unwind_error);
+	}
+	free(g->gs);
+	for (size_t i = 0; i < g->nnotes; i++)
+		free(g->notes[i]);
+	free(g->notes);
+	free(g->version);
+	free(g->error);
+	free(g);
+}
+
+/* ---- output ---- */
+
+static void
+gr_print_frame(FILE *f, const struct frame *fr, bool created)
+{
+	if (created)
+		fputs("created by ", f);
+	if (fr->function != NULL)
+		sanitize_fputs(fr->function, f);
+	else
+		fprintf(f, "0x%" PRIx64, fr->pc);
+	fputs(created ? "\n\t" : "(...)\n\t", f);
+	if (fr->file != NULL) {
+		sanitize_fputs(fr->file, f);
+		fprintf(f, ":%d", fr->line);
+	} else {
+		fputs("?", f);
+	}
+	if (fr->function != NULL && !fr->inlined)
+		fprintf(f, " +0x%" PRIx64, fr->offset);
+	if (fr->function == NULL)
+		fprintf(f, " pc=0x%" PRIx64, fr->pc);
+	fputc('\n', f);
+}
+
+static void
+gr_print_header(FILE *f, const struct goroutine *g, size_t count)
+{
+	const char *what = g->wait_reason != NULL ? g->wait_reason : goruntime_status_name(g->status);
+
+	if (count > 1)
+		fprintf(f, "%zu goroutines [", count);
+	else
+		fprintf(f, "goroutine %" PRIu64 " [", g->id);
+	sanitize_fputs(what, f);
+	if (g->wait_seconds >= 60)
+		fprintf(f, ", %.0f minutes", g->wait_seconds / 60);
+	if (g->tid != 0)
+		fprintf(f, ", thread %d", (int)g->tid);
+	fputs("]:\n", f);
+}
+
+static void
+gr_print_stack(FILE *f, const struct goroutine *g)
+{
+	for (size_t i = 0; i < g->nframes; i++)
+		gr_print_frame(f, &g->frames[i], false);
+	if (g->unwind_error != NULL) {
+		fputs("...", f);
+		fprintf(f, " (%s)\n", g->unwind_error);
+	}
+	if (g->created_by.pc != 0 && g->id != 1)	/* like Go: the main goroutine has no creator */
+		gr_print_frame(f, &g->created_by, true);
+}
+
+/* Goroutines with the same status, wait reason and pcs share a stack for grouping. */
+static bool
+gr_same_stack(const struct goroutine *a, const struct goroutine *b)
+{
+	if (a->status != b->status || a->nframes != b->nframes || a->created_by.pc != b->created_by.pc)
+		return false;
+	if ((a->wait_reason == NULL) != (b->wait_reason == NULL) ||
+	    (a->wait_reason != NULL && strcmp(a->wait_reason, b->wait_reason) != 0))
+		return false;
+	for (size_t i = 0; i < a->nframes; i++)
+		if (a->frames[i].pc != b->frames[i].pc)
+			return false;
+	return true;
+}
+
+static uint64_t
+gr_stack_hash(const struct goroutine *g)
+{
+	uint64_t h = 1469598103934665603ull ^ g->status;
+
+	for (size_t i = 0; i < g->nframes; i++)
+		h = (h ^ g->frames[i].pc) * 1099511628211ull;
+	if (g->wait_reason != NULL)
+		for (const char *p = g->wait_reason; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (h ^ g->created_by.pc) * 1099511628211ull;
+}
+
+struct gr_grp {
+	uint64_t hash;
+	size_t first;		/* index of the first goroutine of the group */
+	size_t count;
+};
+
+static const struct goinfo *gr_sort_gi;	/* qsort has no context argument */
+
+static int
+gr_grp_cmp(const void *a, const void *b)
+{
+	const struct gr_grp *p = a, *q = b;
+
+	if (p->count != q->count)
+		return p->count > q->count ? -1 : 1;
+	return p->first < q->first ? -1 : p->first > q->first;
+}
+
+static int
+gr_idx_cmp(const void *a, const void *b)
+{
+	const size_t *p = a, *q = b;
+	uint64_t hp = gr_stack_hash(&gr_sort_gi->gs[*p]), hq = gr_stack_hash(&gr_sort_gi->gs[*q]);
+
+	if (hp != hq)
+		return hp < hq ? -1 : 1;
+	return *p < *q ? -1 : *p > *q;
+}
+
+static void
+gr_print_grouped(FILE *f, const struct goinfo *gi)
+{
+	size_t *idx = xcalloc(gi->ngs ? gi->ngs : 1, sizeof *idx);
+	struct gr_grp *grp = xcalloc(gi->ngs ? gi->ngs : 1, sizeof *grp);
+	size_t ngrp = 0;
+	bool *used = xcalloc(gi->ngs ? gi->ngs : 1, sizeof *used);
+
+	for (size_t i = 0; i < gi->ngs; i++)
+		idx[i] = i;
+	gr_sort_gi = gi;
+	qsort(idx, gi->ngs, sizeof *idx, gr_idx_cmp);
+	/* equal hashes are adjacent; split them by a real comparison against each group's first */
+	for (size_t i = 0; i < gi->ngs; i++) {
+		if (used[idx[i]])
+			continue;
+		grp[ngrp].first = idx[i];
+		grp[ngrp].count = 0;
+		for (size_t j = i; j < gi->ngs; j++) {
+			if (gr_stack_hash(&gi->gs[idx[j]]) != gr_stack_hash(&gi->gs[idx[i]]))
+				break;
+			if (!used[idx[j]] && gr_same_stack(&gi->gs[idx[i]], &gi->gs[idx[j]])) {
+				used[idx[j]] = true;
+				grp[ngrp].count++;
+			}
+		}
+		ngrp++;
+	}
+	qsort(grp, ngrp, sizeof *grp, gr_grp_cmp);
+	for (size_t k = 0; k < ngrp; k++) {
+		const struct goroutine *g = &gi->gs[grp[k].first];
+		size_t shown = 0;
+
+		gr_print_header(f, g, grp[k].count);
+		if (grp[k].count > 1) {
+			fputs("goroutine ids:", f);
+			for (size_t j = grp[k].first; j < gi->ngs && shown < 20; j++)
+				if (gr_same_stack(g, &gi->gs[j])) {
+					fprintf(f, " %" PRIu64, gi->gs[j].id);
+					shown++;
+				}
+			fputs(grp[k].count > shown ? " ...\n" : "\n", f);
+		}
+		gr_print_stack(f, g);
+		fputc('\n', f);
+	}
+	free(used);
+	free(grp);
+	free(idx);
+}
+
+static const char *
+gr_role_name(enum go_wait_role r)
+{
+	switch (r) {
+	case GOWAIT_SEMA: return "semaphore";
+	case GOWAIT_MUTEX: return "go-mutex";
+	case GOWAIT_RW_WRITER: return "go-rwmutex-writer";
+	case GOWAIT_RW_QUEUED: return "go-rwmutex-queued";
+	case GOWAIT_RW_READER: return "go-rwmutex-reader";
+	default: return "none";
+	}
+}
+
+void
+goruntime_print_text(FILE *f, const struct snapshot *s, const struct output_opts *o)
+{
+	const struct goinfo *gi = s->go;
+	bool any = false;
+
+	if (gi == NULL)
+		return;
+	fputs("\nGo runtime", f);
+	if (gi->version != NULL) {
+		fputc(' ', f);
+		sanitize_fputs(gi->version, f);
+	}
+	if (gi->error != NULL) {
+		fputs(": ", f);
+		sanitize_fputs(gi->error, f);
+		fputc('\n', f);
+		return;
+	}
+	fprintf(f, ": %zu goroutines", gi->ngs);
+	if (gi->ndead > 0)
+		fprintf(f, " (%zu dead or idle not shown)", gi->ndead);
+	fputc('\n', f);
+	for (size_t i = 0; i < gi->nnotes; i++) {
+		fputs("note: ", f);
+		sanitize_fputs(gi->notes[i], f);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+	if (o != NULL && o->group) {
+		gr_print_grouped(f, gi);
+	} else {
+		for (size_t i = 0; i < gi->ngs; i++) {
+			gr_print_header(f, &gi->gs[i], 1);
+			gr_print_stack(f, &gi->gs[i]);
+			fputc('\n', f);
+		}
+	}
+	for (size_t i = 0; i < s->nlocks; i++) {
+		const struct lock *l = &s->locks[i];
+
+		if (l->kind != LOCK_GO_MUTEX && l->kind != LOCK_GO_RWMUTEX)
+			continue;
+		if (!any)
+			fputs("Go locks:\n", f);
+		any = true;
+		fprintf(f, "  %s ", l->kind == LOCK_GO_RWMUTEX ? "RWMutex" : "Mutex");
+		sanitize_fputs(l->symbol ? l->symbol : "?", f);
+		fprintf(f, " (0x%" PRIx64 "): ", l->address);
+		sanitize_fputs(l->note ? l->note : "", f);
+		fputs("\n    waiting goroutines:", f);
+		for (size_t j = 0; j < l->ngo_waiters && j < 32; j++)
+			fprintf(f, " %" PRIu64, l->go_waiters[j]);
+		fputs(l->ngo_waiters > 32 ? " ...\n" : "\n", f);
+	}
+}
+
+static void
+gr_json_frame(struct jw *w, const struct frame *fr)
+{
+	jw_object_begin(w);
+	jw_khex(w, "pc", fr->pc);
+	jw_kstring(w, "function", fr->function);
+	jw_kuint(w, "offset", fr->offset);
+	jw_kstring(w, "module", fr->module);
+	jw_kstring(w, "file", fr->file);
+	jw_kint(w, "line", fr->line);
+	jw_kbool(w, "inline", fr->inlined);
+	jw_object_end(w);
+}
+
+void
+goruntime_print_json(struct jw *w, const struct snapshot *s)
+{
+	const struct goinfo *gi = s->go;
+
+	if (gi == NULL)
+		return;
+	jw_key(w, "go");
+	jw_object_begin(w);
+	jw_kstring(w, "version", gi->version);
+	jw_kstring(w, "error", gi->error);
+	jw_kuint(w, "goroutine_count", gi->ngs);
+	jw_kuint(w, "allgs", gi->nallgs);
+	jw_kuint(w, "dead", gi->ndead);
+	jw_kuint(w, "unreadable", gi->nunreadable);
+	jw_kbool(w, "truncated", gi->truncated);
+	jw_key(w, "notes");
+	jw_array_begin(w);
+	for (size_t i = 0; i < gi->nnotes; i++)
+		jw_string(w, gi->notes[i]);
+	jw_array_end(w);
+	jw_object_end(w);
+
+	jw_key(w, "goroutines");
+	jw_array_begin(w);
+	for (size_t i = 0; i < gi->ngs; i++) {
+		const struct goroutine *g = &gi->gs[i];
+		const struct lock *l = g->lock >= 0 && (size_t)g->lock < s->nlocks ? &s->locks[g->lock] : NULL;
+
+		jw_object_begin(w);
+		jw_kuint(w, "id", g->id);
+		jw_kstring(w, "state", snapshot_state_name(g->state));
+		jw_kstring(w, "status", goruntime_status_name(g->status));
+		jw_kstring(w, "wait_reason", g->wait_reason);
+		if (g->wait_seconds >= 0)
+			jw_kdouble(w, "wait_seconds", g->wait_seconds);
+		else
+			jw_kstring(w, "wait_seconds", NULL);
+		jw_key(w, "wait");
+		if (g->role == GOWAIT_NONE) {
+			jw_null(w);
+		} else {
+			jw_object_begin(w);
+			jw_kstring(w, "kind", gr_role_name(g->role));
+			jw_khex(w, "address", g->lock_addr ? g->lock_addr : g->sema);
+			jw_khex(w, "semaphore", g->sema);
+			jw_kstring(w, "symbol", l ? l->symbol : NULL);
+			jw_object_end(w);
+		}
+		if (g->tid != 0)
+			jw_kint(w, "thread", g->tid);
+		else
+			jw_kstring(w, "thread", NULL);
+		jw_key(w, "created_by");
+		if (g->created_by.pc == 0) {
+			jw_null(w);
+		} else {
+			jw_object_begin(w);
+			jw_khex(w, "pc", g->created_by.pc);
+			jw_kstring(w, "function", g->created_by.function);
+			jw_kstring(w, "file", g->created_by.file);
+			jw_kint(w, "line", g->created_by.line);
+			if (g->parent_id != 0)
+				jw_kuint(w, "goroutine", g->parent_id);
+			jw_object_end(w);
+		}
+		jw_key(w, "frames");
+		jw_array_begin(w);
+		for (size_t j = 0; j < g->nframes; j++)
+			gr_json_frame(w, &g->frames[j]);
+		jw_array_end(w);
+		jw_kstring(w, "unwind_error", g->unwind_error);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}

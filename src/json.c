@@ -1,0 +1,175 @@
+/* json.c - streaming JSON writer; escapes everything, replaces invalid UTF-8, never emits bare control bytes. */
+#include "json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+void
+jw_init(struct jw *w, FILE *f, bool pretty)
+{
+	memset(w, 0, sizeof *w);
+	w->f = f;
+	w->pretty = pretty;
+	w->first[0] = true;
+}
+
+static void
+jw_indent(struct jw *w)
+{
+	if (!w->pretty)
+		return;
+	fputc('\n', w->f);
+	for (int i = 0; i < w->depth; i++)
+		fputs("  ", w->f);
+}
+
+/* Called before every value or key: writes the separating comma. */
+static void
+jw_sep(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		fputc(',', w->f);
+	w->first[w->depth] = false;
+	if (w->depth > 0)
+		jw_indent(w);
+}
+
+static void
+jw_open(struct jw *w, char c)
+{
+	jw_sep(w);
+	fputc(c, w->f);
+	if (w->depth + 1 < JW_MAXDEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void
+jw_close(struct jw *w, char c)
+{
+	bool empty = w->first[w->depth];
+
+	if (w->depth > 0)
+		w->depth--;
+	if (!empty)
+		jw_indent(w);
+	fputc(c, w->f);
+	if (w->depth == 0 && w->pretty)
+		fputc('\n', w->f);
+}
+
+void jw_object_begin(struct jw *w) { jw_open(w, '{'); }
+void jw_object_end(struct jw *w) { jw_close(w, '}'); }
+void jw_array_begin(struct jw *w) { jw_open(w, '['); }
+void jw_array_end(struct jw *w) { jw_close(w, ']'); }
+
+/* Length of a valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+static int
+jw_utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (s[0] == 0xe0 && s[1] < 0xa0)
+			return 0;	/* overlong */
+		if (s[0] == 0xed && s[1] >= 0xa0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static void
+jw_raw_string(struct jw *w, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', w->f);
+	while (*s != '\0') {
+		int n;
+
+		if (*s == '"' || *s == '\\') {
+			fputc('\\', w->f);
+			fputc(*s++, w->f);
+			continue;
+		}
+		if (*s < 0x20 || *s == 0x7f) {
+			switch (*s) {
+			case '\n': fputs("\\n", w->f); break;
+			case '\t': fputs("\\t", w->f); break;
+			case '\r': fputs("\\r", w->f); break;
+			default: fprintf(w->f, "\\u%04x", *s); break;
+			}
+			s++;
+			continue;
+		}
+		n = jw_utf8_len(s);
+		if (n == 0) {
+			fputs("\\ufffd", w->f);
+			s++;
+			continue;
+		}
+		fwrite(s, 1, (size_t)n, w->f);
+		s += n;
+	}
+	fputc('"', w->f);
+}
+
+void
+jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	jw_raw_string(w, key);
+	fputs(w->pretty ? ": " : ":", w->f);
+	w->after_key = true;
+}
+
+void
+jw_string(struct jw *w, const char *s)
+{
+	if (s == NULL) {
+		jw_null(w);
+		return;
+	}
+	jw_sep(w);
+	jw_raw_string(w, s);
+}
+
+void jw_int(struct jw *w, int64_t v) { jw_sep(w); fprintf(w->f, "%" PRId64, v); }
+void jw_uint(struct jw *w, uint64_t v) { jw_sep(w); fprintf(w->f, "%" PRIu64, v); }
+void jw_bool(struct jw *w, bool v) { jw_sep(w); fputs(v ? "true" : "false", w->f); }
+void jw_null(struct jw *w) { jw_sep(w); fputs("null", w->f); }
+void jw_hex(struct jw *w, uint64_t v) { jw_sep(w); fprintf(w->f, "\"0x%" PRIx64 "\"", v); }
+
+void
+jw_double(struct jw *w, double v)
+{
+	jw_sep(w);
+	if (!isfinite(v))
+		fputs("null", w->f);
+	else
+		fprintf(w->f, "%.17g", v);
+}
+
+void jw_kstring(struct jw *w, const char *k, const char *s) { jw_key(w, k); jw_string(w, s); }
+void jw_kint(struct jw *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
+void jw_kuint(struct jw *w, const char *k, uint64_t v) { jw_key(w, k); jw_uint(w, v); }
+void jw_kbool(struct jw *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
+void jw_khex(struct jw *w, const char *k, uint64_t v) { jw_key(w, k); jw_hex(w, v); }
+void jw_kdouble(struct jw *w, const char *k, double v) { jw_key(w, k); jw_double(w, v); }

@@ -1,0 +1,76 @@
+/* lockdecode.h - glibc's pthread lock layouts (one table keyed by glibc version) and their decoding. */
+#ifndef HOLDUP_LOCKDECODE_H
+#define HOLDUP_LOCKDECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lockgraph.h"
+#include "snapshot.h"
+
+/* Byte offsets and bits of one glibc's x86_64 pthread types. Another glibc or architecture is
+ * another entry of the table in lockdecode.c, not new code. */
+struct lockdecode_layout {
+	const char *name;
+	int min_version, max_version;	/* inclusive, major * 1000 + minor: 2036 is glibc 2.36 */
+
+	/* pthread_mutex_t (struct __pthread_mutex_s) */
+	size_t mutex_size, mutex_lock, mutex_count, mutex_owner, mutex_nusers, mutex_kind;
+	/* pthread_rwlock_t (struct __pthread_rwlock_arch_t) */
+	size_t rw_size, rw_readers, rw_writers, rw_wrphase_futex, rw_writers_futex, rw_cur_writer,
+	    rw_shared, rw_flags;
+	unsigned rw_reader_shift;	/* readers count is __readers >> shift */
+	uint32_t rw_wrphase, rw_wrlocked, rw_rwaiting;	/* __readers bits */
+	/* pthread_cond_t (struct __pthread_cond_s) */
+	size_t cond_size, cond_wseq, cond_wrefs, cond_g_signals0, cond_g_signals1, cond_g_refs0,
+	    cond_g_refs1, cond_g1_orig_size;
+	unsigned cond_wrefs_shift;	/* waiter count is __wrefs >> shift */
+	/* sem_t (struct new_sem, 64-bit data: value low 32 bits, waiters high 32) */
+	size_t sem_size, sem_value, sem_nwaiters;
+	/* pthread_barrier_t (struct pthread_barrier) */
+	size_t barrier_size, barrier_in, barrier_round, barrier_count;
+};
+
+/* What one waiting thread waits on, decoded from its futex call, frames and the lock's bytes. */
+struct lockdecode_info {
+	enum lock_kind kind;
+	enum wait_kind want;		/* what the waiter wants: mutex, rwlock-read, ... */
+	uint64_t futex;			/* the futex word the thread sleeps on */
+	uint64_t base;			/* start of the lock object */
+	char variant[32];		/* "normal", "recursive", "pi", ... or "" */
+	bool holders_known;		/* holder (or its absence) is recorded by the layout */
+	pid_t holder;			/* owner TID (mutex, rwlock writer, joined thread), 0 if none */
+	int readers;			/* rwlock readers holding it, -1 if n/a */
+	int count;			/* recursion depth, semaphore value, barrier arrivals, -1 if n/a */
+	int queued;			/* waiters the lock itself counts, -1 if unknown */
+	bool owner_died;
+	char note[160];			/* free text, "" if none */
+};
+
+/* The layout for a glibc version (major * 1000 + minor), or NULL when holdup does not know it. */
+const struct lockdecode_layout *lockdecode_layout_for(int version);
+/* The target's glibc version (major * 1000 + minor) from its loaded libc (or static executable),
+ * 0 if not found (musl, no libc, unreadable). */
+int lockdecode_glibc_version(const struct snapshot *s);
+/* Parses "2.36" or a "libc-2.31.so" file name into major * 1000 + minor; 0 if it is neither. */
+int lockdecode_parse_version(const char *s);
+
+/* Decodes a lock object of a known kind from a copy of its bytes (img starts at the object).
+ * futex and want of out must be set by the caller (want may be WAIT_NONE: decided from the
+ * words). Returns 0, or -1 when img is too short for the layout. */
+int lockdecode_object(const struct lockdecode_layout *L, const uint8_t *img, size_t len,
+    struct lockdecode_info *out);
+
+/* The futex wait thread t is in: its address, op and value, from /proc or its registers.
+ * Returns 0 if t sleeps in a blocking futex op, -1 otherwise. */
+int lockdecode_futex_call(const struct thread *t, uint64_t *addr, uint64_t *op, uint32_t *val);
+
+/* Everything about what t waits on in a futex: kind (from frames, op and lock words), the
+ * object start, holders. L may be NULL (unknown glibc): kind from frames, "owner unknown".
+ * Returns 0, or -1 when t is not in a futex wait. */
+int lockdecode_thread(const struct lockdecode_layout *L, const struct snapshot *s, const struct thread *t,
+    struct lockdecode_info *out);
+
+#endif

@@ -1,0 +1,369 @@
+/* lockgraph.c - the locks threads wait on, the wait-for graph (threads by index), its cycles and chain roots. */
+#include "lockgraph.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockdecode.h"
+#include "unwind.h"
+#include "util.h"
+
+const char *
+lockgraph_kind_name(enum lock_kind k)
+{
+	static const char *const names[LOCK_KIND_COUNT] = {
+		"mutex", "rwlock", "condvar", "semaphore", "barrier", "join", "futex", "go-mutex", "go-rwmutex",
+	};
+
+	return (unsigned)k < LOCK_KIND_COUNT ? names[k] : "futex";
+}
+
+/* The stack of which thread holds addr: the thread whose sp lies in the same mapping. */
+static int
+lockgraph_stack_owner(const struct snapshot *s, const struct mapping *m)
+{
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct thread *t = &s->threads[i];
+		uint64_t sp = t->regs_valid ? t->regs.rsp : t->syscall_sp;
+
+		if (sp >= m->start && sp < m->end)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Plain C++ variable names from their mangled form: _ZL11config_lock, _ZN2ns4lockE -> ns::lock.
+ * Anything fancier (templates, functions) stays mangled. Returns an owned string or NULL. */
+static char *
+lockgraph_demangle(const char *m)
+{
+	const char *p = m + 2;
+	bool nested;
+	char *out;
+	size_t len = 0;
+
+	if (strncmp(m, "_Z", 2) != 0)
+		return NULL;
+	if (*p == 'L')
+		p++;
+	nested = *p == 'N';
+	if (nested)
+		p++;
+	out = xmalloc(strlen(m) * 2 + 1);
+	while (*p >= '1' && *p <= '9') {
+		char *end;
+		unsigned long n = strtoul(p, &end, 10);
+
+		if (strlen(end) < n)
+			break;
+		if (len > 0) {
+			memcpy(out + len, "::", 2);
+			len += 2;
+		}
+		memcpy(out + len, end, n);
+		len += n;
+		p = end + n;
+		if (!nested)
+			break;
+	}
+	out[len] = '\0';
+	if (len == 0 || (nested ? strcmp(p, "E") != 0 : *p != '\0')) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+char *
+lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t addr, size_t elem)
+{
+	const struct mapping *m;
+	char *name = NULL, *r;
+	uint64_t off = 0, size = 0;
+	int ti;
+
+	if (u != NULL && unwind_addr_symbol(u, addr, &name, &off, &size) == 0 && name != NULL) {
+		char *plain = lockgraph_demangle(name);
+
+		if (plain != NULL) {
+			free(name);
+			name = plain;
+		}
+		if (off == 0)
+			return name;
+		/* an element of an array of locks reads better as forks[2] than forks+80 */
+		if (elem != 0 && off % elem == 0 && (size == 0 || (size % elem == 0 && off < size)))
+			r = xasprintf("%s[%" PRIu64 "]", name, off / elem);
+		else
+			r = xasprintf("%s+%" PRIu64, name, off);
+		free(name);
+		return r;
+	}
+	free(name);
+	if ((m = snapshot_find_mapping(s, addr)) == NULL)
+		return NULL;
+	if (strcmp(m->path, "[heap]") == 0)
+		return xstrdup("heap");
+	if ((ti = lockgraph_stack_owner(s, m)) >= 0)
+		return xasprintf("stack of TID %d", (int)s->threads[ti].tid);
+	if (strcmp(m->path, "[stack]") == 0)
+		return xasprintf("stack of TID %d", (int)s->pid);
+	if (m->path[0] != '\0')
+		return xstrdup(util_basename(m->path));
+	return xstrdup("anonymous mapping");
+}
+
+static size_t
+lockgraph_elem_size(const struct lockdecode_layout *L, enum lock_kind k)
+{
+	if (L == NULL)
+		return 0;
+	switch (k) {
+	case LOCK_MUTEX: return L->mutex_size;
+	case LOCK_RWLOCK: return L->rw_size;
+	case LOCK_CONDVAR: return L->cond_size;
+	case LOCK_SEMAPHORE: return L->sem_size;
+	case LOCK_BARRIER: return L->barrier_size;
+	default: return 0;
+	}
+}
+
+/* The entry for the lock at address, appended from what one waiter decoded if new. */
+static int
+lockgraph_lock_for(struct snapshot *s, size_t *cap, const struct lockdecode_info *d)
+{
+	struct lock *l;
+
+	for (size_t i = 0; i < s->nlocks; i++)
+		if (s->locks[i].address == d->base) {
+			l = &s->locks[i];
+			/* a later waiter may have read the words after a holder was recorded */
+			if (!l->holders_known && d->holders_known && d->holder != 0) {
+				l->holders_known = true;
+				l->holders = xrealloc(l->holders, sizeof *l->holders);
+				l->holders[0] = d->holder;
+				l->nholders = 1;
+			}
+			return (int)i;
+		}
+	xgrow(&s->locks, cap, s->nlocks + 1, sizeof *s->locks);
+	l = &s->locks[s->nlocks];
+	memset(l, 0, sizeof *l);
+	l->address = d->base;
+	l->kind = d->kind;
+	l->variant = d->variant[0] != '\0' ? xstrdup(d->variant) : NULL;
+	l->holders_known = d->holders_known;
+	if (d->holder != 0) {
+		l->holders = xmalloc(sizeof *l->holders);
+		l->holders[0] = d->holder;
+		l->nholders = 1;
+	}
+	l->readers = d->readers;
+	l->count = d->count;
+	l->owner_died = d->owner_died;
+	l->note = d->note[0] != '\0' ? xstrdup(d->note) : NULL;
+	return (int)s->nlocks++;
+}
+
+static void
+lockgraph_add_waiter(struct lock *l, int ti)
+{
+	l->waiters = xrealloc(l->waiters, (l->nwaiters + 1) * sizeof *l->waiters);
+	l->waiters[l->nwaiters++] = ti;
+}
+
+static void
+lockgraph_append_note(struct lock *l, const char *text)
+{
+	char *n = l->note != NULL ? xasprintf("%s; %s", l->note, text) : xstrdup(text);
+
+	free(l->note);
+	l->note = n;
+}
+
+/* Decodes every futex waiter into s->locks and its thread.wait. */
+static void
+lockgraph_decode(struct snapshot *s, struct unwinder *u)
+{
+	const struct lockdecode_layout *L = NULL;
+	bool looked = false;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		struct lockdecode_info d;
+		uint64_t a;
+		uint64_t op;
+		uint32_t v;
+		int li;
+
+		if (t->state != STATE_WAITING || lockdecode_futex_call(t, &a, &op, &v) < 0)
+			continue;
+		if (!looked) {
+			/* the file read behind this is only worth it when someone waits */
+			L = lockdecode_layout_for(lockdecode_glibc_version(s));
+			looked = true;
+		}
+		if (lockdecode_thread(L, s, t, &d) < 0)
+			continue;
+		li = lockgraph_lock_for(s, &cap, &d);
+		lockgraph_add_waiter(&s->locks[li], (int)i);
+		t->wait.kind = d.want;
+		t->wait.address = d.base;
+		t->wait.lock = li;
+		if (d.kind == LOCK_MUTEX || d.kind == LOCK_RWLOCK)
+			t->state = STATE_BLOCKED;
+		free(t->wait.detail);
+		t->wait.detail = d.note[0] != '\0' ? xstrdup(d.note) : NULL;
+		if (s->locks[li].symbol == NULL)
+			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockgraph_elem_size(L, d.kind));
+		free(t->wait.symbol);
+		t->wait.symbol = s->locks[li].symbol != NULL ? xstrdup(s->locks[li].symbol) : NULL;
+	}
+	for (size_t i = 0; i < s->nlocks; i++) {
+		struct lock *l = &s->locks[i];
+
+		for (size_t h = 0; h < l->nholders; h++) {
+			char buf[128];
+
+			if (snapshot_thread_index(s, l->holders[h]) >= 0)
+				continue;
+			snprintf(buf, sizeof buf, "holder TID %d is not a thread of this process (it exited holding it?)",
+			    (int)l->holders[h]);
+			lockgraph_append_note(l, buf);
+		}
+	}
+}
+
+/* The thread t waits for through its lock: the first holder that is a thread of the snapshot. */
+static int
+lockgraph_next(const struct snapshot *s, int ti)
+{
+	const struct thread *t = &s->threads[ti];
+	const struct lock *l;
+
+	if (t->wait.lock < 0 || (size_t)t->wait.lock >= s->nlocks)
+		return -1;
+	l = &s->locks[t->wait.lock];
+	for (size_t h = 0; h < l->nholders; h++) {
+		int hi = snapshot_thread_index(s, l->holders[h]);
+
+		if (hi >= 0)
+			return hi;
+	}
+	return -1;
+}
+
+/*
+ * Each waiter has at most one known holder, so the graph is a functional graph: following next()
+ * from any thread ends at a root (a thread waiting on no known holder) or enters exactly one cycle.
+ * color: 0 unvisited, 1 on the current path, 2 done.
+ */
+static void
+lockgraph_cycles(struct snapshot *s)
+{
+	size_t n = s->nthreads, cap = 0;
+	int *color = xcalloc(n ? n : 1, sizeof *color);
+	int *path = xmalloc((n ? n : 1) * sizeof *path);
+
+	for (size_t start = 0; start < n; start++) {
+		size_t len = 0;
+		int cur = (int)start;
+
+		while (cur >= 0 && color[cur] == 0) {
+			color[cur] = 1;
+			path[len++] = cur;
+			cur = lockgraph_next(s, cur);
+		}
+		if (cur >= 0 && color[cur] == 1) {
+			/* closed a new cycle: path from cur's position to the end */
+			struct deadlock *dl;
+			size_t from = 0;
+
+			while (path[from] != cur)
+				from++;
+			xgrow(&s->deadlocks, &cap, s->ndeadlocks + 1, sizeof *s->deadlocks);
+			dl = &s->deadlocks[s->ndeadlocks++];
+			dl->nthreads = dl->nlocks = len - from;
+			dl->threads = xmalloc(dl->nthreads * sizeof *dl->threads);
+			dl->locks = xmalloc(dl->nlocks * sizeof *dl->locks);
+			for (size_t k = from; k < len; k++) {
+				struct thread *t = &s->threads[path[k]];
+
+				dl->threads[k - from] = path[k];
+				dl->locks[k - from] = s->locks[t->wait.lock].address;
+				t->wait.in_deadlock = true;
+			}
+		}
+		for (size_t k = 0; k < len; k++)
+			color[path[k]] = 2;
+	}
+	free(color);
+	free(path);
+}
+
+/*
+ * wait.root: for a thread waiting on a known holder, the end of its chain: the first thread that
+ * waits on no known holder (running, sleeping, in I/O...: the likely culprit). A chain that runs
+ * into a deadlock has no such end: its root is the first deadlocked thread it reaches. Threads in a
+ * cycle get -1: the cycle itself is the culprit.
+ */
+static void
+lockgraph_roots(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		int cur = lockgraph_next(s, (int)i);
+		size_t steps = 0;
+
+		t->wait.root = -1;
+		if (cur < 0 || t->wait.in_deadlock)
+			continue;
+		while (steps++ <= s->nthreads) {
+			int nx;
+
+			if (s->threads[cur].wait.in_deadlock)
+				break;
+			if ((nx = lockgraph_next(s, cur)) < 0)
+				break;
+			cur = nx;
+		}
+		t->wait.root = cur;
+	}
+}
+
+void
+lockgraph_build(struct snapshot *s, struct unwinder *u)
+{
+	lockgraph_free(s);
+	lockgraph_decode(s, u);
+	lockgraph_cycles(s);
+	lockgraph_roots(s);
+}
+
+void
+lockgraph_free(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nlocks; i++) {
+		struct lock *l = &s->locks[i];
+
+		free(l->symbol);
+		free(l->variant);
+		free(l->holders);
+		free(l->waiters);
+		free(l->note);
+		free(l->go_waiters);
+	}
+	free(s->locks);
+	s->locks = NULL;
+	s->nlocks = 0;
+	for (size_t i = 0; i < s->ndeadlocks; i++) {
+		free(s->deadlocks[i].threads);
+		free(s->deadlocks[i].locks);
+	}
+	free(s->deadlocks);
+	s->deadlocks = NULL;
+	s->ndeadlocks = 0;
+}

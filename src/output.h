@@ -1,0 +1,31 @@
+/* output.h - one small interface for every output format (text, json, folded, pprof), writing to a FILE. */
+#ifndef HOLDUP_OUTPUT_H
+#define HOLDUP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "snapshot.h"
+
+struct output_opts {
+	bool color;		/* ANSI colour in text output */
+	bool group;		/* group identical stacks (goroutines, threads) */
+	bool verbose;
+	double duration_s;	/* profiles: the recording's length, 0 if unknown */
+	int rate_hz;		/* profiles: sampling rate */
+};
+
+/* A format is a begin/snapshot/end triple: a dump writes one snapshot, a profile aggregates many. */
+struct output_format {
+	const char *name;
+	void *(*begin)(FILE *f, const struct output_opts *o);
+	void (*add)(void *state, const struct snapshot *s);
+	int (*end)(void *state);	/* writes what is left, frees state; 0 or -1 on a write error */
+};
+
+/* The format called name ("text", "json", "folded", "pprof"), or NULL. */
+const struct output_format *output_find(const char *name);
+/* Convenience: begin + add + end for one snapshot. */
+int output_write(const struct output_format *fmt, FILE *f, const struct output_opts *o, const struct snapshot *s);
+
+#endif

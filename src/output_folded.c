@@ -1,0 +1,122 @@
+/* output_folded.c - folded stacks ("state;outer;...;inner count") for flamegraph.pl, speedscope and Pyroscope. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "profile.h"
+#include "util.h"
+
+struct output_folded {
+	FILE *f;		/* borrowed */
+	struct profile *profile;
+};
+
+struct output_folded_line {
+	char *text;		/* owned */
+	uint64_t count;
+};
+
+static void *
+output_folded_begin(FILE *f, const struct output_opts *o)
+{
+	struct output_folded *st = xcalloc(1, sizeof *st);
+
+	(void)o;
+	st->f = f;
+	st->profile = profile_new();
+	return st;
+}
+
+static void
+output_folded_add(void *state, const struct snapshot *s)
+{
+	struct output_folded *st = state;
+
+	profile_add(st->profile, s);
+}
+
+/* Appends one frame; ';' separates frames and newlines end lines, so neither may appear in a name. */
+static void
+output_folded_frame(FILE *m, const char *name)
+{
+	fputc(';', m);
+	for (; *name != '\0'; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		fputc(c == ';' || c < 0x20 || c == 0x7f ? '_' : c, m);
+	}
+}
+
+static char *
+output_folded_text(const struct profile *p, const struct profile_sample *ps)
+{
+	char *buf = NULL, label[512];
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (m == NULL)
+		util_fatal("open_memstream: out of memory");
+	fputs(snapshot_state_name(ps->state), m);
+	/* Outermost first; within a location the containing function before its inlined calls. */
+	for (size_t i = ps->nlocations; i-- > 0;) {
+		const struct profile_location *loc = &p->locations[ps->locations[i]];
+
+		for (size_t j = loc->nlines; j-- > 0;)
+			output_folded_frame(m, p->functions[loc->lines[j].function].name);
+	}
+	/* The lock as the leaf, so a flame graph shows what each path waited on. */
+	if (ps->lock != NULL) {
+		char leaf[sizeof label + 2];
+
+		profile_lock_label(ps, label, sizeof label);
+		snprintf(leaf, sizeof leaf, "[%s]", label);
+		output_folded_frame(m, leaf);
+	}
+	if (fclose(m) != 0)
+		util_fatal("open_memstream: out of memory");
+	return buf;
+}
+
+static int
+output_folded_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct output_folded_line *)a)->text, ((const struct output_folded_line *)b)->text);
+}
+
+static int
+output_folded_end(void *state)
+{
+	struct output_folded *st = state;
+	struct profile *p = st->profile;
+	struct output_folded_line *lines = xcalloc(p->nsamples ? p->nsamples : 1, sizeof *lines);
+	size_t n = p->nsamples;
+	int rc;
+
+	/* Samples differ by thread too; identical folded lines are merged. */
+	for (size_t i = 0; i < n; i++) {
+		lines[i].text = output_folded_text(p, &p->samples[i]);
+		lines[i].count = p->samples[i].count;
+	}
+	qsort(lines, n, sizeof *lines, output_folded_cmp);
+	for (size_t i = 0; i < n;) {
+		uint64_t count = 0;
+		size_t j;
+
+		for (j = i; j < n && strcmp(lines[j].text, lines[i].text) == 0; j++)
+			count += lines[j].count;
+		fprintf(st->f, "%s %" PRIu64 "\n", lines[i].text, count);
+		i = j;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].text);
+	free(lines);
+	rc = fflush(st->f) != 0 || ferror(st->f) ? -1 : 0;
+	profile_free(p);
+	free(st);
+	return rc;
+}
+
+const struct output_format output_folded_format = {
+	"folded", output_folded_begin, output_folded_add, output_folded_end,
+};

@@ -1,0 +1,239 @@
+/* output_json.c - the machine-readable dump (schema in doc/json-schema.md); one object per snapshot. */
+#include <stdlib.h>
+
+#include "goruntime.h"
+#include "json.h"
+#include "lockgraph.h"
+#include "output.h"
+#include "syscalls.h"
+#include "util.h"
+
+struct output_json {
+	struct jw w;
+	struct output_opts o;
+};
+
+static void *
+output_json_begin(FILE *f, const struct output_opts *o)
+{
+	struct output_json *oj = xcalloc(1, sizeof *oj);
+
+	jw_init(&oj->w, f, false);
+	if (o != NULL)
+		oj->o = *o;
+	return oj;
+}
+
+static void
+output_json_frames(struct jw *w, const struct frame *fr, size_t n)
+{
+	jw_array_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		jw_object_begin(w);
+		jw_khex(w, "pc", fr[i].pc);
+		jw_kstring(w, "function", fr[i].function);
+		jw_kuint(w, "offset", fr[i].offset);
+		jw_kstring(w, "module", fr[i].module);
+		jw_kstring(w, "file", fr[i].file);
+		jw_kint(w, "line", fr[i].line);
+		jw_kbool(w, "inline", fr[i].inlined);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void
+output_json_syscall(struct jw *w, const struct snapshot *s, const struct thread *t)
+{
+	if (t->syscall < 0) {
+		jw_null(w);
+		return;
+	}
+	jw_object_begin(w);
+	jw_kint(w, "nr", t->syscall);
+	jw_kstring(w, "name", syscalls_name(t->syscall));
+	jw_key(w, "args");
+	jw_array_begin(w);
+	for (int i = 0; i < 6; i++)
+		jw_hex(w, t->syscall_args[i]);
+	jw_array_end(w);
+	if (syscalls_classify(t->syscall) == SYSCALLS_FUTEX_WAIT)
+		jw_kstring(w, "futex_op", syscalls_futex_op_name(t->syscall_args[1]));
+	if (syscalls_classify(t->syscall) == SYSCALLS_IO_FD || syscalls_classify(t->syscall) == SYSCALLS_IO_EPOLL) {
+		jw_kint(w, "fd", (int)t->syscall_args[0]);
+		jw_kstring(w, "fd_target", snapshot_fd_target(s, (int)t->syscall_args[0]));
+	}
+	jw_object_end(w);
+}
+
+static void
+output_json_wait(struct jw *w, const struct snapshot *s, const struct thread *t)
+{
+	const struct lock *l = t->wait.lock >= 0 && (size_t)t->wait.lock < s->nlocks ? &s->locks[t->wait.lock] : NULL;
+
+	if (t->wait.kind == WAIT_NONE) {
+		jw_null(w);
+		return;
+	}
+	jw_object_begin(w);
+	jw_kstring(w, "kind", snapshot_wait_kind_name(t->wait.kind));
+	if (t->wait.address != 0)
+		jw_khex(w, "address", t->wait.address);
+	else
+		jw_kstring(w, "address", NULL);
+	jw_kstring(w, "symbol", t->wait.symbol);
+	jw_key(w, "holders");
+	jw_array_begin(w);
+	for (size_t i = 0; l != NULL && i < l->nholders; i++)
+		jw_int(w, l->holders[i]);
+	jw_array_end(w);
+	jw_kbool(w, "holders_known", l != NULL && l->holders_known);
+	jw_kstring(w, "detail", t->wait.detail);
+	if (t->wait.root >= 0 && (size_t)t->wait.root < s->nthreads)
+		jw_kint(w, "root", s->threads[t->wait.root].tid);
+	else
+		jw_kstring(w, "root", NULL);
+	jw_kbool(w, "in_deadlock", t->wait.in_deadlock);
+	jw_object_end(w);
+}
+
+static void
+output_json_thread(struct jw *w, const struct snapshot *s, const struct thread *t)
+{
+	jw_object_begin(w);
+	jw_kint(w, "tid", t->tid);
+	jw_kstring(w, "name", t->name);
+	jw_kstring(w, "state", snapshot_state_name(t->state));
+	jw_key(w, "proc_state");
+	{
+		char st[2] = { t->proc_state ? t->proc_state : '?', '\0' };
+
+		jw_string(w, st);
+	}
+	jw_key(w, "syscall");
+	output_json_syscall(w, s, t);
+	jw_kstring(w, "wchan", t->wchan);
+	jw_kstring(w, "capture", snapshot_capture_status_name(t->status));
+	jw_kbool(w, "stopped", t->status == CAPTURE_OK);
+	jw_kstring(w, "error", t->error);
+	if (t->pending_signal != 0)
+		jw_kint(w, "signal_reinjected", t->pending_signal);
+	jw_kuint(w, "cpu_ns", t->sched_runtime_ns);
+	jw_key(w, "wait");
+	output_json_wait(w, s, t);
+	jw_key(w, "frames");
+	output_json_frames(w, t->frames, t->nframes);
+	jw_kstring(w, "unwind_error", t->unwind_error);
+	jw_object_end(w);
+}
+
+static void
+output_json_locks(struct jw *w, const struct snapshot *s)
+{
+	jw_array_begin(w);
+	for (size_t i = 0; i < s->nlocks; i++) {
+		const struct lock *l = &s->locks[i];
+
+		jw_object_begin(w);
+		jw_khex(w, "address", l->address);
+		jw_kstring(w, "kind", lockgraph_kind_name(l->kind));
+		jw_kstring(w, "symbol", l->symbol);
+		jw_kstring(w, "variant", l->variant);
+		jw_key(w, "holders");
+		jw_array_begin(w);
+		for (size_t j = 0; j < l->nholders; j++)
+			jw_int(w, l->holders[j]);
+		jw_array_end(w);
+		jw_kbool(w, "holders_known", l->holders_known);
+		jw_key(w, "waiters");
+		jw_array_begin(w);
+		for (size_t j = 0; j < l->nwaiters; j++)
+			if (l->waiters[j] >= 0 && (size_t)l->waiters[j] < s->nthreads)
+				jw_int(w, s->threads[l->waiters[j]].tid);
+		jw_array_end(w);
+		if (l->readers >= 0)
+			jw_kint(w, "readers", l->readers);
+		else
+			jw_kstring(w, "readers", NULL);
+		if (l->count >= 0)
+			jw_kint(w, "count", l->count);
+		jw_kbool(w, "owner_died", l->owner_died);
+		jw_kstring(w, "note", l->note);
+		if (l->ngo_waiters > 0 || l->kind == LOCK_GO_MUTEX || l->kind == LOCK_GO_RWMUTEX) {
+			jw_key(w, "goroutine_waiters");
+			jw_array_begin(w);
+			for (size_t j = 0; j < l->ngo_waiters; j++)
+				jw_uint(w, l->go_waiters[j]);
+			jw_array_end(w);
+		}
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void
+output_json_deadlocks(struct jw *w, const struct snapshot *s)
+{
+	jw_array_begin(w);
+	for (size_t i = 0; i < s->ndeadlocks; i++) {
+		const struct deadlock *d = &s->deadlocks[i];
+
+		jw_object_begin(w);
+		jw_key(w, "threads");
+		jw_array_begin(w);
+		for (size_t j = 0; j < d->nthreads; j++)
+			jw_int(w, s->threads[d->threads[j]].tid);
+		jw_array_end(w);
+		jw_key(w, "locks");
+		jw_array_begin(w);
+		for (size_t j = 0; j < d->nlocks; j++)
+			jw_hex(w, d->locks[j]);
+		jw_array_end(w);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void
+output_json_add(void *state, const struct snapshot *s)
+{
+	struct output_json *oj = state;
+	struct jw *w = &oj->w;
+
+	jw_object_begin(w);
+	jw_kint(w, "pid", s->pid);
+	jw_kstring(w, "exe", s->exe);
+	jw_kstring(w, "cmdline", s->cmdline);
+	jw_kdouble(w, "time", (double)s->taken.tv_sec + (double)s->taken.tv_nsec / 1e9);
+	jw_kuint(w, "pause_us", s->pause_us);
+	jw_kuint(w, "capture_us", s->capture_us);
+	jw_kint(w, "threads_stopped", s->nstopped);
+	jw_kbool(w, "target_was_stopped", s->target_was_stopped);
+	jw_key(w, "threads");
+	jw_array_begin(w);
+	for (size_t i = 0; i < s->nthreads; i++)
+		output_json_thread(w, s, &s->threads[i]);
+	jw_array_end(w);
+	jw_key(w, "locks");
+	output_json_locks(w, s);
+	jw_key(w, "deadlocks");
+	output_json_deadlocks(w, s);
+	if (s->go != NULL)
+		goruntime_print_json(w, s);
+	jw_object_end(w);
+	fputc('\n', w->f);
+}
+
+static int
+output_json_end(void *state)
+{
+	struct output_json *oj = state;
+	int rc = fflush(oj->w.f) == 0 && !ferror(oj->w.f) ? 0 : -1;
+
+	free(oj);
+	return rc;
+}
+
+const struct output_format output_json_format = {
+	"json", output_json_begin, output_json_add, output_json_end,
+};

@@ -1,0 +1,372 @@
+/* output_text.c - the human-readable dump: header, threads with stacks, locks, deadlocks. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "goruntime.h"
+#include "lockgraph.h"
+#include "output.h"
+#include "sanitize.h"
+#include "syscalls.h"
+#include "util.h"
+
+struct output_text {
+	FILE *f;		/* borrowed */
+	struct output_opts o;
+	int nsnap;
+};
+
+#define C_RED "\033[31m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RESET "\033[0m"
+
+static const char *
+output_text_c(const struct output_text *ot, const char *code)
+{
+	return ot->o.color ? code : "";
+}
+
+static void *
+output_text_begin(FILE *f, const struct output_opts *o)
+{
+	struct output_text *ot = xcalloc(1, sizeof *ot);
+
+	ot->f = f;
+	if (o != NULL)
+		ot->o = *o;
+	return ot;
+}
+
+/* "futex(0x7f.. <accounts_lock>, FUTEX_WAIT_PRIVATE, 2)", "read(3 <socket:[123]>)" ... */
+static void
+output_text_syscall(FILE *f, const struct snapshot *s, const struct thread *t)
+{
+	const char *name = syscalls_name(t->syscall);
+	char buf[256];
+
+	if (t->on_cpu) {
+		fputs("on cpu", f);
+		return;
+	}
+	if (t->syscall == -1) {
+		fputs("not in a syscall", f);
+		return;
+	}
+	if (t->syscall < 0) {
+		fputs("syscall unknown", f);
+		return;
+	}
+	if (name != NULL)
+		fputs(name, f);
+	else
+		fprintf(f, "syscall_%ld", t->syscall);
+	switch (syscalls_classify(t->syscall)) {
+	case SYSCALLS_FUTEX_WAIT: {
+		const char *op = syscalls_futex_op_name(t->syscall_args[1]);
+
+		fprintf(f, "(0x%" PRIx64 ", %s%s, %" PRIu64 ")", t->syscall_args[0], op ? op : "?",
+		    (t->syscall_args[1] & 128) ? "_PRIVATE" : "", t->syscall_args[2]);
+		break;
+	}
+	case SYSCALLS_IO_FD:
+	case SYSCALLS_IO_EPOLL: {
+		const char *target = snapshot_fd_target(s, (int)t->syscall_args[0]);
+
+		fprintf(f, "(%d", (int)t->syscall_args[0]);
+		if (target != NULL)
+			fprintf(f, " <%s>", sanitize_str(target, buf, sizeof buf));
+		fputc(')', f);
+		break;
+	}
+	case SYSCALLS_IO_POLL:
+		fprintf(f, "(0x%" PRIx64 ", %" PRIu64 " fds)", t->syscall_args[0], t->syscall_args[1]);
+		break;
+	default:
+		fprintf(f, "(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 ")", t->syscall_args[0], t->syscall_args[1],
+		    t->syscall_args[2]);
+		break;
+	}
+}
+
+static void
+output_text_frames(FILE *f, const struct frame *fr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct frame *x = &fr[i];
+
+		fprintf(f, "    #%-2zu 0x%016" PRIx64 " ", i, x->pc);
+		if (x->inlined)
+			fputs("[inlined] ", f);
+		if (x->function != NULL) {
+			sanitize_fputs(x->function, f);
+			if (!x->inlined)
+				fprintf(f, "+0x%" PRIx64, x->offset);
+		} else {
+			fputs("??", f);
+		}
+		if (x->module != NULL) {
+			fputs(" (", f);
+			sanitize_fputs(util_basename(x->module), f);
+			fputc(')', f);
+		}
+		if (x->file != NULL) {
+			fputc(' ', f);
+			sanitize_fputs(x->file, f);
+			if (x->line > 0)
+				fprintf(f, ":%d", x->line);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void
+output_text_holders(FILE *f, const struct lock *l)
+{
+	if (!l->holders_known) {
+		fputs("owner unknown", f);
+		return;
+	}
+	if (l->nholders == 0) {
+		fputs("not held", f);
+		return;
+	}
+	fputs("held by ", f);
+	for (size_t i = 0; i < l->nholders; i++)
+		fprintf(f, "%s%d", i ? ", " : "", (int)l->holders[i]);
+}
+
+static void
+output_text_lockname(FILE *f, const struct lock *l)
+{
+	fputs(lockgraph_kind_name(l->kind), f);
+	if (l->symbol != NULL) {
+		fputc(' ', f);
+		sanitize_fputs(l->symbol, f);
+	}
+	fprintf(f, " (0x%" PRIx64 ")", l->address);
+}
+
+/* What the thread waits on and what it holds, under its header line. */
+static void
+output_text_wait(struct output_text *ot, const struct snapshot *s, const struct thread *t, int ti)
+{
+	FILE *f = ot->f;
+	const struct lock *l = t->wait.lock >= 0 && (size_t)t->wait.lock < s->nlocks ? &s->locks[t->wait.lock] : NULL;
+
+	if (t->wait.kind != WAIT_NONE && t->wait.kind != WAIT_SYSCALL) {
+		fprintf(f, "  %s- waiting on %s", output_text_c(ot, C_BOLD), snapshot_wait_kind_name(t->wait.kind));
+		if (t->wait.symbol != NULL) {
+			fputc(' ', f);
+			sanitize_fputs(t->wait.symbol, f);
+		}
+		if (t->wait.address != 0)
+			fprintf(f, " <0x%" PRIx64 ">", t->wait.address);
+		if (l != NULL) {
+			fputs(", ", f);
+			output_text_holders(f, l);
+		}
+		fputs(output_text_c(ot, C_RESET), f);
+		fputc('\n', f);
+	}
+	if (t->wait.detail != NULL) {
+		fputs("  - ", f);
+		sanitize_fputs(t->wait.detail, f);
+		fputc('\n', f);
+	}
+	if (t->wait.in_deadlock)
+		fprintf(f, "  %s- part of a deadlock%s\n", output_text_c(ot, C_RED), output_text_c(ot, C_RESET));
+	else if (t->wait.root >= 0 && t->wait.root != ti && (size_t)t->wait.root < s->nthreads)
+		fprintf(f, "  - wait chain ends at thread %d (the likely culprit)\n", (int)s->threads[t->wait.root].tid);
+	for (size_t i = 0; i < s->nlocks; i++) {
+		const struct lock *h = &s->locks[i];
+
+		for (size_t j = 0; j < h->nholders; j++) {
+			if (h->holders[j] != t->tid)
+				continue;
+			fputs("  - holds ", f);
+			output_text_lockname(f, h);
+			if (h->nwaiters > 0)
+				fprintf(f, ", %zu waiting", h->nwaiters);
+			fputc('\n', f);
+		}
+	}
+}
+
+static void
+output_text_header(struct output_text *ot, const struct snapshot *s)
+{
+	FILE *f = ot->f;
+	size_t counts[STATE_COUNT] = { 0 };
+	char when[64];
+	struct tm tm;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		counts[s->threads[i].state < STATE_COUNT ? s->threads[i].state : 0]++;
+	localtime_r(&s->taken.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "%sProcess %d%s ", output_text_c(ot, C_BOLD), (int)s->pid, output_text_c(ot, C_RESET));
+	sanitize_fputs(s->exe ? s->exe : "?", f);
+	fputs("\nCommand: ", f);
+	sanitize_fputs(s->cmdline ? s->cmdline : "", f);
+	fprintf(f, "\nTaken:   %s, %zu threads:", when, s->nthreads);
+	for (int st = 0; st < STATE_COUNT; st++)
+		if (counts[st] > 0)
+			fprintf(f, " %zu %s", counts[st], snapshot_state_name(st));
+	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped; capture took %" PRIu64 " us)\n",
+	    s->pause_us, s->nstopped, s->nthreads, s->capture_us);
+	if (s->target_was_stopped)
+		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
+	if (s->ndeadlocks > 0)
+		fprintf(f, "%sDEADLOCK: %zu wait cycle%s found, see below%s\n", output_text_c(ot, C_RED),
+		    s->ndeadlocks, s->ndeadlocks == 1 ? "" : "s", output_text_c(ot, C_RESET));
+	fputc('\n', f);
+}
+
+static void
+output_text_thread(struct output_text *ot, const struct snapshot *s, int ti)
+{
+	FILE *f = ot->f;
+	const struct thread *t = &s->threads[ti];
+
+	fprintf(f, "%sThread %d%s \"", output_text_c(ot, C_BOLD), (int)t->tid, output_text_c(ot, C_RESET));
+	sanitize_fputs(t->name, f);
+	fprintf(f, "\" %s%s%s  ", t->state == STATE_BLOCKED ? output_text_c(ot, C_RED) : "",
+	    snapshot_state_name(t->state), t->state == STATE_BLOCKED ? output_text_c(ot, C_RESET) : "");
+	output_text_syscall(f, s, t);
+	fputc('\n', f);
+	if (t->status != CAPTURE_OK && t->status != CAPTURE_UNSTOPPED) {
+		fprintf(f, "  ! %s: ", snapshot_capture_status_name(t->status));
+		sanitize_fputs(t->error ? t->error : "", f);
+		fputc('\n', f);
+	}
+	output_text_wait(ot, s, t, ti);
+	output_text_frames(f, t->frames, t->nframes);
+	if (t->unwind_error != NULL) {
+		fputs("    (unwinding stopped: ", f);
+		sanitize_fputs(t->unwind_error, f);
+		fputs(")\n", f);
+	}
+	fputc('\n', f);
+}
+
+static void
+output_text_locks(struct output_text *ot, const struct snapshot *s)
+{
+	FILE *f = ot->f;
+
+	if (s->nlocks == 0)
+		return;
+	fprintf(f, "%sLocks%s\n", output_text_c(ot, C_BOLD), output_text_c(ot, C_RESET));
+	for (size_t i = 0; i < s->nlocks; i++) {
+		const struct lock *l = &s->locks[i];
+
+		fputs("  ", f);
+		output_text_lockname(f, l);
+		if (l->variant != NULL) {
+			fputs(" [", f);
+			sanitize_fputs(l->variant, f);
+			fputc(']', f);
+		}
+		fputs(": ", f);
+		output_text_holders(f, l);
+		if (l->readers >= 0)
+			fprintf(f, ", %d reader%s", l->readers, l->readers == 1 ? "" : "s");
+		if (l->count >= 0 && l->kind == LOCK_MUTEX)
+			fprintf(f, ", count %d", l->count);
+		if (l->owner_died)
+			fputs(", OWNER DIED", f);
+		if (l->nwaiters > 0) {
+			fprintf(f, "; %zu waiting:", l->nwaiters);
+			for (size_t j = 0; j < l->nwaiters && j < 32; j++)
+				if (l->waiters[j] >= 0 && (size_t)l->waiters[j] < s->nthreads)
+					fprintf(f, " %d", (int)s->threads[l->waiters[j]].tid);
+			if (l->nwaiters > 32)
+				fputs(" ...", f);
+		}
+		if (l->ngo_waiters > 0)
+			fprintf(f, "; %zu goroutines waiting", l->ngo_waiters);
+		if (l->note != NULL) {
+			fputs(" (", f);
+			sanitize_fputs(l->note, f);
+			fputc(')', f);
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
+/* In the manner of jstack's "Found one Java-level deadlock". */
+static void
+output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
+{
+	FILE *f = ot->f;
+
+	for (size_t d = 0; d < s->ndeadlocks; d++) {
+		const struct deadlock *dl = &s->deadlocks[d];
+
+		fprintf(f, "%sFound one deadlock (%zu threads):%s\n", output_text_c(ot, C_RED), dl->nthreads,
+		    output_text_c(ot, C_RESET));
+		fputs("=============================\n", f);
+		for (size_t i = 0; i < dl->nthreads; i++) {
+			const struct thread *t = &s->threads[dl->threads[i]];
+			const struct lock *l = NULL;
+
+			for (size_t k = 0; k < s->nlocks && i < dl->nlocks; k++)
+				if (s->locks[k].address == dl->locks[i])
+					l = &s->locks[k];
+			fprintf(f, "Thread %d \"", (int)t->tid);
+			sanitize_fputs(t->name, f);
+			fputs("\":\n  waiting to lock ", f);
+			if (l != NULL) {
+				output_text_lockname(f, l);
+				fputs(",\n  which is ", f);
+				output_text_holders(f, l);
+			} else if (i < dl->nlocks) {
+				fprintf(f, "0x%" PRIx64, dl->locks[i]);
+			}
+			fputc('\n', f);
+		}
+		fputs("\nStacks of the threads in the cycle:\n", f);
+		for (size_t i = 0; i < dl->nthreads; i++) {
+			const struct thread *t = &s->threads[dl->threads[i]];
+
+			fprintf(f, "Thread %d \"", (int)t->tid);
+			sanitize_fputs(t->name, f);
+			fputs("\":\n", f);
+			output_text_frames(f, t->frames, t->nframes);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void
+output_text_add(void *state, const struct snapshot *s)
+{
+	struct output_text *ot = state;
+
+	if (ot->nsnap++ > 0)
+		fputs("----\n", ot->f);
+	output_text_header(ot, s);
+	for (size_t i = 0; i < s->nthreads; i++)
+		output_text_thread(ot, s, (int)i);
+	output_text_locks(ot, s);
+	output_text_deadlocks(ot, s);
+	if (s->go != NULL)
+		goruntime_print_text(ot->f, s, &ot->o);
+}
+
+static int
+output_text_end(void *state)
+{
+	struct output_text *ot = state;
+	int rc = fflush(ot->f) == 0 && !ferror(ot->f) ? 0 : -1;
+
+	free(ot);
+	return rc;
+}
+
+const struct output_format output_text_format = {
+	"text", output_text_begin, output_text_add, output_text_end,
+};

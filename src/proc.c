@@ -1,0 +1,336 @@
+/* proc.c - reads and parses /proc files for the capture layer: threads, syscalls, maps, fds. */
+#include "proc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Limits on what one snapshot reads, so a huge or hostile target cannot make us allocate without bound. */
+#define PROC_MAX_FDS 4096
+#define PROC_MAX_CMDLINE 4096
+
+int
+proc_parse_stat(const char *text, struct proc_stat *st)
+{
+	const char *open, *close, *p;
+	unsigned long long v[64];
+	int n = 0;
+	size_t clen;
+
+	memset(st, 0, sizeof *st);
+	open = strchr(text, '(');
+	close = strrchr(text, ')');
+	if (open == NULL || close == NULL || close < open)
+		return -1;
+	clen = (size_t)(close - open - 1);
+	if (clen >= sizeof st->comm)
+		clen = sizeof st->comm - 1;
+	memcpy(st->comm, open + 1, clen);
+	st->comm[clen] = '\0';
+	p = close + 1;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return -1;
+	st->state = *p++;
+	/* Fields after state, numbered from 4 (ppid) in proc(5). */
+	while (*p != '\0' && n < 64) {
+		char *end;
+
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == '\n')
+			break;
+		if (*p == '-') {
+			v[n++] = (unsigned long long)strtoll(p, &end, 10);
+		} else {
+			v[n++] = strtoull(p, &end, 10);
+		}
+		if (end == p)
+			break;
+		p = end;
+	}
+	if (n < 36)
+		return -1;
+	st->ppid = (int)v[0];		/* field 4 */
+	st->flags = (unsigned long)v[5];	/* field 9 */
+	st->utime = v[10];		/* field 14 */
+	st->stime = v[11];		/* field 15 */
+	st->processor = (int)v[35];	/* field 39 */
+	return 0;
+}
+
+int
+proc_parse_syscall(const char *text, struct thread *t)
+{
+	unsigned long long a[8];
+	long nr;
+	char *end;
+	int n = 0;
+	const char *p;
+
+	t->on_cpu = false;
+	t->syscall = -2;
+	if (strncmp(text, "running", 7) == 0) {
+		t->on_cpu = true;
+		return 0;
+	}
+	nr = strtol(text, &end, 10);
+	if (end == text)
+		return -1;
+	p = end;
+	while (n < 8) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == '\n')
+			break;
+		a[n] = strtoull(p, &end, 16);
+		if (end == p)
+			return -1;
+		n++;
+		p = end;
+	}
+	if (nr == -1) {
+		if (n != 2)
+			return -1;
+		t->syscall = -1;
+		t->syscall_sp = a[0];
+		t->syscall_pc = a[1];
+		return 0;
+	}
+	if (n != 8 || nr < 0)
+		return -1;
+	t->syscall = nr;
+	for (int i = 0; i < 6; i++)
+		t->syscall_args[i] = a[i];
+	t->syscall_sp = a[6];
+	t->syscall_pc = a[7];
+	return 0;
+}
+
+int
+proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns, uint64_t *slices)
+{
+	unsigned long long a, b, c;
+
+	if (sscanf(text, "%llu %llu %llu", &a, &b, &c) != 3)
+		return -1;
+	*run_ns = a;
+	*wait_ns = b;
+	*slices = c;
+	return 0;
+}
+
+int
+proc_status_field(const char *status, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key);
+	const char *p = status;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
+			const char *v = p + klen + 1, *eol;
+			size_t n;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			eol = strchr(v, '\n');
+			n = eol ? (size_t)(eol - v) : strlen(v);
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, v, n);
+			buf[n] = '\0';
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return -1;
+}
+
+static int
+proc_cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+proc_list_tasks(pid_t pid, pid_t **tids, struct err *e)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0, cap = 0;
+	pid_t *v = NULL;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (d == NULL)
+		return err_set(e, "%s: %s", path, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || tid <= 0)
+			continue;
+		xgrow(&v, &cap, n + 1, sizeof *v);
+		v[n++] = (pid_t)tid;
+	}
+	closedir(d);
+	qsort(v, n, sizeof *v, proc_cmp_pid);
+	*tids = v;
+	return (int)n;
+}
+
+/* Reads /proc/PID/task/TID/NAME into buf (NUL-terminated, newline stripped). */
+static int
+proc_read_small(pid_t pid, pid_t tid, const char *name, char *buf, size_t len)
+{
+	char path[96];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+int
+proc_read_thread(pid_t pid, struct thread *t)
+{
+	char buf[1024];
+	struct proc_stat st;
+
+	/* syscall first: it is the fact most likely to change, and stat's state should match it */
+	if (proc_read_small(pid, t->tid, "syscall", buf, sizeof buf) == 0)
+		proc_parse_syscall(buf, t);
+	if (proc_read_small(pid, t->tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
+		return -1;
+	t->proc_state = st.state;
+	t->utime_ticks = st.utime;
+	t->stime_ticks = st.stime;
+	t->cpu = st.processor;
+	free(t->name);
+	t->name = xstrdup(st.comm);
+	if (proc_read_small(pid, t->tid, "schedstat", buf, sizeof buf) == 0)
+		proc_parse_schedstat(buf, &t->sched_runtime_ns, &t->sched_wait_ns, &t->sched_slices);
+	if (proc_read_small(pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
+		free(t->wchan);
+		t->wchan = xstrdup(buf);
+	}
+	return 0;
+}
+
+int
+proc_read_progress(pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line, size_t len)
+{
+	char buf[256];
+	uint64_t a, b;
+
+	if (proc_read_small(pid, tid, "schedstat", buf, sizeof buf) < 0 ||
+	    proc_parse_schedstat(buf, &a, &b, slices) < 0)
+		return -1;
+	return proc_read_small(pid, tid, "syscall", syscall_line, len);
+}
+
+static int
+proc_cmp_fd(const void *a, const void *b)
+{
+	const struct fdlink *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+static void
+proc_read_fds(struct snapshot *s)
+{
+	char path[64], link[PATH_MAX], target[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	size_t cap = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)s->pid);
+	d = opendir(path);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && s->nfds < PROC_MAX_FDS) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		ssize_t n;
+
+		if (*end != '\0' || fd < 0 || de->d_name[0] == '\0')
+			continue;
+		snprintf(link, sizeof link, "%s/%ld", path, fd);
+		n = readlink(link, target, sizeof target - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		xgrow(&s->fds, &cap, s->nfds + 1, sizeof *s->fds);
+		s->fds[s->nfds].fd = (int)fd;
+		s->fds[s->nfds].target = xstrdup(target);
+		s->nfds++;
+	}
+	closedir(d);
+	qsort(s->fds, s->nfds, sizeof *s->fds, proc_cmp_fd);
+}
+
+int
+proc_read_process(struct snapshot *s, struct err *e)
+{
+	char path[64], buf[PATH_MAX];
+	ssize_t n;
+	size_t len;
+	char *text;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)s->pid);
+	n = readlink(path, buf, sizeof buf - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	free(s->exe);
+	s->exe = xstrdup(buf);
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)s->pid);
+	text = util_read_file(path, &len);
+	if (text != NULL) {
+		if (len > PROC_MAX_CMDLINE)
+			len = PROC_MAX_CMDLINE;
+		while (len > 0 && text[len - 1] == '\0')
+			len--;
+		for (size_t i = 0; i < len; i++)
+			if (text[i] == '\0')
+				text[i] = ' ';
+		text[len] = '\0';
+		free(s->cmdline);
+		s->cmdline = text;
+	}
+
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)s->pid);
+	text = util_read_file(path, NULL);
+	if (text == NULL) {
+		int saved = errno;
+
+		err_set(e, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	free(s->maps_text);
+	s->maps_text = text;
+	snapshot_parse_maps(s, text);
+	proc_read_fds(s);
+	return 0;
+}

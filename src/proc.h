@@ -1,0 +1,42 @@
+/* proc.h - parsers and readers for /proc/PID and /proc/PID/task/TID files (no ptrace here). */
+#ifndef HOLDUP_PROC_H
+#define HOLDUP_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "snapshot.h"
+#include "util.h"
+
+struct proc_stat {
+	char comm[64];		/* as the kernel has it (up to 15 bytes + NUL); untrusted */
+	char state;
+	int ppid;
+	unsigned long flags;	/* PF_* task flags */
+	uint64_t utime, stime;	/* clock ticks */
+	int processor;
+};
+
+#define PROC_PF_KTHREAD 0x00200000UL
+
+/* Parses the text of /proc/.../stat. The comm may hold spaces and parentheses: it ends at the last ')'. */
+int proc_parse_stat(const char *text, struct proc_stat *st);
+/* Parses /proc/.../syscall: "running", "-1 sp pc", or "nr a0..a5 sp pc". Fills t's syscall fields. */
+int proc_parse_syscall(const char *text, struct thread *t);
+/* Parses /proc/.../schedstat: "runtime_ns waittime_ns timeslices". */
+int proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns, uint64_t *slices);
+/* Value of "Key:" in /proc/.../status text, copied into buf; -1 if absent. */
+int proc_status_field(const char *status, const char *key, char *buf, size_t len);
+
+/* Lists the TIDs in /proc/PID/task into *tids (malloc'd, sorted). Returns count or -1. */
+int proc_list_tasks(pid_t pid, pid_t **tids, struct err *e);
+/* Reads one thread's /proc facts (stat, syscall, schedstat, wchan, comm) into t. -1 if it vanished. */
+int proc_read_thread(pid_t pid, struct thread *t);
+/* Re-reads just the facts that tell whether a thread ran: schedstat slices and the syscall line. */
+int proc_read_progress(pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line, size_t len);
+/* Reads exe, cmdline, maps and fds of the process into s. */
+int proc_read_process(struct snapshot *s, struct err *e);
+
+#endif

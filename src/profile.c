@@ -1,0 +1,511 @@
+/* profile.c - aggregates snapshots into counted (labels, stack) samples with interned functions, locations and mappings. */
+#include "profile.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockgraph.h"
+#include "util.h"
+
+/* String key -> index, open addressing; keys are length-prefixed field lists so no name can
+ * collide with another by containing a separator. */
+struct profile_map {
+	char **keys;		/* owned */
+	size_t *keylens;
+	size_t *vals;
+	size_t cap, n;
+};
+
+struct profile_index {
+	struct profile_map functions, locations, mappings, samples;
+};
+
+/* A key under construction. */
+struct profile_key {
+	char *buf;
+	size_t len, cap;
+};
+
+static void
+profile_key_bytes(struct profile_key *k, const void *data, size_t len)
+{
+	xgrow(&k->buf, &k->cap, k->len + len + 1, 1);
+	memcpy(k->buf + k->len, data, len);
+	k->len += len;
+}
+
+static void
+profile_key_str(struct profile_key *k, const char *s)
+{
+	char n[24];
+	int nl;
+
+	if (s == NULL) {
+		profile_key_bytes(k, "-|", 2);
+		return;
+	}
+	nl = snprintf(n, sizeof n, "%zu:", strlen(s));
+	profile_key_bytes(k, n, (size_t)nl);
+	profile_key_bytes(k, s, strlen(s));
+}
+
+static void
+profile_key_num(struct profile_key *k, uint64_t v)
+{
+	char n[24];
+	int nl = snprintf(n, sizeof n, "%" PRIx64 "|", v);
+
+	profile_key_bytes(k, n, (size_t)nl);
+}
+
+static uint64_t
+profile_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void profile_map_put(struct profile_map *m, char *key, size_t len, size_t val);
+
+static void
+profile_map_grow(struct profile_map *m)
+{
+	struct profile_map old = *m;
+
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->keys = xcalloc(m->cap, sizeof *m->keys);
+	m->keylens = xcalloc(m->cap, sizeof *m->keylens);
+	m->vals = xcalloc(m->cap, sizeof *m->vals);
+	m->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i] != NULL)
+			profile_map_put(m, old.keys[i], old.keylens[i], old.vals[i]);
+	free(old.keys);
+	free(old.keylens);
+	free(old.vals);
+}
+
+/* Takes ownership of key. */
+static void
+profile_map_put(struct profile_map *m, char *key, size_t len, size_t val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap)
+		profile_map_grow(m);
+	i = profile_hash(key, len) & (m->cap - 1);
+	while (m->keys[i] != NULL)
+		i = (i + 1) & (m->cap - 1);
+	m->keys[i] = key;
+	m->keylens[i] = len;
+	m->vals[i] = val;
+	m->n++;
+}
+
+/* The value stored for key, or SIZE_MAX. */
+static size_t
+profile_map_get(const struct profile_map *m, const char *key, size_t len)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return SIZE_MAX;
+	i = profile_hash(key, len) & (m->cap - 1);
+	while (m->keys[i] != NULL) {
+		if (m->keylens[i] == len && memcmp(m->keys[i], key, len) == 0)
+			return m->vals[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return SIZE_MAX;
+}
+
+static void
+profile_map_done(struct profile_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->keylens);
+	free(m->vals);
+}
+
+/* Looks the key up; if absent, stores it with value next and returns SIZE_MAX. Consumes k->buf. */
+static size_t
+profile_intern(struct profile_map *m, struct profile_key *k, size_t next)
+{
+	size_t v = profile_map_get(m, k->buf, k->len);
+
+	if (v != SIZE_MAX) {
+		k->len = 0;
+		return v;
+	}
+	profile_map_put(m, xstrndup(k->buf, k->len), k->len, next);
+	k->len = 0;
+	return SIZE_MAX;
+}
+
+struct profile *
+profile_new(void)
+{
+	struct profile *p = xcalloc(1, sizeof *p);
+
+	p->index = xcalloc(1, sizeof *p->index);
+	return p;
+}
+
+void
+profile_free(struct profile *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nfunctions; i++) {
+		free(p->functions[i].name);
+		free(p->functions[i].file);
+	}
+	free(p->functions);
+	for (size_t i = 0; i < p->nlocations; i++)
+		free(p->locations[i].lines);
+	free(p->locations);
+	for (size_t i = 0; i < p->nmappings; i++)
+		free(p->mappings[i].path);
+	free(p->mappings);
+	for (size_t i = 0; i < p->nsamples; i++) {
+		free(p->samples[i].lock);
+		free(p->samples[i].thread);
+		free(p->samples[i].locations);
+	}
+	free(p->samples);
+	profile_map_done(&p->index->functions);
+	profile_map_done(&p->index->locations);
+	profile_map_done(&p->index->mappings);
+	profile_map_done(&p->index->samples);
+	free(p->index);
+	free(p->exe);
+	free(p);
+}
+
+static int
+profile_mapping(struct profile *p, struct profile_key *k, const struct mapping *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return -1;
+	profile_key_num(k, m->start);
+	profile_key_num(k, m->end);
+	profile_key_num(k, m->offset);
+	profile_key_str(k, m->path);
+	i = profile_intern(&p->index->mappings, k, p->nmappings);
+	if (i != SIZE_MAX)
+		return (int)i;
+	xgrow(&p->mappings, &p->mappings_cap, p->nmappings + 1, sizeof *p->mappings);
+	p->mappings[p->nmappings].start = m->start;
+	p->mappings[p->nmappings].end = m->end;
+	p->mappings[p->nmappings].offset = m->offset;
+	p->mappings[p->nmappings].path = xstrdup(m->path != NULL ? m->path : "");
+	return (int)p->nmappings++;
+}
+
+static size_t
+profile_function(struct profile *p, struct profile_key *k, const struct frame *f, const struct mapping *m)
+{
+	char *name;
+	size_t i;
+
+	if (f->function != NULL)
+		name = xstrdup(f->function);
+	else if (m != NULL && m->path != NULL && m->path[0] != '\0')
+		name = xasprintf("%s+0x%" PRIx64, util_basename(m->path), f->pc - m->start + m->offset);
+	else
+		name = xasprintf("0x%" PRIx64, f->pc);
+	profile_key_str(k, name);
+	profile_key_str(k, f->file);
+	i = profile_intern(&p->index->functions, k, p->nfunctions);
+	if (i != SIZE_MAX) {
+		free(name);
+		return i;
+	}
+	xgrow(&p->functions, &p->functions_cap, p->nfunctions + 1, sizeof *p->functions);
+	p->functions[p->nfunctions].name = name;
+	p->functions[p->nfunctions].file = f->file != NULL ? xstrdup(f->file) : NULL;
+	return p->nfunctions++;
+}
+
+/* frames[0..n) is one pc: the inlined calls, innermost first, then the containing function. */
+static size_t
+profile_location(struct profile *p, struct profile_key *k, const struct snapshot *s, const struct frame *frames, size_t n)
+{
+	const struct mapping *m = snapshot_find_mapping(s, frames[n - 1].pc);
+	struct profile_line *lines = xcalloc(n, sizeof *lines);
+	struct profile_location *loc;
+	int mi = profile_mapping(p, k, m);
+	size_t i;
+
+	for (size_t j = 0; j < n; j++) {
+		lines[j].function = profile_function(p, k, &frames[j], m);
+		lines[j].line = frames[j].line;
+	}
+	profile_key_num(k, frames[n - 1].pc);
+	profile_key_num(k, (uint64_t)(int64_t)mi);
+	for (size_t j = 0; j < n; j++) {
+		profile_key_num(k, lines[j].function);
+		profile_key_num(k, (uint64_t)(int64_t)lines[j].line);
+	}
+	i = profile_intern(&p->index->locations, k, p->nlocations);
+	if (i != SIZE_MAX) {
+		free(lines);
+		return i;
+	}
+	xgrow(&p->locations, &p->locations_cap, p->nlocations + 1, sizeof *p->locations);
+	loc = &p->locations[p->nlocations];
+	loc->pc = frames[n - 1].pc;
+	loc->mapping = mi;
+	loc->lines = lines;
+	loc->nlines = n;
+	return p->nlocations++;
+}
+
+/* What the thread waits on, as a label, or NULL. */
+static char *
+profile_lock_name(const struct snapshot *s, const struct thread *t)
+{
+	const struct wait_info *w = &t->wait;
+
+	if (w->kind == WAIT_NONE || w->kind == WAIT_SYSCALL)
+		return NULL;
+	if (w->symbol != NULL)
+		return xstrdup(w->symbol);
+	if (w->lock >= 0 && (size_t)w->lock < s->nlocks && s->locks[w->lock].symbol != NULL)
+		return xstrdup(s->locks[w->lock].symbol);
+	if (w->address != 0)
+		return xasprintf("0x%" PRIx64, w->address);
+	return NULL;
+}
+
+static void
+profile_add_thread(struct profile *p, struct profile_key *k, const struct snapshot *s, const struct thread *t,
+    size_t **locs, size_t *locs_cap)
+{
+	struct profile_sample *ps;
+	size_t nlocs = 0, i, j;
+	char *lock;
+
+	for (i = 0; i < t->nframes; i = j + 1) {
+		/* An inlined frame belongs to the same pc as the next (outer) one. */
+		for (j = i; j + 1 < t->nframes && t->frames[j].inlined; j++)
+			;
+		xgrow(locs, locs_cap, nlocs + 1, sizeof **locs);
+		(*locs)[nlocs++] = profile_location(p, k, s, &t->frames[i], j - i + 1);
+	}
+	lock = profile_lock_name(s, t);
+	profile_key_num(k, (uint64_t)t->state);
+	profile_key_num(k, (uint64_t)t->wait.kind);
+	profile_key_str(k, lock);
+	profile_key_str(k, t->name != NULL ? t->name : "");
+	profile_key_num(k, (uint64_t)t->tid);
+	for (i = 0; i < nlocs; i++)
+		profile_key_num(k, (*locs)[i]);
+	i = profile_intern(&p->index->samples, k, p->nsamples);
+	if (i != SIZE_MAX) {
+		p->samples[i].count++;
+		free(lock);
+		return;
+	}
+	xgrow(&p->samples, &p->samples_cap, p->nsamples + 1, sizeof *p->samples);
+	ps = &p->samples[p->nsamples++];
+	memset(ps, 0, sizeof *ps);
+	ps->state = t->state;
+	ps->wait = t->wait.kind;
+	ps->lock = lock;
+	ps->thread = xstrdup(t->name != NULL ? t->name : "");
+	ps->tid = t->tid;
+	ps->nlocations = nlocs;
+	ps->locations = xcalloc(nlocs ? nlocs : 1, sizeof *ps->locations);
+	if (nlocs > 0)
+		memcpy(ps->locations, *locs, nlocs * sizeof *ps->locations);
+	ps->count = 1;
+}
+
+void
+profile_add(struct profile *p, const struct snapshot *s)
+{
+	struct profile_key k = { NULL, 0, 0 };
+	size_t *locs = NULL, locs_cap = 0;
+
+	if (p->nsnapshots == 0) {
+		p->pid = s->pid;
+		p->first = s->taken;
+		if (s->exe != NULL)
+			p->exe = xstrdup(s->exe);
+		/* pprof takes mapping[0] as the main binary: intern the executable's code first. */
+		for (size_t i = 0; i < s->nmaps && s->exe != NULL; i++)
+			if (strchr(s->maps[i].perms, 'x') != NULL && strcmp(s->maps[i].path, s->exe) == 0)
+				profile_mapping(p, &k, &s->maps[i]);
+	}
+	p->last = s->taken;
+	p->nsnapshots++;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		if (s->threads[i].status == CAPTURE_GONE)
+			continue;
+		profile_add_thread(p, &k, s, &s->threads[i], &locs, &locs_cap);
+		p->nthread_samples++;
+	}
+	free(locs);
+	free(k.buf);
+}
+
+void
+profile_lock_label(const struct profile_sample *ps, char *buf, size_t len)
+{
+	if (ps->lock == NULL)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%s %s", snapshot_wait_kind_name(ps->wait), ps->lock);
+}
+
+/* Untrusted names go to a terminal: no control bytes. */
+static void
+profile_put_safe(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+struct profile_group {
+	const struct profile_sample *first;	/* borrowed; the representative */
+	uint64_t count;
+};
+
+static int
+profile_group_cmp(const void *a, const void *b)
+{
+	const struct profile_group *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+static bool
+profile_same_lock(const struct profile_sample *a, const struct profile_sample *b)
+{
+	return a->wait == b->wait && a->lock != NULL && b->lock != NULL && strcmp(a->lock, b->lock) == 0;
+}
+
+static bool
+profile_same_stack(const struct profile_sample *a, const struct profile_sample *b)
+{
+	return a->nlocations == b->nlocations &&
+	    (a->nlocations == 0 || memcmp(a->locations, b->locations, a->nlocations * sizeof *a->locations) == 0);
+}
+
+static void
+profile_put_count(FILE *f, uint64_t count, uint64_t total, int rate_hz)
+{
+	fprintf(f, "%8" PRIu64 " %5.1f%%", count, total ? 100.0 * (double)count / (double)total : 0.0);
+	if (rate_hz > 0)
+		fprintf(f, " %8.1fs", (double)count / rate_hz);
+}
+
+/* The stack, innermost first, functions only, at most 8 of them. */
+static void
+profile_put_stack(FILE *f, const struct profile *p, const struct profile_sample *ps)
+{
+	size_t shown = 0;
+
+	if (ps->nlocations == 0)
+		fputs("(no stack)", f);
+	for (size_t i = 0; i < ps->nlocations && shown < 8; i++) {
+		const struct profile_location *loc = &p->locations[ps->locations[i]];
+
+		for (size_t j = 0; j < loc->nlines && shown < 8; j++, shown++) {
+			if (shown > 0)
+				fputs(" < ", f);
+			profile_put_safe(f, p->functions[loc->lines[j].function].name);
+		}
+	}
+	if (shown == 8)
+		fputs(" < ...", f);
+	fputc('\n', f);
+}
+
+int
+profile_write_summary(const struct profile *p, FILE *f, int rate_hz, size_t max_locks, size_t max_stacks)
+{
+	uint64_t bystate[STATE_COUNT] = { 0 };
+	struct profile_group *locks = NULL, *stacks = NULL;
+	size_t nlocks = 0, nstacks;
+
+	fprintf(f, "%" PRIu64 " snapshots, %" PRIu64 " thread samples\n", p->nsnapshots, p->nthread_samples);
+	if (p->nthread_samples == 0)
+		return ferror(f) ? -1 : 0;
+	for (size_t i = 0; i < p->nsamples; i++)
+		bystate[(unsigned)p->samples[i].state < STATE_COUNT ? p->samples[i].state : STATE_UNKNOWN] += p->samples[i].count;
+	fputs("time by state:", f);
+	for (int st = 0; st < STATE_COUNT; st++)
+		if (bystate[st] > 0)
+			fprintf(f, " %s %.1f%%", snapshot_state_name((enum thread_state)st),
+			    100.0 * (double)bystate[st] / (double)p->nthread_samples);
+	fputc('\n', f);
+
+	/* Group samples by lock; the first sample of a group represents it. */
+	locks = xcalloc(p->nsamples ? p->nsamples : 1, sizeof *locks);
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct profile_sample *ps = &p->samples[i];
+		size_t g;
+
+		if (ps->lock == NULL)
+			continue;
+		for (g = 0; g < nlocks && !profile_same_lock(locks[g].first, ps); g++)
+			;
+		if (g == nlocks)
+			locks[nlocks++].first = ps;
+		locks[g].count += ps->count;
+	}
+	if (nlocks == 0) {
+		fputs("no thread waited on a lock\n", f);
+		goto out;
+	}
+	qsort(locks, nlocks, sizeof *locks, profile_group_cmp);
+	fputs("locks with the most waiting (thread samples, share of all):\n", f);
+	stacks = xcalloc(p->nsamples, sizeof *stacks);
+	for (size_t g = 0; g < nlocks && g < max_locks; g++) {
+		char label[512];
+
+		profile_lock_label(locks[g].first, label, sizeof label);
+		profile_put_count(f, locks[g].count, p->nthread_samples, rate_hz);
+		fputs("  ", f);
+		profile_put_safe(f, label);
+		fputc('\n', f);
+		nstacks = 0;
+		for (size_t i = 0; i < p->nsamples; i++) {
+			const struct profile_sample *ps = &p->samples[i];
+			size_t s;
+
+			if (!profile_same_lock(locks[g].first, ps))
+				continue;
+			for (s = 0; s < nstacks && !profile_same_stack(stacks[s].first, ps); s++)
+				;
+			if (s == nstacks) {
+				stacks[nstacks].first = ps;
+				stacks[nstacks++].count = 0;
+			}
+			stacks[s].count += ps->count;
+		}
+		qsort(stacks, nstacks, sizeof *stacks, profile_group_cmp);
+		for (size_t s = 0; s < nstacks && s < max_stacks; s++) {
+			fprintf(f, "    %8" PRIu64 "  ", stacks[s].count);
+			profile_put_stack(f, p, stacks[s].first);
+		}
+	}
+	if (nlocks > max_locks)
+		fprintf(f, "  ... and %zu more locks\n", nlocks - max_locks);
+out:
+	free(stacks);
+	free(locks);
+	return ferror(f) ? -1 : 0;
+}

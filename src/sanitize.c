@@ -1,0 +1,99 @@
+/* sanitize.c - escapes control bytes and invalid UTF-8 in names and symbols taken from the target. */
+#include "sanitize.h"
+
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at s, 0 if invalid (C1 controls count as invalid). */
+static int
+sanitize_utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		if ((s[1] & 0xc0) != 0x80)
+			return 0;
+		if (s[0] == 0xc2 && s[1] < 0xa0)
+			return 0;	/* U+0080..U+009F: C1 controls, CSI among them */
+		return 2;
+	}
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+char *
+sanitize_str(const char *str, char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "?");
+	size_t o = 0;
+	static const char hex[] = "0123456789abcdef";
+
+	if (len == 0)
+		return buf;
+	while (*s != '\0') {
+		int n = sanitize_utf8_len(s);
+
+		if (n == 1 && (*s < 0x20 || *s == 0x7f))
+			n = 0;
+		if (n == 0) {
+			if (o + 4 >= len)
+				break;
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[*s >> 4];
+			buf[o++] = hex[*s & 15];
+			s++;
+			continue;
+		}
+		if (o + (size_t)n >= len)
+			break;
+		memcpy(buf + o, s, (size_t)n);
+		o += (size_t)n;
+		s += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+void
+sanitize_fputs(const char *s, FILE *f)
+{
+	char buf[1024];
+	size_t n;
+
+	if (s == NULL) {
+		fputc('?', f);
+		return;
+	}
+	n = strlen(s);
+	if (n < 250) {
+		fputs(sanitize_str(s, buf, sizeof buf), f);
+		return;
+	}
+	/* long strings: escape in chunks cut at ASCII boundaries */
+	while (*s != '\0') {
+		size_t take = 200;
+		char chunk[256];
+
+		while (take < strlen(s) && take < 240 && ((unsigned char)s[take] & 0xc0) == 0x80)
+			take++;
+		if (take > strlen(s))
+			take = strlen(s);
+		memcpy(chunk, s, take);
+		chunk[take] = '\0';
+		fputs(sanitize_str(chunk, buf, sizeof buf), f);
+		s += take;
+	}
+}

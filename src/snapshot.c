@@ -1,0 +1,268 @@
+/* snapshot.c - lifecycle and lookups for the snapshot data; no capture or analysis logic here. */
+#include "snapshot.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockgraph.h"
+#include "goruntime.h"
+#include "util.h"
+
+struct snapshot *
+snapshot_new(pid_t pid)
+{
+	struct snapshot *s = xcalloc(1, sizeof *s);
+
+	s->pid = pid;
+	return s;
+}
+
+void
+snapshot_frames_free(struct frame *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].function);
+		free(f[i].module);
+		free(f[i].file);
+	}
+	free(f);
+}
+
+static void
+snapshot_thread_done(struct thread *t)
+{
+	free(t->name);
+	free(t->wchan);
+	free(t->error);
+	free(t->stack);
+	snapshot_frames_free(t->frames, t->nframes);
+	free(t->unwind_error);
+	free(t->wait.symbol);
+	free(t->wait.detail);
+}
+
+void
+snapshot_free(struct snapshot *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nthreads; i++)
+		snapshot_thread_done(&s->threads[i]);
+	free(s->threads);
+	for (size_t i = 0; i < s->nmaps; i++)
+		free(s->maps[i].path);
+	free(s->maps);
+	free(s->maps_text);
+	for (size_t i = 0; i < s->nmem; i++)
+		free(s->mem[i].data);
+	free(s->mem);
+	for (size_t i = 0; i < s->nfds; i++)
+		free(s->fds[i].target);
+	free(s->fds);
+	lockgraph_free(s);
+	goruntime_free(s->go);
+	free(s->exe);
+	free(s->cmdline);
+	free(s);
+}
+
+struct thread *
+snapshot_add_thread(struct snapshot *s, pid_t tid)
+{
+	struct thread *t;
+
+	xgrow(&s->threads, &s->threads_cap, s->nthreads + 1, sizeof *s->threads);
+	t = &s->threads[s->nthreads++];
+	memset(t, 0, sizeof *t);
+	t->tid = tid;
+	t->syscall = -2;
+	t->cpu = -1;
+	t->wait.lock = -1;
+	t->wait.root = -1;
+	return t;
+}
+
+int
+snapshot_thread_index(const struct snapshot *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].tid == tid)
+			return (int)i;
+	return -1;
+}
+
+struct thread *
+snapshot_find_thread(const struct snapshot *s, pid_t tid)
+{
+	int i = snapshot_thread_index(s, tid);
+
+	return i < 0 ? NULL : &s->threads[i];
+}
+
+void
+snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t len)
+{
+	struct memcopy *m;
+
+	s->mem = xrealloc(s->mem, (s->nmem + 1) * sizeof *s->mem);
+	m = &s->mem[s->nmem++];
+	m->addr = addr;
+	m->len = len;
+	m->data = xmalloc(len);
+	memcpy(m->data, data, len);
+}
+
+/* Copies from one cached range if it covers [addr, addr+len) entirely. */
+static int
+snapshot_read_range(uint64_t base, const uint8_t *data, size_t dlen, uint64_t addr, void *buf, size_t len)
+{
+	if (data == NULL || addr < base || addr - base > dlen || len > dlen - (addr - base))
+		return 0;
+	memcpy(buf, data + (addr - base), len);
+	return 1;
+}
+
+ssize_t
+snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
+{
+	for (size_t i = 0; i < s->nmem; i++)
+		if (snapshot_read_range(s->mem[i].addr, s->mem[i].data, s->mem[i].len, addr, buf, len))
+			return (ssize_t)len;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct thread *t = &s->threads[i];
+
+		if (snapshot_read_range(t->stack_addr, t->stack, t->stack_len, addr, buf, len))
+			return (ssize_t)len;
+	}
+	if (s->read_fallback == NULL)
+		return -1;
+	return s->read_fallback(s->read_ctx, addr, buf, len);
+}
+
+const struct mapping *
+snapshot_find_mapping(const struct snapshot *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nmaps;
+
+	/* maps are sorted by start, as the kernel lists them */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < s->maps[mid].start)
+			hi = mid;
+		else if (addr >= s->maps[mid].end)
+			lo = mid + 1;
+		else
+			return &s->maps[mid];
+	}
+	return NULL;
+}
+
+int
+snapshot_parse_maps(struct snapshot *s, const char *text)
+{
+	size_t cap = 0;
+	const char *p = text;
+
+	for (size_t i = 0; i < s->nmaps; i++)
+		free(s->maps[i].path);
+	free(s->maps);
+	s->maps = NULL;
+	s->nmaps = 0;
+	while (*p != '\0') {
+		const char *eol = strchr(p, '\n');
+		size_t linelen = eol ? (size_t)(eol - p) : strlen(p);
+		char line[4096 + 256];
+		unsigned long long start, end, off;
+		char perms[8];
+		int pathpos = 0;
+		struct mapping *m;
+
+		if (linelen >= sizeof line)
+			linelen = sizeof line - 1;
+		memcpy(line, p, linelen);
+		line[linelen] = '\0';
+		p = eol ? eol + 1 : p + linelen;
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &pathpos) < 4)
+			continue;
+		xgrow(&s->maps, &cap, s->nmaps + 1, sizeof *s->maps);
+		m = &s->maps[s->nmaps++];
+		m->start = start;
+		m->end = end;
+		m->offset = off;
+		snprintf(m->perms, sizeof m->perms, "%.4s", perms);
+		m->path = xstrdup(pathpos > 0 && (size_t)pathpos <= strlen(line) ? line + pathpos : "");
+	}
+	return 0;
+}
+
+const char *
+snapshot_fd_target(const struct snapshot *s, int fd)
+{
+	size_t lo = 0, hi = s->nfds;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fd < s->fds[mid].fd)
+			hi = mid;
+		else if (fd > s->fds[mid].fd)
+			lo = mid + 1;
+		else
+			return s->fds[mid].target;
+	}
+	return NULL;
+}
+
+const char *
+snapshot_state_name(enum thread_state st)
+{
+	static const char *const names[STATE_COUNT] = {
+		[STATE_UNKNOWN] = "unknown",
+		[STATE_RUNNING] = "running",
+		[STATE_RUNNABLE] = "runnable",
+		[STATE_BLOCKED] = "blocked",
+		[STATE_WAITING] = "waiting",
+		[STATE_SLEEPING] = "sleeping",
+		[STATE_IO] = "io",
+		[STATE_DISK] = "disk",
+		[STATE_STOPPED] = "stopped",
+		[STATE_DEAD] = "dead",
+	};
+
+	return (unsigned)st < STATE_COUNT ? names[st] : "unknown";
+}
+
+const char *
+snapshot_wait_kind_name(enum wait_kind k)
+{
+	static const char *const names[WAIT_KIND_COUNT] = {
+		[WAIT_NONE] = "none",
+		[WAIT_MUTEX] = "mutex",
+		[WAIT_RWLOCK_READ] = "rwlock-read",
+		[WAIT_RWLOCK_WRITE] = "rwlock-write",
+		[WAIT_CONDVAR] = "condvar",
+		[WAIT_SEMAPHORE] = "semaphore",
+		[WAIT_BARRIER] = "barrier",
+		[WAIT_JOIN] = "join",
+		[WAIT_FUTEX] = "futex",
+		[WAIT_SYSCALL] = "syscall",
+	};
+
+	return (unsigned)k < WAIT_KIND_COUNT ? names[k] : "none";
+}
+
+const char *
+snapshot_capture_status_name(enum capture_status c)
+{
+	switch (c) {
+	case CAPTURE_OK: return "ok";
+	case CAPTURE_UNSTOPPED: return "unstopped";
+	case CAPTURE_GONE: return "gone";
+	case CAPTURE_NOSTOP: return "nostop";
+	case CAPTURE_ERROR: return "error";
+	}
+	return "error";
+}

@@ -1,0 +1,191 @@
+/* snapshot.h - the plain data one capture produces and analysis fills in; it owns its strings. */
+#ifndef HOLDUP_SNAPSHOT_H
+#define HOLDUP_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+#include <time.h>
+
+/* Exactly one per thread; names are the JSON/text vocabulary (snapshot_state_name). */
+enum thread_state {
+	STATE_UNKNOWN = 0,
+	STATE_RUNNING,
+	STATE_RUNNABLE,
+	STATE_BLOCKED,	/* waiting to acquire a lock */
+	STATE_WAITING,	/* waiting for an event: condvar, semaphore, join, futex, pause */
+	STATE_SLEEPING,	/* timed sleep */
+	STATE_IO,	/* blocking I/O or poll */
+	STATE_DISK,	/* uninterruptible */
+	STATE_STOPPED,
+	STATE_DEAD,
+	STATE_COUNT
+};
+
+/* How the capture went for one thread. */
+enum capture_status {
+	CAPTURE_OK = 0,		/* registers (and stack top) copied */
+	CAPTURE_UNSTOPPED,	/* not stopped: blocked in the kernel, read from /proc (see thread.syscall_*) */
+	CAPTURE_GONE,		/* exited during the snapshot */
+	CAPTURE_NOSTOP,		/* did not stop within the bound; skipped */
+	CAPTURE_ERROR,		/* some other failure: see thread.error */
+};
+
+/* What a non-running thread waits for (filled by analysis, see lockdecode.h). */
+enum wait_kind {
+	WAIT_NONE = 0,
+	WAIT_MUTEX,
+	WAIT_RWLOCK_READ,
+	WAIT_RWLOCK_WRITE,
+	WAIT_CONDVAR,
+	WAIT_SEMAPHORE,
+	WAIT_BARRIER,
+	WAIT_JOIN,
+	WAIT_FUTEX,
+	WAIT_SYSCALL,
+	WAIT_KIND_COUNT
+};
+
+struct frame {
+	uint64_t pc;		/* as unwound: a return address for all but the innermost frame */
+	char *function;		/* owned; NULL when no symbol covers pc */
+	uint64_t offset;	/* pc - start of function */
+	char *module;		/* owned; path of the module (ELF) holding pc, NULL if none */
+	char *file;		/* owned; source file, NULL if unknown */
+	int line;		/* 0 if unknown */
+	int column;		/* 0 if unknown */
+	bool inlined;		/* an inlined call inside the next (outer) frame, same pc */
+};
+
+struct wait_info {
+	enum wait_kind kind;
+	uint64_t address;	/* lock/futex address, 0 if none */
+	char *symbol;		/* owned; name of the object at address ("accounts_lock", "heap"), or NULL */
+	int lock;		/* index into snapshot.locks, -1 if none */
+	char *detail;		/* owned; free text (fd target for io, "owner unknown", ...), or NULL */
+	int root;		/* index of the thread at the root of this thread's wait chain (the likely culprit), -1 if none */
+	bool in_deadlock;	/* part of a wait cycle */
+};
+
+struct thread {
+	pid_t tid;
+	char *name;			/* owned; comm, untrusted bytes */
+
+	/* Read from /proc before anything is stopped. */
+	char proc_state;		/* state letter from /proc/TID/stat: R S D T t Z X I ... */
+	char *wchan;			/* owned; /proc/TID/wchan, NULL if unavailable or "0" */
+	bool on_cpu;			/* /proc/TID/syscall said "running" */
+	long syscall;			/* syscall number; -1 not in a syscall; -2 unknown */
+	uint64_t syscall_args[6];
+	uint64_t syscall_sp, syscall_pc;
+	uint64_t sched_runtime_ns;	/* /proc/TID/schedstat: time on cpu */
+	uint64_t sched_wait_ns;		/* ... time runnable but waiting for a cpu */
+	uint64_t sched_slices;		/* ... number of times it ran */
+	uint64_t utime_ticks, stime_ticks;
+	int cpu;			/* last cpu it ran on */
+
+	/* From the stop. */
+	enum capture_status status;
+	char *error;			/* owned; why status is not CAPTURE_OK, NULL otherwise */
+	bool regs_valid;
+	struct user_regs_struct regs;
+	uint64_t stack_addr;		/* target address of stack[0] */
+	uint8_t *stack;			/* owned; copy of the stack top */
+	size_t stack_len;
+	int pending_signal;		/* signal seen during the stop and re-injected on resume, 0 if none */
+
+	/* Analysis. */
+	struct frame *frames;		/* owned, innermost first */
+	size_t nframes;
+	char *unwind_error;		/* owned; why unwinding stopped early, NULL if it reached the end */
+	enum thread_state state;
+	struct wait_info wait;
+};
+
+/* A memory range of the target copied while it was stopped (lock words and the like). */
+struct memcopy {
+	uint64_t addr;
+	size_t len;
+	uint8_t *data;			/* owned */
+};
+
+/* One line of /proc/PID/maps. */
+struct mapping {
+	uint64_t start, end, offset;
+	char perms[5];			/* "r-xp" */
+	char *path;			/* owned; may be "" or "[stack]" */
+};
+
+/* An open file descriptor of the target, from /proc/PID/fd before the stop. */
+struct fdlink {
+	int fd;
+	char *target;			/* owned; "socket:[123]", "pipe:[4]", "/var/log/x" */
+};
+
+struct goinfo;				/* goruntime.h */
+
+/* Falls back to the target itself when the snapshot has no copy of an address. Returns bytes read or -1. */
+typedef ssize_t (*snapshot_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
+
+struct snapshot {
+	pid_t pid;
+	char *exe;			/* owned; /proc/PID/exe target, untrusted */
+	char *cmdline;			/* owned; arguments joined by spaces, untrusted */
+	struct timespec taken;		/* CLOCK_REALTIME when the capture began */
+	uint64_t pause_us;		/* first thread stopped to last thread resumed */
+	uint64_t capture_us;		/* the whole capture, /proc reads included */
+	int nstopped;			/* threads actually stopped */
+	bool target_was_stopped;	/* job-control stopped before we came; left stopped */
+
+	struct thread *threads;		/* owned */
+	size_t nthreads;
+	size_t threads_cap;		/* private to snapshot.c */
+
+	struct mapping *maps;		/* owned */
+	size_t nmaps;
+	char *maps_text;		/* owned; /proc/PID/maps as read, for libdwfl */
+
+	struct memcopy *mem;		/* owned */
+	size_t nmem;
+
+	struct fdlink *fds;		/* owned; sorted by fd; at most a few thousand are read */
+	size_t nfds;
+
+	snapshot_read_fn read_fallback;	/* may be NULL (no live target) */
+	void *read_ctx;			/* borrowed */
+
+	/* Analysis results, owned, NULL until computed. */
+	struct lock *locks;		/* see lockdecode.h */
+	size_t nlocks;
+	struct deadlock *deadlocks;
+	size_t ndeadlocks;
+	struct goinfo *go;
+};
+
+struct snapshot *snapshot_new(pid_t pid);
+void snapshot_free(struct snapshot *s);
+/* Adds a zeroed thread and returns it (pointer valid until the next add). */
+struct thread *snapshot_add_thread(struct snapshot *s, pid_t tid);
+struct thread *snapshot_find_thread(const struct snapshot *s, pid_t tid);
+/* Index of tid in s->threads, -1 if absent. */
+int snapshot_thread_index(const struct snapshot *s, pid_t tid);
+void snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t len);
+/* Reads target memory as of the snapshot: stack copies and memcopies first, then the fallback.
+ * Returns the number of bytes read (may be short) or -1. */
+ssize_t snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len);
+/* The mapping holding addr, or NULL. */
+const struct mapping *snapshot_find_mapping(const struct snapshot *s, uint64_t addr);
+/* Parses /proc/PID/maps text into s->maps (replacing). Returns 0 or -1. */
+int snapshot_parse_maps(struct snapshot *s, const char *text);
+
+/* Target of fd, or NULL. */
+const char *snapshot_fd_target(const struct snapshot *s, int fd);
+
+const char *snapshot_state_name(enum thread_state st);
+const char *snapshot_wait_kind_name(enum wait_kind k);
+const char *snapshot_capture_status_name(enum capture_status c);
+void snapshot_frames_free(struct frame *f, size_t n);
+
+#endif

@@ -1,0 +1,209 @@
+/* threadstate.c - one state per thread from its /proc state letter, the syscall it sleeps in and its fds. */
+#include "threadstate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syscalls.h"
+#include "util.h"
+
+#define TS_MAX_FDS 8	/* fds named in a poll/select detail */
+
+/* The syscall t sleeps in, -1 if none: the stop's orig_rax when it was stopped (the /proc read
+ * came earlier and may be stale), else /proc's view. */
+static long
+threadstate_syscall(const struct thread *t)
+{
+	if (t->regs_valid)
+		return (int64_t)t->regs.orig_rax >= 0 ? (long)t->regs.orig_rax : -1;
+	return t->syscall >= 0 ? t->syscall : -1;
+}
+
+static uint64_t
+threadstate_arg(const struct thread *t, int i)
+{
+	if (!t->regs_valid)
+		return t->syscall_args[i];
+	switch (i) {
+	case 0: return t->regs.rdi;
+	case 1: return t->regs.rsi;
+	case 2: return t->regs.rdx;
+	case 3: return t->regs.r10;
+	case 4: return t->regs.r8;
+	default: return t->regs.r9;
+	}
+}
+
+/* Appends "fd N (target)" to buf. */
+static void
+threadstate_fd(const struct snapshot *s, char *buf, size_t len, int fd, const char *sep)
+{
+	const char *tg = snapshot_fd_target(s, fd);
+	size_t used = strlen(buf);
+
+	if (used + 1 >= len)
+		return;
+	if (tg != NULL)
+		snprintf(buf + used, len - used, "%sfd %d (%s)", sep, fd, tg);
+	else
+		snprintf(buf + used, len - used, "%sfd %d", sep, fd);
+}
+
+/* poll(fds, nfds): names the fds from the pollfd array as of the snapshot. */
+static void
+threadstate_poll(const struct snapshot *s, const struct thread *t, const char *name, char *buf, size_t len)
+{
+	struct { int32_t fd; int16_t events, revents; } pfd[TS_MAX_FDS];
+	uint64_t n = threadstate_arg(t, 1);
+	size_t want = n < TS_MAX_FDS ? (size_t)n : TS_MAX_FDS;
+
+	snprintf(buf, len, "%s on %llu fd%s", name, (unsigned long long)n, n == 1 ? "" : "s");
+	if (want == 0 || snapshot_read(s, threadstate_arg(t, 0), pfd, want * sizeof pfd[0]) !=
+	    (ssize_t)(want * sizeof pfd[0]))
+		return;
+	for (size_t i = 0; i < want; i++)
+		threadstate_fd(s, buf, len, pfd[i].fd, i == 0 ? ": " : ", ");
+	if (n > want && strlen(buf) + 5 < len)
+		strcat(buf, ", ...");
+}
+
+/* select(nfds, readfds, writefds, ...): the fds in the read and write sets. */
+static void
+threadstate_select(const struct snapshot *s, const struct thread *t, const char *name, char *buf, size_t len)
+{
+	uint64_t nfds = threadstate_arg(t, 0);
+	int shown = 0;
+
+	snprintf(buf, len, "%s", name);
+	if (nfds > 1024)
+		nfds = 1024;
+	for (int set = 1; set <= 2; set++) {
+		uint64_t bits[16];
+		size_t bytes = (size_t)((nfds + 63) / 64) * 8;
+		uint64_t p = threadstate_arg(t, set);
+
+		if (p == 0 || bytes == 0 || snapshot_read(s, p, bits, bytes) != (ssize_t)bytes)
+			continue;
+		for (uint64_t fd = 0; fd < nfds && shown <= TS_MAX_FDS; fd++) {
+			if (!(bits[fd / 64] & (1ULL << (fd % 64))))
+				continue;
+			if (shown++ == TS_MAX_FDS) {
+				strncat(buf, ", ...", len - strlen(buf) - 1);
+				break;
+			}
+			threadstate_fd(s, buf, len, (int)fd, shown == 1 ? " on " : ", ");
+		}
+	}
+}
+
+static void
+threadstate_set_wait(struct thread *t, enum wait_kind k, const char *detail)
+{
+	t->wait.kind = k;
+	free(t->wait.detail);
+	t->wait.detail = detail != NULL ? xstrdup(detail) : NULL;
+}
+
+/* A thread asleep in the kernel ('S' and the like): the syscall says why. */
+static void
+threadstate_sleeper(const struct snapshot *s, struct thread *t)
+{
+	long nr = threadstate_syscall(t);
+	const char *name = syscalls_name(nr);
+	char buf[512];
+
+	buf[0] = '\0';
+	if (nr < 0 && t->regs_valid) {
+		/* asleep when /proc was read, in user space at the stop: it woke up meanwhile */
+		t->state = STATE_RUNNABLE;
+		return;
+	}
+	if (nr < 0) {
+		t->state = STATE_WAITING;
+		threadstate_set_wait(t, WAIT_SYSCALL, t->wchan);
+		return;
+	}
+	if (name == NULL)
+		name = "syscall";
+	switch (syscalls_classify(nr)) {
+	case SYSCALLS_FUTEX_WAIT:
+		/* lock analysis refines this into blocked/waiting on a known object */
+		t->state = STATE_WAITING;
+		snprintf(buf, sizeof buf, "%s", name);
+		threadstate_set_wait(t, WAIT_FUTEX, buf);
+		t->wait.address = threadstate_arg(t, 0);
+		return;
+	case SYSCALLS_SLEEP:
+		t->state = STATE_SLEEPING;
+		threadstate_set_wait(t, WAIT_SYSCALL, name);
+		return;
+	case SYSCALLS_IO_FD:
+		t->state = STATE_IO;
+		snprintf(buf, sizeof buf, "%s", name);
+		threadstate_fd(s, buf, sizeof buf, (int)threadstate_arg(t, 0), " on ");
+		break;
+	case SYSCALLS_IO_POLL:
+		t->state = STATE_IO;
+		threadstate_poll(s, t, name, buf, sizeof buf);
+		break;
+	case SYSCALLS_IO_SELECT:
+		t->state = STATE_IO;
+		threadstate_select(s, t, name, buf, sizeof buf);
+		break;
+	case SYSCALLS_IO_EPOLL:
+		t->state = STATE_IO;
+		snprintf(buf, sizeof buf, "%s", name);
+		threadstate_fd(s, buf, sizeof buf, (int)threadstate_arg(t, 0), " on epoll ");
+		break;
+	case SYSCALLS_EVENT:
+	case SYSCALLS_OTHER:
+		t->state = STATE_WAITING;
+		snprintf(buf, sizeof buf, "%s", name);
+		break;
+	}
+	threadstate_set_wait(t, WAIT_SYSCALL, buf);
+}
+
+void
+threadstate_classify(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		free(t->wait.symbol);
+		free(t->wait.detail);
+		memset(&t->wait, 0, sizeof t->wait);
+		t->wait.lock = -1;
+		t->wait.root = -1;
+		switch (t->proc_state) {
+		case 'Z':
+		case 'X':
+		case 'x':
+			t->state = STATE_DEAD;
+			break;
+		case 'T':
+		case 't':
+			/* stopped before holdup came (job control or another tracer) */
+			t->state = STATE_STOPPED;
+			break;
+		case 'D':
+			t->state = STATE_DISK;
+			if (threadstate_syscall(t) >= 0 && syscalls_name(threadstate_syscall(t)) != NULL)
+				threadstate_set_wait(t, WAIT_SYSCALL, syscalls_name(threadstate_syscall(t)));
+			else
+				threadstate_set_wait(t, WAIT_SYSCALL, t->wchan);
+			break;
+		case 'R':
+		case 'W':
+			t->state = t->on_cpu ? STATE_RUNNING : STATE_RUNNABLE;
+			break;
+		case '\0':
+			t->state = STATE_UNKNOWN;
+			break;
+		default:
+			threadstate_sleeper(s, t);
+			break;
+		}
+	}
+}

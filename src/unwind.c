@@ -1,0 +1,874 @@
+/* unwind.c - stacks from a snapshot's copies with libdwfl; symbolized frames cached per pc across snapshots. */
+#include "unwind.h"
+
+#include <dwarf.h>
+#include <errno.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNWIND_MAX_FRAMES	256
+#define UNWIND_MAX_INLINE	32	/* inlined calls kept per pc; deeper nesting is cut */
+#define UNWIND_NAME_MAX		4096	/* longer (untrusted) names are cut */
+#define UNWIND_RBP_TRIES	16	/* %rbp guesses tried for a sp+pc-only thread */
+#define UNWIND_RBP_CACHE	1024	/* remembered %rbp slot offsets (a power of two) */
+
+/* One cached symbolization: the frames one (pc, activation) expands to, inlined calls first. */
+struct unwind_pcent {
+	uint64_t pc;
+	bool activation;
+	struct frame *frames;		/* owned */
+	size_t n;
+	signed char outermost;		/* -1 not yet known, else unwind_is_outermost's answer */
+	struct unwind_pcent *next;
+};
+
+struct unwinder {
+	pid_t pid;
+	Dwfl *dwfl;			/* NULL until the first snapshot (or address lookup) */
+	Elf *arch_elf;			/* a bare x86_64 ELF header for dwfl_attach_state's backend */
+	bool attached;
+	bool reported;			/* modules reported at least once */
+	char *maps_text;		/* owned; the maps text last reported */
+
+	/* The snapshot being unwound and the thread inside it, for the libdwfl callbacks. */
+	const struct snapshot *cur;	/* borrowed, only during unwind_snapshot */
+	size_t cur_index;
+	size_t next_index;
+	uint64_t guess_rbp;		/* nonzero: the %rbp to start a sp+pc-only thread with */
+
+	/* %rbp guesses that worked, by the hash of the first walk's pcs: the same code path has the
+	 * same frame layout, so the winning slot sits at the same distance from sp. */
+	struct unwind_rbpent {
+		uint64_t key;
+		uint64_t off;
+	} rbpcache[UNWIND_RBP_CACHE];
+
+	struct unwind_pcent **buckets;	/* pc -> frames cache, cleared when the maps change */
+	size_t nbuckets;
+	size_t nentries;
+};
+
+static char *unwind_debuginfo_path;
+
+static const Dwfl_Callbacks unwind_dwfl_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &unwind_debuginfo_path,
+};
+
+/* The first bytes of an x86_64 ELF file: enough for libebl to choose its backend, and
+ * owned by us, so it cannot vanish when a module is dropped as libdwfl's default would. */
+static const unsigned char unwind_arch_ehdr[sizeof(Elf64_Ehdr)] = {
+	[EI_MAG0] = ELFMAG0, [EI_MAG1] = ELFMAG1, [EI_MAG2] = ELFMAG2, [EI_MAG3] = ELFMAG3,
+	[EI_CLASS] = ELFCLASS64, [EI_DATA] = ELFDATA2LSB, [EI_VERSION] = EV_CURRENT,
+	[16] = ET_CORE, [18] = EM_X86_64, [20] = EV_CURRENT,
+	[52] = sizeof(Elf64_Ehdr),	/* e_ehsize */
+};
+
+static bool
+unwind_can_unwind(const struct thread *t)
+{
+	if (t->regs_valid)
+		return true;
+	return t->status == CAPTURE_UNSTOPPED && t->syscall >= 0 && t->syscall_sp != 0 && t->syscall_pc != 0;
+}
+
+/* The thread argument libdwfl hands back is the unwinder; u->cur_index names the thread. */
+static pid_t
+unwind_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct unwinder *u = arg;
+
+	(void)dwfl;
+	if (u->cur == NULL)
+		return 0;
+	while (u->next_index < u->cur->nthreads) {
+		size_t i = u->next_index++;
+
+		if (unwind_can_unwind(&u->cur->threads[i])) {
+			u->cur_index = i;
+			*thread_argp = u;
+			return u->cur->threads[i].tid;
+		}
+	}
+	return 0;
+}
+
+static bool
+unwind_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct unwinder *u = arg;
+	int i;
+
+	(void)dwfl;
+	if (u->cur == NULL)
+		return false;
+	/* unwind_snapshot names the thread it asks for; the search is for other callers */
+	if (u->cur_index < u->cur->nthreads && u->cur->threads[u->cur_index].tid == tid)
+		i = (int)u->cur_index;
+	else
+		i = snapshot_thread_index(u->cur, tid);
+	if (i < 0 || !unwind_can_unwind(&u->cur->threads[i]))
+		return false;
+	u->cur_index = (size_t)i;
+	*thread_argp = u;
+	return true;
+}
+
+static bool
+unwind_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct unwinder *u = arg;
+	const struct thread *t;
+	uint64_t w;
+
+	(void)dwfl;
+	if (u->cur == NULL)
+		return false;
+	/* nearly every read is from the thread's own stack copy: try it before the general search */
+	if (u->cur_index < u->cur->nthreads) {
+		t = &u->cur->threads[u->cur_index];
+		if (t->stack != NULL && addr >= t->stack_addr && addr - t->stack_addr <= t->stack_len &&
+		    t->stack_len - (addr - t->stack_addr) >= sizeof w) {
+			memcpy(&w, t->stack + (addr - t->stack_addr), sizeof w);
+			*result = w;
+			return true;
+		}
+	}
+	if (snapshot_read(u->cur, addr, &w, sizeof w) != (ssize_t)sizeof w)
+		return false;
+	*result = w;
+	return true;
+}
+
+static bool
+unwind_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+	const struct unwinder *u = thread_arg;
+	const struct thread *t = &u->cur->threads[u->cur_index];
+	Dwarf_Word r[16];
+
+	if (t->regs_valid) {
+		const struct user_regs_struct *g = &t->regs;
+
+		/* the x86_64 DWARF register numbering */
+		r[0] = g->rax; r[1] = g->rdx; r[2] = g->rcx; r[3] = g->rbx;
+		r[4] = g->rsi; r[5] = g->rdi; r[6] = g->rbp; r[7] = g->rsp;
+		r[8] = g->r8; r[9] = g->r9; r[10] = g->r10; r[11] = g->r11;
+		r[12] = g->r12; r[13] = g->r13; r[14] = g->r14; r[15] = g->r15;
+		if (!dwfl_thread_state_registers(thread, 0, 16, r))
+			return false;
+		dwfl_thread_state_register_pc(thread, g->rip);
+		return true;
+	}
+	/* Blocked in the kernel and not stopped: /proc/TID/syscall knows only sp and pc. */
+	r[0] = t->syscall_sp;
+	if (!dwfl_thread_state_registers(thread, 7, 1, r))
+		return false;
+	r[0] = u->guess_rbp;
+	if (r[0] != 0 && !dwfl_thread_state_registers(thread, 6, 1, r))
+		return false;
+	dwfl_thread_state_register_pc(thread, t->syscall_pc);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks unwind_thread_callbacks = {
+	.next_thread = unwind_next_thread,
+	.get_thread = unwind_get_thread,
+	.memory_read = unwind_memory_read,
+	.set_initial_registers = unwind_set_initial_registers,
+};
+
+/* --- the pc cache --- */
+
+static void
+unwind_cache_clear(struct unwinder *u)
+{
+	for (size_t i = 0; i < u->nbuckets; i++) {
+		struct unwind_pcent *p = u->buckets[i], *next;
+
+		for (; p != NULL; p = next) {
+			next = p->next;
+			snapshot_frames_free(p->frames, p->n);
+			free(p);
+		}
+		u->buckets[i] = NULL;
+	}
+	u->nentries = 0;
+	memset(u->rbpcache, 0, sizeof u->rbpcache);
+}
+
+static size_t
+unwind_hash(uint64_t pc, bool activation, size_t nbuckets)
+{
+	uint64_t h = (pc ^ (activation ? 0x9e3779b97f4a7c15ULL : 0)) * 0xff51afd7ed558ccdULL;
+
+	return (size_t)(h ^ (h >> 29)) & (nbuckets - 1);
+}
+
+static void
+unwind_cache_grow(struct unwinder *u)
+{
+	size_t n = u->nbuckets ? u->nbuckets * 2 : 1024;
+	struct unwind_pcent **b = xcalloc(n, sizeof *b);
+
+	for (size_t i = 0; i < u->nbuckets; i++) {
+		struct unwind_pcent *p = u->buckets[i], *next;
+
+		for (; p != NULL; p = next) {
+			size_t h = unwind_hash(p->pc, p->activation, n);
+
+			next = p->next;
+			p->next = b[h];
+			b[h] = p;
+		}
+	}
+	free(u->buckets);
+	u->buckets = b;
+	u->nbuckets = n;
+}
+
+static struct unwind_pcent *
+unwind_cache_find(struct unwinder *u, uint64_t pc, bool activation)
+{
+	struct unwind_pcent *p;
+
+	if (u->nbuckets == 0)
+		return NULL;
+	for (p = u->buckets[unwind_hash(pc, activation, u->nbuckets)]; p != NULL; p = p->next)
+		if (p->pc == pc && p->activation == activation)
+			return p;
+	return NULL;
+}
+
+/* --- symbolization --- */
+
+static char *
+unwind_strdup(const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	return xstrndup(s, strnlen(s, UNWIND_NAME_MAX));
+}
+
+/* An ELF symbol's name without its version ("__libc_start_main@@GLIBC_2.34" -> "__libc_start_main"). */
+static char *
+unwind_symname(const char *name)
+{
+	const char *at = strchr(name, '@');
+
+	if (at != NULL && at > name)
+		return xstrndup(name, (size_t)(at - name) < UNWIND_NAME_MAX ? (size_t)(at - name) : UNWIND_NAME_MAX);
+	return unwind_strdup(name);
+}
+
+/* The name of a function-like DIE: the linkage name (so C++ names keep their scope), else DW_AT_name. */
+static const char *
+unwind_die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (name == NULL)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (name == NULL)
+		name = dwarf_diename(die);
+	return name;
+}
+
+/* The call site of an inlined subroutine: where, in its caller, the inlined call is. */
+static void
+unwind_call_site(Dwarf_Die *cudie, Dwarf_Die *inl, struct frame *f)
+{
+	Dwarf_Files *files;
+	Dwarf_Attribute attr;
+	Dwarf_Word val;
+	size_t nfiles;
+
+	if (cudie == NULL || dwarf_getsrcfiles(cudie, &files, &nfiles) != 0)
+		return;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &attr), &val) != 0 || val >= nfiles)
+		return;
+	f->file = unwind_strdup(dwarf_filesrc(files, val, NULL, NULL));
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &attr), &val) == 0 && val <= INT32_MAX)
+		f->line = (int)val;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_column, &attr), &val) == 0 && val <= INT32_MAX)
+		f->column = (int)val;
+}
+
+/* Builds the frames for one pc (without the cache): the innermost inlined call first,
+ * each with the source position inside it, then the containing function. */
+static void
+unwind_resolve(struct unwinder *u, uint64_t pc, bool activation, struct frame **out, size_t *nout)
+{
+	Dwfl_Module *mod = NULL;
+	uint64_t lookup = activation ? pc : pc - 1;
+	const char *symname = NULL, *modname = NULL, *mainfile = NULL;
+	GElf_Off symoff = 0;
+	GElf_Sym sym;
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cudie = NULL, *scopes = NULL;
+	Dwfl_Line *line;
+	struct frame *fr;
+	int nscopes = 0, nfr = 0, lineno = 0, col = 0;
+	int inl[UNWIND_MAX_INLINE];
+	uint64_t symstart = 0;
+	bool havesym = false;
+	const char *src = NULL;
+
+	if (u->dwfl != NULL && pc != 0)
+		mod = dwfl_addrmodule(u->dwfl, lookup);
+	if (mod != NULL) {
+		symname = dwfl_module_addrinfo(mod, lookup, &symoff, &sym, NULL, NULL, NULL);
+		if (symname != NULL) {
+			havesym = true;
+			symstart = lookup - symoff;
+		}
+		modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+		cudie = dwfl_module_addrdie(mod, lookup, &bias);
+		if (cudie != NULL)
+			nscopes = dwarf_getscopes(cudie, lookup - bias, &scopes);
+		if ((line = dwfl_module_getsrc(mod, lookup)) != NULL)
+			src = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+	}
+
+	fr = xcalloc(UNWIND_MAX_INLINE + 1, sizeof *fr);
+	/* scopes run innermost to the CU; each inlined_subroutine is a call inside the next function-like scope */
+	for (int i = 0; i < nscopes && nfr < UNWIND_MAX_INLINE; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point)
+			break;
+		if (tag != DW_TAG_inlined_subroutine)
+			continue;
+		fr[nfr].function = unwind_strdup(unwind_die_name(&scopes[i]));
+		fr[nfr].inlined = true;
+		inl[nfr++] = i;
+	}
+	/* the containing function: the ELF symbol names it (like eu-stack), else its DIE */
+	if (havesym)
+		fr[nfr].function = unwind_symname(symname);
+	else {
+		for (int i = 0; i < nscopes; i++) {
+			int tag = dwarf_tag(&scopes[i]);
+
+			if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) {
+				fr[nfr].function = unwind_strdup(unwind_die_name(&scopes[i]));
+				break;
+			}
+		}
+	}
+	nfr++;
+
+	/* the innermost frame is where pc is; each outer one is at the call site of the
+	 * inlined subroutine just inside it */
+	for (int k = 0; k < nfr; k++) {
+		struct frame *f = &fr[k];
+
+		f->pc = pc;
+		f->offset = (havesym && pc >= symstart) ? pc - symstart : 0;
+		f->module = unwind_strdup(mainfile != NULL ? mainfile : modname);
+		if (k > 0)
+			unwind_call_site(cudie, &scopes[inl[k - 1]], f);
+		else if (src != NULL) {
+			f->file = unwind_strdup(src);
+			f->line = lineno > 0 ? lineno : 0;
+			f->column = col > 0 ? col : 0;
+		}
+	}
+	free(scopes);
+	*out = fr;
+	*nout = (size_t)nfr;
+}
+
+static struct unwind_pcent *
+unwind_lookup(struct unwinder *u, uint64_t pc, bool activation)
+{
+	struct unwind_pcent *p = unwind_cache_find(u, pc, activation);
+	size_t h;
+
+	if (p != NULL)
+		return p;
+	if (u->nentries >= u->nbuckets)
+		unwind_cache_grow(u);
+	p = xcalloc(1, sizeof *p);
+	p->pc = pc;
+	p->activation = activation;
+	p->outermost = -1;
+	unwind_resolve(u, pc, activation, &p->frames, &p->n);
+	h = unwind_hash(pc, activation, u->nbuckets);
+	p->next = u->buckets[h];
+	u->buckets[h] = p;
+	u->nentries++;
+	return p;
+}
+
+static void
+unwind_append(const struct unwind_pcent *p, struct frame **frames, size_t *n, size_t *cap)
+{
+	xgrow(frames, cap, *n + p->n, sizeof **frames);
+	for (size_t i = 0; i < p->n; i++) {
+		struct frame *d = &(*frames)[(*n)++];
+
+		*d = p->frames[i];
+		d->function = p->frames[i].function ? xstrdup(p->frames[i].function) : NULL;
+		d->module = p->frames[i].module ? xstrdup(p->frames[i].module) : NULL;
+		d->file = p->frames[i].file ? xstrdup(p->frames[i].file) : NULL;
+	}
+}
+
+/* --- modules --- */
+
+static int
+unwind_open(struct unwinder *u, struct err *e)
+{
+	if (u->dwfl != NULL)
+		return 0;
+	u->dwfl = dwfl_begin(&unwind_dwfl_callbacks);
+	if (u->dwfl == NULL)
+		return err_set(e, "dwfl_begin: %s", dwfl_errmsg(-1));
+	return 0;
+}
+
+/* Reports the target's modules from the snapshot's maps text, unless it is what we reported last. */
+static int
+unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
+{
+	FILE *f;
+	int rc;
+
+	if (unwind_open(u, e) < 0)
+		return -1;
+	if (u->reported && s != NULL && s->maps_text != NULL && u->maps_text != NULL &&
+	    strcmp(s->maps_text, u->maps_text) == 0)
+		return 0;
+	if (u->reported && (s == NULL || s->maps_text == NULL))
+		return 0;	/* nothing newer to go by: keep what we have */
+	unwind_cache_clear(u);
+	free(u->maps_text);
+	u->maps_text = NULL;
+	dwfl_report_begin(u->dwfl);
+	if (s != NULL && s->maps_text != NULL && s->maps_text[0] != '\0') {
+		f = fmemopen(s->maps_text, strlen(s->maps_text), "r");
+		if (f == NULL) {
+			dwfl_report_end(u->dwfl, NULL, NULL);
+			return err_set(e, "fmemopen: %s", strerror(errno));
+		}
+		rc = dwfl_linux_proc_maps_report(u->dwfl, f);
+		fclose(f);
+		u->maps_text = xstrdup(s->maps_text);
+	} else
+		rc = dwfl_linux_proc_report(u->dwfl, u->pid);
+	dwfl_report_end(u->dwfl, NULL, NULL);
+	u->reported = true;
+	if (rc != 0)
+		return err_set(e, "reporting modules: %s", rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
+	return 0;
+}
+
+static int
+unwind_attach(struct unwinder *u, struct err *e)
+{
+	if (u->attached)
+		return 0;
+	if (u->arch_elf == NULL) {
+		u->arch_elf = elf_memory((char *)unwind_arch_ehdr, sizeof unwind_arch_ehdr);
+		if (u->arch_elf == NULL)
+			return err_set(e, "elf_memory: %s", elf_errmsg(-1));
+	}
+	if (!dwfl_attach_state(u->dwfl, u->arch_elf, u->pid, &unwind_thread_callbacks, u))
+		return err_set(e, "dwfl_attach_state: %s", dwfl_errmsg(-1));
+	u->attached = true;
+	return 0;
+}
+
+/* --- public --- */
+
+struct unwinder *
+unwind_new(pid_t pid)
+{
+	struct unwinder *u = xcalloc(1, sizeof *u);
+
+	u->pid = pid;
+	elf_version(EV_CURRENT);
+	return u;
+}
+
+void
+unwind_free(struct unwinder *u)
+{
+	if (u == NULL)
+		return;
+	unwind_cache_clear(u);
+	free(u->buckets);
+	if (u->dwfl != NULL)
+		dwfl_end(u->dwfl);
+	if (u->arch_elf != NULL)
+		elf_end(u->arch_elf);
+	free(u->maps_text);
+	free(u);
+}
+
+/* What one thread's walk collects before symbolization. */
+struct unwind_walk {
+	uint64_t pc[UNWIND_MAX_FRAMES];
+	uint64_t sp[UNWIND_MAX_FRAMES];
+	bool hassp[UNWIND_MAX_FRAMES];
+	bool hasbp[UNWIND_MAX_FRAMES];
+	bool activation[UNWIND_MAX_FRAMES];
+	size_t n;
+	int rc;			/* of dwfl_getthread_frames */
+	char *stop;		/* owned; why the walk was cut, NULL if it was not */
+};
+
+static int
+unwind_frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct unwind_walk *w = arg;
+	Dwarf_Addr pc;
+	Dwarf_Word sp = 0, bp = 0;
+	bool act = false, hassp;
+
+	if (!dwfl_frame_pc(state, &pc, &act)) {
+		w->stop = xasprintf("no pc: %s", dwfl_errmsg(-1));
+		return DWARF_CB_ABORT;
+	}
+	hassp = dwfl_frame_reg(state, 7, &sp) == 0;
+	if (w->n >= UNWIND_MAX_FRAMES) {
+		w->stop = xasprintf("stack deeper than %d frames", UNWIND_MAX_FRAMES);
+		return DWARF_CB_ABORT;
+	}
+	/* a frame seen before (same pc and stack pointer) means garbage that leads in a circle */
+	for (size_t i = 0; hassp && i < w->n; i++) {
+		if (w->hassp[i] && w->pc[i] == pc && w->sp[i] == sp) {
+			w->stop = xasprintf("unwind loop at %#" PRIx64, (uint64_t)pc);
+			return DWARF_CB_ABORT;
+		}
+	}
+	if (pc == 0 && w->n > 0)
+		return DWARF_CB_ABORT;	/* a zero return address ends some hand-written outermost frames */
+	w->pc[w->n] = pc;
+	w->sp[w->n] = sp;
+	w->hassp[w->n] = hassp;
+	w->hasbp[w->n] = dwfl_frame_reg(state, 6, &bp) == 0;
+	w->activation[w->n] = act;
+	w->n++;
+	return DWARF_CB_OK;
+}
+
+/* True if the CFI of the frame at pc says there is no caller (return address undefined), as for
+ * _start and clone3. libdwfl ends a walk the same quiet way when it merely cannot compute the
+ * caller, so this tells a complete stack from one cut short. */
+static bool
+unwind_cfi_outermost(struct unwinder *u, uint64_t pc, bool activation)
+{
+	uint64_t lookup = activation ? pc : pc - 1;
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, lookup);
+	Dwarf_CFI *cfi;
+	Dwarf_Frame *frame;
+	Dwarf_Addr bias = 0;
+	Dwarf_Op mem[3], *ops = NULL;
+	size_t nops = 0;
+	bool end = false;
+
+	if (mod == NULL)
+		return false;
+	for (int pass = 0; pass < 2 && !end; pass++) {
+		cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+		if (cfi == NULL || dwarf_cfi_addrframe(cfi, lookup - bias, &frame) != 0)
+			continue;
+		if (dwarf_frame_register(frame, 16, mem, &ops, &nops) == 0 && nops == 0 && ops == mem)
+			end = true;
+		free(frame);
+	}
+	return end;
+}
+
+static bool
+unwind_is_outermost(struct unwinder *u, uint64_t pc, bool activation)
+{
+	struct unwind_pcent *p = unwind_lookup(u, pc, activation);
+
+	if (p->outermost < 0)
+		p->outermost = unwind_cfi_outermost(u, pc, activation);
+	return p->outermost > 0;
+}
+
+/* Whether the bytes before ra end in a call instruction (e8 rel32; ff /2 with the usual encodings). */
+static bool
+unwind_after_call(const uint8_t *b)
+{
+	if (b[3] == 0xe8)			/* call rel32 */
+		return true;
+	if (b[6] == 0xff && (b[7] & 0xf8) == 0xd0)	/* call *%reg */
+		return true;
+	if (b[5] == 0xff && (b[6] & 0xf8) == 0x50)	/* call *disp8(%reg) */
+		return true;
+	if (b[2] == 0xff && ((b[3] & 0xf8) == 0x90 || b[3] == 0x15))	/* disp32(%reg), *rip */
+		return true;
+	return b[4] == 0x41 && b[5] == 0xff && (b[6] & 0xf0) == 0xd0;	/* call *%r8-15 (b[6] already checked above) */
+}
+
+/* Where the frame that needs %rbp may keep its saved-rbp/return-address pair: stack slots at or
+ * above sp holding a plausible saved rbp (0 or further up the stack) followed by a return address
+ * just after a call into a known module. Fills up to max candidates, lowest first; returns how many. */
+static size_t
+unwind_guess_rbp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint64_t *cand, size_t max)
+{
+	enum { WINDOW = 8192 };
+	uint64_t *win = xmalloc(WINDOW);
+	ssize_t got;
+	size_t n = 0;
+
+	got = snapshot_read(s, sp, win, WINDOW);
+	if (got < 16 && (got = snapshot_read(s, sp, win, 1024)) < 16)
+		goto out;
+	for (size_t i = 0; i + 1 < (size_t)got / 8 && n < max; i++) {
+		uint64_t a = sp + i * 8, saved = win[i], ra = win[i + 1];
+		uint8_t code[8];
+
+		if (saved != 0 && (saved <= a || saved - a > (1u << 20)))
+			continue;
+		if (ra < 4096 || dwfl_addrmodule(u->dwfl, ra - 1) == NULL)
+			continue;
+		/* without code to check (no live target) the module check has to do */
+		if (snapshot_read(s, ra - 8, code, sizeof code) == (ssize_t)sizeof code && !unwind_after_call(code))
+			continue;
+		cand[n++] = a;
+	}
+out:
+	free(win);
+	return n;
+}
+
+static void
+unwind_walk(struct unwinder *u, pid_t tid, struct unwind_walk *w)
+{
+	free(w->stop);
+	w->stop = NULL;
+	w->n = 0;
+	w->rc = dwfl_getthread_frames(u->dwfl, tid, unwind_frame_cb, w);
+	if (w->rc == -1 && w->stop == NULL) {
+		const char *why = dwfl_errmsg(-1);
+
+		w->stop = xstrdup(why ? why : "unwind failed");
+	}
+}
+
+/* A key for the path a walk took: the hash of its pcs. Never 0, so 0 marks an empty cache slot. */
+static uint64_t
+unwind_walk_key(const struct unwind_walk *w)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < w->n; i++)
+		h = (h ^ w->pc[i]) * 0x100000001b3ULL;
+	return h | 1;
+}
+
+/* Walks t again starting with %rbp = bp; true if that walk extends w and ends where a stack ends. */
+static bool
+unwind_try_rbp(struct unwinder *u, const struct thread *t, const struct unwind_walk *w, struct unwind_walk *try,
+    uint64_t bp)
+{
+	u->guess_rbp = bp;
+	unwind_walk(u, t->tid, try);
+	u->guess_rbp = 0;
+	return try->stop == NULL && try->n > w->n && memcmp(try->pc, w->pc, w->n * sizeof w->pc[0]) == 0 &&
+	    unwind_is_outermost(u, try->pc[try->n - 1], try->activation[try->n - 1]);
+}
+
+static void
+unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_walk *w, struct unwind_walk *w2,
+    struct unwind_walk *w3)
+{
+	struct thread *t = &s->threads[idx];
+	size_t cap = 0, last;
+
+	w->stop = NULL;
+	w2->stop = NULL;
+	w3->stop = NULL;
+	u->cur_index = idx;
+	u->guess_rbp = 0;
+	unwind_walk(u, t->tid, w);
+	if (w->stop == NULL && w->n > 0 && !unwind_is_outermost(u, w->pc[w->n - 1], w->activation[w->n - 1])) {
+		last = w->n - 1;
+		/* Only sp and pc: a frame-pointer function above callees that never saved %rbp needs
+		 * the live %rbp, which is the one its callees left alone. Guess it from stack slots and
+		 * keep the walk that extends the first and ends where a stack ends. Stale frames left
+		 * in dead stack can form such a chain too, but it skips live frames, so the longest wins. */
+		if (!t->regs_valid && !w->hasbp[last] && w->hassp[last]) {
+			uint64_t cand[UNWIND_RBP_TRIES], key = unwind_walk_key(w);
+			struct unwind_rbpent *ce = &u->rbpcache[key & (UNWIND_RBP_CACHE - 1)];
+			struct unwind_walk *best = NULL;
+			size_t nc;
+
+			/* a thread on the same path as one solved before: try the same slot first */
+			if (ce->key == key && unwind_try_rbp(u, t, w, w2, w->sp[last] + ce->off))
+				best = w2;
+			nc = best ? 0 : unwind_guess_rbp(u, s, w->sp[last], cand, UNWIND_RBP_TRIES);
+			for (size_t k = 0; k < nc; k++) {
+				struct unwind_walk *try = best == w2 ? w3 : w2;
+
+				if (unwind_try_rbp(u, t, w, try, cand[k]) && (best == NULL || try->n > best->n)) {
+					best = try;
+					ce->key = key;
+					ce->off = cand[k] - w->sp[last];
+				}
+			}
+			if (best != NULL) {
+				struct unwind_walk tmp = *w;
+
+				*w = *best;
+				*best = tmp;
+			}
+		}
+		if (w->stop == NULL && !unwind_is_outermost(u, w->pc[w->n - 1], w->activation[w->n - 1]))
+			w->stop = xstrdup(t->regs_valid ? "caller unknown: CFI could not be followed further" :
+			    "caller unknown: only sp and pc were known and %rbp could not be recovered");
+	}
+	if (w->stop != NULL && !t->regs_valid && strncmp(w->stop, "caller unknown", 14) != 0) {
+		char *m = xasprintf("%s (only sp and pc known)", w->stop);
+
+		free(w->stop);
+		w->stop = m;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		unwind_append(unwind_lookup(u, w->pc[i], w->activation[i]), &t->frames, &t->nframes, &cap);
+	t->unwind_error = w->stop;
+	w->stop = NULL;
+	free(w2->stop);
+	w2->stop = NULL;
+	free(w3->stop);
+	w3->stop = NULL;
+}
+
+int
+unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
+{
+	struct unwind_walk *w;
+	struct err re = { "" };
+	int rc = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		snapshot_frames_free(t->frames, t->nframes);
+		t->frames = NULL;
+		t->nframes = 0;
+		free(t->unwind_error);
+		t->unwind_error = NULL;
+	}
+	if (unwind_report(u, s, &re) < 0 || unwind_attach(u, &re) < 0) {
+		/* without modules there is nothing to unwind with; say so per thread and go on */
+		for (size_t i = 0; i < s->nthreads; i++)
+			s->threads[i].unwind_error = xstrdup(re.msg);
+		(void)e;
+		return 0;
+	}
+	w = xmalloc(3 * sizeof *w);
+	u->cur = s;
+	u->next_index = 0;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		if (!unwind_can_unwind(t)) {
+			t->unwind_error = xstrdup(t->status == CAPTURE_UNSTOPPED && t->on_cpu ?
+			    "running; no registers captured" : "no registers captured");
+			continue;
+		}
+		unwind_thread(u, s, i, &w[0], &w[1], &w[2]);
+	}
+	u->cur = NULL;
+	free(w);
+	return rc;
+}
+
+void
+unwind_symbolize(struct unwinder *u, const struct snapshot *s, uint64_t pc, bool activation,
+    struct frame **frames, size_t *n, size_t *cap)
+{
+	if (unwind_report(u, s, NULL) < 0 && u->dwfl == NULL)
+		return;
+	unwind_append(unwind_lookup(u, pc, activation), frames, n, cap);
+}
+
+/* The ELF symbol covering addr in mod, if its size covers it (a zero-sized symbol only at its start). */
+static int
+unwind_mod_symbol(Dwfl_Module *mod, uint64_t addr, char **name, uint64_t *off, uint64_t *size)
+{
+	GElf_Off o = 0;
+	GElf_Sym sym;
+	const char *nm;
+
+	nm = dwfl_module_addrinfo(mod, addr, &o, &sym, NULL, NULL, NULL);
+	if (nm == NULL || nm[0] == '\0')
+		return -1;
+	if (sym.st_size > 0 ? o >= sym.st_size : o != 0)
+		return -1;
+	*name = unwind_symname(nm);
+	if (off != NULL)
+		*off = o;
+	if (size != NULL)
+		*size = sym.st_size;
+	return 0;
+}
+
+struct unwind_bss_arg {
+	uint64_t addr;
+	Dwfl_Module *found;
+};
+
+/* Finds the module whose loaded segments cover an address the maps do not tie to a file (.bss). */
+static int
+unwind_bss_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	struct unwind_bss_arg *a = arg;
+	Dwarf_Addr bias;
+	Elf *elf;
+	size_t phnum;
+
+	(void)userdata;
+	(void)name;
+	(void)start;
+	elf = dwfl_module_getelf(mod, &bias);
+	if (elf == NULL || elf_getphdrnum(elf, &phnum) != 0)
+		return DWARF_CB_OK;
+	for (size_t i = 0; i < phnum && i < 256; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD)
+			continue;
+		if (a->addr >= bias + ph.p_vaddr && a->addr - (bias + ph.p_vaddr) < ph.p_memsz) {
+			a->found = mod;
+			return DWARF_CB_ABORT;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+int
+unwind_addr_symbol(struct unwinder *u, uint64_t addr, char **name, uint64_t *off, uint64_t *size)
+{
+	struct unwind_bss_arg a = { addr, NULL };
+	Dwfl_Module *mod;
+
+	*name = NULL;
+	if (!u->reported && unwind_report(u, NULL, NULL) < 0 && u->dwfl == NULL)
+		return -1;
+	if (u->dwfl == NULL || addr == 0)
+		return -1;
+	mod = dwfl_addrmodule(u->dwfl, addr);
+	if (mod != NULL && unwind_mod_symbol(mod, addr, name, off, size) == 0)
+		return 0;
+	dwfl_getmodules(u->dwfl, unwind_bss_cb, &a, 0);
+	if (a.found != NULL && a.found != mod)
+		return unwind_mod_symbol(a.found, addr, name, off, size);
+	return -1;
+}

@@ -1,0 +1,30 @@
+/* unwind.h - stacks from a snapshot's copies with libdwfl, symbolized, cached per module across snapshots. */
+#ifndef HOLDUP_UNWIND_H
+#define HOLDUP_UNWIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "snapshot.h"
+#include "util.h"
+
+/* One per target; keeps the Dwfl (modules, CFI, line tables) and a pc -> frame cache alive across snapshots. */
+struct unwinder;
+
+struct unwinder *unwind_new(pid_t pid);
+void unwind_free(struct unwinder *u);
+/* Fills frames (and unwind_error) of every thread of s that has registers or a syscall sp/pc.
+ * Never touches ptrace: memory comes from snapshot_read(). */
+int unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e);
+/* Symbolizes one pc (activation = true for an innermost/interrupted frame, false for a return
+ * address, which is looked up at pc-1) and appends its frames to *frames (*n counts them):
+ * the inlined calls first, then the containing function. Uses the per-pc cache. */
+void unwind_symbolize(struct unwinder *u, const struct snapshot *s, uint64_t pc, bool activation,
+    struct frame **frames, size_t *n, size_t *cap);
+/* Names a data or code address: symbol covering addr (owned string in *name, offset in *off).
+ * Returns 0 if found, -1 if no symbol covers it. For lock names like "accounts_lock" or "forks+80". */
+int unwind_addr_symbol(struct unwinder *u, uint64_t addr, char **name, uint64_t *off, uint64_t *size);
+
+#endif

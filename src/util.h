@@ -1,0 +1,47 @@
+/* util.h - allocation wrappers, error messages and small helpers shared by every module. */
+#ifndef HOLDUP_UTIL_H
+#define HOLDUP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An error a library call can hand back to its caller, who decides whether to show it. */
+struct err {
+	char msg[512];
+};
+
+/* Formats msg into e (if e is not NULL) and returns -1, so callers can `return err_set(...)`. */
+int err_set(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefixes an existing message: "tid 12: " + old. Returns -1. */
+int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Cleanup run before holdup dies on a fatal error (restore the terminal, detach).
+ * Hooks run last-registered first; each runs at most once. */
+typedef void (*util_cleanup_fn)(void);
+void util_at_fatal(util_cleanup_fn fn);
+void util_remove_fatal(util_cleanup_fn fn);
+void util_run_fatal_hooks(void);
+void util_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows *p (of *cap elements of size sz) so it holds at least need elements. */
+void xgrow(void *pp, size_t *cap, size_t need, size_t sz);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Monotonic clock in microseconds / nanoseconds. */
+uint64_t util_now_us(void);
+uint64_t util_now_ns(void);
+
+/* Reads a whole (small, /proc-style) file into a NUL-terminated malloc'd buffer.
+ * Returns NULL and sets errno on failure; *len gets the length if len is not NULL. */
+char *util_read_file(const char *path, size_t *len);
+
+/* Returns the basename part of a path (a pointer into path). */
+const char *util_basename(const char *path);
+
+#endif

@@ -1,0 +1,117 @@
+#!/bin/bash
+# dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
+. tests/integration/lib.sh
+plan 45
+
+# --- usage and errors
+"$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
+"$HOLDUP" dump >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "dump without PID: exit 2"
+"$HOLDUP" dump notapid 2>$TMPD/err >/dev/null; ok $([ $? -eq 2 ] && echo 0 || echo 1) "non-numeric PID: exit 2"
+"$HOLDUP" frobnicate 1 >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "unknown command: exit 2"
+"$HOLDUP" dump --help | grep -q 'usage: holdup dump'; ok $? "dump --help prints usage"
+
+# a PID that does not exist: find a free one
+nopid=$(( $(cat /proc/sys/kernel/pid_max) - 7 )); while [ -d /proc/$nopid ]; do nopid=$((nopid - 1)); done
+"$HOLDUP" dump $nopid 2>$TMPD/err >/dev/null; rc=$?
+ok $([ $rc -eq 1 ] && echo 0 || echo 1) "no such process: exit 1"
+grep -q 'no such process' $TMPD/err; ok $? "no such process: says so"
+
+"$HOLDUP" dump 2 2>$TMPD/err >/dev/null; rc=$?
+ok $([ $rc -eq 1 ] && grep -q 'kernel thread' $TMPD/err && echo 0 || echo 1) "kernel thread (pid 2): exit 1 and says so"
+
+# a zombie: a child that exits and is not reaped
+zdir=$TMPD/z; mkdir -p $zdir
+perl -e 'if (my $p = fork) { open F, ">", $ARGV[0]; print F $p; close F; sleep 30 } else { exit 0 }' $zdir/pid &
+zparent=$!; FIXTURE_PIDS="$FIXTURE_PIDS $zparent"
+for i in $(seq 50); do [ -s $zdir/pid ] && break; sleep 0.05; done; sleep 0.2
+"$HOLDUP" dump "$(cat $zdir/pid)" 2>$TMPD/err >/dev/null; rc=$?
+ok $([ $rc -eq 1 ] && grep -q 'zombie' $TMPD/err && echo 0 || echo 1) "zombie: exit 1 and says so"
+
+# --- the demo: text and JSON facts
+start_fixture demo || exit 1
+P=$FPID
+"$HOLDUP" dump --no-color $P >$TMPD/out 2>$TMPD/err; rc=$?
+ok $([ $rc -eq 0 ] || [ $rc -eq 3 ] && echo 0 || echo 1) "dump of demo succeeds (exit $rc)"
+grep -q "^Process $P " $TMPD/out; ok $? "text header names the pid"
+grep -q "^Pause: " $TMPD/out; ok $? "text header reports the pause"
+grep -q "Thread $(fact auditor) \"auditor\"" $TMPD/out; ok $? "auditor thread listed with its name"
+grep -q 'auditor+0x[0-9a-f]* (demo) tests/fixtures/demo.c:[0-9]' $TMPD/out; ok $? "auditor frame symbolized with file:line"
+wait_unharmed $P; ok $? "demo unharmed after text dump"
+
+"$HOLDUP" dump --json -o $TMPD/demo.json $P 2>$TMPD/err; rc=$?
+ok $([ $rc -eq 0 ] || [ $rc -eq 3 ] && echo 0 || echo 1) "dump --json -o FILE succeeds"
+[ "$(json_get $TMPD/demo.json 'j["pid"]')" = "$P" ]; ok $? "json pid"
+[ "$(json_get $TMPD/demo.json 'len(j["threads"])')" = 6 ]; ok $? "json has the 6 threads"
+json_get $TMPD/demo.json 'isinstance(j["pause_us"], int)' | grep -q True; ok $? "json pause_us is a number"
+[ "$(json_get $TMPD/demo.json '[t["name"] for t in j["threads"] if t["tid"]=='"$(fact teller1)"'][0]')" = teller ]; ok $? "json thread name"
+json_get $TMPD/demo.json 'any(f["function"]=="teller" and f["file"].endswith("demo.c") and f["line"]>0 for t in j["threads"] for f in t["frames"])' | grep -q True
+ok $? "json frame has function, file and line"
+json_get $TMPD/demo.json 'all(set(f)>={"pc","function","offset","module","file","line","inline"} for t in j["threads"] for f in t["frames"])' | grep -q True
+ok $? "json frames carry every documented field"
+json_get $TMPD/demo.json 'all(len(t["frames"])>0 for t in j["threads"])' | grep -q True; ok $? "every thread has frames"
+wait_unharmed $P; ok $? "demo unharmed after json dump"
+
+"$HOLDUP" dump --stop-all --json -o $TMPD/all.json $P 2>/dev/null
+[ "$(json_get $TMPD/all.json 'j["threads_stopped"]')" = 6 ]; ok $? "--stop-all stops all 6 threads"
+json_get $TMPD/all.json 'all(t["frames"] and t["frames"][-1]["function"] in ("_start","__clone3","clone","__clone") for t in j["threads"])' | grep -q True
+ok $? "--stop-all: every stack unwinds to _start or clone"
+wait_unharmed $P; ok $? "demo unharmed after --stop-all"
+
+# --- job control: a stopped target stays stopped, and the dump does not hang
+kill -STOP $P; sleep 0.1
+timeout 10 "$HOLDUP" dump --stop-all $P >$TMPD/out 2>&1; rc=$?
+ok $([ $rc -ne 124 ] && echo 0 || echo 1) "dump of a SIGSTOPped target does not hang"
+grep -q 'stopped by job control' $TMPD/out; ok $? "dump notes the job-control stop"
+sleep 0.1
+[ "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' /proc/$P/status)" = T ]; ok $? "target is still stopped (T) after the dump"
+wait_unharmed $P T; ok $? "stopped target is not traced"
+kill -CONT $P; wait_unharmed $P; ok $? "target resumes after SIGCONT"
+
+# --- hostile thread names
+start_fixture badnames || exit 1
+"$HOLDUP" dump $FPID >$TMPD/bad.txt 2>&1
+! LC_ALL=C grep -q $'\033' $TMPD/bad.txt; ok $? "no ESC byte reaches the terminal from thread names"
+grep -q '\\x1b' $TMPD/bad.txt; ok $? "escape shown as \\x1b"
+"$HOLDUP" dump --json $FPID >$TMPD/bad.json 2>&1
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPD/bad.json; ok $? "JSON with hostile names is valid"
+wait_unharmed $FPID; ok $? "badnames unharmed"
+
+# --- threads born and dying during snapshots
+start_fixture churn || exit 1
+fails=0
+for i in $(seq 8); do
+	"$HOLDUP" dump --json $FPID >$TMPD/churn.json 2>$TMPD/err || fails=$((fails + 1))
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPD/churn.json 2>/dev/null || fails=$((fails + 1))
+	"$HOLDUP" dump --stop-all $FPID >/dev/null 2>&1 || fails=$((fails + 1))
+done
+ok $fails "8x2 dumps of a thread-churning target all succeed with valid JSON"
+wait_unharmed $FPID; ok $? "churning target unharmed"
+
+# --- permission denied as another user
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$HOLDUP" dump $P >/dev/null 2>$TMPD/err; rc=$?
+	ok $([ $rc -eq 1 ] && grep -q 'permission denied' $TMPD/err && echo 0 || echo 1) "not permitted: exit 1, says permission denied"
+	grep -q 'not root' $TMPD/err; ok $? "not permitted: says why (not root)"
+else
+	ok 0 "# SKIP setpriv or root unavailable"; ok 0 "# SKIP setpriv or root unavailable"
+fi
+
+# --- already traced by another tracer
+if command -v strace >/dev/null; then
+	strace -p $P -o /dev/null 2>/dev/null &
+	sp=$!; sleep 0.5
+	"$HOLDUP" dump --stop-all $P >/dev/null 2>$TMPD/err; rc=$?
+	ok $([ $rc -eq 1 ] && grep -q 'already traced by PID' $TMPD/err && echo 0 || echo 1) "already traced: exit 1 and names the tracer"
+	kill $sp; wait $sp 2>/dev/null
+	wait_unharmed $P; ok $? "target unharmed after the other tracer left"
+else
+	ok 0 "# SKIP no strace"; ok 0 "# SKIP no strace"
+fi
+
+# --- a bigger process: all threads symbolized
+start_fixture many 300 || exit 1
+"$HOLDUP" dump --json $FPID >$TMPD/many.json 2>$TMPD/err
+[ "$(json_get $TMPD/many.json 'len(j["threads"])')" = "$(fact threads)" ]; ok $? "302-thread target: all threads listed"
+json_get $TMPD/many.json 'all(any(f["function"] for f in t["frames"]) for t in j["threads"])' | grep -q True
+ok $? "302-thread target: every thread has symbolized frames"
+wait_unharmed $FPID; ok $? "302-thread target unharmed"

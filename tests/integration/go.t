@@ -1,0 +1,141 @@
+#!/bin/bash
+# go.t - Go programs: goroutines, wait reasons, sync.Mutex/RWMutex waits, a running goroutine, no DWARF; target unharmed.
+. tests/integration/lib.sh
+plan 74
+# start_fixture takes absolute or ./ paths as they are
+case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
+
+jcount() { # jcount FILE PYTHON-CONDITION-ON-g: number of goroutines matching
+	json_get "$1" "sum(1 for g in j.get('goroutines', []) if $2)"
+}
+is() { # is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else diag "got '$1', want '$2'"; ok 1 "$3"; fi
+}
+
+# --- the RWMutex queue: 4 readers hold RLock, 1 writer waits for them, 149 writers queue behind it
+start_fixture "$GOFIXTURES/gorwqueue" || exit 1
+P=$FPID
+addr=$(fact lock_addr)
+for round in 1 2 3; do
+	"$HOLDUP" dump --json $P >$TMPD/rw.json 2>$TMPD/err; rc=$?
+	is "$rc" 0 "rwqueue $round: dump --json exits 0"
+	lk="[l for l in j['locks'] if l['kind'] == 'go-rwmutex' and l['address'] == '$addr']"
+	is "$(json_get $TMPD/rw.json "len($lk)")" 1 "rwqueue $round: the RWMutex at $addr is in locks as go-rwmutex"
+	is "$(json_get $TMPD/rw.json "$lk[0]['readers']")" "$(fact readers)" "rwqueue $round: $(fact readers) active readers"
+	is "$(json_get $TMPD/rw.json "len($lk[0]['goroutine_waiters'])")" "$(fact writers)" \
+	    "rwqueue $round: $(fact writers) goroutines wait on it"
+	is "$(jcount $TMPD/rw.json "(g['wait'] or {}).get('kind') == 'go-rwmutex-writer' and g['wait']['address'] == '$addr'")" 1 \
+	    "rwqueue $round: one writer waits for the readers"
+	is "$(jcount $TMPD/rw.json "(g['wait'] or {}).get('kind') == 'go-rwmutex-queued' and g['wait']['address'] == '$addr'")" \
+	    $(( $(fact writers) - 1 )) "rwqueue $round: the other writers are queued behind it"
+	wait_unharmed $P; ok $? "rwqueue $round: target unharmed"
+done
+is "$(json_get $TMPD/rw.json "$lk[0]['symbol']")" "$(fact lock)" "rwqueue: lock named by its symbol"
+is "$(json_get $TMPD/rw.json "$lk[0]['holders_known']")" False "rwqueue: holder not claimed"
+is "$(jcount $TMPD/rw.json "g['wait_reason'] == 'semacquire' and g['state'] == 'blocked'")" "$(fact writers)" \
+    "rwqueue: writers are blocked in semacquire"
+is "$(jcount $TMPD/rw.json "g['wait_reason'] == 'semacquire' and isinstance(g['wait_seconds'], float) and g['wait_seconds'] > 0")" \
+    "$(fact writers)" "rwqueue: wait_seconds from the runtime's waitsince"
+is "$(jcount $TMPD/rw.json "g['wait_reason'] == 'sleep' and g['state'] == 'sleeping' and any(f['function'] == 'main.reader' for f in g['frames'])")" \
+    "$(fact readers)" "rwqueue: the readers sleep in main.reader"
+is "$(jcount $TMPD/rw.json "g['created_by'] and g['created_by']['function'] == 'main.main' and g['wait_reason'] == 'semacquire'")" \
+    "$(fact writers)" "rwqueue: created_by symbolized"
+is "$(json_get $TMPD/rw.json "j['go']['version'].startswith('go1.')")" True "rwqueue: Go version read"
+
+"$HOLDUP" dump $P >$TMPD/rw.txt 2>$TMPD/err; rc=$?
+is "$rc" 0 "rwqueue: text dump exits 0"
+grep -q "RWMutex $(fact lock) ($addr): $(fact readers) readers active, 1 writer waiting for them.*, $(( $(fact writers) - 1 )) goroutines queued behind the writer; Go mutexes do not record their holder" $TMPD/rw.txt
+ok $? "rwqueue: text Go locks line says readers active, writer waiting, goroutines queued, no holder"
+grep -Eq '^goroutine [0-9]+ \[semacquire(, [0-9]+ minutes)?\]:$' $TMPD/rw.txt; ok $? "rwqueue: SIGQUIT-style goroutine header"
+grep -A1 -E '^sync\.\(\*RWMutex\)\.Lock\(\.\.\.\)$' $TMPD/rw.txt | grep -Eq $'^\t.* \\+0x[0-9a-f]+$'
+ok $? "rwqueue: function(...) followed by a tab-indented location +0xoff line"
+grep -Eq '^created by main\.main$' $TMPD/rw.txt; ok $? "rwqueue: created by line"
+"$HOLDUP" dump --group $P >$TMPD/rwg.txt 2>$TMPD/err
+grep -Eq "^$(( $(fact writers) - 1 )) goroutines \[semacquire" $TMPD/rwg.txt; ok $? "rwqueue: --group folds the queued writers"
+grep -Eq "^$(fact readers) goroutines \[sleep" $TMPD/rwg.txt; ok $? "rwqueue: --group folds the readers"
+wait_unharmed $P; ok $? "rwqueue: target unharmed after text dumps"
+stop_fixture $P
+
+# --- a sync.Mutex held by a sleeping goroutine, with waiters
+start_fixture "$GOFIXTURES/gomutex" || exit 1
+P=$FPID
+addr=$(fact lock_addr)
+"$HOLDUP" dump --json $P >$TMPD/m.json 2>$TMPD/err; rc=$?
+is "$rc" 0 "mutex: dump --json exits 0"
+lk="[l for l in j['locks'] if l['kind'] == 'go-mutex' and l['address'] == '$addr']"
+is "$(json_get $TMPD/m.json "len($lk)")" 1 "mutex: in locks as go-mutex"
+is "$(json_get $TMPD/m.json "$lk[0]['symbol']")" "$(fact lock)" "mutex: named by its symbol"
+is "$(json_get $TMPD/m.json "len($lk[0]['goroutine_waiters'])")" "$(fact waiters)" "mutex: $(fact waiters) goroutine waiters"
+is "$(json_get $TMPD/m.json "$lk[0]['note'].startswith('locked, $(fact waiters) waiters')")" True "mutex: locked with the waiter count from its state"
+is "$(json_get $TMPD/m.json "$lk[0]['holders']")" "[]" "mutex: no invented holder"
+is "$(jcount $TMPD/m.json "(g['wait'] or {}).get('kind') == 'go-mutex' and g['state'] == 'blocked'")" "$(fact waiters)" \
+    "mutex: waiters blocked on go-mutex"
+"$HOLDUP" dump $P >$TMPD/m.txt 2>&1
+grep -q "Mutex $(fact lock) ($addr): locked, $(fact waiters) waiters; Go mutexes do not record their holder" $TMPD/m.txt
+ok $? "mutex: text says locked, waiters, no holder" || grep -A1 '^Go locks' $TMPD/m.txt | sed 's/^/# /'
+
+wait_unharmed $P; ok $? "mutex: target unharmed"
+stop_fixture $P
+
+# --- channels and select
+start_fixture "$GOFIXTURES/gochan" || exit 1
+P=$FPID
+"$HOLDUP" dump --json $P >$TMPD/c.json 2>$TMPD/err; rc=$?
+is "$rc" 0 "chan: dump --json exits 0"
+is "$(jcount $TMPD/c.json "g['wait_reason'] == 'chan receive'")" "$(fact chan_receive)" "chan: chan receive count"
+is "$(jcount $TMPD/c.json "g['wait_reason'] == 'chan send'")" "$(fact chan_send)" "chan: chan send count"
+is "$(jcount $TMPD/c.json "g['wait_reason'] == 'select'")" "$(fact select)" "chan: select count"
+is "$(jcount $TMPD/c.json "g['wait_reason'] == 'select (no cases)' and g['id'] != 1")" "$(fact select_nocases)" "chan: empty select count"
+is "$(jcount $TMPD/c.json "g['wait_reason'] in ('chan receive', 'chan send', 'select') and g['state'] == 'waiting' and g['thread'] is None")" \
+    $(( $(fact chan_receive) + $(fact chan_send) + $(fact select) )) "chan: channel waiters are waiting, on no thread"
+wait_unharmed $P; ok $? "chan: target unharmed"
+stop_fixture $P
+
+# --- a goroutine spinning on a CPU: running, with its thread (sysmon may preempt it for a moment: best of 3)
+start_fixture "$GOFIXTURES/gospin" || exit 1
+P=$FPID
+goid=$(fact spin_goid)
+tid=$(fact spin_tid)
+for round in 1 2 3; do
+	"$HOLDUP" dump --json $P >$TMPD/s.json 2>$TMPD/err; rc=$?
+	is "$rc" 0 "spin $round: dump --json exits 0"
+	got=$(json_get $TMPD/s.json "[(g['state'], g['status'], g['thread']) for g in j['goroutines'] if g['id'] == $goid]")
+	is "$got" "[('running', 'running', $tid)]" "spin $round: goroutine $goid is running on thread $tid"
+	is "$(jcount $TMPD/s.json "g['id'] == $goid and any(f['function'] == 'main.spin' for f in g['frames'])")" 1 \
+	    "spin $round: its stack shows main.spin"
+	wait_unharmed $P; ok $? "spin $round: target unharmed"
+done
+stop_fixture $P
+
+# --- 10,000 parked goroutines (the time is reported, not asserted)
+start_fixture "$GOFIXTURES/gomany" || exit 1
+P=$FPID
+t0=$(date +%s%N)
+"$HOLDUP" dump --json $P >$TMPD/many.json 2>$TMPD/err; rc=$?
+t1=$(date +%s%N)
+diag "dump --json of $(fact parked) parked goroutines took $(( (t1 - t0) / 1000000 )) ms"
+is "$rc" 0 "many: dump --json exits 0"
+is "$(jcount $TMPD/many.json "g['wait_reason'] == 'chan receive'")" "$(fact parked)" "many: all $(fact parked) goroutines read"
+is "$(json_get $TMPD/many.json "j['go']['truncated'] or j['go']['unreadable'] > 0")" False "many: nothing truncated or unreadable"
+wait_unharmed $P; ok $? "many: target unharmed"
+stop_fixture $P
+
+# --- no DWARF: say so, still show threads
+start_fixture "$GOFIXTURES/gonodwarf" || exit 1
+P=$FPID
+"$HOLDUP" dump $P >$TMPD/nd.txt 2>&1; rc=$?
+is "$rc" 0 "nodwarf: dump exits 0"
+grep -q 'goroutine analysis needs DWARF' $TMPD/nd.txt; ok $? "nodwarf: says Go analysis needs DWARF"
+grep -q "^Thread $P " $TMPD/nd.txt; ok $? "nodwarf: still shows the threads"
+"$HOLDUP" dump --json $P >$TMPD/nd.json 2>&1
+is "$(json_get $TMPD/nd.json "'DWARF' in j['go']['error'] and len(j['threads']) > 0 and j['goroutines'] == []")" True \
+    "nodwarf: JSON has the error, threads, no goroutines"
+wait_unharmed $P; ok $? "nodwarf: target unharmed"
+stop_fixture $P
+
+# --- not a Go program: no Go section
+start_fixture demo && {
+	"$HOLDUP" dump --json $FPID >$TMPD/c.json 2>&1
+	is "$(json_get $TMPD/c.json "'go' in j or 'goroutines' in j")" False "C program: no Go section"
+	stop_fixture $FPID
+} || ok 1 "C program: demo fixture starts"

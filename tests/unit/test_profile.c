@@ -1,0 +1,288 @@
+/* test_profile.c - aggregation of hand-made snapshots, the summary, and the folded and pprof writers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <cmocka.h>
+
+#include "output.h"
+#include "profile.h"
+#include "snapshot.h"
+#include "util.h"
+
+struct tframe {
+	uint64_t pc;
+	const char *function;	/* NULL: unsymbolized */
+	const char *file;
+	int line;
+	bool inlined;
+};
+
+static void
+set_frames(struct thread *t, const struct tframe *f, size_t n)
+{
+	t->frames = xcalloc(n, sizeof *t->frames);
+	t->nframes = n;
+	for (size_t i = 0; i < n; i++) {
+		t->frames[i].pc = f[i].pc;
+		t->frames[i].function = f[i].function ? xstrdup(f[i].function) : NULL;
+		t->frames[i].file = f[i].file ? xstrdup(f[i].file) : NULL;
+		t->frames[i].line = f[i].line;
+		t->frames[i].inlined = f[i].inlined;
+	}
+}
+
+/* Two threads blocked on accounts_lock (one through an inlined call), one running, one gone. */
+static struct snapshot *
+make_snapshot(int seq)
+{
+	static const struct tframe blocked[] = {
+		{ 0x401010, "lock_wait", "bank.c", 10, true },
+		{ 0x401010, "transfer", "bank.c", 20, false },
+		{ 0x401100, "worker", "bank.c", 30, false },
+		{ 0x7f0000001234, NULL, NULL, 0, false },
+	};
+	static const struct tframe running[] = {
+		{ 0x401200, "spin", "bank.c", 40, false },
+		{ 0x401100, "worker", "bank.c", 31, false },
+	};
+	struct snapshot *s = snapshot_new(4242);
+	struct thread *t;
+
+	s->exe = xstrdup("/usr/bin/bank");
+	s->taken.tv_sec = 1000 + seq;
+	snapshot_parse_maps(s, "00400000-00402000 r-xp 00000000 08:01 1 /usr/bin/bank\n"
+	    "7f0000000000-7f0000010000 r-xp 00002000 08:01 2 /lib/libc.so.6\n");
+	t = snapshot_add_thread(s, 11);
+	t->name = xstrdup("teller\x1b");
+	t->state = STATE_BLOCKED;
+	t->wait.kind = WAIT_MUTEX;
+	t->wait.address = 0x404040;
+	t->wait.symbol = xstrdup("accounts_lock");
+	set_frames(t, blocked, 4);
+	t = snapshot_add_thread(s, 12);
+	t->name = xstrdup("teller");
+	t->state = STATE_BLOCKED;
+	t->wait.kind = WAIT_MUTEX;
+	t->wait.address = 0x404040;
+	t->wait.symbol = xstrdup("accounts_lock");
+	set_frames(t, blocked + 1, 3);
+	t = snapshot_add_thread(s, 13);
+	t->name = xstrdup("spinner");
+	t->state = STATE_RUNNING;
+	set_frames(t, running, 2);
+	t = snapshot_add_thread(s, 14);
+	t->status = CAPTURE_GONE;
+	t = snapshot_add_thread(s, 15);
+	t->name = xstrdup("waiter");
+	t->state = STATE_WAITING;
+	t->wait.kind = WAIT_FUTEX;
+	t->wait.address = 0x5000;	/* no symbol: the address names it */
+	return s;
+}
+
+static const struct profile_sample *
+find_sample(const struct profile *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->nsamples; i++)
+		if (p->samples[i].tid == tid)
+			return &p->samples[i];
+	fail_msg("no sample for tid %d", (int)tid);
+	return NULL;
+}
+
+static struct profile *
+make_profile(int n)
+{
+	struct profile *p = profile_new();
+
+	for (int i = 0; i < n; i++) {
+		struct snapshot *s = make_snapshot(i);
+
+		profile_add(p, s);
+		snapshot_free(s);
+	}
+	return p;
+}
+
+static void
+test_aggregate(void **state)
+{
+	struct profile *p = make_profile(3);
+	const struct profile_sample *a, *b, *c, *w;
+	const struct profile_location *loc;
+	char label[128];
+
+	(void)state;
+	assert_int_equal(p->nsnapshots, 3);
+	assert_int_equal(p->nthread_samples, 12);	/* 4 live threads x 3, the gone one skipped */
+	assert_int_equal(p->nsamples, 4);
+	assert_int_equal(p->first.tv_sec, 1000);
+	assert_int_equal(p->last.tv_sec, 1002);
+	a = find_sample(p, 11);
+	b = find_sample(p, 12);
+	c = find_sample(p, 13);
+	w = find_sample(p, 15);
+	assert_int_equal(a->count, 3);
+	assert_int_equal(c->count, 3);
+	assert_int_equal(a->state, STATE_BLOCKED);
+	assert_string_equal(a->lock, "accounts_lock");
+	assert_string_equal(w->lock, "0x5000");
+	assert_null(c->lock);
+	assert_string_equal(a->thread, "teller\x1b");	/* kept as is; writers sanitize */
+
+	/* The inlined call and its container are one location, innermost line first. */
+	assert_int_equal(a->nlocations, 3);
+	loc = &p->locations[a->locations[0]];
+	assert_int_equal(loc->pc, 0x401010);
+	assert_int_equal(loc->nlines, 2);
+	assert_string_equal(p->functions[loc->lines[0].function].name, "lock_wait");
+	assert_int_equal(loc->lines[0].line, 10);
+	assert_string_equal(p->functions[loc->lines[1].function].name, "transfer");
+	assert_string_equal(p->mappings[loc->mapping].path, "/usr/bin/bank");
+	/* Unsymbolized: named by module and file offset. */
+	loc = &p->locations[a->locations[2]];
+	assert_string_equal(p->functions[loc->lines[0].function].name, "libc.so.6+0x3234");
+	/* Thread 12 has transfer without the inlined call: a different location, same function. */
+	assert_int_equal(b->nlocations, 3);
+	assert_int_not_equal(b->locations[0], a->locations[0]);
+	assert_int_equal(p->locations[b->locations[0]].lines[0].function, p->locations[a->locations[0]].lines[1].function);
+	assert_int_equal(b->locations[1], a->locations[1]);
+	/* "worker" at two lines is one function. */
+	assert_int_equal(p->locations[c->locations[1]].lines[0].function, p->locations[a->locations[1]].lines[0].function);
+	/* The executable's mapping comes first (pprof's main binary). */
+	assert_string_equal(p->mappings[0].path, "/usr/bin/bank");
+	assert_int_equal(p->nmappings, 2);
+
+	profile_lock_label(a, label, sizeof label);
+	assert_string_equal(label, "mutex accounts_lock");
+	profile_lock_label(c, label, sizeof label);
+	assert_string_equal(label, "");
+	profile_free(p);
+}
+
+static char *
+capture_output(const char *format, int nsnap)
+{
+	const struct output_format *fmt = output_find(format);
+	struct output_opts o = { .rate_hz = 10 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	void *st;
+
+	assert_non_null(fmt);
+	assert_non_null(f);
+	st = fmt->begin(f, &o);
+	for (int i = 0; i < nsnap; i++) {
+		struct snapshot *s = make_snapshot(i);
+
+		fmt->add(st, s);
+		snapshot_free(s);
+	}
+	assert_int_equal(fmt->end(st), 0);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_summary(void **state)
+{
+	struct profile *p = make_profile(2);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(profile_write_summary(p, f, 10, 5, 3), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "2 snapshots, 8 thread samples"));
+	assert_non_null(strstr(buf, "blocked 50.0%"));
+	assert_non_null(strstr(buf, "mutex accounts_lock"));
+	assert_non_null(strstr(buf, "futex 0x5000"));
+	assert_non_null(strstr(buf, "lock_wait < transfer < worker < libc.so.6+0x3234"));
+	assert_non_null(strstr(buf, "transfer < worker < libc.so.6+0x3234"));
+	/* accounts_lock (4 samples) before the futex (2) */
+	assert_true(strstr(buf, "accounts_lock") < strstr(buf, "0x5000"));
+	assert_null(strchr(buf, '\x1b'));
+	free(buf);
+	profile_free(p);
+}
+
+static void
+test_folded(void **state)
+{
+	char *out = capture_output("folded", 3);
+	uint64_t total = 0;
+	char *line, *save = NULL;
+
+	(void)state;
+	assert_non_null(strstr(out, "blocked;libc.so.6+0x3234;worker;transfer;lock_wait;[mutex accounts_lock] 3\n"));
+	assert_non_null(strstr(out, "blocked;libc.so.6+0x3234;worker;transfer;[mutex accounts_lock] 3\n"));
+	assert_non_null(strstr(out, "running;worker;spin 3\n"));
+	assert_non_null(strstr(out, "waiting;[futex 0x5000] 3\n"));
+	for (line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+
+		assert_non_null(sp);
+		total += strtoull(sp + 1, NULL, 10);
+	}
+	assert_int_equal(total, 12);
+	free(out);
+}
+
+static void
+test_pprof_gzip(void **state)
+{
+	const struct output_format *fmt = output_find("pprof");
+	struct output_opts o = { .rate_hz = 10 };
+	char *buf = NULL, *plain = xmalloc(1 << 20);
+	size_t len = 0;
+	uLongf plen;
+	z_stream z;
+	FILE *f = open_memstream(&buf, &len);
+	void *st = fmt->begin(f, &o);
+	struct snapshot *s = make_snapshot(0);
+
+	(void)state;
+	fmt->add(st, s);
+	snapshot_free(s);
+	assert_int_equal(fmt->end(st), 0);
+	fclose(f);
+	assert_true(len > 20);
+	assert_int_equal((uint8_t)buf[0], 0x1f);	/* gzip magic */
+	assert_int_equal((uint8_t)buf[1], 0x8b);
+	memset(&z, 0, sizeof z);
+	assert_int_equal(inflateInit2(&z, 31), Z_OK);
+	z.next_in = (Bytef *)buf;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)plain;
+	z.avail_out = 1 << 20;
+	assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+	plen = z.total_out;
+	inflateEnd(&z);
+	/* first field: sample_type (1), length-delimited */
+	assert_int_equal((uint8_t)plain[0], 0x0a);
+	assert_true(memmem(plain, plen, "accounts_lock", 13) != NULL);
+	assert_true(memmem(plain, plen, "lock_wait", 9) != NULL);
+	assert_true(memmem(plain, plen, "nanoseconds", 11) != NULL);
+	free(plain);
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aggregate),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_pprof_gzip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

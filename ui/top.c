@@ -1,0 +1,453 @@
+/* top.c - the dashboard loop: sample on a deadline, never block input, dispatch keys, redraw. */
+#include "top.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+#include "signals.h"
+#include "term.h"
+#include "view.h"
+
+#define TOP_MIN_INTERVAL 0.1
+#define TOP_MAX_INTERVAL 60.0
+#define TOP_INPUT_SLICE_MS 200	/* longest getch wait, so quit signals are seen promptly */
+
+static void
+top_message(struct top *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+top_message(struct top *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
+	va_end(ap);
+	t->msg_until_us = util_now_us() + 5000000;
+}
+
+int
+top_selected_thread(const struct top *t)
+{
+	const struct snapshot *s = t->snap;
+	int sel = t->sel[t->view];
+
+	if (s == NULL)
+		return -1;
+	switch (t->view) {
+	case TOP_VIEW_THREADS:
+		if (sel >= 0 && (size_t)sel < t->nrows)
+			return t->rows[sel];
+		return -1;
+	case TOP_VIEW_LOCKS:
+		if (sel >= 0 && (size_t)sel < t->nlock_rows) {
+			const struct lock *l = &s->locks[t->lock_rows[sel]];
+
+			/* The holder is who to look at; without one, the first waiter. */
+			for (size_t k = 0; k < l->nholders; k++) {
+				int i = snapshot_thread_index(s, l->holders[k]);
+
+				if (i >= 0)
+					return i;
+			}
+			if (l->nwaiters > 0 && l->waiters[0] >= 0 && (size_t)l->waiters[0] < s->nthreads)
+				return l->waiters[0];
+		}
+		return -1;
+	case TOP_VIEW_TREE:
+		if (sel >= 0 && (size_t)sel < t->ntree) {
+			const struct model_tree_row *r = &t->tree[sel];
+
+			if (r->thread >= 0)
+				return r->thread;
+			if (sel + 1 < (int)t->ntree)
+				return t->tree[sel + 1].thread;
+		}
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+void
+top_rebuild(struct top *t)
+{
+	free(t->rows);
+	free(t->lock_rows);
+	free(t->tree);
+	t->nrows = model_threads(t->snap, t->hist, t->filter, t->sort, t->reverse, &t->rows);
+	t->nlock_rows = model_locks(t->snap, &t->lock_rows);
+	t->ntree = model_tree(t->snap, &t->tree);
+	/* Keep the cursor on the same thread across samples and re-sorts. */
+	if (t->sel_tid > 0) {
+		for (size_t i = 0; i < t->nrows; i++) {
+			if (t->snap->threads[t->rows[i]].tid == t->sel_tid) {
+				t->sel[TOP_VIEW_THREADS] = (int)i;
+				break;
+			}
+		}
+	}
+}
+
+/* Remembers which thread the thread-table cursor is on. */
+static void
+top_note_selection(struct top *t)
+{
+	int sel = t->sel[TOP_VIEW_THREADS];
+
+	if (sel >= 0 && (size_t)sel < t->nrows)
+		t->sel_tid = t->snap->threads[t->rows[sel]].tid;
+}
+
+static void
+top_take(struct top *t, struct snapshot *s)
+{
+	snapshot_free(t->snap);
+	t->snap = s;
+	t->nsamples++;
+	history_update(t->hist, s);
+	top_rebuild(t);
+}
+
+static void
+top_sample(struct top *t)
+{
+	struct snapshot *s = NULL;
+	struct err e;
+
+	t->next_sample_us = util_now_us() + (uint64_t)(t->interval_s * 1e6);
+	e.msg[0] = '\0';
+	if (t->src.sample(t->src.ctx, &s, &e) == 0) {
+		t->sample_error[0] = '\0';
+		top_take(t, s);
+		return;
+	}
+	if (t->src.alive != NULL && !t->src.alive(t->src.ctx)) {
+		t->gone = true;
+		return;
+	}
+	snprintf(t->sample_error, sizeof t->sample_error, "%s", e.msg);
+}
+
+/* Writes a text dump of the snapshot on screen; says where in the status line. */
+static void
+top_save(struct top *t)
+{
+	const struct output_format *fmt = output_find("text");
+	struct output_opts oo;
+	char name[128], path[PATH_MAX], *abs;
+	struct tm tm;
+	time_t now = time(NULL);
+	FILE *f;
+	int rc;
+
+	if (fmt == NULL) {
+		top_message(t, "cannot save: no text output format in this build");
+		return;
+	}
+	localtime_r(&now, &tm);
+	snprintf(name, sizeof name, "holdup-%d-%04d%02d%02d-%02d%02d%02d-%u.txt", (int)t->pid,
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t->nsamples);
+	snprintf(path, sizeof path, "%s", name);
+	f = fopen(path, "wx");
+	if (f == NULL && errno != EEXIST) {
+		/* The working directory may be read-only (/ for a service): fall back on /tmp. */
+		snprintf(path, sizeof path, "/tmp/%s", name);
+		f = fopen(path, "wx");
+	}
+	if (f == NULL) {
+		top_message(t, "cannot save %s: %s", path, strerror(errno));
+		return;
+	}
+	memset(&oo, 0, sizeof oo);
+	rc = output_write(fmt, f, &oo, t->snap);
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc < 0) {
+		top_message(t, "error writing %s", path);
+		return;
+	}
+	abs = realpath(path, NULL);
+	top_message(t, "saved snapshot #%u (%zu threads) to %s", t->nsamples, t->snap->nthreads, abs ? abs : path);
+	free(abs);
+}
+
+static void
+top_move(struct top *t, int delta)
+{
+	t->sel[t->view] += delta;
+	if (t->sel[t->view] < 0)
+		t->sel[t->view] = 0;
+	/* Drawing clamps the upper end, where the row count is known. */
+	top_note_selection(t);
+}
+
+static int
+top_view_rows(const struct top *t)
+{
+	switch (t->view) {
+	case TOP_VIEW_THREADS: return (int)t->nrows;
+	case TOP_VIEW_LOCKS: return (int)t->nlock_rows;
+	case TOP_VIEW_TREE: return (int)t->ntree;
+	default: return 0;
+	}
+}
+
+static void
+top_key_filter(struct top *t, int ch)
+{
+	size_t n = strlen(t->edit);
+
+	if (ch == 27) {
+		t->editing = false;
+		t->filter[0] = t->edit[0] = '\0';
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		t->editing = false;
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (n > 0)
+			t->edit[n - 1] = '\0';
+	} else if (ch >= 0x20 && ch < 0x7f && n + 1 < sizeof t->edit) {
+		t->edit[n] = (char)ch;
+		t->edit[n + 1] = '\0';
+	} else
+		return;
+	/* The filter applies as it is typed. */
+	snprintf(t->filter, sizeof t->filter, "%s", t->edit);
+	t->sel[TOP_VIEW_THREADS] = t->first[TOP_VIEW_THREADS] = 0;
+	top_rebuild(t);
+	top_note_selection(t);
+}
+
+static void
+top_key_mouse(struct top *t)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		if (t->zoom)
+			t->stack_first = t->stack_first > 3 ? t->stack_first - 3 : 0;
+		else
+			top_move(t, -3);
+	} else if (ev.bstate & BUTTON5_PRESSED) {
+		if (t->zoom)
+			t->stack_first += 3;
+		else
+			top_move(t, 3);
+	} else if ((ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) && !t->zoom && !t->help &&
+	    ev.y >= t->body_y && ev.y < t->body_y + t->body_h) {
+		int r = t->first[t->view] + ev.y - t->body_y;
+
+		if (r < top_view_rows(t)) {
+			t->sel[t->view] = r;
+			top_note_selection(t);
+		}
+	}
+}
+
+static void
+top_key(struct top *t, int ch)
+{
+	if (t->editing) {
+		top_key_filter(t, ch);
+		return;
+	}
+	if (ch == KEY_RESIZE) {
+		clear();
+		return;
+	}
+	if (t->help) {
+		t->help = false;
+		if (ch == 'q')
+			t->quit = true;
+		return;
+	}
+	switch (ch) {
+	case 'q':
+		t->quit = true;
+		break;
+	case 'h':
+	case '?':
+		t->help = true;
+		break;
+	case KEY_UP:
+	case 'k':
+		if (t->zoom)
+			t->stack_first = t->stack_first > 0 ? t->stack_first - 1 : 0;
+		else
+			top_move(t, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		if (t->zoom)
+			t->stack_first++;
+		else
+			top_move(t, 1);
+		break;
+	case KEY_PPAGE:
+		top_move(t, -(LINES / 2));
+		break;
+	case KEY_NPAGE:
+		top_move(t, LINES / 2);
+		break;
+	case KEY_HOME:
+	case 'g':
+		t->sel[t->view] = 0;
+		top_note_selection(t);
+		break;
+	case KEY_END:
+	case 'G':
+		t->sel[t->view] = top_view_rows(t) > 0 ? top_view_rows(t) - 1 : 0;
+		top_note_selection(t);
+		break;
+	case '\t':
+		t->view = (enum top_view)((t->view + 1) % TOP_VIEW_COUNT);
+		t->zoom = false;
+		break;
+	case KEY_BTAB:
+		t->view = (enum top_view)((t->view + TOP_VIEW_COUNT - 1) % TOP_VIEW_COUNT);
+		t->zoom = false;
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		t->zoom = !t->zoom;
+		t->stack_first = 0;
+		break;
+	case 27:
+	case KEY_LEFT:
+	case KEY_BACKSPACE:
+		t->zoom = false;
+		break;
+	case '<':
+	case '>':
+		t->sort = (enum model_sort)((t->sort + (ch == '>' ? 1 : MODEL_SORT_COUNT - 1)) % MODEL_SORT_COUNT);
+		top_rebuild(t);
+		break;
+	case 'r':
+		t->reverse = !t->reverse;
+		top_rebuild(t);
+		break;
+	case '/':
+		t->editing = true;
+		snprintf(t->edit, sizeof t->edit, "%s", t->filter);
+		break;
+	case 'p':
+		t->paused = !t->paused;
+		if (!t->paused)
+			t->next_sample_us = util_now_us();
+		top_message(t, t->paused ? "sampling paused (p resumes)" : "sampling resumed");
+		break;
+	case '+':
+	case '=':
+	case '-':
+		if (ch == '-')
+			t->interval_s = t->interval_s / 2 < TOP_MIN_INTERVAL ? TOP_MIN_INTERVAL : t->interval_s / 2;
+		else
+			t->interval_s = t->interval_s * 2 > TOP_MAX_INTERVAL ? TOP_MAX_INTERVAL : t->interval_s * 2;
+		t->next_sample_us = util_now_us() + (uint64_t)(t->interval_s * 1e6);
+		top_message(t, "sampling every %.1fs", t->interval_s);
+		break;
+	case 's':
+		top_save(t);
+		break;
+	case KEY_MOUSE:
+		top_key_mouse(t);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+top_draw(struct top *t)
+{
+	int y, body;
+
+	erase();
+	if (LINES < 4 || COLS < 20) {
+		term_put(0, 0, COLS, "holdup top: window too small", A_BOLD);
+		refresh();
+		return;
+	}
+	y = view_header_draw(t);
+	body = LINES - 1 - y;
+	if (t->help)
+		view_help_draw(t, y, body);
+	else if (t->zoom)
+		view_stack_draw(t, y, body);
+	else {
+		/* The list gets two thirds; the selected thread's stack the rest when there is room. */
+		int stack_h = body >= 14 ? body / 3 : 0, list_h = body - stack_h;
+
+		view_tabs_draw(t, y);
+		switch (t->view) {
+		case TOP_VIEW_THREADS: view_threads_draw(t, y + 1, list_h - 1); break;
+		case TOP_VIEW_LOCKS: view_locks_draw(t, y + 1, list_h - 1); break;
+		case TOP_VIEW_TREE: view_tree_draw(t, y + 1, list_h - 1); break;
+		default: break;
+		}
+		if (stack_h > 0)
+			view_stack_draw(t, y + list_h, stack_h);
+	}
+	view_status_draw(t);
+	refresh();
+}
+
+int
+top_run(struct top *t, struct snapshot *first, struct err *e)
+{
+	int rc = 0;
+
+	t->hist = history_new();
+	t->sort = MODEL_SORT_TID;
+	top_take(t, first);
+	top_note_selection(t);
+	t->next_sample_us = util_now_us() + (uint64_t)(t->interval_s * 1e6);
+	if (term_init() < 0) {
+		rc = err_set(e, "cannot set up the terminal (is TERM set, and is this a terminal?)");
+		goto out;
+	}
+	while (!t->quit && signals_quit_requested() == 0) {
+		uint64_t now;
+		int wait_ms = TOP_INPUT_SLICE_MS, ch;
+
+		top_draw(t);
+		now = util_now_us();
+		if (!t->paused && !t->gone)
+			wait_ms = t->next_sample_us <= now ? 0 :
+			    (int)((t->next_sample_us - now) / 1000 < TOP_INPUT_SLICE_MS ?
+			    (t->next_sample_us - now) / 1000 + 1 : TOP_INPUT_SLICE_MS);
+		timeout(wait_ms);
+		ch = getch();
+		if (ch != ERR) {
+			top_key(t, ch);
+			/* Drain typed-ahead keys before drawing so holding j stays responsive. */
+			timeout(0);
+			while (!t->quit && (ch = getch()) != ERR)
+				top_key(t, ch);
+		}
+		if (!t->quit && !t->paused && !t->gone && util_now_us() >= t->next_sample_us)
+			top_sample(t);
+	}
+	term_restore();
+out:
+	view_stack_free_cache();
+	free(t->rows);
+	free(t->lock_rows);
+	free(t->tree);
+	t->rows = t->lock_rows = NULL;
+	t->tree = NULL;
+	history_free(t->hist);
+	t->hist = NULL;
+	snapshot_free(t->snap);
+	t->snap = NULL;
+	return rc;
+}
