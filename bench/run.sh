@@ -49,12 +49,15 @@ for b in target floor cpuload runmeasure; do
 	[ -x "$BENCHBIN/$b" ] || { echo "bench: $BENCHBIN/$b missing; run make bench" >&2; exit 1; }
 done
 
-# start_target PROGRAM ARGS...: runs a bench target, waits for its ready line, sets TPID/TOUT.
+# start_target [nice] PROGRAM ARGS...: runs a bench target, waits for its ready line, sets TPID/TOUT.
 start_target() {
-	local prog=$1 i; shift
+	local prog i nice=""
+	[ "$1" = nice ] && { nice="nice -n 19"; shift; }
+	prog=$1; shift
 	TOUT=$W/$prog.$RANDOM.out
-	"$BENCHBIN/$prog" "$@" >"$TOUT" 2>&1 &
+	$nice "$BENCHBIN/$prog" "$@" >"$TOUT" 2>&1 &
 	TPID=$!
+	echo "$TPID" >>"$W/pids"	# lets the smoke test check that none is left behind
 	for i in $(seq 1 1200); do
 		grep -q '^ready' "$TOUT" 2>/dev/null && return 0
 		kill -0 "$TPID" 2>/dev/null || break
@@ -75,7 +78,7 @@ signal_read() {
 	local want i line
 	want=$(($(grep -c "^$1 " "$TOUT") + 1))
 	kill -USR1 "$TPID" 2>/dev/null || return 1
-	for i in $(seq 1 200); do
+	for i in $(seq 1 1500); do
 		line=$(grep "^$1 seq=$want " "$TOUT")
 		[ -n "$line" ] && { echo "$line"; return 0; }
 		sleep 0.01
@@ -136,7 +139,7 @@ measure() {
 	floor) self=$(field pause_us "$(grep '^floor ' "$out")"); nst=$(field stopped "$(grep '^floor ' "$out")");;
 	holdup|holdup-stopall)
 		self=$(python3 bench/report.py jsonkey "$out" pause_us 2>/dev/null)
-		nst=$(python3 bench/report.py jsonkey "$out" nstopped 2>/dev/null);;
+		nst=$(python3 bench/report.py jsonkey "$out" threads_stopped 2>/dev/null);;
 	esac
 	l=$(cat "$rm" 2>/dev/null)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tool" "$rep" \
@@ -195,7 +198,10 @@ live_window() { # live_window CONFIG REP: measure one throughput window with the
 	l=$(signal_read rate) || l=""
 	printf '%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" >>"$LIVE"
 }
-if [ "$BENCH_LIVE" = 1 ] && start_target cpuload 100; then
+# cpuload runs at nice 19: 100 spinning threads at normal priority would starve everything else
+# on a small shared machine (the driver's own sleeps stretched 7x in a trial); holdup's CPU time is
+# still taken from it, which is the cost being measured.
+if [ "$BENCH_LIVE" = 1 ] && start_target nice cpuload 100; then
 	sleep 1
 	for rep in $(seq 1 "$BENCH_REPEAT"); do
 		say "live rep $rep: unmonitored"
@@ -215,14 +221,16 @@ if [ "$BENCH_LIVE" = 1 ] && start_target cpuload 100; then
 				note "tmux could not start holdup top"
 			fi
 			say "live rep $rep: record -r 100"
-			d=$((BENCH_LIVE_SECONDS + 3))
-			"$HOLDUP" record -r 100 -d "$d" --format json -o "$W/live-record.$rep.json" "$TPID" \
+			# A long -d, ended by SIGINT after the window: record then writes its summary and exits.
+			"$HOLDUP" record -r 100 -d 600 --format json -o "$W/live-record.$rep.json" "$TPID" \
 				>"$W/live-record.$rep.log" 2>&1 &
 			rp=$!
 			sleep 1
 			if kill -0 "$rp" 2>/dev/null; then live_window record100 "$rep"; else note "holdup record exited early: $(head -c 300 "$W/live-record.$rep.log")"; fi
+			kill -INT "$rp" 2>/dev/null
+			for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+			kill -9 "$rp" 2>/dev/null
 			wait "$rp" 2>/dev/null
-			echo "$rep $d" >>"$W/live-record.runs"
 		fi
 		[ "$(harm_check)" = ok ] || note "live rep $rep: cpuload not clean afterwards"
 	done

@@ -44,6 +44,7 @@ static atomic_int target_parked;
 static _Atomic uint64_t target_max_gap_ns;
 static _Atomic uint64_t target_max_offcpu_ns;
 static atomic_int target_hb_started;
+static _Atomic uint64_t target_hb_last_ns;	/* the heartbeat's latest reading */
 
 static uint64_t
 target_now_ns(void)
@@ -105,6 +106,7 @@ target_heartbeat(void *arg)
 			now = target_now_ns();	/* the schedstat read itself is not a gap */
 		}
 		last = now;
+		atomic_store_explicit(&target_hb_last_ns, now, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -248,6 +250,11 @@ main(int argc, char **argv)
 			continue;
 		if (sig != SIGUSR1)
 			break;
+		/* Right after a tool detaches the heartbeat may not have run yet, so the gap it is in
+		 * would be missed: wait (up to 10 s) until it has taken a reading after the signal. */
+		uint64_t asked = target_now_ns();
+		for (int i = 0; i < 100000 && atomic_load(&target_hb_last_ns) < asked; i++)
+			usleep(100);
 		uint64_t g = atomic_exchange(&target_max_gap_ns, 0);
 		uint64_t o = atomic_exchange(&target_max_offcpu_ns, 0);
 		printf("gap seq=%d max_us=%llu offcpu_us=%llu\n", ++seq, (unsigned long long)(g / 1000),

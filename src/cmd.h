@@ -2,6 +2,7 @@
 #ifndef HOLDUP_CMD_H
 #define HOLDUP_CMD_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 enum {
@@ -23,6 +24,10 @@ int cmd_top(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 
+/* The command called name, or NULL. */
+const struct cmd *cmd_find(const char *name);
+/* The list of commands, for holdup --help. */
+void cmd_print_usage(FILE *f);
 /* Prints "usage: holdup NAME USAGE" for the named command to stderr and returns EXIT_USAGE. */
 int cmd_usage(const char *name);
 /* Parses a PID argument; on error prints why and returns -1. */

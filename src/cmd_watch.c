@@ -58,6 +58,7 @@ struct cmd_watch {
 	struct cmd_watch_block *blocks;	/* sorted by (go, id) */
 	size_t nblocks, blocks_cap;
 	char *deadlock_sig;		/* the deadlocks reported last ("12,13;"), NULL if none */
+	char *pending_sig;		/* deadlocks seen once, not yet confirmed by a second snapshot */
 	uint64_t last_dump_ns[WATCH_TRIGGERS];
 	bool dumped[WATCH_TRIGGERS];
 	unsigned ndumps, nexec_running;
@@ -367,8 +368,17 @@ cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 	size_t nlong = 0;
 	const struct cmd_watch_block *first = NULL;
 
-	/* A deadlock is reported once when it appears (or changes), not on every snapshot it lasts. */
-	if (sig != NULL && (w->deadlock_sig == NULL || strcmp(sig, w->deadlock_sig) != 0)) {
+	/* A deadlock is reported once when it appears (or changes), not on every snapshot it lasts,
+	 * and only once two snapshots in a row agree: a real deadlock persists, while a snapshot torn
+	 * by a thread that moved during the capture can show a cycle that never existed. */
+	if (sig == NULL) {
+		free(w->deadlock_sig);
+		w->deadlock_sig = NULL;
+		free(w->pending_sig);
+		w->pending_sig = NULL;
+	} else if (w->deadlock_sig != NULL && strcmp(sig, w->deadlock_sig) == 0) {
+		/* already reported */
+	} else if (w->pending_sig != NULL && strcmp(sig, w->pending_sig) == 0) {
 		if (cmd_watch_allowed(w, WATCH_DEADLOCK, now)) {
 			snprintf(reason, sizeof reason, "deadlock of threads %.200s", sig);
 			/* "12,13;14,15;" reads as "12,13 14,15" */
@@ -380,9 +390,10 @@ cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 			w->deadlock_sig = sig;
 			sig = NULL;
 		}
-	} else if (sig == NULL) {
-		free(w->deadlock_sig);
-		w->deadlock_sig = NULL;
+	} else {
+		free(w->pending_sig);
+		w->pending_sig = sig;
+		sig = NULL;
 	}
 	free(sig);
 	/* Threads of a reported deadlock are covered by its dump: no second one for their long block. */
@@ -530,6 +541,7 @@ cmd_watch(int argc, char **argv)
 	cmd_watch_reap(&w, 5);
 	free(w.blocks);
 	free(w.deadlock_sig);
+	free(w.pending_sig);
 	analyze_free(an);
 	capture_close(cap);
 	return rc;

@@ -858,7 +858,8 @@ goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
 	if (!c->reasons_read)
 		gr_note(gi, xstrdup("runtime.waitReasonStrings unreadable: wait reasons shown as numbers"));
 	gr_read_semtable(&x);
-	qsort(x.sw, x.nsw, sizeof *x.sw, gr_semwait_cmp);
+	if (x.nsw > 0)
+		qsort(x.sw, x.nsw, sizeof *x.sw, gr_semwait_cmp);
 	gr_read_goroutines(&x);
 	gr_build_locks(&x);
 	free(x.sw);

@@ -155,7 +155,9 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 	FILE *f = ot->f;
 	const struct lock *l = t->wait.lock >= 0 && (size_t)t->wait.lock < s->nlocks ? &s->locks[t->wait.lock] : NULL;
 
-	if (t->wait.kind != WAIT_NONE && t->wait.kind != WAIT_SYSCALL) {
+	if (t->wait.kind == WAIT_JOIN && l != NULL && l->nholders == 1) {
+		fprintf(f, "  - waiting to join thread %d\n", (int)l->holders[0]);
+	} else if (t->wait.kind != WAIT_NONE && t->wait.kind != WAIT_SYSCALL) {
 		fprintf(f, "  %s- waiting on %s", output_text_c(ot, C_BOLD), snapshot_wait_kind_name(t->wait.kind));
 		if (t->wait.symbol != NULL) {
 			fputc(' ', f);
@@ -182,7 +184,8 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct lock *h = &s->locks[i];
 
-		for (size_t j = 0; j < h->nholders; j++) {
+		/* being joined is not holding anything a reader would call a lock */
+		for (size_t j = 0; j < h->nholders && h->kind != LOCK_JOIN; j++) {
 			if (h->holders[j] != t->tid)
 				continue;
 			fputs("  - holds ", f);
@@ -262,6 +265,14 @@ output_text_locks(struct output_text *ot, const struct snapshot *s)
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct lock *l = &s->locks[i];
 
+		if (l->kind == LOCK_JOIN && l->nholders == 1) {
+			fprintf(f, "  join of thread %d:", (int)l->holders[0]);
+			for (size_t j = 0; j < l->nwaiters; j++)
+				if (l->waiters[j] >= 0 && (size_t)l->waiters[j] < s->nthreads)
+					fprintf(f, " %d", (int)s->threads[l->waiters[j]].tid);
+			fputs(" waiting for it to exit\n", f);
+			continue;
+		}
 		fputs("  ", f);
 		output_text_lockname(f, l);
 		if (l->variant != NULL) {

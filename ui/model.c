@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goruntime.h"
 #include "util.h"
 
 const char *
@@ -398,4 +399,74 @@ model_holder_text(const struct snapshot *s, const struct thread *t, char *buf, s
 		snprintf(buf, len, "%s", "");
 	else
 		model_lock_holders(l, buf, len);
+}
+
+static bool
+model_go_internal(const struct frame *f)
+{
+	static const char *const pre[] = { "runtime.", "sync.", "internal/", "runtime/internal/" };
+
+	if (f->function == NULL)
+		return true;
+	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+		if (strncmp(f->function, pre[i], strlen(pre[i])) == 0)
+			return true;
+	return false;
+}
+
+const struct frame *
+model_go_frame(const struct goroutine *g)
+{
+	if (g->nframes == 0)
+		return NULL;
+	for (size_t i = 0; i < g->nframes; i++)
+		if (!model_go_internal(&g->frames[i]))
+			return &g->frames[i];
+	return &g->frames[0];
+}
+
+static bool
+model_go_match(const struct goroutine *g, const char *filter)
+{
+	const struct frame *f = model_go_frame(g);
+	char id[32];
+
+	if (filter == NULL || *filter == '\0')
+		return true;
+	snprintf(id, sizeof id, "%llu", (unsigned long long)g->id);
+	return model_contains(id, filter) || model_contains(snapshot_state_name(g->state), filter) ||
+	    model_contains(g->wait_reason, filter) || (f != NULL && model_contains(f->function, filter));
+}
+
+static int
+model_cmp_go(const void *a, const void *b, void *arg)
+{
+	const struct goinfo *gi = arg;
+	const struct goroutine *x = &gi->gs[*(const int *)a], *y = &gi->gs[*(const int *)b];
+	bool bx = x->state == STATE_BLOCKED, by = y->state == STATE_BLOCKED;
+	int r = (by > bx) - (by < bx);
+
+	if (r == 0)
+		r = (x->wait_seconds < y->wait_seconds) - (x->wait_seconds > y->wait_seconds);
+	if (r == 0)
+		r = (x->id > y->id) - (x->id < y->id);
+	return r;
+}
+
+size_t
+model_goroutines(const struct snapshot *s, const char *filter, int **out)
+{
+	const struct goinfo *gi = s->go;
+	size_t n = 0;
+	int *rows;
+
+	rows = xcalloc(gi != NULL ? gi->ngs + 1 : 1, sizeof *rows);
+	if (gi != NULL) {
+		for (size_t i = 0; i < gi->ngs; i++)
+			if (model_go_match(&gi->gs[i], filter))
+				rows[n++] = (int)i;
+		qsort_r(rows, n, sizeof *rows, model_cmp_go, (void *)gi);
+	}
+	*out = rows;
+	return n;
 }

@@ -42,6 +42,14 @@ double model_lock_longest_wait(const struct snapshot *s, const struct history *h
 /* Wait-chain tree: holders at the root, their waiters below, cycles marked. Returns the count; *out owned. */
 size_t model_tree(const struct snapshot *s, struct model_tree_row **out);
 
+struct goroutine;
+
+/* Indices into s->go->gs matching filter (goid, state, wait reason or function), blocked ones first
+ * (longest wait first), then by goid. Returns the count; *out owned (empty without s->go). */
+size_t model_goroutines(const struct snapshot *s, const char *filter, int **out);
+/* Innermost Go frame outside runtime/sync internals (falls back to the innermost), or NULL. */
+const struct frame *model_go_frame(const struct goroutine *g);
+
 /* The lock thread t waits on, or NULL. */
 const struct lock *model_thread_lock(const struct snapshot *s, const struct thread *t);
 /* Innermost frame outside libc/pthread/loader internals (falls back to the innermost), or NULL. */

@@ -33,6 +33,18 @@ top_message(struct top *t, const char *fmt, ...)
 }
 
 int
+top_selected_goroutine(const struct top *t)
+{
+	int sel = t->sel[TOP_VIEW_GOROUTINES];
+
+	if (t->view != TOP_VIEW_GOROUTINES || t->snap == NULL || t->snap->go == NULL)
+		return -1;
+	if (sel >= 0 && (size_t)sel < t->ngo_rows)
+		return t->go_rows[sel];
+	return -1;
+}
+
+int
 top_selected_thread(const struct top *t)
 {
 	const struct snapshot *s = t->snap;
@@ -81,6 +93,8 @@ top_rebuild(struct top *t)
 	free(t->rows);
 	free(t->lock_rows);
 	free(t->tree);
+	free(t->go_rows);
+	t->ngo_rows = model_goroutines(t->snap, t->filter, &t->go_rows);
 	t->nrows = model_threads(t->snap, t->hist, t->filter, t->sort, t->reverse, &t->rows);
 	t->nlock_rows = model_locks(t->snap, &t->lock_rows);
 	t->ntree = model_tree(t->snap, &t->tree);
@@ -105,6 +119,13 @@ top_note_selection(struct top *t)
 		t->sel_tid = t->snap->threads[t->rows[sel]].tid;
 }
 
+/* The goroutine view is offered only for Go targets. */
+static bool
+top_view_available(const struct top *t, enum top_view v)
+{
+	return v != TOP_VIEW_GOROUTINES || t->snap->go != NULL;
+}
+
 static void
 top_take(struct top *t, struct snapshot *s)
 {
@@ -112,6 +133,8 @@ top_take(struct top *t, struct snapshot *s)
 	t->snap = s;
 	t->nsamples++;
 	history_update(t->hist, s);
+	if (!top_view_available(t, t->view))
+		t->view = TOP_VIEW_THREADS;
 	top_rebuild(t);
 }
 
@@ -195,6 +218,7 @@ top_view_rows(const struct top *t)
 	case TOP_VIEW_THREADS: return (int)t->nrows;
 	case TOP_VIEW_LOCKS: return (int)t->nlock_rows;
 	case TOP_VIEW_TREE: return (int)t->ntree;
+	case TOP_VIEW_GOROUTINES: return (int)t->ngo_rows;
 	default: return 0;
 	}
 }
@@ -308,11 +332,10 @@ top_key(struct top *t, int ch)
 		top_note_selection(t);
 		break;
 	case '\t':
-		t->view = (enum top_view)((t->view + 1) % TOP_VIEW_COUNT);
-		t->zoom = false;
-		break;
 	case KEY_BTAB:
-		t->view = (enum top_view)((t->view + TOP_VIEW_COUNT - 1) % TOP_VIEW_COUNT);
+		do
+			t->view = (enum top_view)((t->view + (ch == '\t' ? 1 : TOP_VIEW_COUNT - 1)) % TOP_VIEW_COUNT);
+		while (!top_view_available(t, t->view));
 		t->zoom = false;
 		break;
 	case '\n':
@@ -392,6 +415,7 @@ top_draw(struct top *t)
 		case TOP_VIEW_THREADS: view_threads_draw(t, y + 1, list_h - 1); break;
 		case TOP_VIEW_LOCKS: view_locks_draw(t, y + 1, list_h - 1); break;
 		case TOP_VIEW_TREE: view_tree_draw(t, y + 1, list_h - 1); break;
+		case TOP_VIEW_GOROUTINES: view_go_draw(t, y + 1, list_h - 1); break;
 		default: break;
 		}
 		if (stack_h > 0)
@@ -443,7 +467,8 @@ out:
 	free(t->rows);
 	free(t->lock_rows);
 	free(t->tree);
-	t->rows = t->lock_rows = NULL;
+	free(t->go_rows);
+	t->rows = t->lock_rows = t->go_rows = NULL;
 	t->tree = NULL;
 	history_free(t->hist);
 	t->hist = NULL;

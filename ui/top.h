@@ -16,7 +16,7 @@ enum top_view {
 	TOP_VIEW_THREADS = 0,
 	TOP_VIEW_LOCKS,
 	TOP_VIEW_TREE,
-	/* A goroutine view goes here once goruntime.h exposes struct goinfo to the ui. */
+	TOP_VIEW_GOROUTINES,	/* only offered when the snapshot has Go data */
 	TOP_VIEW_COUNT
 };
 
@@ -55,6 +55,8 @@ struct top {
 	size_t nlock_rows;
 	struct model_tree_row *tree;	/* owned */
 	size_t ntree;
+	int *go_rows;			/* owned; indices into snap->go->gs */
+	size_t ngo_rows;
 
 	int sel[TOP_VIEW_COUNT];	/* cursor row per view */
 	int first[TOP_VIEW_COUNT];	/* first visible row per view */
@@ -72,6 +74,8 @@ struct top {
 int top_run(struct top *t, struct snapshot *first, struct err *e);
 /* Index into snap->threads of the thread under the cursor (any view), or -1. */
 int top_selected_thread(const struct top *t);
+/* Index into snap->go->gs of the goroutine under the cursor (goroutine view), or -1. */
+int top_selected_goroutine(const struct top *t);
 /* Recomputes rows, lock rows and the tree from the current snapshot, filter and sort. */
 void top_rebuild(struct top *t);
 

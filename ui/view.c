@@ -4,6 +4,8 @@
 #include <curses.h>
 #include <stdio.h>
 
+#include "goruntime.h"
+
 void
 view_clamp(int *sel, int *first, int n, int h)
 {
@@ -59,14 +61,18 @@ view_title(int y, const char *text)
 void
 view_tabs_draw(const struct top *t, int y)
 {
-	static const char *const names[TOP_VIEW_COUNT] = { "Threads", "Locks", "Wait chains" };
+	static const char *const names[TOP_VIEW_COUNT] = { "Threads", "Locks", "Wait chains", "Goroutines" };
 	char buf[160];
 	int x = 0;
 
 	move(y, 0);
 	clrtoeol();
 	for (int v = 0; v < TOP_VIEW_COUNT; v++) {
-		if (v == TOP_VIEW_LOCKS)
+		if (v == TOP_VIEW_GOROUTINES && t->snap->go == NULL)
+			continue;
+		if (v == TOP_VIEW_GOROUTINES)
+			snprintf(buf, sizeof buf, " %s (%zu) ", names[v], t->snap->go->ngs);
+		else if (v == TOP_VIEW_LOCKS)
 			snprintf(buf, sizeof buf, " %s (%zu) ", names[v], t->snap->nlocks);
 		else
 			snprintf(buf, sizeof buf, " %s ", names[v]);

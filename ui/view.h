@@ -26,6 +26,8 @@ void view_threads_draw(struct top *t, int y, int h);
 void view_locks_draw(struct top *t, int y, int h);
 /* view_tree.c: wait chains, holders at the root. */
 void view_tree_draw(struct top *t, int y, int h);
+/* view_go.c: goroutines, blocked ones first. */
+void view_go_draw(struct top *t, int y, int h);
 /* view_stack.c: the selected thread's stack; full (with source text) when zoomed. */
 void view_stack_draw(struct top *t, int y, int h);
 /* view_stack.c: frees the source files read for the zoomed stack. */

@@ -9,7 +9,7 @@ static const char *const view_help_lines[] = {
 	"  Up/Down, j/k     move the cursor (mouse wheel too; click selects)",
 	"  PgUp/PgDn, g/G   page up/down, first/last row",
 	"  Enter            open the selected thread's full stack with source (Enter/Esc: back)",
-	"  Tab, Shift-Tab   next/previous view: Threads, Locks, Wait chains",
+	"  Tab, Shift-Tab   next/previous view: Threads, Locks, Wait chains (and Goroutines for Go)",
 	"  < >              sort by the previous/next column (threads)",
 	"  r                reverse the sort order",
 	"  /                filter threads by name, state or TID (Enter keeps, Esc clears)",

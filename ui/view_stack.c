@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "goruntime.h"
 #include "model.h"
 #include "util.h"
 
@@ -71,14 +72,89 @@ view_stack_free_cache(void)
 	}
 }
 
-/* A title line, then capture facts and frames, scrolled by stack_first when zoomed. */
+/* Lines below the title, skipping the first `skip` (scrolling when zoomed). */
+struct view_stack_sink {
+	int y, h, line, total, skip;
+};
+
+static void
+view_stack_line(struct view_stack_sink *k, const char *text, int attr)
+{
+	if (k->total++ >= k->skip && k->line < k->h)
+		term_put(k->y + k->line++, 1, COLS - 1, text, attr);
+}
+
+/* Frames (innermost first), with source text under them when zoomed. */
+static void
+view_stack_frames(struct top *t, struct view_stack_sink *k, const struct frame *frames, size_t n,
+    const struct frame *interesting, const char *unwind_error)
+{
+	char buf[1024], fr[768], src[512];
+
+	if (n == 0)
+		view_stack_line(k, "no frames (not unwound)", term_style(TERM_DIM));
+	for (size_t i = 0; i < n; i++) {
+		const struct frame *f = &frames[i];
+
+		model_frame_text(f, fr, sizeof fr);
+		snprintf(buf, sizeof buf, "#%-3zu %s%s%s%s", i, fr, f->inlined ? " (inlined)" : "",
+		    f->module && f->function ? "  in " : "", f->module && f->function ? util_basename(f->module) : "");
+		view_stack_line(k, buf, f == interesting ? (int)A_BOLD : term_style(TERM_NORMAL));
+		if (t->zoom && f->file != NULL && f->line > 0 && view_stack_source(f->file, f->line, src, sizeof src)) {
+			snprintf(buf, sizeof buf, "       %d| %s", f->line, src);
+			view_stack_line(k, buf, term_style(TERM_DIM));
+		}
+	}
+	if (unwind_error != NULL) {
+		snprintf(buf, sizeof buf, "(unwinding stopped: %s)", unwind_error);
+		view_stack_line(k, buf, term_style(TERM_DIM));
+	}
+	if (t->stack_first > 0 && t->stack_first >= k->total)
+		t->stack_first = k->total > 0 ? k->total - 1 : 0;
+}
+
+static void
+view_stack_title(int y, const char *bold, const char *name, const char *rest)
+{
+	int x;
+
+	term_bar(y, term_style(TERM_HEADER));
+	x = 1 + term_put(y, 1, COLS - 1, bold, term_style(TERM_HEADER) | A_BOLD) + 1;
+	if (name != NULL)
+		x += term_put(y, x, COLS - x, name, term_style(TERM_HEADER) | A_BOLD);
+	term_put(y, x, COLS - x, rest, term_style(TERM_HEADER));
+}
+
+static void
+view_stack_go(struct top *t, int y, int h, const struct goroutine *g)
+{
+	struct view_stack_sink k = { y + 1, h - 1, 0, 0, t->stack_first };
+	char head[64], buf[1024], fr[512];
+
+	snprintf(head, sizeof head, "Goroutine %llu", (unsigned long long)g->id);
+	snprintf(buf, sizeof buf, "  %s%s%s  %s", snapshot_state_name(g->state), g->wait_reason ? ": " : "",
+	    g->wait_reason ? g->wait_reason : "", t->zoom ? "(Enter/Esc: back, j/k scroll)" : "(Enter: full screen)");
+	view_stack_title(y, head, NULL, buf);
+	if (g->tid > 0) {
+		snprintf(buf, sizeof buf, "on thread %d", (int)g->tid);
+		view_stack_line(&k, buf, term_style(TERM_DIM));
+	}
+	if (g->created_by.pc != 0) {
+		model_frame_text(&g->created_by, fr, sizeof fr);
+		snprintf(buf, sizeof buf, "created by %s", fr);
+		view_stack_line(&k, buf, term_style(TERM_DIM));
+	}
+	view_stack_frames(t, &k, g->frames, g->nframes, model_go_frame(g), g->unwind_error);
+}
+
 void
 view_stack_draw(struct top *t, int y, int h)
 {
 	const struct snapshot *s = t->snap;
-	int ti = top_selected_thread(t), line = 0, x;
+	int ti = top_selected_thread(t), gi = top_selected_goroutine(t);
+	struct view_stack_sink k = { y + 1, h - 1, 0, 0, 0 };
 	const struct thread *th;
-	char buf[1024], wait[512], holder[128];
+	char head[64], buf[1024], wait[512], holder[128];
 
 	if (h < 1)
 		return;
@@ -86,69 +162,35 @@ view_stack_draw(struct top *t, int y, int h)
 		move(y + i, 0);
 		clrtoeol();
 	}
+	if (!t->zoom)
+		t->stack_first = 0;
+	k.skip = t->stack_first;
+	if (gi >= 0) {
+		view_stack_go(t, y, h, &s->go->gs[gi]);
+		return;
+	}
 	if (ti < 0) {
-		term_bar(y, term_style(TERM_HEADER));
-		term_put(y, 1, COLS - 1, "stack: no thread selected", term_style(TERM_HEADER));
+		view_stack_title(y, "stack: nothing selected", NULL, "");
 		return;
 	}
 	th = &s->threads[ti];
-	term_bar(y, term_style(TERM_HEADER));
-	snprintf(buf, sizeof buf, "Stack of %d ", (int)th->tid);
-	x = term_put(y, 1, COLS - 1, buf, term_style(TERM_HEADER) | A_BOLD) + 1;
-	x += term_put(y, x, COLS - x, th->name ? th->name : "?", term_style(TERM_HEADER) | A_BOLD);
 	model_wait_text(s, th, wait, sizeof wait);
 	model_holder_text(s, th, holder, sizeof holder);
+	snprintf(head, sizeof head, "Stack of %d", (int)th->tid);
 	snprintf(buf, sizeof buf, "  %s%s%s%s%s%s  %s", snapshot_state_name(th->state),
 	    wait[0] ? ", waits on " : "", wait, holder[0] ? " held by " : "", holder,
 	    th->wait.in_deadlock ? "  DEADLOCK" : "",
 	    t->zoom ? "(Enter/Esc: back, j/k scroll)" : "(Enter: full screen)");
-	term_put(y, x, COLS - x, buf, term_style(TERM_HEADER));
-	y++;
-	h--;
-
-	/* Everything below the title is one list of lines, scrolled by stack_first when zoomed. */
-	if (!t->zoom)
-		t->stack_first = 0;
-	{
-		int total = 0, skip = t->stack_first;
-
-#define VIEW_STACK_LINE(text, attr) do { \
-		if (total++ >= skip && line < h) \
-			term_put(y + line++, 1, COLS - 1, (text), (attr)); \
-	} while (0)
-
-		if (th->status != CAPTURE_OK || th->error != NULL) {
-			snprintf(buf, sizeof buf, "capture: %s%s%s", snapshot_capture_status_name(th->status),
-			    th->error ? ": " : "", th->error ? th->error : "");
-			VIEW_STACK_LINE(buf, term_style(TERM_DIM));
-		}
-		if (th->wchan != NULL || th->syscall >= 0) {
-			snprintf(buf, sizeof buf, "proc state %c  wchan %s  syscall %ld", th->proc_state ? th->proc_state : '?',
-			    th->wchan ? th->wchan : "-", th->syscall);
-			VIEW_STACK_LINE(buf, term_style(TERM_DIM));
-		}
-		if (th->nframes == 0)
-			VIEW_STACK_LINE("no frames (not unwound)", term_style(TERM_DIM));
-		for (size_t i = 0; i < th->nframes; i++) {
-			const struct frame *f = &th->frames[i];
-			char fr[768], src[512];
-
-			model_frame_text(f, fr, sizeof fr);
-			snprintf(buf, sizeof buf, "#%-3zu %s%s%s%s", i, fr, f->inlined ? " (inlined)" : "",
-			    f->module && f->function ? "  in " : "", f->module && f->function ? util_basename(f->module) : "");
-			VIEW_STACK_LINE(buf, f == model_interesting_frame(th) ? (int)A_BOLD : term_style(TERM_NORMAL));
-			if (t->zoom && f->file != NULL && f->line > 0 &&
-			    view_stack_source(f->file, f->line, src, sizeof src)) {
-				snprintf(buf, sizeof buf, "       %d| %s", f->line, src);
-				VIEW_STACK_LINE(buf, term_style(TERM_DIM));
-			}
-		}
-		if (th->unwind_error != NULL) {
-			snprintf(buf, sizeof buf, "(unwinding stopped: %s)", th->unwind_error);
-			VIEW_STACK_LINE(buf, term_style(TERM_DIM));
-		}
-#undef VIEW_STACK_LINE
-		if (t->stack_first > 0 && t->stack_first >= total)
-			t->stack_first = total > 0 ? total - 1 : 0;
+	view_stack_title(y, head, th->name ? th->name : "?", buf);
+	if (th->status != CAPTURE_OK || th->error != NULL) {
+		snprintf(buf, sizeof buf, "capture: %s%s%s", snapshot_capture_status_name(th->status),
+		    th->error ? ": " : "", th->error ? th->error : "");
+		view_stack_line(&k, buf, term_style(TERM_DIM));
 	}
+	if (th->wchan != NULL || th->syscall >= 0) {
+		snprintf(buf, sizeof buf, "proc state %c  wchan %s  syscall %ld", th->proc_state ? th->proc_state : '?',
+		    th->wchan ? th->wchan : "-", th->syscall);
+		view_stack_line(&k, buf, term_style(TERM_DIM));
+	}
+	view_stack_frames(t, &k, th->frames, th->nframes, model_interesting_frame(th), th->unwind_error);
 }

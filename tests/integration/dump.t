@@ -73,7 +73,7 @@ start_fixture badnames || exit 1
 ! LC_ALL=C grep -q $'\033' $TMPD/bad.txt; ok $? "no ESC byte reaches the terminal from thread names"
 grep -q '\\x1b' $TMPD/bad.txt; ok $? "escape shown as \\x1b"
 "$HOLDUP" dump --json $FPID >$TMPD/bad.json 2>&1
-python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPD/bad.json; ok $? "JSON with hostile names is valid"
+$PY -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPD/bad.json; ok $? "JSON with hostile names is valid"
 wait_unharmed $FPID; ok $? "badnames unharmed"
 
 # --- threads born and dying during snapshots
@@ -81,7 +81,7 @@ start_fixture churn || exit 1
 fails=0
 for i in $(seq 8); do
 	"$HOLDUP" dump --json $FPID >$TMPD/churn.json 2>$TMPD/err || fails=$((fails + 1))
-	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPD/churn.json 2>/dev/null || fails=$((fails + 1))
+	$PY -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPD/churn.json 2>/dev/null || fails=$((fails + 1))
 	"$HOLDUP" dump --stop-all $FPID >/dev/null 2>&1 || fails=$((fails + 1))
 done
 ok $fails "8x2 dumps of a thread-churning target all succeed with valid JSON"

@@ -5,8 +5,20 @@ plan 74
 # start_fixture takes absolute or ./ paths as they are
 case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
 
-jcount() { # jcount FILE PYTHON-CONDITION-ON-g: number of goroutines matching
-	json_get "$1" "sum(1 for g in j.get('goroutines', []) if $2)"
+# jeval FILE EXPR...: one python run (python is slow to start on a loaded machine) printing each EXPR,
+# with j the parsed JSON and n(COND) the number of goroutines g for which COND holds.
+jeval() {
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+def n(cond):
+	return sum(1 for g in j.get("goroutines", []) if eval(cond, {"g": g, "j": j}))
+for e in sys.argv[2:]:
+	try:
+		print(eval(e))
+	except Exception as ex:
+		print("error: %r" % ex)
+' "$@"
 }
 is() { # is GOT WANT DESCRIPTION
 	if [ "$1" = "$2" ]; then ok 0 "$3"; else diag "got '$1', want '$2'"; ok 1 "$3"; fi
@@ -16,43 +28,48 @@ is() { # is GOT WANT DESCRIPTION
 start_fixture "$GOFIXTURES/gorwqueue" || exit 1
 P=$FPID
 addr=$(fact lock_addr)
+nr=$(fact readers)
+nw=$(fact writers)
+lk="[l for l in j['locks'] if l['kind'] == 'go-rwmutex' and l['address'] == '$addr']"
 for round in 1 2 3; do
 	"$HOLDUP" dump --json $P >$TMPD/rw.json 2>$TMPD/err; rc=$?
 	is "$rc" 0 "rwqueue $round: dump --json exits 0"
-	lk="[l for l in j['locks'] if l['kind'] == 'go-rwmutex' and l['address'] == '$addr']"
-	is "$(json_get $TMPD/rw.json "len($lk)")" 1 "rwqueue $round: the RWMutex at $addr is in locks as go-rwmutex"
-	is "$(json_get $TMPD/rw.json "$lk[0]['readers']")" "$(fact readers)" "rwqueue $round: $(fact readers) active readers"
-	is "$(json_get $TMPD/rw.json "len($lk[0]['goroutine_waiters'])")" "$(fact writers)" \
-	    "rwqueue $round: $(fact writers) goroutines wait on it"
-	is "$(jcount $TMPD/rw.json "(g['wait'] or {}).get('kind') == 'go-rwmutex-writer' and g['wait']['address'] == '$addr'")" 1 \
-	    "rwqueue $round: one writer waits for the readers"
-	is "$(jcount $TMPD/rw.json "(g['wait'] or {}).get('kind') == 'go-rwmutex-queued' and g['wait']['address'] == '$addr'")" \
-	    $(( $(fact writers) - 1 )) "rwqueue $round: the other writers are queued behind it"
+	mapfile -t R < <(jeval $TMPD/rw.json "len($lk)" "$lk[0]['readers']" "len($lk[0]['goroutine_waiters'])" \
+	    "n(\"(g['wait'] or {}).get('kind') == 'go-rwmutex-writer' and g['wait']['address'] == '$addr'\")" \
+	    "n(\"(g['wait'] or {}).get('kind') == 'go-rwmutex-queued' and g['wait']['address'] == '$addr'\")")
+	is "${R[0]}" 1 "rwqueue $round: the RWMutex at $addr is in locks as go-rwmutex"
+	is "${R[1]}" "$nr" "rwqueue $round: $nr active readers"
+	is "${R[2]}" "$nw" "rwqueue $round: $nw goroutines wait on it"
+	is "${R[3]}" 1 "rwqueue $round: one writer waits for the readers"
+	is "${R[4]}" $((nw - 1)) "rwqueue $round: the other writers are queued behind it"
 	wait_unharmed $P; ok $? "rwqueue $round: target unharmed"
 done
-is "$(json_get $TMPD/rw.json "$lk[0]['symbol']")" "$(fact lock)" "rwqueue: lock named by its symbol"
-is "$(json_get $TMPD/rw.json "$lk[0]['holders_known']")" False "rwqueue: holder not claimed"
-is "$(jcount $TMPD/rw.json "g['wait_reason'] == 'semacquire' and g['state'] == 'blocked'")" "$(fact writers)" \
-    "rwqueue: writers are blocked in semacquire"
-is "$(jcount $TMPD/rw.json "g['wait_reason'] == 'semacquire' and isinstance(g['wait_seconds'], float) and g['wait_seconds'] > 0")" \
-    "$(fact writers)" "rwqueue: wait_seconds from the runtime's waitsince"
-is "$(jcount $TMPD/rw.json "g['wait_reason'] == 'sleep' and g['state'] == 'sleeping' and any(f['function'] == 'main.reader' for f in g['frames'])")" \
-    "$(fact readers)" "rwqueue: the readers sleep in main.reader"
-is "$(jcount $TMPD/rw.json "g['created_by'] and g['created_by']['function'] == 'main.main' and g['wait_reason'] == 'semacquire'")" \
-    "$(fact writers)" "rwqueue: created_by symbolized"
-is "$(json_get $TMPD/rw.json "j['go']['version'].startswith('go1.')")" True "rwqueue: Go version read"
+mapfile -t R < <(jeval $TMPD/rw.json "$lk[0]['symbol']" "$lk[0]['holders_known']" \
+    "n(\"g['wait_reason'] == 'semacquire' and g['state'] == 'blocked'\")" \
+    "n(\"g['wait_reason'] == 'semacquire' and isinstance(g['wait_seconds'], float) and g['wait_seconds'] > 0\")" \
+    "n(\"g['wait_reason'] == 'sleep' and g['state'] == 'sleeping' and any(f['function'] == 'main.reader' for f in g['frames'])\")" \
+    "n(\"g['created_by'] and g['created_by']['function'] == 'main.main' and g['wait_reason'] == 'semacquire'\")" \
+    "j['go']['version'].startswith('go1.')")
+is "${R[0]}" "$(fact lock)" "rwqueue: lock named by its symbol"
+is "${R[1]}" False "rwqueue: holder not claimed"
+is "${R[2]}" "$nw" "rwqueue: writers are blocked in semacquire"
+is "${R[3]}" "$nw" "rwqueue: wait_seconds from the runtime's waitsince"
+is "${R[4]}" "$nr" "rwqueue: the readers sleep in main.reader"
+is "${R[5]}" "$nw" "rwqueue: created_by symbolized"
+is "${R[6]}" True "rwqueue: Go version read"
 
 "$HOLDUP" dump $P >$TMPD/rw.txt 2>$TMPD/err; rc=$?
 is "$rc" 0 "rwqueue: text dump exits 0"
-grep -q "RWMutex $(fact lock) ($addr): $(fact readers) readers active, 1 writer waiting for them.*, $(( $(fact writers) - 1 )) goroutines queued behind the writer; Go mutexes do not record their holder" $TMPD/rw.txt
-ok $? "rwqueue: text Go locks line says readers active, writer waiting, goroutines queued, no holder"
+grep -q "RWMutex $(fact lock) ($addr): $nr readers active, 1 writer waiting for them.*, $((nw - 1)) goroutines queued behind the writer; Go mutexes do not record their holder" $TMPD/rw.txt
+ok $? "rwqueue: text Go locks line says readers active, writer waiting, goroutines queued, no holder" ||
+    grep -A1 '^Go locks' $TMPD/rw.txt | sed 's/^/# /'
 grep -Eq '^goroutine [0-9]+ \[semacquire(, [0-9]+ minutes)?\]:$' $TMPD/rw.txt; ok $? "rwqueue: SIGQUIT-style goroutine header"
 grep -A1 -E '^sync\.\(\*RWMutex\)\.Lock\(\.\.\.\)$' $TMPD/rw.txt | grep -Eq $'^\t.* \\+0x[0-9a-f]+$'
 ok $? "rwqueue: function(...) followed by a tab-indented location +0xoff line"
 grep -Eq '^created by main\.main$' $TMPD/rw.txt; ok $? "rwqueue: created by line"
 "$HOLDUP" dump --group $P >$TMPD/rwg.txt 2>$TMPD/err
-grep -Eq "^$(( $(fact writers) - 1 )) goroutines \[semacquire" $TMPD/rwg.txt; ok $? "rwqueue: --group folds the queued writers"
-grep -Eq "^$(fact readers) goroutines \[sleep" $TMPD/rwg.txt; ok $? "rwqueue: --group folds the readers"
+grep -Eq "^$((nw - 1)) goroutines \[semacquire" $TMPD/rwg.txt; ok $? "rwqueue: --group folds the queued writers"
+grep -Eq "^$nr goroutines \[sleep" $TMPD/rwg.txt; ok $? "rwqueue: --group folds the readers"
 wait_unharmed $P; ok $? "rwqueue: target unharmed after text dumps"
 stop_fixture $P
 
@@ -60,20 +77,22 @@ stop_fixture $P
 start_fixture "$GOFIXTURES/gomutex" || exit 1
 P=$FPID
 addr=$(fact lock_addr)
+nwait=$(fact waiters)
 "$HOLDUP" dump --json $P >$TMPD/m.json 2>$TMPD/err; rc=$?
 is "$rc" 0 "mutex: dump --json exits 0"
 lk="[l for l in j['locks'] if l['kind'] == 'go-mutex' and l['address'] == '$addr']"
-is "$(json_get $TMPD/m.json "len($lk)")" 1 "mutex: in locks as go-mutex"
-is "$(json_get $TMPD/m.json "$lk[0]['symbol']")" "$(fact lock)" "mutex: named by its symbol"
-is "$(json_get $TMPD/m.json "len($lk[0]['goroutine_waiters'])")" "$(fact waiters)" "mutex: $(fact waiters) goroutine waiters"
-is "$(json_get $TMPD/m.json "$lk[0]['note'].startswith('locked, $(fact waiters) waiters')")" True "mutex: locked with the waiter count from its state"
-is "$(json_get $TMPD/m.json "$lk[0]['holders']")" "[]" "mutex: no invented holder"
-is "$(jcount $TMPD/m.json "(g['wait'] or {}).get('kind') == 'go-mutex' and g['state'] == 'blocked'")" "$(fact waiters)" \
-    "mutex: waiters blocked on go-mutex"
+mapfile -t R < <(jeval $TMPD/m.json "len($lk)" "$lk[0]['symbol']" "len($lk[0]['goroutine_waiters'])" \
+    "$lk[0]['note'].startswith('locked, $nwait waiters')" "$lk[0]['holders']" \
+    "n(\"(g['wait'] or {}).get('kind') == 'go-mutex' and g['state'] == 'blocked'\")")
+is "${R[0]}" 1 "mutex: in locks as go-mutex"
+is "${R[1]}" "$(fact lock)" "mutex: named by its symbol"
+is "${R[2]}" "$nwait" "mutex: $nwait goroutine waiters"
+is "${R[3]}" True "mutex: locked with the waiter count from its state"
+is "${R[4]}" "[]" "mutex: no invented holder"
+is "${R[5]}" "$nwait" "mutex: waiters blocked on go-mutex"
 "$HOLDUP" dump $P >$TMPD/m.txt 2>&1
-grep -q "Mutex $(fact lock) ($addr): locked, $(fact waiters) waiters; Go mutexes do not record their holder" $TMPD/m.txt
+grep -q "Mutex $(fact lock) ($addr): locked, $nwait waiters; Go mutexes do not record their holder" $TMPD/m.txt
 ok $? "mutex: text says locked, waiters, no holder" || grep -A1 '^Go locks' $TMPD/m.txt | sed 's/^/# /'
-
 wait_unharmed $P; ok $? "mutex: target unharmed"
 stop_fixture $P
 
@@ -82,27 +101,30 @@ start_fixture "$GOFIXTURES/gochan" || exit 1
 P=$FPID
 "$HOLDUP" dump --json $P >$TMPD/c.json 2>$TMPD/err; rc=$?
 is "$rc" 0 "chan: dump --json exits 0"
-is "$(jcount $TMPD/c.json "g['wait_reason'] == 'chan receive'")" "$(fact chan_receive)" "chan: chan receive count"
-is "$(jcount $TMPD/c.json "g['wait_reason'] == 'chan send'")" "$(fact chan_send)" "chan: chan send count"
-is "$(jcount $TMPD/c.json "g['wait_reason'] == 'select'")" "$(fact select)" "chan: select count"
-is "$(jcount $TMPD/c.json "g['wait_reason'] == 'select (no cases)' and g['id'] != 1")" "$(fact select_nocases)" "chan: empty select count"
-is "$(jcount $TMPD/c.json "g['wait_reason'] in ('chan receive', 'chan send', 'select') and g['state'] == 'waiting' and g['thread'] is None")" \
-    $(( $(fact chan_receive) + $(fact chan_send) + $(fact select) )) "chan: channel waiters are waiting, on no thread"
+mapfile -t R < <(jeval $TMPD/c.json "n(\"g['wait_reason'] == 'chan receive'\")" "n(\"g['wait_reason'] == 'chan send'\")" \
+    "n(\"g['wait_reason'] == 'select'\")" "n(\"g['wait_reason'] == 'select (no cases)' and g['id'] != 1\")" \
+    "n(\"g['wait_reason'] in ('chan receive', 'chan send', 'select') and g['state'] == 'waiting' and g['thread'] is None\")")
+is "${R[0]}" "$(fact chan_receive)" "chan: chan receive count"
+is "${R[1]}" "$(fact chan_send)" "chan: chan send count"
+is "${R[2]}" "$(fact select)" "chan: select count"
+is "${R[3]}" "$(fact select_nocases)" "chan: empty select count"
+is "${R[4]}" $(( $(fact chan_receive) + $(fact chan_send) + $(fact select) )) "chan: channel waiters are waiting, on no thread"
 wait_unharmed $P; ok $? "chan: target unharmed"
 stop_fixture $P
 
-# --- a goroutine spinning on a CPU: running, with its thread (sysmon may preempt it for a moment: best of 3)
-start_fixture "$GOFIXTURES/gospin" || exit 1
+# --- a goroutine spinning on a CPU: running, with its thread. Async preemption is off so that
+# sysmon cannot make it runnable for a moment right when a loaded machine takes the snapshot.
+GODEBUG=asyncpreemptoff=1 start_fixture "$GOFIXTURES/gospin" || exit 1
 P=$FPID
 goid=$(fact spin_goid)
 tid=$(fact spin_tid)
 for round in 1 2 3; do
 	"$HOLDUP" dump --json $P >$TMPD/s.json 2>$TMPD/err; rc=$?
 	is "$rc" 0 "spin $round: dump --json exits 0"
-	got=$(json_get $TMPD/s.json "[(g['state'], g['status'], g['thread']) for g in j['goroutines'] if g['id'] == $goid]")
-	is "$got" "[('running', 'running', $tid)]" "spin $round: goroutine $goid is running on thread $tid"
-	is "$(jcount $TMPD/s.json "g['id'] == $goid and any(f['function'] == 'main.spin' for f in g['frames'])")" 1 \
-	    "spin $round: its stack shows main.spin"
+	mapfile -t R < <(jeval $TMPD/s.json "[(g['state'], g['status'], g['thread']) for g in j['goroutines'] if g['id'] == $goid]" \
+	    "n(\"g['id'] == $goid and any(f['function'] == 'main.spin' for f in g['frames'])\")")
+	is "${R[0]}" "[('running', 'running', $tid)]" "spin $round: goroutine $goid is running on thread $tid"
+	is "${R[1]}" 1 "spin $round: its stack shows main.spin"
 	wait_unharmed $P; ok $? "spin $round: target unharmed"
 done
 stop_fixture $P
@@ -115,8 +137,9 @@ t0=$(date +%s%N)
 t1=$(date +%s%N)
 diag "dump --json of $(fact parked) parked goroutines took $(( (t1 - t0) / 1000000 )) ms"
 is "$rc" 0 "many: dump --json exits 0"
-is "$(jcount $TMPD/many.json "g['wait_reason'] == 'chan receive'")" "$(fact parked)" "many: all $(fact parked) goroutines read"
-is "$(json_get $TMPD/many.json "j['go']['truncated'] or j['go']['unreadable'] > 0")" False "many: nothing truncated or unreadable"
+mapfile -t R < <(jeval $TMPD/many.json "n(\"g['wait_reason'] == 'chan receive'\")" "j['go']['truncated'] or j['go']['unreadable'] > 0")
+is "${R[0]}" "$(fact parked)" "many: all $(fact parked) goroutines read"
+is "${R[1]}" False "many: nothing truncated or unreadable"
 wait_unharmed $P; ok $? "many: target unharmed"
 stop_fixture $P
 
@@ -128,7 +151,7 @@ is "$rc" 0 "nodwarf: dump exits 0"
 grep -q 'goroutine analysis needs DWARF' $TMPD/nd.txt; ok $? "nodwarf: says Go analysis needs DWARF"
 grep -q "^Thread $P " $TMPD/nd.txt; ok $? "nodwarf: still shows the threads"
 "$HOLDUP" dump --json $P >$TMPD/nd.json 2>&1
-is "$(json_get $TMPD/nd.json "'DWARF' in j['go']['error'] and len(j['threads']) > 0 and j['goroutines'] == []")" True \
+is "$(jeval $TMPD/nd.json "'DWARF' in j['go']['error'] and len(j['threads']) > 0 and j['goroutines'] == []")" True \
     "nodwarf: JSON has the error, threads, no goroutines"
 wait_unharmed $P; ok $? "nodwarf: target unharmed"
 stop_fixture $P
@@ -136,6 +159,6 @@ stop_fixture $P
 # --- not a Go program: no Go section
 start_fixture demo && {
 	"$HOLDUP" dump --json $FPID >$TMPD/c.json 2>&1
-	is "$(json_get $TMPD/c.json "'go' in j or 'goroutines' in j")" False "C program: no Go section"
+	is "$(jeval $TMPD/c.json "'go' in j or 'goroutines' in j")" False "C program: no Go section"
 	stop_fixture $FPID
 } || ok 1 "C program: demo fixture starts"

@@ -1,0 +1,35 @@
+#!/bin/bash
+# bench.t - smoke test of `make bench`: one tiny run (N=10, one repetition) produces a full table and harms no target.
+. tests/integration/lib.sh
+plan 9
+
+out=$TMPD/perf.md
+keep=$TMPD/bench
+BENCH_N=10 BENCH_REPEAT=1 BENCH_LIVE_SECONDS=1 BENCH_TIMEOUT=60 BENCH_OUT=$out BENCH_KEEP=$keep \
+	HOLDUP=$HOLDUP BENCHBIN=$BENCHBIN bash bench/run.sh >"$TMPD/run.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] || sed 's/^/#   /' "$TMPD/run.log" | tail -n 30
+ok $rc "bench/run.sh exits 0"
+check "the report is written" test -s "$out"
+
+# row TOOL-LABEL-PREFIX: the N=10 table row of that tool; its wall cell (4th field) must be a number.
+row_has_numbers() {
+	local line
+	line=$(grep -F "| 10 | $1" "$out" | head -n 1)
+	[ -n "$line" ] || { diag "no row for $1"; return 1; }
+	echo "$line" | awk -F'|' '{ gsub(/ /, "", $4); gsub(/ /, "", $5); exit !($4 ~ /^[0-9]+(\.[0-9]+)?$/ && $5 ~ /^[0-9]+(\.[0-9]+)?\(/) }' ||
+		{ diag "row without numbers: $line"; return 1; }
+}
+check "floor row has wall time and pause" row_has_numbers "bare ptrace floor"
+check "holdup row has wall time and pause" row_has_numbers "holdup dump --json (default)"
+check "holdup --stop-all row has wall time and pause" row_has_numbers "holdup dump --json --stop-all"
+check "eu-stack row has wall time and pause" row_has_numbers "eu-stack"
+check "gdb row has wall time and pause" row_has_numbers "gdb"
+check "targets table is there" grep -q '^| holdup peak memory at 1000 threads' "$out"
+
+# Every target the run started must be gone now, and none was left stopped or traced while it ran.
+left=""
+for p in $(cat "$keep/pids" 2>/dev/null); do [ -d /proc/$p ] && left="$left $p"; done
+bad=$(grep -c 'not clean' "$keep/notes.txt" 2>/dev/null)
+[ -s "$keep/pids" ] && [ -z "$left" ] && [ "${bad:-0}" = 0 ]
+ok $? "targets were left unharmed and are gone (left:${left:- none}, unclean: ${bad:-0})"

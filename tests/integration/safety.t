@@ -1,0 +1,67 @@
+#!/bin/bash
+# safety.t - the target is never left stopped, traced or missing a signal: kills of holdup at
+# random points, quit signals during a dump, signals sent to the target during snapshots.
+. tests/integration/lib.sh
+plan 9
+
+# --- SIGKILL of holdup at random points of a --stop-all snapshot of a 200-thread target
+start_fixture many 200 || exit 1
+P=$FPID
+harmed=0
+for i in $(seq 25); do
+	"$HOLDUP" dump --stop-all $P >/dev/null 2>&1 &
+	h=$!
+	# 0-30 ms: before, during and after the stop phase
+	sleep "0.0$((RANDOM % 30))"
+	kill -9 $h 2>/dev/null; wait $h 2>/dev/null
+	wait_unharmed $P >/dev/null || { harmed=$((harmed + 1)); diag "harmed after kill at round $i"; }
+done
+ok $harmed "25 random SIGKILLs of holdup mid-snapshot leave every thread running and untraced"
+wait_unharmed $P; ok $? "200-thread target unharmed at the end"
+
+# --- SIGINT / SIGTERM / SIGHUP during a dump: detach first, then exit
+harmed=0
+for sig in INT TERM HUP INT TERM HUP; do
+	"$HOLDUP" dump --stop-all $P >/dev/null 2>&1 &
+	h=$!
+	sleep "0.0$((RANDOM % 20))"
+	kill -$sig $h 2>/dev/null; wait $h 2>/dev/null
+	wait_unharmed $P >/dev/null || { harmed=$((harmed + 1)); diag "harmed after SIG$sig"; }
+done
+ok $harmed "SIGINT/SIGTERM/SIGHUP during dumps leave the target unharmed"
+stop_fixture $P
+
+# --- signals sent to the target during snapshots all arrive: a flood of queued real-time signals
+# (and SIGUSR1) races with back-to-back snapshots, so some land while threads are being stopped
+start_fixture sigcount || exit 1
+P=$FPID
+flood() { for i in $(seq 3000); do kill -RTMIN+1 $P || return; [ $((i % 50)) = 0 ] && { kill -USR1 $P; sleep 0.05; }; done; }
+flood &
+fl=$!
+dumps=0
+while kill -0 $fl 2>/dev/null; do
+	"$HOLDUP" dump --stop-all --json $P >$TMPD/sig.json 2>/dev/null && dumps=$((dumps + 1))
+	grep -q '"signal_reinjected"' $TMPD/sig.json && reinjected=1
+done
+wait $fl
+sleep 0.3
+kill -USR2 $P
+for i in $(seq 40); do grep -q '^count' "$FOUT" && break; sleep 0.05; done
+got=$(grep '^count' "$FOUT" | tail -n 1)
+got_rt=$(echo "$got" | cut -d' ' -f3)
+got_usr1=$(echo "$got" | cut -d' ' -f2)
+diag "$dumps dumps during the flood; real-time signals: sent 3000, counted $got_rt; SIGUSR1: sent 60, counted $got_usr1; re-injection seen: ${reinjected:-0}"
+[ "$got_rt" = 3000 ]; ok $? "every queued real-time signal sent during the dumps arrived"
+[ -n "$got_usr1" ] && [ "$got_usr1" -ge 1 ]; ok $? "SIGUSR1 sent during dumps was delivered (not swallowed)"
+wait_unharmed $P; ok $? "signal-counting target unharmed"
+
+# --- a signal that stops the target during a snapshot still stops it
+"$HOLDUP" dump --stop-all $P >/dev/null 2>&1 &
+h=$!
+kill -STOP $P
+wait $h
+sleep 0.2
+[ "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' /proc/$P/status)" = T ]; ok $? "SIGSTOP sent during a dump takes effect"
+wait_unharmed $P T; ok $? "and the stopped target is untraced"
+kill -CONT $P
+wait_unharmed $P; ok $? "SIGCONT resumes it"

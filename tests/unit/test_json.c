@@ -1,0 +1,126 @@
+/* test_json.c - unit tests for the JSON writer and the terminal sanitizer: hostile strings stay safe. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "sanitize.h"
+
+static char *
+json_render(void (*fn)(struct jw *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jw w;
+
+	jw_init(&w, f, false);
+	fn(&w);
+	fclose(f);
+	return buf;
+}
+
+static void
+json_doc_nested(struct jw *w)
+{
+	jw_object_begin(w);
+	jw_kint(w, "a", -5);
+	jw_key(w, "list");
+	jw_array_begin(w);
+	jw_uint(w, 1);
+	jw_hex(w, 0xdeadbeef);
+	jw_null(w);
+	jw_array_begin(w);
+	jw_array_end(w);
+	jw_array_end(w);
+	jw_kbool(w, "t", true);
+	jw_kstring(w, "n", NULL);
+	jw_kdouble(w, "d", 0.5);
+	jw_object_end(w);
+}
+
+static void
+test_json_structure(void **state)
+{
+	char *s = json_render(json_doc_nested);
+
+	(void)state;
+	assert_string_equal(s, "{\"a\":-5,\"list\":[1,\"0xdeadbeef\",null,[]],\"t\":true,\"n\":null,\"d\":0.5}");
+	free(s);
+}
+
+static void
+json_doc_hostile(struct jw *w)
+{
+	jw_object_begin(w);
+	jw_kstring(w, "k\"ey", "q\"b\\s\n\t\x01\x1b[2J\x7f\xff\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xed\xa0\x80");
+	jw_object_end(w);
+}
+
+static void
+test_json_escaping(void **state)
+{
+	char *s = json_render(json_doc_hostile);
+
+	(void)state;
+	/* quotes, backslash, control bytes escaped; invalid UTF-8 and surrogates replaced; valid UTF-8 kept */
+	assert_string_equal(s, "{\"k\\\"ey\":\"q\\\"b\\\\s\\n\\t\\u0001\\u001b[2J\\u007f\\ufffd\xc3\xa9\xe2\x82\xac"
+	    "\xf0\x9f\x98\x80\\ufffd\\ufffd\\ufffd\"}");
+	free(s);
+}
+
+static void
+json_doc_nan(struct jw *w)
+{
+	jw_array_begin(w);
+	jw_double(w, 0.0 / 0.0);
+	jw_double(w, 1e300 * 1e300);
+	jw_double(w, 1795620000.123);
+	jw_array_end(w);
+}
+
+static void
+test_json_numbers(void **state)
+{
+	char *s = json_render(json_doc_nan);
+
+	(void)state;
+	assert_string_equal(s, "[null,null,1795620000.1229999]");
+	free(s);
+}
+
+static void
+test_sanitize(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(sanitize_str("plain name", buf, sizeof buf), "plain name");
+	assert_string_equal(sanitize_str("\x1b[2Jx", buf, sizeof buf), "\\x1b[2Jx");
+	assert_string_equal(sanitize_str("a\xff" "b", buf, sizeof buf), "a\\xffb");
+	/* U+009B, the one-byte CSI, must not pass */
+	assert_string_equal(sanitize_str("\xc2\x9b" "1m", buf, sizeof buf), "\\xc2\\x9b1m");
+	assert_string_equal(sanitize_str("caf\xc3\xa9", buf, sizeof buf), "caf\xc3\xa9");
+	assert_string_equal(sanitize_str(NULL, buf, sizeof buf), "?");
+	/* truncation never splits an escape and always terminates */
+	assert_string_equal(sanitize_str("\x01\x02\x03", buf, 7), "\\x01");
+	assert_string_equal(sanitize_str("abcdef", buf, 4), "abc");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_structure),
+		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_sanitize),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,178 @@
+/* test_proc.c - unit tests for the /proc parsers and the snapshot's maps/memory lookups. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "proc.h"
+#include "snapshot.h"
+
+static void
+test_stat_plain(void **state)
+{
+	struct proc_stat st;
+	const char *text = "1234 (worker) S 1 1234 1234 0 -1 4194560 100 0 0 0 17 4 0 0 20 0 3 0 "
+	    "1000 10000000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+
+	(void)state;
+	assert_int_equal(proc_parse_stat(text, &st), 0);
+	assert_string_equal(st.comm, "worker");
+	assert_int_equal(st.state, 'S');
+	assert_int_equal(st.ppid, 1);
+	assert_int_equal(st.utime, 17);
+	assert_int_equal(st.stime, 4);
+	assert_int_equal(st.processor, 1);
+	assert_int_equal(st.flags & PROC_PF_KTHREAD, 0);
+}
+
+static void
+test_stat_hostile_comm(void **state)
+{
+	struct proc_stat st;
+	/* a comm with spaces and parentheses: the name ends at the last ')' */
+	const char *text = "77 (a) b) (c) R 1 77 77 0 -1 2097216 0 0 0 0 5 6 0 0 20 0 1 0 "
+	    "1 1 1 1 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+
+	(void)state;
+	assert_int_equal(proc_parse_stat(text, &st), 0);
+	assert_string_equal(st.comm, "a) b) (c");
+	assert_int_equal(st.state, 'R');
+	assert_true(st.flags & PROC_PF_KTHREAD);
+}
+
+static void
+test_stat_truncated(void **state)
+{
+	struct proc_stat st;
+
+	(void)state;
+	assert_int_equal(proc_parse_stat("12 (x) S 1 2 3", &st), -1);
+	assert_int_equal(proc_parse_stat("garbage", &st), -1);
+	assert_int_equal(proc_parse_stat("", &st), -1);
+}
+
+static void
+test_syscall_lines(void **state)
+{
+	struct thread t;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	assert_int_equal(proc_parse_syscall("running\n", &t), 0);
+	assert_true(t.on_cpu);
+
+	memset(&t, 0, sizeof t);
+	assert_int_equal(proc_parse_syscall("-1 0x7ffd1000 0x401000\n", &t), 0);
+	assert_false(t.on_cpu);
+	assert_int_equal(t.syscall, -1);
+	assert_int_equal(t.syscall_sp, 0x7ffd1000);
+	assert_int_equal(t.syscall_pc, 0x401000);
+
+	memset(&t, 0, sizeof t);
+	assert_int_equal(proc_parse_syscall("202 0x5571b60fe140 0x80 0x2 0x0 0x0 0x0 0x7f3a7ad42d98 0x7f3a7b5ce12b\n", &t), 0);
+	assert_int_equal(t.syscall, 202);
+	assert_int_equal(t.syscall_args[0], 0x5571b60fe140);
+	assert_int_equal(t.syscall_args[1], 0x80);
+	assert_int_equal(t.syscall_args[2], 2);
+	assert_int_equal(t.syscall_sp, 0x7f3a7ad42d98);
+	assert_int_equal(t.syscall_pc, 0x7f3a7b5ce12b);
+
+	memset(&t, 0, sizeof t);
+	assert_int_equal(proc_parse_syscall("202 0x1 0x2\n", &t), -1);
+	assert_int_equal(proc_parse_syscall("nonsense", &t), -1);
+	assert_int_equal(proc_parse_syscall("-1 zz", &t), -1);
+}
+
+static void
+test_schedstat_and_status(void **state)
+{
+	uint64_t a, b, c;
+	char buf[32];
+	const char *status = "Name:\tdemo\nState:\tS (sleeping)\nTracerPid:\t4321\nUid:\t1000\t1000\t1000\t1000\n";
+
+	(void)state;
+	assert_int_equal(proc_parse_schedstat("123 456 789\n", &a, &b, &c), 0);
+	assert_int_equal(a, 123);
+	assert_int_equal(b, 456);
+	assert_int_equal(c, 789);
+	assert_int_equal(proc_parse_schedstat("1 2", &a, &b, &c), -1);
+	assert_int_equal(proc_status_field(status, "TracerPid", buf, sizeof buf), 0);
+	assert_string_equal(buf, "4321");
+	assert_int_equal(proc_status_field(status, "State", buf, sizeof buf), 0);
+	assert_string_equal(buf, "S (sleeping)");
+	assert_int_equal(proc_status_field(status, "Missing", buf, sizeof buf), -1);
+	/* a key that is a prefix of another must not match it */
+	assert_int_equal(proc_status_field(status, "Tracer", buf, sizeof buf), -1);
+}
+
+static void
+test_maps_and_lookup(void **state)
+{
+	struct snapshot *s = snapshot_new(1);
+	const char *maps =
+	    "55d000000000-55d000001000 r--p 00000000 fe:01 123 /usr/bin/demo\n"
+	    "55d000001000-55d000002000 r-xp 00001000 fe:01 123 /usr/bin/demo\n"
+	    "55d000100000-55d000200000 rw-p 00000000 00:00 0 [heap]\n"
+	    "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n"
+	    "7ffd00100000-7ffd00101000 r-xp 00000000 00:00 0 \n"
+	    "this line is garbage\n";
+	uint8_t data[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, out[8];
+
+	(void)state;
+	assert_int_equal(snapshot_parse_maps(s, maps), 0);
+	assert_int_equal(s->nmaps, 5);
+	assert_string_equal(snapshot_find_mapping(s, 0x55d000001800)->path, "/usr/bin/demo");
+	assert_string_equal(snapshot_find_mapping(s, 0x55d000001800)->perms, "r-xp");
+	assert_string_equal(snapshot_find_mapping(s, 0x55d000150000)->path, "[heap]");
+	assert_string_equal(snapshot_find_mapping(s, 0x7ffd00000010)->path, "[stack]");
+	assert_string_equal(snapshot_find_mapping(s, 0x7ffd00100010)->path, "");
+	assert_null(snapshot_find_mapping(s, 0x1000));
+	assert_null(snapshot_find_mapping(s, 0x55d000002000));
+
+	/* memory reads: served from copies; past a copy's end without a fallback: -1 */
+	snapshot_add_memcopy(s, 0x1000, data, sizeof data);
+	assert_int_equal(snapshot_read(s, 0x1004, out, 8), 8);
+	assert_memory_equal(out, data + 4, 8);
+	assert_int_equal(snapshot_read(s, 0x100c, out, 8), -1);
+	assert_int_equal(snapshot_read(s, 0xfff, out, 2), -1);
+	assert_int_equal(snapshot_read(s, UINT64_MAX - 2, out, 8), -1);
+	snapshot_free(s);
+}
+
+static void
+test_threads_and_names(void **state)
+{
+	struct snapshot *s = snapshot_new(10);
+
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		snapshot_add_thread(s, 10 + i);
+	assert_int_equal(s->nthreads, 100);
+	assert_int_equal(snapshot_thread_index(s, 57), 47);
+	assert_int_equal(snapshot_find_thread(s, 57)->tid, 57);
+	assert_null(snapshot_find_thread(s, 9));
+	assert_int_equal(s->threads[5].wait.lock, -1);
+	assert_int_equal(s->threads[5].wait.root, -1);
+	assert_string_equal(snapshot_state_name(STATE_RUNNABLE), "runnable");
+	assert_string_equal(snapshot_state_name((enum thread_state)99), "unknown");
+	assert_string_equal(snapshot_wait_kind_name(WAIT_RWLOCK_WRITE), "rwlock-write");
+	snapshot_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stat_plain),
+		cmocka_unit_test(test_stat_hostile_comm),
+		cmocka_unit_test(test_stat_truncated),
+		cmocka_unit_test(test_syscall_lines),
+		cmocka_unit_test(test_schedstat_and_status),
+		cmocka_unit_test(test_maps_and_lookup),
+		cmocka_unit_test(test_threads_and_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
