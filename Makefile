@@ -83,7 +83,7 @@ build/bench/%: bench/%.c $(DEPSTAMP)
 	$(CC) -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm
 
 unit: $(UNITS)
-	@fail=0; for t in $(UNITS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+	@sh tests/run-unit.sh $(UNITS)
 
 integration: $(HOLDUP) fixtures $(BENCH_BINS)
 	HOLDUP=$(HOLDUP) FIXTURES=build/fixtures GOFIXTURES=build/gofixtures BENCHBIN=build/bench \

@@ -259,7 +259,7 @@ def report(wd, out, ns, repeat, mode, holdup):
 
     # Repeated snapshots.
     rep_lines, rep_ratio = repeated(wd)
-    L.append("## Repeated snapshots (holdup record -r 10 -d 2 --format json)")
+    L.append("## Repeated snapshots (holdup record -r 10 --format json; capture_us and pause_us of each snapshot)")
     L.append("")
     L.extend(rep_lines)
     L.append("")

@@ -8,8 +8,10 @@
  * while a tool has the process stopped that gap grows, so it is the pause as the target feels it,
  * whatever the tool says about itself.
  *
- * On SIGUSR1 the main thread prints "gap seq=S max_us=G offcpu_us=O" and resets both maxima, so a
- * driver sends SIGUSR1 before a tool runs (discarding that line) and again after it.
+ * On SIGUSR1 the main thread starts the heartbeat spinning, prints "gap seq=S max_us=G offcpu_us=O"
+ * and resets both maxima; on SIGUSR2 it prints the same line and parks the heartbeat again. A driver
+ * sends SIGUSR1 before a tool runs (discarding that line) and SIGUSR2 after it. Between measurements
+ * the heartbeat sleeps, so the target does not burn a core of a shared machine all the while.
  * offcpu_us is the longest gap minus the time the heartbeat spent runnable but waiting for a CPU
  * (schedstat run delay) - the part that was not ordinary preemption on a busy machine.
  * SIGTERM/SIGINT exit. Prints "ready pid=N" once every parked thread sleeps in the kernel.
@@ -45,6 +47,7 @@ static _Atomic uint64_t target_max_gap_ns;
 static _Atomic uint64_t target_max_offcpu_ns;
 static atomic_int target_hb_started;
 static _Atomic uint64_t target_hb_last_ns;	/* the heartbeat's latest reading */
+static atomic_int target_hb_park = 1;		/* futex word: 1 while the heartbeat should sleep */
 
 static uint64_t
 target_now_ns(void)
@@ -94,6 +97,12 @@ target_heartbeat(void *arg)
 	last = target_now_ns();
 	atomic_store(&target_hb_started, 1);
 	for (;;) {
+		if (atomic_load_explicit(&target_hb_park, memory_order_relaxed)) {
+			while (atomic_load(&target_hb_park))
+				syscall(SYS_futex, &target_hb_park, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+			prev_delay = target_run_delay_ns(fd);
+			last = target_now_ns();	/* sleeping here was no gap */
+		}
 		now = target_now_ns();
 		gap = now - last;
 		if (gap > TARGET_GAP_MIN_NS) {
@@ -218,6 +227,7 @@ main(int argc, char **argv)
 	/* Every thread inherits the mask; main takes the control signals with sigwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -248,8 +258,12 @@ main(int argc, char **argv)
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
-		if (sig != SIGUSR1)
+		if (sig != SIGUSR1 && sig != SIGUSR2)
 			break;
+		if (sig == SIGUSR1) {
+			atomic_store(&target_hb_park, 0);
+			syscall(SYS_futex, &target_hb_park, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		}
 		/* Right after a tool detaches the heartbeat may not have run yet, so the gap it is in
 		 * would be missed: wait (up to 10 s) until it has taken a reading after the signal. */
 		uint64_t asked = target_now_ns();
@@ -257,6 +271,8 @@ main(int argc, char **argv)
 			usleep(100);
 		uint64_t g = atomic_exchange(&target_max_gap_ns, 0);
 		uint64_t o = atomic_exchange(&target_max_offcpu_ns, 0);
+		if (sig == SIGUSR2)
+			atomic_store(&target_hb_park, 1);
 		printf("gap seq=%d max_us=%llu offcpu_us=%llu\n", ++seq, (unsigned long long)(g / 1000),
 		    (unsigned long long)(o / 1000));
 	}

@@ -612,10 +612,15 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 			if (slices == t->sched_slices && strncmp(line, now, strlen(now)) == 0 &&
 			    line[strlen(now)] == ' ')
 				continue;
+			/* it ran: what /proc said before is stale, read it again before stopping it */
 			t->status = CAPTURE_OK;
 			free(t->stack);
 			t->stack = NULL;
 			t->stack_len = 0;
+			if (proc_read_thread(c->pid, t) < 0) {
+				capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+				continue;
+			}
 			idx[nidx++] = i;
 		}
 		if (nidx == 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goruntime.h"
 #include "lockgraph.h"
 #include "util.h"
 
@@ -178,6 +179,7 @@ profile_free(struct profile *p)
 	for (size_t i = 0; i < p->nsamples; i++) {
 		free(p->samples[i].lock);
 		free(p->samples[i].thread);
+		free(p->samples[i].go_wait);
 		free(p->samples[i].locations);
 	}
 	free(p->samples);
@@ -288,48 +290,86 @@ profile_lock_name(const struct snapshot *s, const struct thread *t)
 	return NULL;
 }
 
+/* What one thread or goroutine contributes: its labels and its stack. */
+struct profile_item {
+	enum thread_state state;
+	enum wait_kind wait;
+	char *lock;		/* owned, passed on to the sample */
+	const char *thread;
+	pid_t tid;
+	uint64_t goid;
+	const char *go_wait;
+	const struct frame *frames;
+	size_t nframes;
+};
+
 static void
-profile_add_thread(struct profile *p, struct profile_key *k, const struct snapshot *s, const struct thread *t,
+profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot *s, struct profile_item *it,
     size_t **locs, size_t *locs_cap)
 {
 	struct profile_sample *ps;
 	size_t nlocs = 0, i, j;
-	char *lock;
 
-	for (i = 0; i < t->nframes; i = j + 1) {
+	for (i = 0; i < it->nframes; i = j + 1) {
 		/* An inlined frame belongs to the same pc as the next (outer) one. */
-		for (j = i; j + 1 < t->nframes && t->frames[j].inlined; j++)
+		for (j = i; j + 1 < it->nframes && it->frames[j].inlined; j++)
 			;
 		xgrow(locs, locs_cap, nlocs + 1, sizeof **locs);
-		(*locs)[nlocs++] = profile_location(p, k, s, &t->frames[i], j - i + 1);
+		(*locs)[nlocs++] = profile_location(p, k, s, &it->frames[i], j - i + 1);
 	}
-	lock = profile_lock_name(s, t);
-	profile_key_num(k, (uint64_t)t->state);
-	profile_key_num(k, (uint64_t)t->wait.kind);
-	profile_key_str(k, lock);
-	profile_key_str(k, t->name != NULL ? t->name : "");
-	profile_key_num(k, (uint64_t)t->tid);
+	profile_key_num(k, (uint64_t)it->state);
+	profile_key_num(k, (uint64_t)it->wait);
+	profile_key_str(k, it->lock);
+	profile_key_str(k, it->thread);
+	profile_key_num(k, (uint64_t)it->tid);
+	profile_key_num(k, it->goid);
+	profile_key_str(k, it->go_wait);
 	for (i = 0; i < nlocs; i++)
 		profile_key_num(k, (*locs)[i]);
 	i = profile_intern(&p->index->samples, k, p->nsamples);
 	if (i != SIZE_MAX) {
 		p->samples[i].count++;
-		free(lock);
+		free(it->lock);
 		return;
 	}
 	xgrow(&p->samples, &p->samples_cap, p->nsamples + 1, sizeof *p->samples);
 	ps = &p->samples[p->nsamples++];
 	memset(ps, 0, sizeof *ps);
-	ps->state = t->state;
-	ps->wait = t->wait.kind;
-	ps->lock = lock;
-	ps->thread = xstrdup(t->name != NULL ? t->name : "");
-	ps->tid = t->tid;
+	ps->state = it->state;
+	ps->wait = it->wait;
+	ps->lock = it->lock;
+	ps->thread = xstrdup(it->thread);
+	ps->tid = it->tid;
+	ps->goid = it->goid;
+	ps->go_wait = it->go_wait != NULL ? xstrdup(it->go_wait) : NULL;
 	ps->nlocations = nlocs;
 	ps->locations = xcalloc(nlocs ? nlocs : 1, sizeof *ps->locations);
 	if (nlocs > 0)
 		memcpy(ps->locations, *locs, nlocs * sizeof *ps->locations);
 	ps->count = 1;
+}
+
+static void
+profile_add_goroutine(struct profile *p, struct profile_key *k, const struct snapshot *s, const struct goroutine *g,
+    size_t **locs, size_t *locs_cap)
+{
+	struct profile_item it = {
+		.state = g->state, .wait = WAIT_NONE, .thread = "goroutine", .goid = g->id,
+		.go_wait = g->wait_reason, .frames = g->frames, .nframes = g->nframes,
+	};
+
+	switch (g->role) {
+	case GOWAIT_MUTEX: it.wait = WAIT_MUTEX; break;
+	case GOWAIT_RW_WRITER: case GOWAIT_RW_QUEUED: it.wait = WAIT_RWLOCK_WRITE; break;
+	case GOWAIT_RW_READER: it.wait = WAIT_RWLOCK_READ; break;
+	case GOWAIT_SEMA: it.wait = WAIT_SEMAPHORE; break;
+	case GOWAIT_NONE: break;
+	}
+	if (g->lock >= 0 && (size_t)g->lock < s->nlocks && s->locks[g->lock].symbol != NULL)
+		it.lock = xstrdup(s->locks[g->lock].symbol);
+	else if (g->lock_addr != 0)
+		it.lock = xasprintf("0x%" PRIx64, g->lock_addr);
+	profile_add_item(p, k, s, &it, locs, locs_cap);
 }
 
 void
@@ -351,9 +391,21 @@ profile_add(struct profile *p, const struct snapshot *s)
 	p->last = s->taken;
 	p->nsnapshots++;
 	for (size_t i = 0; i < s->nthreads; i++) {
-		if (s->threads[i].status == CAPTURE_GONE)
+		const struct thread *t = &s->threads[i];
+		struct profile_item it = {
+			.state = t->state, .wait = t->wait.kind, .lock = NULL,
+			.thread = t->name != NULL ? t->name : "", .tid = t->tid,
+			.frames = t->frames, .nframes = t->nframes,
+		};
+
+		if (t->status == CAPTURE_GONE)
 			continue;
-		profile_add_thread(p, &k, s, &s->threads[i], &locs, &locs_cap);
+		it.lock = profile_lock_name(s, t);
+		profile_add_item(p, &k, s, &it, &locs, &locs_cap);
+		p->nthread_samples++;
+	}
+	for (size_t i = 0; s->go != NULL && i < s->go->ngs; i++) {
+		profile_add_goroutine(p, &k, s, &s->go->gs[i], &locs, &locs_cap);
 		p->nthread_samples++;
 	}
 	free(locs);

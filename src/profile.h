@@ -41,7 +41,9 @@ struct profile_sample {
 	enum wait_kind wait;
 	char *lock;		/* owned; what it waits on ("accounts_lock", "0x7f12..."), NULL if no address */
 	char *thread;		/* owned; thread name as read (untrusted), "" if unknown */
-	pid_t tid;
+	pid_t tid;		/* 0 for a goroutine */
+	uint64_t goid;		/* goroutine id, 0 for a thread */
+	char *go_wait;		/* owned; the Go runtime's wait reason ("chan receive"), or NULL */
 	size_t *locations;	/* owned; indices into profile.locations, innermost first */
 	size_t nlocations;
 	uint64_t count;
@@ -61,14 +63,15 @@ struct profile {
 	struct profile_sample *samples;
 	size_t nsamples, samples_cap;
 	uint64_t nsnapshots;
-	uint64_t nthread_samples;	/* sum of every sample's count */
+	uint64_t nthread_samples;	/* sum of every sample's count (goroutines included) */
 	struct timespec first, last;	/* snapshot.taken of the first and the last snapshot */
 	struct profile_index *index;	/* private to profile.c */
 };
 
 struct profile *profile_new(void);
 void profile_free(struct profile *p);
-/* Counts every thread of s (threads that exited during the capture excepted) once. */
+/* Counts every thread of s (threads that exited during the capture excepted) once, and every
+ * goroutine of a Go target once (thread "goroutine", tid 0, with its goid). */
 void profile_add(struct profile *p, const struct snapshot *s);
 /* Writes "WAIT LOCK", e.g. "mutex accounts_lock", for a sample with a lock; "" otherwise. */
 void profile_lock_label(const struct profile_sample *ps, char *buf, size_t len);

@@ -2,7 +2,7 @@
 # locks.t - thread states, lock kinds, holders, names, deadlock cycles and exit status on the lock_* fixtures.
 . tests/integration/lib.sh
 RUNS=3
-plan 101
+plan 141
 
 J=$TMPD/dump.json
 T=$TMPD/dump.txt
@@ -11,18 +11,36 @@ dump() {
 	"$HOLDUP" dump --json "$1" >"$J" 2>"$TMPD/err"; RC=$?
 	"$HOLDUP" dump "$1" >"$T" 2>>"$TMPD/err"
 }
-# jq_ EXPR: a python expression over j, with th(TID) the thread object and lk(SYMBOL) the lock object.
-jq_() {
-	python3 -c '
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+# jq_ EXPR: a python expression over j, with th(TID) the thread object, w(TID) its wait, lk(SYMBOL) a lock.
+JQ_DEFS='
 import json,sys
 j=json.load(open(sys.argv[1]))
 def th(t): return [x for x in j["threads"] if x["tid"]==int(t)][0]
 def w(t): return th(t).get("wait") or {}
 def lk(sym): return [l for l in j["locks"] if l["symbol"]==sym][0]
-print(eval(sys.argv[2]))' "$J" "$1" 2>&1
+def ev(e):
+	try: return str(eval(e))
+	except Exception as x: return "error: %r" % x
+'
+jq_() { $PY -c "$JQ_DEFS"'
+print(ev(sys.argv[2]))' "$J" "$1"; }
+# is EXPR WANT DESC: queued, and checked together by flush (one python per dump, not per check).
+: >"$TMPD/q"
+is() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$TMPD/q"; }
+flush() {
+	local res desc got
+	[ -s "$TMPD/q" ] || return 0
+	while IFS=$'\t' read -r res desc got; do
+		[ "$res" = 0 ] || diag "$desc: got '$got'"
+		ok "$res" "$desc"
+	done < <($PY -c "$JQ_DEFS"'
+for line in open(sys.argv[2]):
+	e, want, desc = line.rstrip("\n").split("\t")
+	got = ev(e)
+	print("%d\t%s\t%s" % (0 if got == want else 1, desc, got))' "$J" "$TMPD/q")
+	: >"$TMPD/q"
 }
-# is EXPR WANT DESC
-is() { local got; got=$(jq_ "$1"); [ "$got" = "$2" ] || diag "$1: got '$got', want '$2'"; [ "$got" = "$2" ]; ok $? "$3"; }
 
 # --- ABBA
 start_fixture lock_abba || exit 1
@@ -34,8 +52,10 @@ for run in $(seq $RUNS); do
 	is "(th($t1)['state'], w($t1)['kind'], w($t1)['symbol'], w($t1)['holders'], w($t1)['in_deadlock'])" "('blocked', 'mutex', 'lock_b', [$t2], True)" "abba run $run: t1 blocked on lock_b held by t2"
 	is "(th($t2)['state'], w($t2)['symbol'], w($t2)['holders'])" "('blocked', 'lock_a', [$t1])" "abba run $run: t2 blocked on lock_a held by t1"
 	is "[d['locks'][d['threads'].index($t1)] for d in j['deadlocks']] == [lk('lock_b')['address']]" "True" "abba run $run: deadlock lists the lock t1 waits for"
+	flush
 	check "abba run $run: text has Locks and deadlock sections" grep -q "Found one deadlock" "$T"
 	check "abba run $run: text Locks section names lock_a" grep -q "^Locks" "$T"
+	flush
 	check "abba run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID
@@ -50,6 +70,7 @@ for run in $(seq $RUNS); do
 	is "(w($p2)['symbol'], w($p2)['holders'])" "('forks[3]', [$p3])" "philo run $run: phil2 waits on forks[3] held by phil3"
 	d=$(jq_ "j['deadlocks'][0]['threads']"); i=$(jq_ "j['deadlocks'][0]['threads'].index($p2)")
 	is "j['deadlocks'][0]['threads'][($i + 1) % 5]" "$p3" "philo run $run: cycle order follows the wait edges"
+	flush
 	check "philo run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID
@@ -63,6 +84,7 @@ for run in $(seq $RUNS); do
 	is "[len(d['threads']) for d in j['deadlocks']]" "[2]" "bystander run $run: the cycle has only the two ABBA threads"
 	is "(th($b)['state'], w($b)['in_deadlock'], w($b)['holders'])" "('blocked', False, [$t1])" "bystander run $run: bystander blocked, not in the deadlock"
 	is "(w($tl)['root'], w($m)['root'], th($s)['state'])" "($s, $s, 'sleeping')" "bystander run $run: chain tail -> middle -> sleeper has the sleeper as root"
+	flush
 	check "bystander run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID
@@ -78,6 +100,7 @@ for run in $(seq $RUNS); do
 	is "sorted(w(t)['kind'] for t in '$qw'.split())" "['rwlock-write', 'rwlock-write']" "rwlock run $run: queued writers"
 	is "sorted(w(t)['kind'] for t in '$qr'.split())" "['rwlock-read', 'rwlock-read', 'rwlock-read']" "rwlock run $run: queued readers"
 	is "len(lk('table_lock')['waiters'])" "6" "rwlock run $run: six waiters"
+	flush
 	check "rwlock run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID
@@ -92,6 +115,7 @@ for run in $(seq $RUNS); do
 	is "(lk('robust_lock')['variant'], lk('robust_lock')['holders'], lk('robust_lock')['owner_died'])" "('robust', [$(fact robust_holder)], True)" "mutexkinds run $run: robust mutex whose owner died"
 	is "(lk('orphan_lock')['holders'], 'not a thread' in lk('orphan_lock')['note'], w($(fact orphan_waiter))['root'])" "([$(fact orphan_holder)], True, None)" "mutexkinds run $run: mutex held by an exited thread"
 	is "w($(fact rec_waiter))['root']" "$(fact rec_holder)" "mutexkinds run $run: root of the recursive waiter is its holder"
+	flush
 	check "mutexkinds run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID
@@ -106,6 +130,7 @@ for run in $(seq $RUNS); do
 	is "(w($(fact sem_waiter))['kind'], w($(fact sem_waiter))['symbol'], lk('work_sem').get('count'))" "('semaphore', 'work_sem', 0)" "events run $run: semaphore"
 	is "(w($(fact barrier_waiter))['kind'], w($(fact barrier_waiter))['symbol'])" "('barrier', 'start_barrier')" "events run $run: barrier"
 	is "(w($(fact joiner))['kind'], w($(fact joiner))['holders'], th($(fact joined))['state'])" "('join', [$(fact joined)], 'sleeping')" "events run $run: pthread_join names the joined thread"
+	flush
 	check "events run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID
@@ -119,6 +144,7 @@ for run in $(seq $RUNS); do
 	is "(w($t1)['symbol'], w($t1)['holders'], w($t2)['holders'], len(j['deadlocks']))" "('heap', [$t2], [$t1], 1)" "cxx run $run: std::mutex members of heap objects deadlock"
 	is "(w($(fact reader))['kind'], w($(fact reader))['symbol'], w($(fact reader))['holders'])" "('rwlock-read', 'config_lock', [$(fact writer)])" "cxx run $run: std::shared_mutex reader waits for the writer"
 	is "(w($(fact cv_waiter))['kind'], w($(fact cv_waiter))['symbol'])" "('condvar', 'cv')" "cxx run $run: std::condition_variable"
+	flush
 	check "cxx run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID
@@ -129,7 +155,9 @@ for run in $(seq $RUNS); do
 	dump $FPID
 	ok $([ $RC = 0 ]; echo $?) "progress run $run: exit status 0"
 	is "len(j['deadlocks'])" "0" "progress run $run: no deadlock"
+	flush
 	check "progress run $run: no deadlock section" bash -c "! grep -q 'Found one deadlock' '$T'"
+	flush
 	check "progress run $run: target unharmed" wait_unharmed $FPID
 done
 stop_fixture $FPID

@@ -44,7 +44,7 @@ sleep 4	# longer than --blocked-for: the deadlocked threads must not cause a sec
 ok $(yes_no "$(ndumps $D)" = 1) "one dump for one deadlock ($(ndumps $D))"
 wait_unharmed $P; ok $? "deadlocked target unharmed while watched"
 stop_fixture $P
-wait_exit $WP 10; ok $RC "watch exits 0 when the target exits (status $RC)"
+wait_exit $WP 20; ok $RC "watch exits 0 when the target exits (status $RC)"
 [ "$RC" = 0 ] || sed 's/^/#   /' $TMPD/w1.out
 grep -q "pid $P exited" $TMPD/w1.out; ok $? "watch says the target exited"
 grep -q "exited with status 0" $TMPD/w1.out; ok $? "watch reports the --exec status"

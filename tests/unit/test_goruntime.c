@@ -1,0 +1,125 @@
+/* test_goruntime.c - the goroutine reader must survive a corrupt runtime: random memory, absurd lengths, cycles. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "godwarf.h"
+#include "goruntime.h"
+#include "lockgraph.h"
+#include "unwind.h"
+
+static const char *
+fixture(const char *name)
+{
+	static char path[512];
+	const char *dir = getenv("GOFIXTURES");
+
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "build/gofixtures", name);
+	return path;
+}
+
+/* Memory where every byte is a function of its address and a seed: garbage, but reproducible. */
+struct fake {
+	uint64_t seed;
+	uint64_t allgs_addr;	/* if set, this slice header is served there */
+	uint64_t allgs[3];
+	uint64_t reads;
+};
+
+static ssize_t
+fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct fake *f = ctx;
+	uint8_t *b = buf;
+
+	f->reads++;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t a = addr + i, x = (a >> 3) * 6364136223846793005ull + f->seed;
+
+		x ^= x >> 29;
+		b[i] = (uint8_t)(x >> ((a & 7) * 8));
+		if (f->allgs_addr != 0 && a >= f->allgs_addr && a < f->allgs_addr + sizeof f->allgs)
+			b[i] = ((uint8_t *)f->allgs)[a - f->allgs_addr];
+	}
+	return (ssize_t)len;
+}
+
+static void
+run_corrupt(struct fake *f, bool with_maps)
+{
+	struct snapshot *s = snapshot_new(0);	/* pid 0: the layout comes from s->exe */
+	struct unwinder *u = unwind_new(0);
+	void *cache = NULL;
+
+	s->exe = xstrdup(fixture("gorwqueue"));
+	s->read_fallback = fake_read;
+	s->read_ctx = f;
+	s->taken.tv_sec = 1;
+	if (with_maps)
+		snapshot_parse_maps(s, "00400000-00600000 rw-p 00000000 00:00 0\n"
+		    "c000000000-c000400000 rw-p 00000000 00:00 0\n");
+	goruntime_analyze(s, u, &cache);
+	assert_non_null(s->go);
+	assert_null(s->go->error);
+	assert_true(s->go->ngs <= GORUNTIME_MAX_GOROUTINES);
+	/* output must cope with whatever was read */
+	FILE *null = fopen("/dev/null", "w");
+
+	assert_non_null(null);
+	goruntime_print_text(null, s, NULL);
+	fclose(null);
+	for (size_t i = 0; i < s->nlocks; i++)
+		assert_false(s->locks[i].holders_known);
+	snapshot_free(s);
+	goruntime_cache_free(cache);
+	unwind_free(u);
+}
+
+static void
+test_random_memory(void **state)
+{
+	struct godwarf_layout l;
+	struct err e = { "" };
+	int pie;
+
+	(void)state;
+	if (access(fixture("gorwqueue"), R_OK) != 0)
+		skip();
+	assert_int_equal(godwarf_load(fixture("gorwqueue"), &l, &pie, &e), GODWARF_OK);
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct fake f = { .seed = seed };
+
+		run_corrupt(&f, seed & 1);
+		/* a plausible allgs slice pointing into garbage */
+		memset(&f, 0, sizeof f);
+		f.seed = seed * 77;
+		f.allgs_addr = l.allgs_addr;
+		f.allgs[0] = 0xc000010000;
+		f.allgs[1] = 5000;
+		f.allgs[2] = 8192;
+		run_corrupt(&f, true);
+		/* a slice that claims a huge length: capped, not allocated */
+		f.allgs[1] = f.allgs[2] = 1ull << 40;
+		f.reads = 0;
+		run_corrupt(&f, true);
+		assert_true(f.reads < 10 * 1000 * 1000);
+	}
+	godwarf_layout_done(&l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_memory),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
