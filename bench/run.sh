@@ -13,6 +13,8 @@
 #   BENCH_RECORD_SECONDS=2      length of the repeated-snapshot recording (holdup record -r 10)
 #   BENCH_KEEP=DIR              keep raw results in DIR instead of a temp dir
 #   HOLDUP, BENCHBIN            the binary and the bench programs (defaults ./holdup, build/bench)
+# The Makefile runs it with sh; the rest needs bash.
+[ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.." || exit 1
 HOLDUP=${HOLDUP:-./holdup}

@@ -530,6 +530,47 @@ capture_add_new_threads(struct capture *c, struct snapshot *s)
 	return added;
 }
 
+/* /proc says "running" both for threads on a CPU and for those waiting for one. A CPU runs one
+ * thread at a time, and the one it runs has its se.exec_start refreshed at every tick: per CPU,
+ * the thread that last ran there is on it if its exec_start is within a tick of the newest one. */
+#define CAPTURE_TICK_NS 5000000ULL
+
+static void
+capture_split_runnable(struct capture *c, struct snapshot *s)
+{
+	uint64_t *start = xcalloc(s->nthreads + 1, sizeof *start), newest = 0;
+	size_t nrunning = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		char path[96], *text;
+
+		if (!t->task_running || t->status == CAPTURE_GONE)
+			continue;
+		nrunning++;
+		snprintf(path, sizeof path, "/proc/%d/task/%d/sched", (int)c->pid, (int)t->tid);
+		text = util_read_file(path, NULL);
+		if (text != NULL && proc_parse_exec_start(text, &start[i]) == 0 && start[i] > newest)
+			newest = start[i];
+		free(text);
+	}
+	if (nrunning == 0 || newest == 0)
+		goto out;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		if (!t->task_running || start[i] == 0)
+			continue;
+		t->on_cpu = newest - start[i] <= CAPTURE_TICK_NS;
+		/* another of ours ran later on the same cpu: this one was preempted */
+		for (size_t j = 0; j < s->nthreads && t->on_cpu; j++)
+			if (j != i && s->threads[j].task_running && s->threads[j].cpu == t->cpu && start[j] > start[i])
+				t->on_cpu = false;
+	}
+out:
+	free(start);
+}
+
 int
 capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 {
@@ -564,6 +605,7 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 		if (proc_read_thread(c->pid, t) < 0)
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
 	}
+	capture_split_runnable(c, s);
 	if (s->nthreads > 0 && s->threads[0].tid == c->pid && s->threads[0].proc_state == 'T')
 		s->target_was_stopped = true;
 

@@ -112,7 +112,7 @@ cmd_record(int argc, char **argv)
 	double duration = 0;
 	long rate = 10;
 	uint64_t period_ns, end_ns = 0, next;
-	bool json, status, target_gone = false, warm = false;
+	bool json, status, target_gone = false, warm = false, write_failed = false;
 	int c, rc = EXIT_ERROR;
 	char *endp;
 	pid_t pid;
@@ -222,9 +222,15 @@ cmd_record(int argc, char **argv)
 			if (st.failed++ == 0)
 				fprintf(stderr, "%sholdup: analysis failed: %s\n", status ? "\n" : "", e.msg);
 		} else {
-			if (json)
-				output_write(fmt, out, &oopts, snap);
-			else
+			if (json && output_write(fmt, out, &oopts, snap) < 0) {
+				/* A closed pipe or a full disk: nothing more can be written. */
+				fprintf(stderr, "%sholdup: writing %s: %s\n", status ? "\n" : "",
+				    outpath ? outpath : "output", strerror(errno));
+				snapshot_free(snap);
+				write_failed = true;
+				break;
+			}
+			if (!json)
 				fmt->add(fmtstate, snap);
 			profile_add(summary, snap);
 			st.samples++;
@@ -236,7 +242,7 @@ cmd_record(int argc, char **argv)
 		snapshot_free(snap);
 		if (status)
 			cmd_record_status(&st, false);
-		if (st.samples == 1 && st.failed == 0 && !warm) {
+		if (st.samples == 1 && !warm) {
 			/* The first analysis loads symbols and debug info (often most of a second): the
 			 * schedule starts once it is done, so it costs neither ticks nor duration. */
 			warm = true;
@@ -262,7 +268,7 @@ cmd_record(int argc, char **argv)
 	if (target_gone)
 		why = "the target exited";
 
-	rc = EXIT_OK;
+	rc = write_failed ? EXIT_ERROR : EXIT_OK;
 	if (!json) {
 		int wrc = fmt->end(fmtstate);
 
@@ -271,7 +277,7 @@ cmd_record(int argc, char **argv)
 			fprintf(stderr, "holdup: writing %s: %s\n", outpath ? outpath : "output", strerror(errno));
 			rc = EXIT_ERROR;
 		}
-	} else if (fflush(out) != 0 || ferror(out)) {
+	} else if (!write_failed && (fflush(out) != 0 || ferror(out))) {
 		fprintf(stderr, "holdup: writing %s: %s\n", outpath ? outpath : "output", strerror(errno));
 		rc = EXIT_ERROR;
 	}

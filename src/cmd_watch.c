@@ -219,7 +219,7 @@ cmd_watch_deadlock_sig(const struct snapshot *s)
 
 /* Creates DIR/holdup-PID-TIME[-N].SUFFIX exclusively; the path goes in *path. */
 static FILE *
-cmd_watch_create(const struct cmd_watch *w, const struct snapshot *s, const char *stem, const char *suffix, char **path)
+cmd_watch_create(const struct cmd_watch *w, const char *stem, const char *suffix, char **path)
 {
 	for (int n = 0; n < 100; n++) {
 		int fd;
@@ -238,7 +238,6 @@ cmd_watch_create(const struct cmd_watch *w, const struct snapshot *s, const char
 			return NULL;
 		free(*path);
 	}
-	(void)s;
 	*path = NULL;
 	errno = EEXIST;
 	return NULL;
@@ -250,7 +249,7 @@ cmd_watch_write(const struct cmd_watch *w, const struct snapshot *s, const char 
 {
 	struct output_opts o;
 	char *path = NULL;
-	FILE *f = cmd_watch_create(w, s, stem, strcmp(format, "json") == 0 ? "json" : "txt", &path);
+	FILE *f = cmd_watch_create(w, stem, strcmp(format, "json") == 0 ? "json" : "txt", &path);
 	int rc;
 
 	if (f == NULL) {

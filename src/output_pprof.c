@@ -154,7 +154,7 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 	struct output_pprof_strings t = { 0 };
 	struct protobuf tmp, sub;
 	int64_t period = output_pprof_period(st);
-	int64_t k_state, k_wait, k_lock, k_thread, k_tid;
+	int64_t k_state, k_wait, k_lock, k_thread, k_tid, k_goid, k_gowait;
 	uint64_t *ids = NULL;
 	size_t ids_cap = 0;
 	char *comment;
@@ -169,6 +169,8 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 	k_lock = output_pprof_str(&t, "lock");
 	k_thread = output_pprof_str(&t, "thread");
 	k_tid = output_pprof_str(&t, "tid");
+	k_goid = output_pprof_str(&t, "goroutine");
+	k_gowait = output_pprof_str(&t, "go_wait");
 
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct profile_sample *ps = &p->samples[i];
@@ -190,7 +192,13 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 			output_pprof_label(&sub, &tmp, k_lock, output_pprof_str(&t, label), false, 0);
 		}
 		output_pprof_label(&sub, &tmp, k_thread, output_pprof_str(&t, ps->thread), false, 0);
-		output_pprof_label(&sub, &tmp, k_tid, 0, true, ps->tid);
+		if (ps->goid != 0) {
+			output_pprof_label(&sub, &tmp, k_goid, 0, true, (int64_t)ps->goid);
+			if (ps->go_wait != NULL)
+				output_pprof_label(&sub, &tmp, k_gowait, output_pprof_str(&t, ps->go_wait), false, 0);
+		} else {
+			output_pprof_label(&sub, &tmp, k_tid, 0, true, ps->tid);
+		}
 		protobuf_message(out, PPROF_SAMPLE, &sub);
 	}
 

@@ -50,6 +50,10 @@ output_text_syscall(FILE *f, const struct snapshot *s, const struct thread *t)
 		fputs("on cpu", f);
 		return;
 	}
+	if (t->task_running) {
+		fputs("waiting for a cpu", f);
+		return;
+	}
 	if (t->syscall == -1) {
 		fputs("not in a syscall", f);
 		return;

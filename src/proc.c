@@ -76,8 +76,11 @@ proc_parse_syscall(const char *text, struct thread *t)
 	const char *p;
 
 	t->on_cpu = false;
+	t->task_running = false;
 	t->syscall = -2;
 	if (strncmp(text, "running", 7) == 0) {
+		/* capture_snapshot tells running from runnable with a second schedstat read */
+		t->task_running = true;
 		t->on_cpu = true;
 		return 0;
 	}
@@ -124,6 +127,25 @@ proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns, uint
 	*run_ns = a;
 	*wait_ns = b;
 	*slices = c;
+	return 0;
+}
+
+int
+proc_parse_exec_start(const char *text, uint64_t *ns)
+{
+	const char *p = strstr(text, "se.exec_start");
+	unsigned long long ms, frac = 0;
+	int n = 0;
+
+	if (p == NULL || (p = strchr(p, ':')) == NULL)
+		return -1;
+	p++;
+	while (*p == ' ')
+		p++;
+	if (sscanf(p, "%llu.%6llu%n", &ms, &frac, &n) < 1)
+		return -1;
+	/* the kernel prints 6 decimals: nanoseconds */
+	*ns = ms * 1000000ULL + frac;
 	return 0;
 }
 

@@ -27,6 +27,8 @@ int proc_parse_stat(const char *text, struct proc_stat *st);
 int proc_parse_syscall(const char *text, struct thread *t);
 /* Parses /proc/.../schedstat: "runtime_ns waittime_ns timeslices". */
 int proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns, uint64_t *slices);
+/* Parses se.exec_start (ms with a fraction) from /proc/.../sched text into nanoseconds. */
+int proc_parse_exec_start(const char *text, uint64_t *ns);
 /* Value of "Key:" in /proc/.../status text, copied into buf; -1 if absent. */
 int proc_status_field(const char *status, const char *key, char *buf, size_t len);
 

@@ -7,6 +7,7 @@
 
 #include "goruntime.h"
 #include "lockgraph.h"
+#include "sanitize.h"
 #include "util.h"
 
 /* String key -> index, open addressing; keys are length-prefixed field lists so no name can
@@ -421,14 +422,6 @@ profile_lock_label(const struct profile_sample *ps, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", snapshot_wait_kind_name(ps->wait), ps->lock);
 }
 
-/* Untrusted names go to a terminal: no control bytes. */
-static void
-profile_put_safe(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
-
 struct profile_group {
 	const struct profile_sample *first;	/* borrowed; the representative */
 	uint64_t count;
@@ -463,21 +456,42 @@ profile_put_count(FILE *f, uint64_t count, uint64_t total, int rate_hz)
 		fprintf(f, " %8.1fs", (double)count / rate_hz);
 }
 
+/* libc's own frames (futex_wait, __lll_lock_wait, ...) say little: the summary starts at the libc
+ * function the program called. */
+static bool
+profile_in_libc(const struct profile *p, const struct profile_location *loc)
+{
+	const char *base;
+
+	if (loc->mapping < 0)
+		return false;
+	base = util_basename(p->mappings[loc->mapping].path);
+	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
+	    strncmp(base, "libpthread", 10) == 0 || strncmp(base, "ld-linux", 8) == 0;
+}
+
 /* The stack, innermost first, functions only, at most 8 of them. */
 static void
 profile_put_stack(FILE *f, const struct profile *p, const struct profile_sample *ps)
 {
-	size_t shown = 0;
+	size_t shown = 0, first = 0;
 
 	if (ps->nlocations == 0)
 		fputs("(no stack)", f);
-	for (size_t i = 0; i < ps->nlocations && shown < 8; i++) {
+	while (first + 1 < ps->nlocations && profile_in_libc(p, &p->locations[ps->locations[first]]) &&
+	    profile_in_libc(p, &p->locations[ps->locations[first + 1]]))
+		first++;
+	if (first + 1 == ps->nlocations)
+		first = 0;	/* all in libc: show it as it is */
+	for (size_t i = first; i < ps->nlocations && shown < 8; i++) {
 		const struct profile_location *loc = &p->locations[ps->locations[i]];
+		/* Of the libc entry point only the function itself, not what is inlined into it. */
+		size_t j = i == first && first > 0 ? loc->nlines - 1 : 0;
 
-		for (size_t j = 0; j < loc->nlines && shown < 8; j++, shown++) {
+		for (; j < loc->nlines && shown < 8; j++, shown++) {
 			if (shown > 0)
 				fputs(" < ", f);
-			profile_put_safe(f, p->functions[loc->lines[j].function].name);
+			sanitize_fputs(p->functions[loc->lines[j].function].name, f);
 		}
 	}
 	if (shown == 8)
@@ -531,7 +545,7 @@ profile_write_summary(const struct profile *p, FILE *f, int rate_hz, size_t max_
 		profile_lock_label(locks[g].first, label, sizeof label);
 		profile_put_count(f, locks[g].count, p->nthread_samples, rate_hz);
 		fputs("  ", f);
-		profile_put_safe(f, label);
+		sanitize_fputs(label, f);
 		fputc('\n', f);
 		nstacks = 0;
 		for (size_t i = 0; i < p->nsamples; i++) {

@@ -76,7 +76,8 @@ struct thread {
 	/* Read from /proc before anything is stopped. */
 	char proc_state;		/* state letter from /proc/TID/stat: R S D T t Z X I ... */
 	char *wchan;			/* owned; /proc/TID/wchan, NULL if unavailable or "0" */
-	bool on_cpu;			/* /proc/TID/syscall said "running" */
+	bool task_running;		/* /proc/TID/syscall said "running": on a CPU or waiting for one */
+	bool on_cpu;			/* task_running and its CPU time grew while holdup read /proc */
 	long syscall;			/* syscall number; -1 not in a syscall; -2 unknown */
 	uint64_t syscall_args[6];
 	uint64_t syscall_sp, syscall_pc;

@@ -27,6 +27,23 @@ struct unwind_pcent {
 	struct unwind_pcent *next;
 };
 
+/* One address range of a compile unit, in the module's DWARF addresses (no bias). */
+struct unwind_curange {
+	Dwarf_Addr lo, hi;		/* [lo, hi) */
+	size_t cu;			/* index into its table's cus */
+};
+
+/* A module's CU address ranges, for when libdw cannot map an address to its CU itself: libdw 0.188
+ * looks CUs up only through .debug_aranges, which Go (and some assemblers) do not emit. */
+struct unwind_cutab {
+	Dwfl_Module *mod;		/* borrowed; the key, dropped when libdwfl removes the module */
+	Dwarf_Die *cus;			/* owned array; the DIEs point into the module's Dwarf */
+	size_t ncus;
+	struct unwind_curange *ranges;	/* owned, sorted by lo */
+	size_t nranges;
+	struct unwind_cutab *next;
+};
+
 struct unwinder {
 	pid_t pid;
 	Dwfl *dwfl;			/* NULL until the first snapshot (or address lookup) */
@@ -51,6 +68,8 @@ struct unwinder {
 	struct unwind_pcent **buckets;	/* pc -> frames cache, cleared when the maps change */
 	size_t nbuckets;
 	size_t nentries;
+
+	struct unwind_cutab *cutabs;	/* built lazily per module, kept while the module is */
 };
 
 static char *unwind_debuginfo_path;
@@ -302,6 +321,113 @@ unwind_call_site(Dwarf_Die *cudie, Dwarf_Die *inl, struct frame *f)
 		f->column = (int)val;
 }
 
+/* --- CU ranges, for modules without .debug_aranges --- */
+
+static void
+unwind_cutab_free(struct unwind_cutab *t)
+{
+	free(t->cus);
+	free(t->ranges);
+	free(t);
+}
+
+static int
+unwind_curange_cmp(const void *a, const void *b)
+{
+	const struct unwind_curange *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+/* Reads the ranges of every compile unit of dw (NULL: an empty table, which caches the absence). */
+static struct unwind_cutab *
+unwind_cutab_build(Dwfl_Module *mod, Dwarf *dw)
+{
+	struct unwind_cutab *t = xcalloc(1, sizeof *t);
+	size_t cucap = 0, rcap = 0;
+	Dwarf_CU *cu = NULL;
+	Dwarf_Half version;
+	uint8_t unit_type;
+	Dwarf_Die cudie;
+
+	t->mod = mod;
+	while (dw != NULL && dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, NULL) == 0) {
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t off = 0;
+		size_t before = t->nranges;
+
+		if (unit_type != DW_UT_compile)
+			continue;
+		while ((off = dwarf_ranges(&cudie, off, &base, &lo, &hi)) > 0) {
+			if (hi <= lo)
+				continue;
+			xgrow(&t->ranges, &rcap, t->nranges + 1, sizeof *t->ranges);
+			t->ranges[t->nranges++] = (struct unwind_curange){ lo, hi, t->ncus };
+		}
+		if (t->nranges == before)
+			continue;
+		xgrow(&t->cus, &cucap, t->ncus + 1, sizeof *t->cus);
+		t->cus[t->ncus++] = cudie;
+	}
+	if (t->nranges > 1)
+		qsort(t->ranges, t->nranges, sizeof *t->ranges, unwind_curange_cmp);
+	return t;
+}
+
+/* The CU DIE whose ranges cover addr (a DWARF address of mod), from mod's table, built on first use. */
+static Dwarf_Die *
+unwind_cutab_find(struct unwinder *u, Dwfl_Module *mod, Dwarf *dw, Dwarf_Addr addr)
+{
+	struct unwind_cutab *t;
+	size_t lo = 0, hi;
+
+	for (t = u->cutabs; t != NULL && t->mod != mod; t = t->next)
+		;
+	if (t == NULL) {
+		t = unwind_cutab_build(mod, dw);
+		t->next = u->cutabs;
+		u->cutabs = t;
+	}
+	/* the last range starting at or below addr; a few before it in case ranges overlap */
+	hi = t->nranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->ranges[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo, k = 0; i > 0 && k < 8; i--, k++)
+		if (addr < t->ranges[i - 1].hi)
+			return &t->cus[t->ranges[i - 1].cu];
+	return NULL;
+}
+
+/* dwfl_report_end's callback: a module is gone, and with it the DIEs of its table. */
+static int
+unwind_cutab_removed(Dwfl_Module *mod, void *userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	struct unwinder *u = arg;
+	struct unwind_cutab **pp = &u->cutabs;
+
+	(void)userdata;
+	(void)name;
+	(void)start;
+	while (*pp != NULL) {
+		if ((*pp)->mod == mod) {
+			struct unwind_cutab *t = *pp;
+
+			*pp = t->next;
+			unwind_cutab_free(t);
+		} else
+			pp = &(*pp)->next;
+	}
+	return DWARF_CB_OK;
+}
+
 /* Builds the frames for one pc (without the cache): the innermost inlined call first,
  * each with the source position inside it, then the containing function. */
 static void
@@ -336,6 +462,24 @@ unwind_resolve(struct unwinder *u, uint64_t pc, bool activation, struct frame **
 			nscopes = dwarf_getscopes(cudie, lookup - bias, &scopes);
 		if ((line = dwfl_module_getsrc(mod, lookup)) != NULL)
 			src = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+		/* no CU or no line: find the CU by its own ranges (libdw 0.188 needs .debug_aranges, Go has none) */
+		if (cudie == NULL || src == NULL) {
+			Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+			Dwarf_Die *cu = dw != NULL ? unwind_cutab_find(u, mod, dw, lookup - bias) : NULL;
+			Dwarf_Line *dl;
+
+			if (cu != NULL && cudie == NULL) {
+				cudie = cu;
+				nscopes = dwarf_getscopes(cudie, lookup - bias, &scopes);
+			}
+			if (cu != NULL && src == NULL && (dl = dwarf_getsrc_die(cu, lookup - bias)) != NULL &&
+			    (src = dwarf_linesrc(dl, NULL, NULL)) != NULL) {
+				if (dwarf_lineno(dl, &lineno) != 0)
+					lineno = 0;
+				if (dwarf_linecol(dl, &col) != 0)
+					col = 0;
+			}
+		}
 	}
 
 	fr = xcalloc(UNWIND_MAX_INLINE + 1, sizeof *fr);
@@ -457,7 +601,7 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 	if (s != NULL && s->maps_text != NULL && s->maps_text[0] != '\0') {
 		f = fmemopen(s->maps_text, strlen(s->maps_text), "r");
 		if (f == NULL) {
-			dwfl_report_end(u->dwfl, NULL, NULL);
+			dwfl_report_end(u->dwfl, unwind_cutab_removed, u);
 			return err_set(e, "fmemopen: %s", strerror(errno));
 		}
 		rc = dwfl_linux_proc_maps_report(u->dwfl, f);
@@ -465,7 +609,7 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 		u->maps_text = xstrdup(s->maps_text);
 	} else
 		rc = dwfl_linux_proc_report(u->dwfl, u->pid);
-	dwfl_report_end(u->dwfl, NULL, NULL);
+	dwfl_report_end(u->dwfl, unwind_cutab_removed, u);
 	u->reported = true;
 	if (rc != 0)
 		return err_set(e, "reporting modules: %s", rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
@@ -507,6 +651,12 @@ unwind_free(struct unwinder *u)
 		return;
 	unwind_cache_clear(u);
 	free(u->buckets);
+	while (u->cutabs != NULL) {
+		struct unwind_cutab *t = u->cutabs;
+
+		u->cutabs = t->next;
+		unwind_cutab_free(t);
+	}
 	if (u->dwfl != NULL)
 		dwfl_end(u->dwfl);
 	if (u->arch_elf != NULL)

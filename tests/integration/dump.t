@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
 . tests/integration/lib.sh
-plan 45
+plan 48
 
 # --- usage and errors
 "$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
@@ -115,3 +115,19 @@ start_fixture many 300 || exit 1
 json_get $TMPD/many.json 'all(any(f["function"] for f in t["frames"]) for t in j["threads"])' | grep -q True
 ok $? "302-thread target: every thread has symbolized frames"
 wait_unharmed $FPID; ok $? "302-thread target unharmed"
+
+# --- running vs runnable: 8 spinning threads on this machine's CPUs
+start_fixture busy 8 || exit 1
+cpus=$(fact cpus)
+bad=0
+for i in 1 2 3; do
+	"$HOLDUP" dump --json $FPID >$TMPD/busy.json 2>/dev/null
+	r=$(json_get $TMPD/busy.json 'sum(t["state"]=="running" for t in j["threads"])')
+	q=$(json_get $TMPD/busy.json 'sum(t["state"]=="runnable" for t in j["threads"])')
+	diag "round $i: $r running, $q runnable on $cpus cpus"
+	{ [ "$r" -le "$cpus" ] && [ $((r + q)) -eq 8 ]; } || bad=$((bad + 1))
+	[ "$q" -ge $((8 - cpus)) ] || bad=$((bad + 1))
+done
+ok $bad "8 spinners: at most one running per cpu, the rest runnable (3 rounds)"
+"$HOLDUP" dump $FPID | grep -q 'waiting for a cpu'; ok $? "text output says a runnable thread waits for a cpu"
+wait_unharmed $FPID; ok $? "busy target unharmed"

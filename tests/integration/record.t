@@ -2,7 +2,7 @@
 # record.t - holdup record: pprof read back by go tool pprof (top, tags, tagfocus), folded parsed,
 # JSON Lines, Ctrl-C and target exit leave complete files, and the target is never harmed.
 . tests/integration/lib.sh
-plan 34
+plan 38
 
 yes_no() { [ "$1" ] && echo 0 || echo 1; }
 HAVE_GO=1; command -v go >/dev/null 2>&1 || HAVE_GO=0
@@ -93,3 +93,16 @@ P=$FPID
 ok $([ $rc -eq 0 ] && grep -q 'target exited' $TMPD/err && echo 0 || echo 1) "target exit: exit 0 with a note (rc $rc)"
 grep -q "$WAITFN" $TMPD/exit.folded; ok $? "target exit: the profile so far is written"
 stop_fixture $P
+
+# --- a Go target: goroutines are in the profile, with the sync.Mutex they wait on
+gobin=$GOFIXTURES/gomutex; case "$gobin" in /*) ;; *) gobin=./$gobin;; esac
+if [ -x "$gobin" ] && start_fixture "$gobin"; then
+	P=$FPID
+	"$HOLDUP" record -d 1 -o $TMPD/go.pb.gz $P >$TMPD/gosum 2>$TMPD/err; ok $? "record of a Go program exits 0"
+	grep -q 'mutex main.accountsMu' $TMPD/gosum; ok $? "Go: summary names main.accountsMu"
+	skip_or "Go: tagfocus=lock=accountsMu shows main.deposit" sh -c "$(declare -f pprof); TMPD=$TMPD; pprof -top -tagfocus=lock=accountsMu $TMPD/go.pb.gz | grep -q 'main.deposit'"
+	wait_unharmed $P; ok $? "Go target unharmed after record"
+	stop_fixture $P
+else
+	for i in 1 2 3 4; do TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - # SKIP no Go fixture gomutex"; done
+fi

@@ -108,6 +108,18 @@ test_schedstat_and_status(void **state)
 }
 
 static void
+test_exec_start(void **state)
+{
+	uint64_t ns;
+
+	(void)state;
+	assert_int_equal(proc_parse_exec_start("x (1, #threads: 1)\n---\nse.exec_start                                :       2226985.479725\n"
+	    "se.vruntime : 1.0\n", &ns), 0);
+	assert_int_equal(ns, 2226985479725ULL);
+	assert_int_equal(proc_parse_exec_start("se.vruntime : 1.0\n", &ns), -1);
+}
+
+static void
 test_maps_and_lookup(void **state)
 {
 	struct snapshot *s = snapshot_new(1);
@@ -170,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_stat_truncated),
 		cmocka_unit_test(test_syscall_lines),
 		cmocka_unit_test(test_schedstat_and_status),
+		cmocka_unit_test(test_exec_start),
 		cmocka_unit_test(test_maps_and_lookup),
 		cmocka_unit_test(test_threads_and_names),
 	};

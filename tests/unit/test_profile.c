@@ -9,6 +9,8 @@
 #include <zlib.h>
 #include <cmocka.h>
 
+#include "goruntime.h"
+#include "lockgraph.h"
 #include "output.h"
 #include "profile.h"
 #include "snapshot.h"
@@ -274,6 +276,117 @@ test_pprof_gzip(void **state)
 	free(buf);
 }
 
+/* The summary starts at the libc function the program called, not at libc's futex internals. */
+static void
+test_summary_skips_libc(void **state)
+{
+	static const struct tframe f[] = {
+		{ 0x7f0000001000, "futex_wait", "futex-internal.h", 146, true },
+		{ 0x7f0000001000, "__lll_lock_wait", "lowlevellock.c", 49, false },
+		{ 0x7f0000002000, "lll_mutex_lock_optimized", "pthread_mutex_lock.c", 48, true },
+		{ 0x7f0000002000, "__pthread_mutex_lock", "pthread_mutex_lock.c", 93, false },
+		{ 0x401100, "worker", "bank.c", 30, false },
+		{ 0x7f0000003000, "start_thread", "pthread_create.c", 442, false },
+	};
+	struct snapshot *s = snapshot_new(1);
+	struct profile *p = profile_new();
+	struct thread *t;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	snapshot_parse_maps(s, "00400000-00402000 r-xp 00000000 08:01 1 /usr/bin/bank\n"
+	    "7f0000000000-7f0000010000 r-xp 00002000 08:01 2 /lib/x86_64-linux-gnu/libc.so.6\n");
+	t = snapshot_add_thread(s, 2);
+	t->state = STATE_BLOCKED;
+	t->wait.kind = WAIT_MUTEX;
+	t->wait.address = 0x404040;
+	set_frames(t, f, 6);
+	profile_add(p, s);
+	out = open_memstream(&buf, &len);
+	assert_int_equal(profile_write_summary(p, out, 0, 5, 3), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, "  __pthread_mutex_lock < worker < start_thread\n"));
+	assert_null(strstr(buf, "futex_wait"));
+	free(buf);
+	profile_free(p);
+	snapshot_free(s);
+}
+
+/* A Go target: goroutines are counted next to the threads, with their lock and wait reason. */
+static void
+test_goroutines(void **state)
+{
+	static const struct tframe deposit[] = {
+		{ 0x402000, "runtime.gopark", "proc.go", 381, false },
+		{ 0x402100, "sync.(*Mutex).lockSlow", "mutex.go", 138, false },
+		{ 0x402200, "main.deposit", "main.go", 27, false },
+	};
+	struct profile *p = profile_new();
+	const struct profile_sample *g7 = NULL, *g8 = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (int n = 0; n < 2; n++) {
+		struct snapshot *s = make_snapshot(n);
+		struct thread tmp;
+
+		s->locks = xcalloc(1, sizeof *s->locks);
+		s->nlocks = 1;
+		s->locks[0].address = 0x55b060;
+		s->locks[0].kind = LOCK_GO_MUTEX;
+		s->locks[0].symbol = xstrdup("main.accountsMu");
+		s->go = xcalloc(1, sizeof *s->go);
+		s->go->gs = xcalloc(2, sizeof *s->go->gs);
+		s->go->ngs = 2;
+		s->go->gs[0].id = 7;
+		s->go->gs[0].state = STATE_BLOCKED;
+		s->go->gs[0].role = GOWAIT_MUTEX;
+		s->go->gs[0].lock_addr = 0x55b060;
+		s->go->gs[0].lock = 0;
+		s->go->gs[0].wait_reason = xstrdup("semacquire");
+		memset(&tmp, 0, sizeof tmp);
+		set_frames(&tmp, deposit, 3);
+		s->go->gs[0].frames = tmp.frames;
+		s->go->gs[0].nframes = tmp.nframes;
+		s->go->gs[1].id = 8;
+		s->go->gs[1].state = STATE_SLEEPING;
+		s->go->gs[1].lock = -1;
+		s->go->gs[1].wait_reason = xstrdup("sleep");
+		profile_add(p, s);
+		snapshot_free(s);
+	}
+	assert_int_equal(p->nthread_samples, 2 * (4 + 2));
+	for (size_t i = 0; i < p->nsamples; i++) {
+		if (p->samples[i].goid == 7)
+			g7 = &p->samples[i];
+		if (p->samples[i].goid == 8)
+			g8 = &p->samples[i];
+	}
+	assert_non_null(g7);
+	assert_non_null(g8);
+	assert_int_equal(g7->count, 2);
+	assert_int_equal(g7->tid, 0);
+	assert_string_equal(g7->thread, "goroutine");
+	assert_int_equal(g7->wait, WAIT_MUTEX);
+	assert_string_equal(g7->lock, "main.accountsMu");
+	assert_string_equal(g7->go_wait, "semacquire");
+	assert_int_equal(g7->nlocations, 3);
+	assert_null(g8->lock);
+	assert_int_equal(g8->nlocations, 0);
+
+	f = open_memstream(&buf, &len);
+	assert_int_equal(profile_write_summary(p, f, 10, 5, 3), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "mutex main.accountsMu"));
+	assert_non_null(strstr(buf, "runtime.gopark < sync.(*Mutex).lockSlow < main.deposit"));
+	free(buf);
+	profile_free(p);
+}
+
 int
 main(void)
 {
@@ -282,6 +395,8 @@ main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof_gzip),
+		cmocka_unit_test(test_goroutines),
+		cmocka_unit_test(test_summary_skips_libc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
