@@ -326,7 +326,7 @@ capture_copy_lockwords(struct capture *c, struct snapshot *s)
 		struct thread *t = &s->threads[i];
 		uint64_t uaddr, lo;
 		uint8_t buf[2 * CAPTURE_LOCKWORD_SPAN];
-		bool dup = false;
+		struct memcopy *dup = NULL;
 		ssize_t n;
 
 		if (t->regs_valid && (long)t->regs.orig_rax == SYS_futex)
@@ -338,10 +338,15 @@ capture_copy_lockwords(struct capture *c, struct snapshot *s)
 		if (uaddr < CAPTURE_LOCKWORD_SPAN)
 			continue;
 		lo = uaddr - CAPTURE_LOCKWORD_SPAN;
-		for (size_t j = 0; j < s->nmem && !dup; j++)
-			dup = s->mem[j].addr == lo;
-		if (dup)
+		for (size_t j = 0; j < s->nmem && dup == NULL; j++)
+			if (s->mem[j].addr == lo || s->mem[j].addr == uaddr)
+				dup = &s->mem[j];
+		if (dup != NULL) {
+			/* a later stop round (threads that ran meanwhile) refreshes the words */
+			n = capture_read_live(c->pid, dup->addr, dup->data, dup->len);
+			(void)n;
 			continue;
+		}
 		n = capture_read_live(c->pid, lo, buf, sizeof buf);
 		if (n < (ssize_t)sizeof buf) {
 			/* the span may cross into an unmapped page below: take what starts at uaddr */
@@ -539,6 +544,8 @@ static void
 capture_split_runnable(struct capture *c, struct snapshot *s)
 {
 	uint64_t *start = xcalloc(s->nthreads + 1, sizeof *start), newest = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	bool *taken;
 	size_t nrunning = 0;
 
 	for (size_t i = 0; i < s->nthreads; i++) {
@@ -547,26 +554,47 @@ capture_split_runnable(struct capture *c, struct snapshot *s)
 
 		if (!t->task_running || t->status == CAPTURE_GONE)
 			continue;
+		t->on_cpu = false;
 		nrunning++;
 		snprintf(path, sizeof path, "/proc/%d/task/%d/sched", (int)c->pid, (int)t->tid);
 		text = util_read_file(path, NULL);
 		if (text != NULL && proc_parse_exec_start(text, &start[i]) == 0 && start[i] > newest)
 			newest = start[i];
 		free(text);
-	}
-	if (nrunning == 0 || newest == 0)
-		goto out;
-	for (size_t i = 0; i < s->nthreads; i++) {
-		struct thread *t = &s->threads[i];
+		/* the cpu it is on now, read together with exec_start: threads migrate */
+		snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)c->pid, (int)t->tid);
+		text = util_read_file(path, NULL);
+		if (text != NULL) {
+			struct proc_stat st;
 
-		if (!t->task_running || start[i] == 0)
-			continue;
-		t->on_cpu = newest - start[i] <= CAPTURE_TICK_NS;
-		/* another of ours ran later on the same cpu: this one was preempted */
-		for (size_t j = 0; j < s->nthreads && t->on_cpu; j++)
-			if (j != i && s->threads[j].task_running && s->threads[j].cpu == t->cpu && start[j] > start[i])
-				t->on_cpu = false;
+			if (proc_parse_stat(text, &st) == 0)
+				t->cpu = st.processor;
+			free(text);
+		}
 	}
+	if (nrunning == 0 || newest == 0 || ncpu <= 0)
+		goto out;
+	/* newest first, one thread per cpu, at most one tick old */
+	taken = xcalloc((size_t)ncpu, sizeof *taken);
+	for (;;) {
+		int best = -1;
+
+		for (size_t i = 0; i < s->nthreads; i++) {
+			struct thread *t = &s->threads[i];
+
+			if (!t->task_running || t->on_cpu || start[i] == 0 || newest - start[i] > CAPTURE_TICK_NS)
+				continue;
+			if (t->cpu < 0 || t->cpu >= ncpu || taken[t->cpu])
+				continue;
+			if (best < 0 || start[i] > start[best])
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		s->threads[best].on_cpu = true;
+		taken[s->threads[best].cpu] = true;
+	}
+	free(taken);
 out:
 	free(start);
 }

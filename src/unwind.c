@@ -406,6 +406,72 @@ unwind_cutab_find(struct unwinder *u, Dwfl_Module *mod, Dwarf *dw, Dwarf_Addr ad
 	return NULL;
 }
 
+/* Appends to *chain the innermost chain of code scopes under parent that contain pc, outermost
+ * first; true if one was found. Namespaces and modules are searched through but not recorded. */
+static bool
+unwind_scopes_find(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die **chain, size_t *n, size_t *cap, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 64 || dwarf_child(parent, &child) != 0)
+		return false;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_subprogram:
+		case DW_TAG_entry_point:
+		case DW_TAG_inlined_subroutine:
+		case DW_TAG_lexical_block:
+		case DW_TAG_try_block:
+		case DW_TAG_catch_block:
+		case DW_TAG_with_stmt:
+			if (dwarf_haspc(&child, pc) <= 0)
+				break;
+			xgrow(chain, cap, *n + 1, sizeof **chain);
+			(*chain)[(*n)++] = child;
+			if (dwarf_haschildren(&child) > 0)
+				unwind_scopes_find(&child, pc, chain, n, cap, depth + 1);
+			return true;
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+			if (dwarf_haschildren(&child) > 0 && unwind_scopes_find(&child, pc, chain, n, cap, depth + 1))
+				return true;
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* dwarf_getscopes for pc in cudie, innermost first, ending with the CU. libdw 0.188 looks for an inlined
+ * call's abstract origin only in the same CU and finds nothing when it is in another (Go always does
+ * that); this walk records the concrete scopes only, which is all unwind_resolve reads. */
+static int
+unwind_getscopes(Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die **scopes)
+{
+	Dwarf_Die *chain = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	/* Go: skip libdw, which would fail on every inlined call (and leak what it had found) */
+	if (dwarf_srclang(cudie) != DW_LANG_Go && (rc = dwarf_getscopes(cudie, pc, scopes)) > 0)
+		return rc;
+	if (!unwind_scopes_find(cudie, pc, &chain, &n, &cap, 0)) {
+		free(chain);
+		return rc;
+	}
+	xgrow(&chain, &cap, n + 1, sizeof *chain);
+	chain[n++] = *cudie;
+	for (size_t i = 0; i < (n - 1) / 2; i++) {
+		Dwarf_Die t = chain[i];
+
+		chain[i] = chain[n - 2 - i];
+		chain[n - 2 - i] = t;
+	}
+	*scopes = chain;
+	return (int)n;
+}
+
 /* dwfl_report_end's callback: a module is gone, and with it the DIEs of its table. */
 static int
 unwind_cutab_removed(Dwfl_Module *mod, void *userdata, const char *name, Dwarf_Addr start, void *arg)
@@ -459,7 +525,7 @@ unwind_resolve(struct unwinder *u, uint64_t pc, bool activation, struct frame **
 		modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
 		cudie = dwfl_module_addrdie(mod, lookup, &bias);
 		if (cudie != NULL)
-			nscopes = dwarf_getscopes(cudie, lookup - bias, &scopes);
+			nscopes = unwind_getscopes(cudie, lookup - bias, &scopes);
 		if ((line = dwfl_module_getsrc(mod, lookup)) != NULL)
 			src = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
 		/* no CU or no line: find the CU by its own ranges (libdw 0.188 needs .debug_aranges, Go has none) */
@@ -470,7 +536,7 @@ unwind_resolve(struct unwinder *u, uint64_t pc, bool activation, struct frame **
 
 			if (cu != NULL && cudie == NULL) {
 				cudie = cu;
-				nscopes = dwarf_getscopes(cudie, lookup - bias, &scopes);
+				nscopes = unwind_getscopes(cudie, lookup - bias, &scopes);
 			}
 			if (cu != NULL && src == NULL && (dl = dwarf_getsrc_die(cu, lookup - bias)) != NULL &&
 			    (src = dwarf_linesrc(dl, NULL, NULL)) != NULL) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # go.t - Go programs: goroutines, wait reasons, sync.Mutex/RWMutex waits, a running goroutine, no DWARF; target unharmed.
 . tests/integration/lib.sh
-plan 74
+plan 76
 # start_fixture takes absolute or ./ paths as they are
 case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
 
@@ -90,6 +90,12 @@ is "${R[2]}" "$nwait" "mutex: $nwait goroutine waiters"
 is "${R[3]}" True "mutex: locked with the waiter count from its state"
 is "${R[4]}" "[]" "mutex: no invented holder"
 is "${R[5]}" "$nwait" "mutex: waiters blocked on go-mutex"
+# Go 1.19 writes no .debug_aranges: file:line comes from the CUs' own ranges
+mapfile -t R < <(jeval $TMPD/m.json \
+    "n(\"any((f.get('file') or '').endswith('gomutex/main.go') and (f.get('line') or 0) > 0 for f in g['frames'])\") > 0" \
+    "n(\"any(f['function'].startswith('runtime.') and (f.get('file') or '').endswith('.go') and (f.get('line') or 0) > 0 for f in g['frames'])\") > 0")
+is "${R[0]}" True "mutex: goroutine frames have the fixture's main.go:line"
+is "${R[1]}" True "mutex: runtime frames have a .go file and line"
 "$HOLDUP" dump $P >$TMPD/m.txt 2>&1
 grep -q "Mutex $(fact lock) ($addr): locked, $nwait waiters; Go mutexes do not record their holder" $TMPD/m.txt
 ok $? "mutex: text says locked, waiters, no holder" || grep -A1 '^Go locks' $TMPD/m.txt | sed 's/^/# /'

@@ -4,7 +4,7 @@
 . tests/integration/lib.sh
 plan 38
 
-yes_no() { [ "$1" ] && echo 0 || echo 1; }
+yes_no() { [ "$@" ] && echo 0 || echo 1; }
 HAVE_GO=1; command -v go >/dev/null 2>&1 || HAVE_GO=0
 pprof() { GOCACHE=${GOCACHE:-$TMPD/gocache} HOME=${HOME:-$TMPD} go tool pprof "$@" 2>$TMPD/pprof.err; }
 skip_or() { # skip_or DESCRIPTION COMMAND...: ok if the command succeeds; skipped without go
