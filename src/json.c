@@ -1,5 +1,6 @@
 /* json.c - streaming JSON writer; escapes everything, replaces invalid UTF-8, never emits bare control bytes. */
 #include "json.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -68,33 +69,6 @@ void jw_object_end(struct jw *w) { jw_close(w, '}'); }
 void jw_array_begin(struct jw *w) { jw_open(w, '['); }
 void jw_array_end(struct jw *w) { jw_close(w, ']'); }
 
-/* Length of a valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static int
-jw_utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (s[0] == 0xed && s[1] >= 0xa0)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 static void
 jw_raw_string(struct jw *w, const char *str)
 {
@@ -119,7 +93,7 @@ jw_raw_string(struct jw *w, const char *str)
 			s++;
 			continue;
 		}
-		n = jw_utf8_len(s);
+		n = util_utf8_len(s);
 		if (n == 0) {
 			fputs("\\ufffd", w->f);
 			s++;

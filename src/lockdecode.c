@@ -178,9 +178,11 @@ ld_note(struct lockdecode_info *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-static size_t
-ld_size(const struct lockdecode_layout *L, enum lock_kind k)
+size_t
+lockdecode_size(const struct lockdecode_layout *L, enum lock_kind k)
 {
+	if (L == NULL)
+		return 0;
 	switch (k) {
 	case LOCK_MUTEX: return L->mutex_size;
 	case LOCK_RWLOCK: return L->rw_size;
@@ -311,7 +313,7 @@ ld_barrier(const struct lockdecode_layout *L, const uint8_t *img, struct lockdec
 int
 lockdecode_object(const struct lockdecode_layout *L, const uint8_t *img, size_t len, struct lockdecode_info *o)
 {
-	size_t need = ld_size(L, o->kind);
+	size_t need = lockdecode_size(L, o->kind);
 
 	if (o->kind == LOCK_JOIN || o->kind == LOCK_FUTEX)
 		return 0;
@@ -655,7 +657,7 @@ lockdecode_thread(const struct lockdecode_layout *L, const struct snapshot *s, c
 		return 0;
 	}
 	o->base = ld_base(L, s, t, o, val);
-	size = ld_size(L, o->kind);
+	size = lockdecode_size(L, o->kind);
 	if (size == 0 || size > sizeof img || !ld_read(s, o->base, img, size)) {
 		if (o->want == WAIT_NONE)
 			o->want = WAIT_RWLOCK_WRITE;

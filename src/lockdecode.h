@@ -51,6 +51,8 @@ struct lockdecode_info {
 
 /* The layout for a glibc version (major * 1000 + minor), or NULL when holdup does not know it. */
 const struct lockdecode_layout *lockdecode_layout_for(int version);
+/* Size in bytes of a lock object of kind k in layout L, 0 if unknown. */
+size_t lockdecode_size(const struct lockdecode_layout *L, enum lock_kind k);
 /* The target's glibc version (major * 1000 + minor) from its loaded libc (or static executable),
  * 0 if not found (musl, no libc, unreadable). */
 int lockdecode_glibc_version(const struct snapshot *s);

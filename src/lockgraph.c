@@ -115,21 +115,6 @@ lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t ad
 	return xstrdup("anonymous mapping");
 }
 
-static size_t
-lockgraph_elem_size(const struct lockdecode_layout *L, enum lock_kind k)
-{
-	if (L == NULL)
-		return 0;
-	switch (k) {
-	case LOCK_MUTEX: return L->mutex_size;
-	case LOCK_RWLOCK: return L->rw_size;
-	case LOCK_CONDVAR: return L->cond_size;
-	case LOCK_SEMAPHORE: return L->sem_size;
-	case LOCK_BARRIER: return L->barrier_size;
-	default: return 0;
-	}
-}
-
 /* The entry for the lock at address, appended from what one waiter decoded if new. */
 static int
 lockgraph_lock_for(struct snapshot *s, size_t *cap, const struct lockdecode_info *d)
@@ -218,7 +203,7 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		free(t->wait.detail);
 		t->wait.detail = d.note[0] != '\0' ? xstrdup(d.note) : NULL;
 		if (s->locks[li].symbol == NULL)
-			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockgraph_elem_size(L, d.kind));
+			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockdecode_size(L, d.kind));
 		free(t->wait.symbol);
 		t->wait.symbol = s->locks[li].symbol != NULL ? xstrdup(s->locks[li].symbol) : NULL;
 	}

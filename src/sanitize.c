@@ -3,34 +3,15 @@
 
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid (C1 controls count as invalid). */
+#include "util.h"
+
+/* Like util_utf8_len, but C1 controls (U+0080..U+009F, CSI among them) count as invalid. */
 static int
 sanitize_utf8_len(const unsigned char *s)
 {
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		if ((s[1] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xc2 && s[1] < 0xa0)
-			return 0;	/* U+0080..U+009F: C1 controls, CSI among them */
-		return 2;
-	}
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)
+		return 0;
+	return util_utf8_len(s);
 }
 
 char *

@@ -41,6 +41,10 @@ uint64_t util_now_ns(void);
  * Returns NULL and sets errno on failure; *len gets the length if len is not NULL. */
 char *util_read_file(const char *path, size_t *len);
 
+/* Length (1-4) of the valid UTF-8 sequence at s, 0 if it is invalid (overlong, surrogate,
+ * truncated). s must be NUL-terminated. */
+int util_utf8_len(const unsigned char *s);
+
 /* Returns the basename part of a path (a pointer into path). */
 const char *util_basename(const char *path);
 
