@@ -76,7 +76,7 @@ live_read(void *ctx, uint64_t addr, void *buf, size_t len)
 
 /* Waits until the child sits in read(2) and returns its /proc/PID/syscall sp and pc. */
 static void
-child_wait_blocked(struct child *c)
+child_wait_blocked(struct child *c, int fd)
 {
 	char path[64];
 
@@ -87,7 +87,8 @@ child_wait_blocked(struct child *c)
 		long nr;
 
 		if (txt != NULL && sscanf(txt, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr,
-		    &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr == 0) {
+		    &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr == 0 && a[0] == (unsigned long long)fd) {
+			/* read(2) on the test's pipe, not one of a sanitizer runtime's own reads */
 			c->sys_sp = sp;
 			c->sys_pc = pc;
 			free(txt);
@@ -115,7 +116,7 @@ child_start(struct child *c)
 	}
 	close(p[0]);
 	c->wfd = p[1];
-	child_wait_blocked(c);
+	child_wait_blocked(c, p[0]);
 }
 
 /* What capture does: seize, interrupt, copy registers and the stack top, detach. */
