@@ -103,9 +103,12 @@ install: $(HOLDUP)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 $(HOLDUP) $(DESTDIR)$(BINDIR)/holdup
 	install -m 644 doc/holdup.1 $(DESTDIR)$(MANDIR)/holdup.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 contrib/holdup.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/holdup
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/holdup $(DESTDIR)$(MANDIR)/holdup.1
+	rm -f $(DESTDIR)$(BINDIR)/holdup $(DESTDIR)$(MANDIR)/holdup.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/holdup
 
 clean:
 	rm -rf build build-san holdup

@@ -94,7 +94,9 @@ unwind_can_unwind(const struct thread *t)
 {
 	if (t->regs_valid)
 		return true;
-	return t->status == CAPTURE_UNSTOPPED && t->syscall >= 0 && t->syscall_sp != 0 && t->syscall_pc != 0;
+	/* a thread that would not stop is stuck in the kernel: its /proc sp and pc still hold */
+	return (t->status == CAPTURE_UNSTOPPED || t->status == CAPTURE_NOSTOP) && t->syscall >= 0 &&
+	    t->syscall_sp != 0 && t->syscall_pc != 0;
 }
 
 /* The thread argument libdwfl hands back is the unwinder; u->cur_index names the thread. */

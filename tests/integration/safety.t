@@ -2,7 +2,7 @@
 # safety.t - the target is never left stopped, traced or missing a signal: kills of holdup at
 # random points, quit signals during a dump, signals sent to the target during snapshots.
 . tests/integration/lib.sh
-plan 9
+plan 13
 
 # --- SIGKILL of holdup at random points of a --stop-all snapshot of a 200-thread target
 start_fixture many 200 || exit 1
@@ -65,3 +65,14 @@ sleep 0.2
 wait_unharmed $P T; ok $? "and the stopped target is untraced"
 kill -CONT $P
 wait_unharmed $P; ok $? "SIGCONT resumes it"
+
+# --- a thread that cannot be stopped (vfork parent, uninterruptible) is reported and skipped
+start_fixture unstoppable || exit 1
+V=$(fact vforker)
+timeout 20 "$HOLDUP" dump --stop-all --stop-timeout 100 --json $FPID >$TMPD/nostop.json 2>$TMPD/err; rc=$?
+ok $([ $rc -eq 0 ] && echo 0 || echo 1) "--stop-all with an unstoppable thread completes (exit $rc)"
+[ "$(json_get $TMPD/nostop.json '[t["capture"] for t in j["threads"] if t["tid"]=='"$V"'][0]')" = nostop ]
+ok $? "the vfork()ing thread is reported as nostop"
+json_get $TMPD/nostop.json '[t["capture"] for t in j["threads"] if t["tid"]=='"$FPID"'][0]' | grep -q ok
+ok $? "the other thread was stopped and read"
+wait_unharmed $FPID; ok $? "target untraced after holdup exits (the kernel detached the unstopped thread)"

@@ -1,0 +1,28 @@
+# holdup.bash - bash completion for holdup: subcommands, their options, and PIDs with names.
+_holdup()
+{
+	local cur prev cmd
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	cmd=${COMP_WORDS[1]}
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		COMPREPLY=($(compgen -W "dump top record watch --help --version" -- "$cur"))
+		return
+	fi
+	case $prev in
+	-o|--output|--dir) COMPREPLY=($(compgen -f -- "$cur")); return;;
+	--format|-f) COMPREPLY=($(compgen -W "pprof folded json" -- "$cur")); return;;
+	-i|--interval|-r|--rate|-d|--duration|--blocked-for|--stack-bytes|--stop-timeout|--rate-limit|--exec) return;;
+	esac
+	if [[ $cur == -* ]]; then
+		case $cmd in
+		dump) COMPREPLY=($(compgen -W "--json --output --stop-all --stack-bytes --stop-timeout --group --color --no-color --help" -- "$cur"));;
+		top) COMPREPLY=($(compgen -W "--interval --help" -- "$cur"));;
+		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --help" -- "$cur"));;
+		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --help" -- "$cur"));;
+		esac
+		return
+	fi
+	COMPREPLY=($(compgen -W "$(ps -eo pid= 2>/dev/null)" -- "$cur"))
+}
+complete -F _holdup holdup
