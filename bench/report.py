@@ -350,8 +350,9 @@ def live_cost(wd):
     base = median(res["none"])
     lines = ["| configuration | windows | units/s (median) | vs unmonitored |", "|---|---|---|---|"]
     live = {}
-    names = {"none": "unmonitored", "top10": "holdup top -i 0.1 (10 Hz, in a detached tmux)", "record100": "holdup record -r 100"}
-    for k in ["none", "top10", "record100"]:
+    names = {"none": "unmonitored", "top10": "holdup top -i 0.1 (10 Hz, in a detached tmux)",
+             "record10": "holdup record -r 10 (stand-in for top at 10 Hz)", "record100": "holdup record -r 100"}
+    for k in ["none", "top10", "record10", "record100"]:
         if k not in res:
             lines.append(f"| {names[k]} | 0 | n/a | n/a |")
             continue
@@ -361,7 +362,7 @@ def live_cost(wd):
         lines.append(f"| {names[k]} | {len(res[k])} | {m:.0f} | {'-' if k == 'none' else f'{-loss:+.1f}%'} |")
     # record's achieved rate, from its own summary line "N samples in S s, M ticks missed".
     rates = []
-    for f in glob.glob(os.path.join(wd, "live-record.*.log")):
+    for f in glob.glob(os.path.join(wd, "live-record.[0-9]*.log")):
         mm = re.search(r"(\d+) samples in ([\d.]+)s", open(f, errors="replace").read())
         if mm and float(mm.group(2)) > 0:
             rates.append(int(mm.group(1)) / float(mm.group(2)))
@@ -426,8 +427,9 @@ def targets(med, counts, nlist, rep_ratio, live):
     else:
         out.append("| a repeated snapshot costs <= 1/3 of the first | n/a | n/a |")
     # 5: live cost.
-    t10 = live.get("top10"); r100 = live.get("record100"); rate = live.get("rate")
+    t10 = live.get("top10"); r10 = live.get("record10"); r100 = live.get("record100"); rate = live.get("rate")
     out.append(f"| holdup top at 10 Hz costs the 100-thread target <= 2% throughput | {fmt(t10, '.1f')}% lost | {verdict(None if t10 is None else t10 <= 2)} |")
+    out.append(f"| (stand-in) holdup record at 10 Hz costs <= 2% | {fmt(r10, '.1f')}% lost | {verdict(None if r10 is None else r10 <= 2)} |")
     rate_ok = None if rate is None else rate >= 90
     ok = None if r100 is None else (r100 <= 5 and rate_ok is not False)
     out.append(f"| holdup record at 100 Hz costs <= 5% and keeps its rate | {fmt(r100, '.1f')}% lost, {fmt(rate, '.1f')} snapshots/s | {verdict(ok)} |")

@@ -9,6 +9,7 @@
 #   BENCH_MODE=mutex            how parked threads wait: mutex | cond | futex
 #   BENCH_TIMEOUT=120           seconds before a tool run is killed (it then counts as failed)
 #   BENCH_LIVE=1                0 skips the live-cost part (cpuload under top / record)
+#   BENCH_PARTS="snap repeat live"  which parts run: one-shot snapshots per N, repeated snapshots, live cost
 #   BENCH_LIVE_SECONDS=3        length of one throughput window
 #   BENCH_RECORD_SECONDS=2      length of the repeated-snapshot recording (holdup record -r 10)
 #   BENCH_KEEP=DIR              keep raw results in DIR instead of a temp dir
@@ -28,6 +29,8 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
 BENCH_LIVE=${BENCH_LIVE:-1}
 BENCH_LIVE_SECONDS=${BENCH_LIVE_SECONDS:-3}
 BENCH_RECORD_SECONDS=${BENCH_RECORD_SECONDS:-2}
+BENCH_PARTS=${BENCH_PARTS:-snap repeat live}
+part() { case " $BENCH_PARTS " in *" $1 "*) return 0;; esac; return 1; }
 
 if [ -n "${BENCH_KEEP:-}" ]; then W=$BENCH_KEEP; mkdir -p "$W"; else W=$(mktemp -d /tmp/holdup-bench.XXXXXX); fi
 RES=$W/results.tsv	# N tool rep wall_us maxrss_kb exit timedout hb_us offcpu_us self_us nstopped harm
@@ -82,7 +85,8 @@ signal_read() {
 	local want i line
 	want=$(($(grep -c "^$1 " "$TOUT") + 1))
 	kill -"${2:-USR1}" "$TPID" 2>/dev/null || return 1
-	for i in $(seq 1 1500); do
+	local end=$((SECONDS + 15))
+	while [ "$SECONDS" -lt "$end" ]; do
 		line=$(grep "^$1 seq=$want " "$TOUT")
 		[ -n "$line" ] && { echo "$line"; return 0; }
 		sleep 0.01
@@ -161,7 +165,8 @@ command -v eu-stack >/dev/null && TOOLS="$TOOLS eu-stack" || note "eu-stack not 
 command -v gdb >/dev/null && TOOLS="$TOOLS gdb" || note "gdb not installed: n/a"
 
 cat /proc/loadavg >"$W/loadavg.start"
-for n in $BENCH_N; do
+part snap || BENCH_SNAP_N=""
+for n in ${BENCH_SNAP_N-$BENCH_N}; do
 	say "N=$n: starting target ($BENCH_MODE)"
 	start_target target "$n" "$BENCH_MODE" || continue
 	sleep 0.2
@@ -178,7 +183,7 @@ for n in $BENCH_N; do
 done
 
 # Repeated snapshots: holdup record takes many snapshots of one target; its JSON says what each cost.
-if [ -x "$HOLDUP" ]; then
+if [ -x "$HOLDUP" ] && part repeat; then
 	for n in $BENCH_N; do
 		[ "$n" -le 1000 ] || continue
 		start_target target "$n" "$BENCH_MODE" || continue
@@ -196,13 +201,16 @@ live_window() { # live_window CONFIG REP: measure one throughput window with the
 	local l
 	signal_read rate >/dev/null
 	sleep "$BENCH_LIVE_SECONDS"
-	l=$(signal_read rate) || l=""
+	if ! l=$(signal_read rate); then
+		l=""
+		note "live $1 rep $2: cpuload did not answer SIGUSR1 within 15 s; its main thread: $(awk '/^State:/ { print $2, $3 }' /proc/$TPID/status) in $(cat /proc/$TPID/wchan 2>/dev/null)"
+	fi
 	printf '%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" >>"$LIVE"
 }
 # cpuload runs at nice 19: 100 spinning threads at normal priority would starve everything else
 # on a small shared machine (the driver's own sleeps stretched 7x in a trial); holdup's CPU time is
 # still taken from it, which is the cost being measured.
-if [ "$BENCH_LIVE" = 1 ] && start_target nice cpuload 100; then
+if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 	sleep 1
 	for rep in $(seq 1 "$BENCH_REPEAT"); do
 		say "live rep $rep: unmonitored"
@@ -221,6 +229,16 @@ if [ "$BENCH_LIVE" = 1 ] && start_target nice cpuload 100; then
 			else
 				note "tmux could not start holdup top"
 			fi
+			say "live rep $rep: record -r 10 (what top does at 10 Hz, without a terminal)"
+			"$HOLDUP" record -r 10 -d 600 --format json -o "$W/live-record10.$rep.json" "$TPID" \
+				>"$W/live-record10.$rep.log" 2>&1 &
+			rp=$!
+			sleep 1
+			if kill -0 "$rp" 2>/dev/null; then live_window record10 "$rep"; else note "holdup record -r 10 exited early: $(head -c 300 "$W/live-record10.$rep.log")"; fi
+			kill -INT "$rp" 2>/dev/null
+			for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+			kill -9 "$rp" 2>/dev/null
+			wait "$rp" 2>/dev/null
 			say "live rep $rep: record -r 100"
 			# A long -d, ended by SIGINT after the window: record then writes its summary and exits.
 			"$HOLDUP" record -r 100 -d 600 --format json -o "$W/live-record.$rep.json" "$TPID" \

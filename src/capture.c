@@ -26,6 +26,8 @@ struct capture {
 	pid_t pid;
 	struct capture_opts opts;
 	unsigned long long starttime;	/* detects PID reuse between snapshots */
+	pid_t *pending;			/* seized threads that did not stop yet: detached once they do */
+	size_t npending, pending_cap;
 };
 
 /* Threads seized right now, for capture_emergency_detach() from a crash handler. */
@@ -50,6 +52,26 @@ capture_emergency_detach(void)
 	for (size_t i = 0; i < capture_nseized; i++)
 		ptrace(PTRACE_DETACH, capture_seized[i], 0, 0);
 	capture_nseized = 0;
+}
+
+static void
+capture_track(pid_t tid)
+{
+	xgrow(&capture_seized, &capture_seized_cap, capture_nseized + 1, sizeof *capture_seized);
+	capture_seized[capture_nseized] = tid;
+	capture_nseized = capture_nseized + 1;
+}
+
+static void
+capture_untrack(pid_t tid)
+{
+	for (size_t i = 0; i < capture_nseized; i++) {
+		if (capture_seized[i] == tid) {
+			capture_seized[i] = capture_seized[capture_nseized - 1];
+			capture_nseized = capture_nseized - 1;
+			return;
+		}
+	}
 }
 
 static void
@@ -183,13 +205,53 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 	return 0;
 }
 
+/* Detaches seized threads that have stopped since they timed out; forgets those that exited.
+ * A long-running top or record must not leave such a thread in its trace stop. */
+static void
+capture_reap_pending(struct capture *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->npending; i++) {
+		pid_t tid = c->pending[i];
+		int status, sig = 0;
+		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
+
+		if (r == 0) {
+			c->pending[kept++] = tid;
+			continue;
+		}
+		if (r == tid && WIFSTOPPED(status)) {
+			if ((status >> 16) != PTRACE_EVENT_STOP && WSTOPSIG(status) != SIGTRAP)
+				sig = WSTOPSIG(status);
+			ptrace(PTRACE_DETACH, tid, 0, sig);
+		}
+	}
+	c->npending = kept;
+	/* the crash-time list is exactly what is still seized */
+	capture_nseized = 0;
+	for (size_t i = 0; i < c->npending; i++)
+		capture_track(c->pending[i]);
+}
+
+static bool
+capture_is_pending(const struct capture *c, pid_t tid)
+{
+	for (size_t i = 0; i < c->npending; i++)
+		if (c->pending[i] == tid)
+			return true;
+	return false;
+}
+
 void
 capture_close(struct capture *c)
 {
 	if (c == NULL)
 		return;
+	capture_reap_pending(c);
 	capture_emergency_detach();
 	util_remove_fatal(capture_emergency_detach);
+	free(c->pending);
 	free(c);
 }
 
@@ -249,26 +311,6 @@ static ssize_t
 capture_read_fallback(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	return capture_read_live((pid_t)(intptr_t)ctx, addr, buf, len);
-}
-
-static void
-capture_track(pid_t tid)
-{
-	xgrow(&capture_seized, &capture_seized_cap, capture_nseized + 1, sizeof *capture_seized);
-	capture_seized[capture_nseized] = tid;
-	capture_nseized = capture_nseized + 1;
-}
-
-static void
-capture_untrack(pid_t tid)
-{
-	for (size_t i = 0; i < capture_nseized; i++) {
-		if (capture_seized[i] == tid) {
-			capture_seized[i] = capture_seized[capture_nseized - 1];
-			capture_nseized = capture_nseized - 1;
-			return;
-		}
-	}
 }
 
 static void
@@ -400,11 +442,8 @@ capture_wait_stop(struct thread *t)
 		if (r == 0)
 			return 0;
 		if (r < 0) {
-			if (errno == EINTR) {
-				if (capture_alarm_fired)
-					continue;	/* one last WNOHANG look */
-				continue;
-			}
+			if (errno == EINTR)
+				continue;	/* the deadline: one last look without blocking */
 			capture_thread_error(t, CAPTURE_GONE, "waitpid: %s", strerror(errno));
 			capture_untrack(t->tid);
 			return -1;
@@ -444,7 +483,6 @@ capture_detach(struct thread *t)
 {
 	if (ptrace(PTRACE_DETACH, t->tid, 0, t->pending_signal) < 0 && errno != ESRCH)
 		capture_thread_error(t, CAPTURE_ERROR, "PTRACE_DETACH: %s", strerror(errno));
-	capture_untrack(t->tid);
 }
 
 /* Stops the threads of s whose indices are in idx, copies registers and stacks, copies the lock
@@ -467,8 +505,16 @@ capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, siz
 	sigaction(SIGALRM, &sa, &oldsa);
 	capture_alarm_fired = 0;
 
+	/* room for every tid up front: a crash handler may walk the list while we fill it */
+	xgrow(&capture_seized, &capture_seized_cap, capture_nseized + nidx, sizeof *capture_seized);
 	t0 = util_now_us();
 	for (size_t i = 0; i < nidx; i++) {
+		if (capture_is_pending(c, s->threads[idx[i]].tid)) {
+			capture_thread_error(&s->threads[idx[i]], CAPTURE_NOSTOP,
+			    "still has not stopped since an earlier snapshot (state %c); skipped",
+			    s->threads[idx[i]].proc_state);
+			continue;
+		}
 		r = capture_seize(c, &s->threads[idx[i]], e);
 		if (r == -2 && nstopped == 0 && i == 0) {
 			rc = -1;	/* no permission at all: nothing to show */
@@ -504,6 +550,17 @@ resume:
 			capture_detach(t);
 	}
 	t1 = util_now_us();
+	/* only threads that would not stop stay seized: reaped at the next snapshot or close, and
+	 * detached by the kernel if holdup exits first */
+	for (size_t i = 0; i < nstopped; i++) {
+		if (s->threads[stopped[i]].status != CAPTURE_NOSTOP)
+			continue;
+		xgrow(&c->pending, &c->pending_cap, c->npending + 1, sizeof *c->pending);
+		c->pending[c->npending++] = s->threads[stopped[i]].tid;
+	}
+	capture_nseized = 0;
+	for (size_t i = 0; i < c->npending; i++)
+		capture_track(c->pending[i]);
 	/* A thread that would not stop stays seized until it stops or holdup exits (the kernel then detaches). */
 	sigaction(SIGALRM, &oldsa, NULL);
 	signals_restore_mask(&oldmask);
@@ -609,6 +666,7 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 	uint64_t start = util_now_us();
 
 	*out = NULL;
+	capture_reap_pending(c);
 	if (!capture_target_alive(c))
 		return err_set(e, "process %d: no such process (it exited)", (int)c->pid);
 	s = snapshot_new(c->pid);

@@ -22,6 +22,7 @@ static const struct option cmd_record_options[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "stop-all", no_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -46,7 +47,8 @@ cmd_record_help(void)
 	    "  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C or the target exits)\n"
 	    "  -o, --output FILE     write to FILE (default: standard output)\n"
 	    "  -f, --format FORMAT   pprof, folded or json; default pprof for FILE ending in .pb.gz or\n"
-	    "                        .pprof, json for .json/.jsonl, folded otherwise\n\n"
+	    "                        .pprof, json for .json/.jsonl, folded otherwise\n"
+	    "  --stop-all            stop every thread per sample, even those blocked in the kernel\n\n"
 	    "pprof: gzipped profile.proto for go tool pprof; sample types samples/count and wall/nanoseconds;\n"
 	    "  labels state, wait, lock (\"mutex accounts_lock\"), thread, tid.\n"
 	    "folded: \"state;outermost;...;innermost[;[lock]] count\" lines for flamegraph.pl or speedscope.\n"
@@ -112,7 +114,7 @@ cmd_record(int argc, char **argv)
 	double duration = 0;
 	long rate = 10;
 	uint64_t period_ns, end_ns = 0, next;
-	bool json, status, target_gone = false, warm = false, write_failed = false;
+	bool json, status, target_gone = false, warm = false, write_failed = false, stop_all = false;
 	int c, rc = EXIT_ERROR;
 	char *endp;
 	pid_t pid;
@@ -139,6 +141,7 @@ cmd_record(int argc, char **argv)
 			break;
 		case 'o': outpath = optarg; break;
 		case 'f': format = optarg; break;
+		case 'S': stop_all = true; break;
 		case 'h': cmd_record_help(); return EXIT_OK;
 		default: return cmd_usage("record");
 		}
@@ -165,6 +168,7 @@ cmd_record(int argc, char **argv)
 	}
 
 	capture_opts_default(&copts);
+	copts.stop_all = stop_all;
 	if (capture_open(pid, &copts, &cap, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return EXIT_ERROR;

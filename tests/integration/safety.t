@@ -2,7 +2,7 @@
 # safety.t - the target is never left stopped, traced or missing a signal: kills of holdup at
 # random points, quit signals during a dump, signals sent to the target during snapshots.
 . tests/integration/lib.sh
-plan 13
+plan 16
 
 # --- SIGKILL of holdup at random points of a --stop-all snapshot of a 200-thread target
 start_fixture many 200 || exit 1
@@ -76,3 +76,15 @@ ok $? "the vfork()ing thread is reported as nostop"
 json_get $TMPD/nostop.json '[t["capture"] for t in j["threads"] if t["tid"]=='"$FPID"'][0]' | grep -q ok
 ok $? "the other thread was stopped and read"
 wait_unharmed $FPID; ok $? "target untraced after holdup exits (the kernel detached the unstopped thread)"
+
+# --- a thread that stops only after its snapshot gave up on it is detached at the next one:
+# record --stop-all on 1-second vfork cycles must not leave the vforking thread stuck
+stop_fixture $FPID
+start_fixture unstoppable 1 || exit 1
+before=$(grep -c '^cycle' "$FOUT")
+"$HOLDUP" record --stop-all --format json -r 5 -d 5 $FPID >$TMPD/rec.json 2>/dev/null; rc=$?
+ok $rc "record --stop-all over an unstoppable thread exits 0"
+after=$(grep -c '^cycle' "$FOUT")
+diag "vfork cycles completed during 5 s of recording: $((after - before))"
+[ $((after - before)) -ge 2 ]; ok $? "the vforking thread kept making progress while recorded"
+wait_unharmed $FPID; ok $? "target untraced after record"
