@@ -187,10 +187,12 @@ if [ -x "$HOLDUP" ] && part repeat; then
 	for n in $BENCH_N; do
 		[ "$n" -le 1000 ] || continue
 		start_target target "$n" "$BENCH_MODE" || continue
+		signal_read gap USR1 >/dev/null	# the heartbeat runs: the "N blocked + 1 running" case
 		if "$BENCHBIN/runmeasure" -t "$BENCH_TIMEOUT" "$W/rm.rec.$n" \
 			"$HOLDUP" record -r 10 -d "$BENCH_RECORD_SECONDS" --format json -o "$W/record.$n.json" "$TPID" >"$W/record.$n.log" 2>&1; then
 			:
 		fi
+		signal_read gap USR2 >/dev/null
 		[ "$(harm_check)" = ok ] || note "N=$n record: target not clean afterwards"
 		stop_target
 	done

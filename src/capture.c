@@ -340,8 +340,8 @@ capture_copy_stack(struct capture *c, struct thread *t, uint64_t sp)
 
 	if (want == 0 || sp < CAPTURE_REDZONE)
 		return;
-	free(t->stack);
-	t->stack = xmalloc(want);
+	if (t->stack == NULL)
+		t->stack = xmalloc(want);
 	t->stack_addr = sp - CAPTURE_REDZONE;
 	n = capture_read_live(c->pid, t->stack_addr, t->stack, want);
 	if (n <= 0) {
@@ -360,45 +360,62 @@ capture_is_blocked(const struct thread *t)
 	return !t->on_cpu && t->syscall >= 0 && (t->proc_state == 'S' || t->proc_state == 'D');
 }
 
-/* Adds copies of the words around each futex a thread waits on: lock owners change while we look. */
+static int
+capture_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Copies the words around each futex a thread waits on, once per address: lock owners change
+ * while we look. A later stop round (threads that ran meanwhile) refreshes earlier copies. */
 static void
 capture_copy_lockwords(struct capture *c, struct snapshot *s)
 {
+	uint64_t *addrs = xcalloc(s->nthreads + 1, sizeof *addrs);
+	size_t n = 0, nmem_before = s->nmem;
+
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
-		uint64_t uaddr, lo;
-		uint8_t buf[2 * CAPTURE_LOCKWORD_SPAN];
-		struct memcopy *dup = NULL;
-		ssize_t n;
 
 		if (t->regs_valid && (long)t->regs.orig_rax == SYS_futex)
-			uaddr = t->regs.rdi;
+			addrs[n] = t->regs.rdi;
 		else if (t->syscall == SYS_futex)
-			uaddr = t->syscall_args[0];
+			addrs[n] = t->syscall_args[0];
 		else
 			continue;
-		if (uaddr < CAPTURE_LOCKWORD_SPAN)
+		if (addrs[n] >= CAPTURE_LOCKWORD_SPAN)
+			n++;
+	}
+	util_sort(addrs, n, sizeof *addrs, capture_cmp_u64);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t uaddr = addrs[i], lo = uaddr - CAPTURE_LOCKWORD_SPAN;
+		uint8_t buf[2 * CAPTURE_LOCKWORD_SPAN];
+		struct memcopy *dup = NULL;
+		ssize_t r;
+
+		if (i > 0 && addrs[i - 1] == uaddr)
 			continue;
-		lo = uaddr - CAPTURE_LOCKWORD_SPAN;
-		for (size_t j = 0; j < s->nmem && dup == NULL; j++)
+		for (size_t j = 0; j < nmem_before && dup == NULL; j++)
 			if (s->mem[j].addr == lo || s->mem[j].addr == uaddr)
 				dup = &s->mem[j];
 		if (dup != NULL) {
-			/* a later stop round (threads that ran meanwhile) refreshes the words */
-			n = capture_read_live(c->pid, dup->addr, dup->data, dup->len);
-			(void)n;
+			r = capture_read_live(c->pid, dup->addr, dup->data, dup->len);
+			(void)r;
 			continue;
 		}
-		n = capture_read_live(c->pid, lo, buf, sizeof buf);
-		if (n < (ssize_t)sizeof buf) {
+		r = capture_read_live(c->pid, lo, buf, sizeof buf);
+		if (r < (ssize_t)sizeof buf) {
 			/* the span may cross into an unmapped page below: take what starts at uaddr */
-			n = capture_read_live(c->pid, uaddr, buf, CAPTURE_LOCKWORD_SPAN);
-			if (n > 0)
-				snapshot_add_memcopy(s, uaddr, buf, (size_t)n);
+			r = capture_read_live(c->pid, uaddr, buf, CAPTURE_LOCKWORD_SPAN);
+			if (r > 0)
+				snapshot_add_memcopy(s, uaddr, buf, (size_t)r);
 			continue;
 		}
 		snapshot_add_memcopy(s, lo, buf, sizeof buf);
 	}
+	free(addrs);
 }
 
 /* Seizes and interrupts one thread. Returns 0, or -1 with t's status set (gone) or e set (EPERM). */
@@ -475,6 +492,10 @@ capture_copy_regs(struct capture *c, struct thread *t)
 	}
 	t->regs_valid = true;
 	t->status = CAPTURE_OK;
+	/* still in the syscall /proc showed, at the same sp: the copy made before the stop holds */
+	if (t->stack_prefetched && (long)t->regs.orig_rax == t->syscall && t->regs.rsp == t->syscall_sp)
+		return;
+	t->stack_prefetched = false;
 	capture_copy_stack(c, t, t->regs.rsp);
 }
 
@@ -505,6 +526,16 @@ capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, siz
 	sigaction(SIGALRM, &sa, &oldsa);
 	capture_alarm_fired = 0;
 
+	/* Stack buffers are allocated and touched before the stop: page faults on fresh memory
+	 * would otherwise lengthen the pause by a fault per page per thread. */
+	for (size_t i = 0; i < nidx && c->opts.stack_bytes > 0; i++) {
+		struct thread *t = &s->threads[idx[i]];
+
+		if (t->stack == NULL) {
+			t->stack = xmalloc(c->opts.stack_bytes);
+			memset(t->stack, 0, c->opts.stack_bytes);
+		}
+	}
 	/* room for every tid up front: a crash handler may walk the list while we fill it */
 	xgrow(&capture_seized, &capture_seized_cap, capture_nseized + nidx, sizeof *capture_seized);
 	t0 = util_now_us();
@@ -701,11 +732,13 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 
 		if (t->status == CAPTURE_GONE || t->proc_state == 'Z' || t->proc_state == 'X')
 			continue;
-		if (!c->opts.stop_all && capture_is_blocked(t)) {
+		if (capture_is_blocked(t)) {
 			/* blocked in the kernel: registers frozen; its stack is copied without stopping */
 			t->status = CAPTURE_UNSTOPPED;
 			capture_copy_stack(c, t, t->syscall_sp);
-			continue;
+			if (!c->opts.stop_all)
+				continue;
+			t->stack_prefetched = t->stack_len > 0;
 		}
 		idx[nidx++] = i;
 	}

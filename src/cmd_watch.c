@@ -186,7 +186,7 @@ cmd_watch_update(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 		if (g->lock_addr != 0 && g->role != GOWAIT_NONE && g->role != GOWAIT_SEMA)
 			cmd_watch_track(w, &nb, &n, &cap, true, g->id, g->lock_addr, 0, now);
 	}
-	qsort(nb, n, sizeof *nb, cmd_watch_block_cmp);
+	util_sort(nb, n, sizeof *nb, cmd_watch_block_cmp);
 	free(w->blocks);
 	w->blocks = nb;
 	w->nblocks = n;

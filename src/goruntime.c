@@ -812,7 +812,7 @@ gr_build_locks(struct gr_ctx *x)
 			refs[n].gi = i;
 			n++;
 		}
-	qsort(refs, n, sizeof *refs, gr_lockref_cmp);
+	util_sort(refs, n, sizeof *refs, gr_lockref_cmp);
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 
@@ -859,7 +859,7 @@ goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
 		gr_note(gi, xstrdup("runtime.waitReasonStrings unreadable: wait reasons shown as numbers"));
 	gr_read_semtable(&x);
 	if (x.nsw > 0)
-		qsort(x.sw, x.nsw, sizeof *x.sw, gr_semwait_cmp);
+		util_sort(x.sw, x.nsw, sizeof *x.sw, gr_semwait_cmp);
 	gr_read_goroutines(&x);
 	gr_build_locks(&x);
 	free(x.sw);
@@ -1012,7 +1012,7 @@ gr_print_grouped(FILE *f, const struct goinfo *gi)
 	for (size_t i = 0; i < gi->ngs; i++)
 		idx[i] = i;
 	gr_sort_gi = gi;
-	qsort(idx, gi->ngs, sizeof *idx, gr_idx_cmp);
+	util_sort(idx, gi->ngs, sizeof *idx, gr_idx_cmp);
 	/* equal hashes are adjacent; split them by a real comparison against each group's first */
 	for (size_t i = 0; i < gi->ngs; i++) {
 		if (used[idx[i]])
@@ -1029,7 +1029,7 @@ gr_print_grouped(FILE *f, const struct goinfo *gi)
 		}
 		ngrp++;
 	}
-	qsort(grp, ngrp, sizeof *grp, gr_grp_cmp);
+	util_sort(grp, ngrp, sizeof *grp, gr_grp_cmp);
 	for (size_t k = 0; k < ngrp; k++) {
 		const struct goroutine *g = &gi->gs[grp[k].first];
 		size_t shown = 0;

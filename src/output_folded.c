@@ -98,7 +98,7 @@ output_folded_end(void *state)
 		lines[i].text = output_folded_text(p, &p->samples[i]);
 		lines[i].count = p->samples[i].count;
 	}
-	qsort(lines, n, sizeof *lines, output_folded_cmp);
+	util_sort(lines, n, sizeof *lines, output_folded_cmp);
 	for (size_t i = 0; i < n;) {
 		uint64_t count = 0;
 		size_t j;

@@ -208,7 +208,7 @@ proc_list_tasks(pid_t pid, pid_t **tids, struct err *e)
 		v[n++] = (pid_t)tid;
 	}
 	closedir(d);
-	qsort(v, n, sizeof *v, proc_cmp_pid);
+	util_sort(v, n, sizeof *v, proc_cmp_pid);
 	*tids = v;
 	return (int)n;
 }
@@ -309,7 +309,7 @@ proc_read_fds(struct snapshot *s)
 		s->nfds++;
 	}
 	closedir(d);
-	qsort(s->fds, s->nfds, sizeof *s->fds, proc_cmp_fd);
+	util_sort(s->fds, s->nfds, sizeof *s->fds, proc_cmp_fd);
 }
 
 int

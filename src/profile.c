@@ -536,7 +536,7 @@ profile_write_summary(const struct profile *p, FILE *f, int rate_hz, size_t max_
 		fputs("no thread waited on a lock\n", f);
 		goto out;
 	}
-	qsort(locks, nlocks, sizeof *locks, profile_group_cmp);
+	util_sort(locks, nlocks, sizeof *locks, profile_group_cmp);
 	fputs("locks with the most waiting (thread samples, share of all):\n", f);
 	stacks = xcalloc(p->nsamples, sizeof *stacks);
 	for (size_t g = 0; g < nlocks && g < max_locks; g++) {
@@ -562,7 +562,7 @@ profile_write_summary(const struct profile *p, FILE *f, int rate_hz, size_t max_
 			}
 			stacks[s].count += ps->count;
 		}
-		qsort(stacks, nstacks, sizeof *stacks, profile_group_cmp);
+		util_sort(stacks, nstacks, sizeof *stacks, profile_group_cmp);
 		for (size_t s = 0; s < nstacks && s < max_stacks; s++) {
 			fprintf(f, "    %8" PRIu64 "  ", stacks[s].count);
 			profile_put_stack(f, p, stacks[s].first);

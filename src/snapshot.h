@@ -96,6 +96,7 @@ struct thread {
 	uint8_t *stack;			/* owned; copy of the stack top */
 	size_t stack_len;
 	int pending_signal;		/* signal seen during the stop and re-injected on resume, 0 if none */
+	bool stack_prefetched;		/* stack copied before the stop (blocked in a syscall), kept if still there */
 
 	/* Analysis. */
 	struct frame *frames;		/* owned, innermost first */

@@ -374,7 +374,7 @@ unwind_cutab_build(Dwfl_Module *mod, Dwarf *dw)
 		t->cus[t->ncus++] = cudie;
 	}
 	if (t->nranges > 1)
-		qsort(t->ranges, t->nranges, sizeof *t->ranges, unwind_curange_cmp);
+		util_sort(t->ranges, t->nranges, sizeof *t->ranges, unwind_curange_cmp);
 	return t;
 }
 

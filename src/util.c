@@ -263,6 +263,13 @@ util_utf8_len(const unsigned char *s)
 	return 0;
 }
 
+void
+util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 const char *
 util_basename(const char *path)
 {

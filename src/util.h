@@ -45,6 +45,9 @@ char *util_read_file(const char *path, size_t *len);
  * truncated). s must be NUL-terminated. */
 int util_utf8_len(const unsigned char *s);
 
+/* qsort that accepts an empty (even NULL) array: qsort(NULL, 0, ...) is undefined behaviour. */
+void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* Returns the basename part of a path (a pointer into path). */
 const char *util_basename(const char *path);
 

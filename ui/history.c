@@ -109,7 +109,7 @@ history_update(struct history *h, const struct snapshot *s)
 		if (h->e[i].gen == h->gen)
 			h->e[w++] = h->e[i];
 	h->n = w;
-	qsort(h->e, h->n, sizeof *h->e, history_cmp);
+	util_sort(h->e, h->n, sizeof *h->e, history_cmp);
 	h->last_ns = now;
 }
 
