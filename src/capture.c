@@ -687,23 +687,50 @@ out:
 	free(start);
 }
 
-int
-capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
+/* Whether any thread read without stopping it left the kernel since /proc showed it blocked.
+ * Its copies would then disagree with the lock words taken during the stop. */
+static size_t
+capture_unstopped_ran(struct capture *c, struct snapshot *s)
+{
+	size_t ran = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		char line[256], now[32];
+		uint64_t slices;
+		size_t k;
+
+		if (t->status != CAPTURE_UNSTOPPED)
+			continue;
+		if (proc_read_progress(c->pid, t->tid, &slices, line, sizeof line) < 0) {
+			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+			continue;
+		}
+		k = (size_t)snprintf(now, sizeof now, "%ld ", t->syscall);
+		/* same run count and same syscall: it never left the kernel since we read it */
+		if (slices != t->sched_slices || strncmp(line, now, k) != 0)
+			ran++;
+	}
+	return ran;
+}
+
+/* One attempt: /proc reads, then the stop of every thread (stop_all) or of those not blocked in
+ * the kernel, copies, resume; then rounds for threads born meanwhile. */
+static int
+capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ran, struct err *e)
 {
 	struct snapshot *s;
 	pid_t *tids = NULL;
 	size_t *idx = NULL, nidx = 0;
 	int n, rc = -1;
-	uint64_t start = util_now_us();
 
 	*out = NULL;
-	capture_reap_pending(c);
-	if (!capture_target_alive(c))
-		return err_set(e, "process %d: no such process (it exited)", (int)c->pid);
+	*ran = 0;
 	s = snapshot_new(c->pid);
 	clock_gettime(CLOCK_REALTIME, &s->taken);
 	s->read_fallback = capture_read_fallback;
 	s->read_ctx = (void *)(intptr_t)c->pid;
+	s->capture_mode = stop_all ? "stop-all" : "fast";
 	if (proc_read_process(s, e) < 0) {
 		if (errno == EACCES || errno == EPERM)
 			capture_explain_eperm(c->pid, e);
@@ -736,7 +763,7 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 			/* blocked in the kernel: registers frozen; its stack is copied without stopping */
 			t->status = CAPTURE_UNSTOPPED;
 			capture_copy_stack(c, t, t->syscall_sp);
-			if (!c->opts.stop_all)
+			if (!stop_all)
 				continue;
 			t->stack_prefetched = t->stack_len > 0;
 		}
@@ -746,8 +773,12 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 		goto fail;
 	if (nidx == 0)
 		capture_copy_lockwords(c, s);
+	if (!stop_all && (*ran = capture_unstopped_ran(c, s)) > 0) {
+		rc = 0;	/* the caller retakes it in stop-all mode */
+		goto fail;
+	}
 
-	/* Threads born meanwhile, and blocked threads that ran after all, get a second, full stop. */
+	/* Threads born meanwhile get a stop of their own. */
 	for (int round = 0; round < CAPTURE_MAX_ROUNDS; round++) {
 		size_t before = s->nthreads;
 
@@ -757,39 +788,11 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 		for (size_t i = before; i < s->nthreads; i++)
 			if (s->threads[i].status != CAPTURE_GONE)
 				idx[nidx++] = i;
-		for (size_t i = 0; i < before; i++) {
-			struct thread *t = &s->threads[i];
-			char line[256], now[256];
-			uint64_t slices;
-
-			if (t->status != CAPTURE_UNSTOPPED || round > 0)
-				continue;
-			if (proc_read_progress(c->pid, t->tid, &slices, line, sizeof line) < 0) {
-				capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
-				continue;
-			}
-			snprintf(now, sizeof now, "%ld", t->syscall);
-			/* same run count and same syscall: it never left the kernel since we read it */
-			if (slices == t->sched_slices && strncmp(line, now, strlen(now)) == 0 &&
-			    line[strlen(now)] == ' ')
-				continue;
-			/* it ran: what /proc said before is stale, read it again before stopping it */
-			t->status = CAPTURE_OK;
-			free(t->stack);
-			t->stack = NULL;
-			t->stack_len = 0;
-			if (proc_read_thread(c->pid, t) < 0) {
-				capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
-				continue;
-			}
-			idx[nidx++] = i;
-		}
 		if (nidx == 0)
 			break;
 		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
 			goto fail;
 	}
-	s->capture_us = util_now_us() - start;
 	rc = 0;
 	*out = s;
 	s = NULL;
@@ -798,4 +801,27 @@ fail:
 	free(tids);
 	snapshot_free(s);
 	return rc;
+}
+
+int
+capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
+{
+	uint64_t start = util_now_us();
+	size_t ran = 0;
+
+	*out = NULL;
+	capture_reap_pending(c);
+	if (!capture_target_alive(c))
+		return err_set(e, "process %d: no such process (it exited)", (int)c->pid);
+	if (capture_take(c, c->opts.stop_all, out, &ran, e) < 0)
+		return -1;
+	if (*out == NULL) {
+		/* A blocked thread woke while we looked: its copies and the lock words could disagree
+		 * (a thread seen waiting for a lock it has since taken). Retake it stopping everything. */
+		if (capture_take(c, true, out, &ran, e) < 0)
+			return -1;
+		(*out)->capture_mode = "fast, retaken stop-all (a blocked thread ran meanwhile)";
+	}
+	(*out)->capture_us = util_now_us() - start;
+	return 0;
 }

@@ -221,8 +221,8 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	for (int st = 0; st < STATE_COUNT; st++)
 		if (counts[st] > 0)
 			fprintf(f, " %zu %s", counts[st], snapshot_state_name(st));
-	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped; capture took %" PRIu64 " us)\n",
-	    s->pause_us, s->nstopped, s->nthreads, s->capture_us);
+	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped, %s; capture took %" PRIu64 " us)\n",
+	    s->pause_us, s->nstopped, s->nthreads, s->capture_mode ? s->capture_mode : "?", s->capture_us);
 	if (s->target_was_stopped)
 		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
 	if (s->ndeadlocks > 0)

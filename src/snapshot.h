@@ -140,6 +140,7 @@ struct snapshot {
 	uint64_t capture_us;		/* the whole capture, /proc reads included */
 	int nstopped;			/* threads actually stopped */
 	bool target_was_stopped;	/* job-control stopped before we came; left stopped */
+	const char *capture_mode;	/* static string: "fast", "stop-all", or how fast mode fell back */
 
 	struct thread *threads;		/* owned */
 	size_t nthreads;
