@@ -21,6 +21,7 @@
 #define CAPTURE_REDZONE 128		/* x86_64 leaf functions may use 128 bytes below rsp */
 #define CAPTURE_LOCKWORD_SPAN 64	/* copied on each side of a futex address */
 #define CAPTURE_MAX_ROUNDS 8		/* re-listing rounds for threads born during the stop */
+#define CAPTURE_BLOCKED_STACK 8192	/* stack bytes copied from a thread blocked in the kernel */
 
 struct capture {
 	pid_t pid;
@@ -333,24 +334,35 @@ capture_thread_error(struct thread *t, enum capture_status st, const char *fmt, 
 
 /* Copies the stack top of t from sp (minus the red zone) into t->stack. */
 static void
-capture_copy_stack(struct capture *c, struct thread *t, uint64_t sp)
+capture_copy_stack_len(struct capture *c, struct thread *t, uint64_t sp, size_t want)
 {
-	size_t want = c->opts.stack_bytes;
 	ssize_t n;
 
+	if (want > c->opts.stack_bytes)
+		want = c->opts.stack_bytes;
 	if (want == 0 || sp < CAPTURE_REDZONE)
 		return;
-	if (t->stack == NULL)
+	if (t->stack == NULL || t->stack_cap < want) {
+		free(t->stack);
 		t->stack = xmalloc(want);
+		t->stack_cap = want;
+	}
 	t->stack_addr = sp - CAPTURE_REDZONE;
 	n = capture_read_live(c->pid, t->stack_addr, t->stack, want);
 	if (n <= 0) {
 		free(t->stack);
 		t->stack = NULL;
 		t->stack_len = 0;
+		t->stack_cap = 0;
 		return;
 	}
 	t->stack_len = (size_t)n;
+}
+
+static void
+capture_copy_stack(struct capture *c, struct thread *t, uint64_t sp)
+{
+	capture_copy_stack_len(c, t, sp, c->opts.stack_bytes);
 }
 
 /* A thread the fast mode can leave running: blocked in a syscall, which freezes its registers and stack. */
@@ -531,8 +543,13 @@ capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, siz
 	for (size_t i = 0; i < nidx && c->opts.stack_bytes > 0; i++) {
 		struct thread *t = &s->threads[idx[i]];
 
-		if (t->stack == NULL) {
+		/* a copy made before the stop is kept; it is replaced only if the thread moved */
+		if (t->stack_prefetched)
+			continue;
+		if (t->stack == NULL || t->stack_cap < c->opts.stack_bytes) {
+			free(t->stack);
 			t->stack = xmalloc(c->opts.stack_bytes);
+			t->stack_cap = c->opts.stack_bytes;
 			memset(t->stack, 0, c->opts.stack_bytes);
 		}
 	}
@@ -760,9 +777,11 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 		if (t->status == CAPTURE_GONE || t->proc_state == 'Z' || t->proc_state == 'X')
 			continue;
 		if (capture_is_blocked(t)) {
-			/* blocked in the kernel: registers frozen; its stack is copied without stopping */
+			/* blocked in the kernel: registers frozen; the innermost part of its stack (the
+			 * syscall wrapper and lock frames) is copied without stopping; the frames beyond
+			 * are read live, they do not move while it stays blocked */
 			t->status = CAPTURE_UNSTOPPED;
-			capture_copy_stack(c, t, t->syscall_sp);
+			capture_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
 			if (!stop_all)
 				continue;
 			t->stack_prefetched = t->stack_len > 0;

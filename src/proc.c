@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -213,20 +214,25 @@ proc_list_tasks(pid_t pid, pid_t **tids, struct err *e)
 	return (int)n;
 }
 
-/* Reads /proc/PID/task/TID/NAME into buf (NUL-terminated, newline stripped). */
+/* Reads /proc/PID/task/TID/NAME into buf (NUL-terminated, newline stripped). One open, one read,
+ * one close: these files are generated whole on the first read, and a snapshot reads thousands. */
 static int
 proc_read_small(pid_t pid, pid_t tid, const char *name, char *buf, size_t len)
 {
 	char path[96];
-	FILE *f;
-	size_t n;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
-	f = fopen(path, "re");
-	if (f == NULL)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return -1;
 	buf[n] = '\0';
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
@@ -252,7 +258,9 @@ proc_read_thread(pid_t pid, struct thread *t)
 	t->name = xstrdup(st.comm);
 	if (proc_read_small(pid, t->tid, "schedstat", buf, sizeof buf) == 0)
 		proc_parse_schedstat(buf, &t->sched_runtime_ns, &t->sched_wait_ns, &t->sched_slices);
-	if (proc_read_small(pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
+	/* wchan only where the syscall does not already say what the thread waits in */
+	if ((t->proc_state == 'D' || t->syscall < 0) && !t->on_cpu &&
+	    proc_read_small(pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
 		free(t->wchan);
 		t->wchan = xstrdup(buf);
 	}

@@ -95,6 +95,7 @@ struct thread {
 	uint64_t stack_addr;		/* target address of stack[0] */
 	uint8_t *stack;			/* owned; copy of the stack top */
 	size_t stack_len;
+	size_t stack_cap;		/* bytes allocated at stack (private to capture.c) */
 	int pending_signal;		/* signal seen during the stop and re-injected on resume, 0 if none */
 	bool stack_prefetched;		/* stack copied before the stop (blocked in a syscall), kept if still there */
 
