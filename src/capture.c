@@ -27,6 +27,7 @@ struct capture {
 	pid_t pid;
 	struct capture_opts opts;
 	unsigned long long starttime;	/* detects PID reuse between snapshots */
+	struct proc_fdcache *fdc;	/* owned; /proc files kept open across snapshots */
 	pid_t *pending;			/* seized threads that did not stop yet: detached once they do */
 	size_t npending, pending_cap;
 };
@@ -201,6 +202,7 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 	if (c->opts.stop_timeout_ms <= 0)
 		c->opts.stop_timeout_ms = 200;
 	c->starttime = capture_starttime(pid);
+	c->fdc = proc_fdcache_new(pid);
 	util_at_fatal(capture_emergency_detach);
 	*out = c;
 	return 0;
@@ -253,6 +255,7 @@ capture_close(struct capture *c)
 	capture_emergency_detach();
 	util_remove_fatal(capture_emergency_detach);
 	free(c->pending);
+	proc_fdcache_free(c->fdc);
 	free(c);
 }
 
@@ -632,7 +635,7 @@ capture_add_new_threads(struct capture *c, struct snapshot *s)
 		if (snapshot_find_thread(s, tids[i]) != NULL)
 			continue;
 		t = snapshot_add_thread(s, tids[i]);
-		if (proc_read_thread(c->pid, t) < 0)
+		if (proc_read_thread(c->fdc, c->pid, t) < 0)
 			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
 		added++;
 	}
@@ -719,7 +722,7 @@ capture_unstopped_ran(struct capture *c, struct snapshot *s)
 
 		if (t->status != CAPTURE_UNSTOPPED)
 			continue;
-		if (proc_read_progress(c->pid, t->tid, &slices, line, sizeof line) < 0) {
+		if (proc_read_progress(c->fdc, c->pid, t->tid, &slices, line, sizeof line) < 0) {
 			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
 			continue;
 		}
@@ -763,7 +766,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	for (int i = 0; i < n; i++) {
 		struct thread *t = snapshot_add_thread(s, tids[i]);
 
-		if (proc_read_thread(c->pid, t) < 0)
+		if (proc_read_thread(c->fdc, c->pid, t) < 0)
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
 	}
 	capture_split_runnable(c, s);
@@ -842,5 +845,6 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 		(*out)->capture_mode = "fast, retaken stop-all (a blocked thread ran meanwhile)";
 	}
 	(*out)->capture_us = util_now_us() - start;
+	proc_fdcache_sweep(c->fdc);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Limits on what one snapshot reads, so a huge or hostile target cannot make us allocate without bound. */
@@ -214,23 +215,148 @@ proc_list_tasks(pid_t pid, pid_t **tids, struct err *e)
 	return (int)n;
 }
 
-/* Reads /proc/PID/task/TID/NAME into buf (NUL-terminated, newline stripped). One open, one read,
- * one close: these files are generated whole on the first read, and a snapshot reads thousands. */
-static int
-proc_read_small(pid_t pid, pid_t tid, const char *name, char *buf, size_t len)
-{
-	char path[96];
-	ssize_t n;
-	int fd;
+enum { PROC_F_SYSCALL, PROC_F_STAT, PROC_F_SCHEDSTAT, PROC_F_COUNT };
 
-	snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
+static const char *const proc_fnames[PROC_F_COUNT] = { "syscall", "stat", "schedstat" };
+
+struct proc_fdentry {
+	pid_t tid;			/* 0: free slot */
+	bool seen;
+	int fd[PROC_F_COUNT];		/* -1 when not open */
+};
+
+struct proc_fdcache {
+	pid_t pid;
+	struct proc_fdentry *e;		/* open-addressed by tid */
+	size_t cap, used;
+	size_t budget;			/* fds we may keep open */
+	size_t nopen;
+};
+
+struct proc_fdcache *
+proc_fdcache_new(pid_t pid)
+{
+	struct proc_fdcache *fc = xcalloc(1, sizeof *fc);
+	struct rlimit rl;
+
+	fc->pid = pid;
+	/* keep well below the soft limit: the rest of holdup (libdw, outputs) opens files too */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 65536) {
+			rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		fc->budget = rl.rlim_cur > 512 ? (size_t)rl.rlim_cur - 256 : 0;
+	}
+	return fc;
+}
+
+static void
+proc_fdentry_close(struct proc_fdcache *fc, struct proc_fdentry *x)
+{
+	for (int i = 0; i < PROC_F_COUNT; i++) {
+		if (x->fd[i] >= 0) {
+			close(x->fd[i]);
+			fc->nopen--;
+		}
+		x->fd[i] = -1;
+	}
+}
+
+void
+proc_fdcache_free(struct proc_fdcache *fc)
+{
+	if (fc == NULL)
+		return;
+	for (size_t i = 0; i < fc->cap; i++)
+		if (fc->e[i].tid != 0)
+			proc_fdentry_close(fc, &fc->e[i]);
+	free(fc->e);
+	free(fc);
+}
+
+static struct proc_fdentry *proc_fdcache_slot(struct proc_fdcache *fc, pid_t tid);
+
+static void
+proc_fdcache_rehash(struct proc_fdcache *fc, size_t ncap)
+{
+	struct proc_fdentry *old = fc->e;
+	size_t ocap = fc->cap;
+
+	fc->e = xcalloc(ncap, sizeof *fc->e);
+	fc->cap = ncap;
+	fc->used = 0;
+	for (size_t i = 0; i < ocap; i++) {
+		struct proc_fdentry *x;
+
+		if (old[i].tid == 0)
+			continue;
+		x = proc_fdcache_slot(fc, old[i].tid);
+		*x = old[i];
+		fc->used++;
+	}
+	free(old);
+}
+
+/* The entry for tid, created (with closed fds) if absent. */
+static struct proc_fdentry *
+proc_fdcache_slot(struct proc_fdcache *fc, pid_t tid)
+{
+	size_t i;
+
+	if (fc->cap == 0 || (fc->used + 1) * 2 > fc->cap)
+		proc_fdcache_rehash(fc, fc->cap ? fc->cap * 2 : 64);
+	i = ((size_t)tid * 2654435761u) & (fc->cap - 1);
+	while (fc->e[i].tid != 0 && fc->e[i].tid != tid)
+		i = (i + 1) & (fc->cap - 1);
+	if (fc->e[i].tid == 0) {
+		fc->e[i].tid = tid;
+		for (int k = 0; k < PROC_F_COUNT; k++)
+			fc->e[i].fd[k] = -1;
+		fc->used++;
+	}
+	return &fc->e[i];
+}
+
+void
+proc_fdcache_sweep(struct proc_fdcache *fc)
+{
+	size_t live = 0;
+
+	if (fc == NULL)
+		return;
+	for (size_t i = 0; i < fc->cap; i++) {
+		if (fc->e[i].tid == 0)
+			continue;
+		if (!fc->e[i].seen)
+			proc_fdentry_close(fc, &fc->e[i]);
+		fc->e[i].seen = false;
+		live += fc->e[i].fd[0] >= 0 || fc->e[i].fd[1] >= 0 || fc->e[i].fd[2] >= 0;
+	}
+	/* drop the closed entries once they are most of the table */
+	if (fc->used > 64 && live * 4 < fc->used) {
+		struct proc_fdentry *old = fc->e;
+		size_t ocap = fc->cap;
+
+		fc->e = NULL;
+		fc->cap = fc->used = 0;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].tid != 0 && (old[i].fd[0] >= 0 || old[i].fd[1] >= 0 || old[i].fd[2] >= 0))
+				*proc_fdcache_slot(fc, old[i].tid) = old[i];
+		free(old);
+	}
+}
+
+/* Reads buf from fd at offset 0 (the kernel regenerates the text), strips the newline. */
+static int
+proc_pread_text(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+
 	do
-		n = read(fd, buf, len - 1);
+		n = pread(fd, buf, len - 1, 0);
 	while (n < 0 && errno == EINTR);
-	close(fd);
 	if (n < 0)
 		return -1;
 	buf[n] = '\0';
@@ -239,16 +365,54 @@ proc_read_small(pid_t pid, pid_t tid, const char *name, char *buf, size_t len)
 	return 0;
 }
 
+/* Reads /proc/PID/task/TID/NAME into buf (NUL-terminated, newline stripped): through a kept fd when
+ * fc has one (one pread), else one open, one read, one close. */
+static int
+proc_read_small(struct proc_fdcache *fc, pid_t pid, pid_t tid, const char *name, char *buf, size_t len)
+{
+	struct proc_fdentry *x = NULL;
+	char path[96];
+	int which = -1, fd, rc;
+
+	for (int i = 0; i < PROC_F_COUNT && fc != NULL; i++)
+		if (strcmp(name, proc_fnames[i]) == 0)
+			which = i;
+	if (which >= 0) {
+		x = proc_fdcache_slot(fc, tid);
+		x->seen = true;
+		if (x->fd[which] >= 0) {
+			if (proc_pread_text(x->fd[which], buf, len) == 0)
+				return 0;
+			/* the thread exited (ESRCH) or the tid was reused: start over */
+			close(x->fd[which]);
+			x->fd[which] = -1;
+			fc->nopen--;
+		}
+	}
+	snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = proc_pread_text(fd, buf, len);
+	if (x != NULL && rc == 0 && fc->nopen < fc->budget) {
+		x->fd[which] = fd;
+		fc->nopen++;
+		return 0;
+	}
+	close(fd);
+	return rc;
+}
+
 int
-proc_read_thread(pid_t pid, struct thread *t)
+proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 {
 	char buf[1024];
 	struct proc_stat st;
 
 	/* syscall first: it is the fact most likely to change, and stat's state should match it */
-	if (proc_read_small(pid, t->tid, "syscall", buf, sizeof buf) == 0)
+	if (proc_read_small(fc, pid, t->tid, "syscall", buf, sizeof buf) == 0)
 		proc_parse_syscall(buf, t);
-	if (proc_read_small(pid, t->tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
+	if (proc_read_small(fc, pid, t->tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
 		return -1;
 	t->proc_state = st.state;
 	t->utime_ticks = st.utime;
@@ -256,11 +420,11 @@ proc_read_thread(pid_t pid, struct thread *t)
 	t->cpu = st.processor;
 	free(t->name);
 	t->name = xstrdup(st.comm);
-	if (proc_read_small(pid, t->tid, "schedstat", buf, sizeof buf) == 0)
+	if (proc_read_small(fc, pid, t->tid, "schedstat", buf, sizeof buf) == 0)
 		proc_parse_schedstat(buf, &t->sched_runtime_ns, &t->sched_wait_ns, &t->sched_slices);
 	/* wchan only where the syscall does not already say what the thread waits in */
 	if ((t->proc_state == 'D' || t->syscall < 0) && !t->on_cpu &&
-	    proc_read_small(pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
+	    proc_read_small(NULL, pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
 		free(t->wchan);
 		t->wchan = xstrdup(buf);
 	}
@@ -268,15 +432,15 @@ proc_read_thread(pid_t pid, struct thread *t)
 }
 
 int
-proc_read_progress(pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line, size_t len)
+proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line, size_t len)
 {
 	char buf[256];
 	uint64_t a, b;
 
-	if (proc_read_small(pid, tid, "schedstat", buf, sizeof buf) < 0 ||
+	if (proc_read_small(fc, pid, tid, "schedstat", buf, sizeof buf) < 0 ||
 	    proc_parse_schedstat(buf, &a, &b, slices) < 0)
 		return -1;
-	return proc_read_small(pid, tid, "syscall", syscall_line, len);
+	return proc_read_small(fc, pid, tid, "syscall", syscall_line, len);
 }
 
 static int

@@ -34,10 +34,21 @@ int proc_status_field(const char *status, const char *key, char *buf, size_t len
 
 /* Lists the TIDs in /proc/PID/task into *tids (malloc'd, sorted). Returns count or -1. */
 int proc_list_tasks(pid_t pid, pid_t **tids, struct err *e);
-/* Reads one thread's /proc facts (stat, syscall, schedstat, wchan, comm) into t. -1 if it vanished. */
-int proc_read_thread(pid_t pid, struct thread *t);
+/* Open /proc/PID/task/TID files kept across snapshots, so a repeated snapshot re-reads each with
+ * one pread instead of open, read and close. Bounded by the fd limit; NULL disables it. */
+struct proc_fdcache;
+
+struct proc_fdcache *proc_fdcache_new(pid_t pid);
+void proc_fdcache_free(struct proc_fdcache *fc);
+/* Closes the files of threads not read since the last call (they exited). */
+void proc_fdcache_sweep(struct proc_fdcache *fc);
+
+/* Reads one thread's /proc facts (stat, syscall, schedstat, wchan, comm) into t. -1 if it vanished.
+ * fc may be NULL. */
+int proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t);
 /* Re-reads just the facts that tell whether a thread ran: schedstat slices and the syscall line. */
-int proc_read_progress(pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line, size_t len);
+int proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line,
+    size_t len);
 /* Reads exe, cmdline, maps and fds of the process into s. */
 int proc_read_process(struct snapshot *s, struct err *e);
 

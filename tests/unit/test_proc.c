@@ -4,7 +4,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "proc.h"
 #include "snapshot.h"
@@ -173,6 +177,66 @@ test_threads_and_names(void **state)
 	snapshot_free(s);
 }
 
+static int fdc_pipe[2];
+static volatile pid_t fdc_tid;
+
+static void *
+fdc_blocker(void *arg)
+{
+	char c;
+
+	(void)arg;
+	fdc_tid = (pid_t)syscall(SYS_gettid);
+	if (read(fdc_pipe[0], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+/* Kept fds re-read a live thread's files and notice when it has exited. */
+static void
+test_fdcache(void **state)
+{
+	struct proc_fdcache *fc = proc_fdcache_new(getpid());
+	struct snapshot *s = snapshot_new(getpid());
+	struct thread *t;
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(pipe(fdc_pipe), 0);
+	assert_int_equal(pthread_create(&th, NULL, fdc_blocker, NULL), 0);
+	for (int i = 0; i < 500; i++) {
+		struct thread probe;
+
+		memset(&probe, 0, sizeof probe);
+		probe.tid = fdc_tid;
+		if (fdc_tid != 0 && proc_read_thread(NULL, getpid(), &probe) == 0 && probe.syscall == 0) {
+			free(probe.name);
+			free(probe.wchan);
+			break;
+		}
+		free(probe.name);
+		free(probe.wchan);
+		usleep(2000);
+	}
+	t = snapshot_add_thread(s, fdc_tid);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(proc_read_thread(fc, getpid(), t), 0);
+		assert_int_equal(t->syscall, 0);		/* read(2) */
+		assert_int_equal(t->syscall_args[0], (uint64_t)fdc_pipe[0]);
+		assert_int_equal(t->proc_state, 'S');
+		proc_fdcache_sweep(fc);
+	}
+	assert_int_equal(write(fdc_pipe[1], "x", 1), 1);
+	pthread_join(th, NULL);
+	assert_int_equal(proc_read_thread(fc, getpid(), t), -1);
+	proc_fdcache_sweep(fc);
+	proc_fdcache_sweep(fc);
+	close(fdc_pipe[0]);
+	close(fdc_pipe[1]);
+	snapshot_free(s);
+	proc_fdcache_free(fc);
+}
+
 int
 main(void)
 {
@@ -185,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_exec_start),
 		cmocka_unit_test(test_maps_and_lookup),
 		cmocka_unit_test(test_threads_and_names),
+		cmocka_unit_test(test_fdcache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
