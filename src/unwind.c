@@ -648,6 +648,22 @@ unwind_open(struct unwinder *u, struct err *e)
 	return 0;
 }
 
+/* The maps report leaves out the vDSO (it knows no pid); libdwfl's find_elf reads a module named
+ * "[vdso: PID]" from the target's memory, which names frames such as __vdso_clock_gettime. */
+static void
+unwind_report_vdso(struct unwinder *u, const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nmaps; i++) {
+		char name[64];
+
+		if (strcmp(s->maps[i].path, "[vdso]") != 0)
+			continue;
+		snprintf(name, sizeof name, "[vdso: %d]", (int)u->pid);
+		dwfl_report_module(u->dwfl, name, s->maps[i].start, s->maps[i].end);
+		return;
+	}
+}
+
 /* Reports the target's modules from the snapshot's maps text, unless it is what we reported last. */
 static int
 unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
@@ -675,6 +691,7 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 		rc = dwfl_linux_proc_maps_report(u->dwfl, f);
 		fclose(f);
 		u->maps_text = xstrdup(s->maps_text);
+		unwind_report_vdso(u, s);
 	} else
 		rc = dwfl_linux_proc_report(u->dwfl, u->pid);
 	dwfl_report_end(u->dwfl, unwind_cutab_removed, u);
@@ -833,33 +850,71 @@ unwind_after_call(const uint8_t *b)
 	return b[4] == 0x41 && b[5] == 0xff && (b[6] & 0xf0) == 0xd0;	/* call *%r8-15 (b[6] already checked above) */
 }
 
+/* Start of the function symbol covering addr, 0 if none (PLT stubs have none). */
+static uint64_t
+unwind_func_start(struct unwinder *u, uint64_t addr)
+{
+	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, addr);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	if (m == NULL || dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL) == NULL)
+		return 0;
+	return addr - off;
+}
+
 /* Where the frame that needs %rbp may keep its saved-rbp/return-address pair: stack slots at or
- * above sp holding a plausible saved rbp (0 or further up the stack) followed by a return address
- * just after a call into a known module. Fills up to max candidates, lowest first; returns how many. */
+ * above sp followed by a return address just after a call into a known module. A direct call
+ * names its target: a pair whose call went to another function is left-over data from an earlier
+ * call (stale frames fill the unused slots of live ones), so it is dropped; one whose call went to
+ * the function of the frame being unwound (fstart) is certain, and *strong counts those, which come
+ * first. The rest (indirect calls, calls through PLT stubs) follow, lowest first. */
 static size_t
-unwind_guess_rbp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint64_t *cand, size_t max)
+unwind_guess_rbp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint64_t fstart, uint64_t *cand,
+    size_t max, size_t *strong)
 {
 	enum { WINDOW = 8192 };
-	uint64_t *win = xmalloc(WINDOW);
+	uint64_t *win = xmalloc(WINDOW), weak[UNWIND_RBP_TRIES];
 	ssize_t got;
-	size_t n = 0;
+	size_t n = 0, nweak = 0;
 
+	*strong = 0;
 	got = snapshot_read(s, sp, win, WINDOW);
 	if (got < 16 && (got = snapshot_read(s, sp, win, 1024)) < 16)
 		goto out;
 	for (size_t i = 0; i + 1 < (size_t)got / 8 && n < max; i++) {
-		uint64_t a = sp + i * 8, saved = win[i], ra = win[i + 1];
+		uint64_t a = sp + i * 8, ra = win[i + 1];
 		uint8_t code[8];
+		bool have_code;
 
-		if (saved != 0 && (saved <= a || saved - a > (1u << 20)))
-			continue;
+		/* the saved rbp itself proves nothing: a caller built without frame pointers (libc's
+		 * __libc_start_call_main) leaves any value there, so the return address decides */
 		if (ra < 4096 || dwfl_addrmodule(u->dwfl, ra - 1) == NULL)
 			continue;
+		have_code = snapshot_read(s, ra - 8, code, sizeof code) == (ssize_t)sizeof code;
 		/* without code to check (no live target) the module check has to do */
-		if (snapshot_read(s, ra - 8, code, sizeof code) == (ssize_t)sizeof code && !unwind_after_call(code))
+		if (have_code && !unwind_after_call(code))
 			continue;
-		cand[n++] = a;
+		if (have_code && code[3] == 0xe8 && fstart != 0) {
+			int32_t rel;
+			uint64_t target, tstart;
+
+			memcpy(&rel, code + 4, sizeof rel);
+			target = ra + (uint64_t)(int64_t)rel;
+			tstart = unwind_func_start(u, target);
+			if (target == fstart || tstart == fstart) {
+				cand[n++] = a;
+				continue;
+			}
+			if (tstart != 0)
+				continue;	/* a call to some other function: stale */
+		}
+		if (nweak < UNWIND_RBP_TRIES)
+			weak[nweak++] = a;
 	}
+	*strong = n;
+	for (size_t k = 0; k < nweak && n < max; k++)
+		cand[n++] = weak[k];
 out:
 	free(win);
 	return n;
@@ -925,19 +980,26 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 			uint64_t cand[UNWIND_RBP_TRIES], key = unwind_walk_key(w);
 			struct unwind_rbpent *ce = &u->rbpcache[key & (UNWIND_RBP_CACHE - 1)];
 			struct unwind_walk *best = NULL;
-			size_t nc;
+			size_t nc, nstrong = 0;
+			uint64_t fstart;
 
 			/* a thread on the same path as one solved before: try the same slot first */
 			if (ce->key == key && unwind_try_rbp(u, t, w, w2, w->sp[last] + ce->off))
 				best = w2;
-			nc = best ? 0 : unwind_guess_rbp(u, s, w->sp[last], cand, UNWIND_RBP_TRIES);
+			fstart = unwind_func_start(u, w->activation[last] ? w->pc[last] : w->pc[last] - 1);
+			nc = best ? 0 : unwind_guess_rbp(u, s, w->sp[last], fstart, cand, UNWIND_RBP_TRIES, &nstrong);
 			for (size_t k = 0; k < nc; k++) {
 				struct unwind_walk *try = best == w2 ? w3 : w2;
 
+				/* a certain pair that walks cleanly ends the search */
+				if (best != NULL && k >= nstrong && nstrong > 0)
+					break;
 				if (unwind_try_rbp(u, t, w, try, cand[k]) && (best == NULL || try->n > best->n)) {
 					best = try;
 					ce->key = key;
 					ce->off = cand[k] - w->sp[last];
+					if (k < nstrong)
+						break;
 				}
 			}
 			if (best != NULL) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
 . tests/integration/lib.sh
-plan 50
+plan 56
 
 # --- usage and errors
 "$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
@@ -142,3 +142,37 @@ for i in $(seq 40); do
 done
 ok $false_dl "40 dumps of a busy, progressing lock: no false deadlock ($false_dl)"
 wait_unharmed $FPID; ok $? "progressing target unharmed"
+
+# --- stacks read without stopping agree with stacks read by stopping: for every blocked thread,
+# the default mode's functions equal --stop-all's (the ground truth from full registers)
+cmp_modes() { # FIXTURE ARGS...: diffs default vs --stop-all frames of threads the default did not stop
+	start_fixture "$@" || return 1
+	"$HOLDUP" dump --json $FPID >$TMPD/fast.json 2>/dev/null
+	"$HOLDUP" dump --stop-all --json $FPID >$TMPD/all.json 2>/dev/null
+	$PY - $TMPD/fast.json $TMPD/all.json <<'PY'
+import json, sys
+fast, full = (json.load(open(p)) for p in sys.argv[1:3])
+ref = {t["tid"]: [f["function"] for f in t["frames"]] for t in full["threads"]}
+bad = n = 0
+for t in fast["threads"]:
+    if t["capture"] != "unstopped":
+        continue
+    n += 1
+    got = [f["function"] for f in t["frames"]]
+    if got != ref.get(t["tid"]):
+        bad += 1
+        print("# tid %d: without stop %s" % (t["tid"], got))
+        print("# tid %d: with stop    %s" % (t["tid"], ref.get(t["tid"])))
+print("# %d unstopped threads compared, %d differ" % (n, bad))
+sys.exit(1 if bad or n == 0 else 0)
+PY
+	local rc=$?
+	stop_fixture $FPID
+	return $rc
+}
+cmp_modes demo; ok $? "demo: stacks without stopping equal stacks with stopping"
+cmp_modes busy 2; ok $? "busy: the main thread's stack without stopping equals the stopped one"
+cmp_modes many 50; ok $? "many: 50 condvar waiters' stacks without stopping equal the stopped ones"
+cmp_modes lock_rwlock; ok $? "rwlock readers and writers: stacks without stopping equal the stopped ones"
+cmp_modes lock_cxx; ok $? "C++ std::mutex waiters: stacks without stopping equal the stopped ones"
+cmp_modes unwind_chain; ok $? "mutex, condvar, rwlock, sem, read, sleep chains: stacks without stopping equal the stopped ones"
