@@ -585,7 +585,9 @@ unwind_resolve(struct unwinder *u, uint64_t pc, bool activation, struct frame **
 
 		f->pc = pc;
 		f->offset = (havesym && pc >= symstart) ? pc - symstart : 0;
-		f->module = unwind_strdup(mainfile != NULL ? mainfile : modname);
+		/* "[vdso: PID]" is how libdwfl finds it; a reader wants the mapping's name */
+		f->module = unwind_strdup(mainfile != NULL ? mainfile :
+		    modname != NULL && strncmp(modname, "[vdso:", 6) == 0 ? "[vdso]" : modname);
 		if (k > 0)
 			unwind_call_site(cudie, &scopes[inl[k - 1]], f);
 		else if (src != NULL) {
