@@ -86,3 +86,18 @@ view_tabs_draw(const struct top *t, int y)
 		term_put(y, x, COLS - x, t->filter, A_BOLD);
 	}
 }
+
+void
+view_columns(int y, const char *const *titles, const int *widths, size_t n)
+{
+	int x = 2;
+
+	move(y, 0);
+	clrtoeol();
+	for (size_t c = 0; c < n && x < COLS; c++) {
+		int w = widths[c] ? widths[c] : COLS - x;
+
+		term_put(y, x, w - 1, titles[c], term_style(TERM_TITLE));
+		x += w;
+	}
+}

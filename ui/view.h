@@ -8,6 +8,8 @@
 
 /* view.c: shared helpers. Keeps *sel within n rows and *first so the cursor is visible in h lines. */
 void view_clamp(int *sel, int *first, int n, int h);
+/* Draws a table's column titles on row y; a width of 0 takes the rest of the line. */
+void view_columns(int y, const char *const *titles, const int *widths, size_t n);
 /* Style for a thread's state cell. */
 int view_state_style(const struct thread *th);
 /* Draws a bar line with a title at y. */

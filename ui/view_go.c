@@ -19,14 +19,7 @@ view_go_draw(struct top *t, int y, int h)
 
 	if (h < 2)
 		return;
-	move(y, 0);
-	clrtoeol();
-	for (size_t c = 0; c < sizeof titles / sizeof titles[0] && x < COLS; c++) {
-		int w = widths[c] ? widths[c] : COLS - x;
-
-		term_put(y, x, w - 1, titles[c], term_style(TERM_TITLE));
-		x += w;
-	}
+	view_columns(y, titles, widths, sizeof titles / sizeof titles[0]);
 	y++;
 	h--;
 	t->body_y = y;
