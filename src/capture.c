@@ -846,5 +846,7 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 	}
 	(*out)->capture_us = util_now_us() - start;
 	proc_fdcache_sweep(c->fdc);
+	/* a thread that stopped just after the deadline should not wait for the next snapshot */
+	capture_reap_pending(c);
 	return 0;
 }
