@@ -53,7 +53,7 @@ $(BUILD)/%.o: %.c $(DEPSTAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(HOLDUP): $(OBJ)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lpthread -lm
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lstdc++ -lpthread -lm
 
 -include $(OBJ:.o=.d)
 
@@ -76,7 +76,7 @@ gofixtures: $(DEPSTAMP)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIBOBJ)
 	@mkdir -p $(BUILD)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(LIBOBJ) $(PKG_LIBS) -lcmocka -lpthread -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(LIBOBJ) $(PKG_LIBS) -lcmocka -lstdc++ -lpthread -lm
 
 build/bench/%: bench/%.c $(DEPSTAMP)
 	@mkdir -p build/bench

@@ -1,5 +1,6 @@
 /* unwind.c - stacks from a snapshot's copies with libdwfl; symbolized frames cached per pc across snapshots. */
 #include "unwind.h"
+#include "demangle.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -277,15 +278,33 @@ unwind_strdup(const char *s)
 	return xstrndup(s, strnlen(s, UNWIND_NAME_MAX));
 }
 
+/* A function name for a frame: C++ names demangled, bounded like every name from the target. */
+static char *
+unwind_funcname(const char *s)
+{
+	char *d = demangle_cxx(s), *r;
+
+	if (d == NULL)
+		return unwind_strdup(s);
+	r = unwind_strdup(d);
+	free(d);
+	return r;
+}
+
 /* An ELF symbol's name without its version ("__libc_start_main@@GLIBC_2.34" -> "__libc_start_main"). */
 static char *
 unwind_symname(const char *name)
 {
 	const char *at = strchr(name, '@');
 
-	if (at != NULL && at > name)
-		return xstrndup(name, (size_t)(at - name) < UNWIND_NAME_MAX ? (size_t)(at - name) : UNWIND_NAME_MAX);
-	return unwind_strdup(name);
+	if (at != NULL && at > name) {
+		char *base = xstrndup(name, (size_t)(at - name) < UNWIND_NAME_MAX ? (size_t)(at - name) : UNWIND_NAME_MAX);
+		char *r = unwind_funcname(base);
+
+		free(base);
+		return r;
+	}
+	return unwind_funcname(name);
 }
 
 /* The name of a function-like DIE: the linkage name (so C++ names keep their scope), else DW_AT_name. */
@@ -559,7 +578,7 @@ unwind_resolve(struct unwinder *u, uint64_t pc, bool activation, struct frame **
 			break;
 		if (tag != DW_TAG_inlined_subroutine)
 			continue;
-		fr[nfr].function = unwind_strdup(unwind_die_name(&scopes[i]));
+		fr[nfr].function = unwind_funcname(unwind_die_name(&scopes[i]));
 		fr[nfr].inlined = true;
 		inl[nfr++] = i;
 	}
@@ -571,7 +590,7 @@ unwind_resolve(struct unwinder *u, uint64_t pc, bool activation, struct frame **
 			int tag = dwarf_tag(&scopes[i]);
 
 			if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) {
-				fr[nfr].function = unwind_strdup(unwind_die_name(&scopes[i]));
+				fr[nfr].function = unwind_funcname(unwind_die_name(&scopes[i]));
 				break;
 			}
 		}

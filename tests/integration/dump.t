@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
 . tests/integration/lib.sh
-plan 56
+plan 58
 
 # --- usage and errors
 "$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
@@ -176,3 +176,11 @@ cmp_modes many 50; ok $? "many: 50 condvar waiters' stacks without stopping equa
 cmp_modes lock_rwlock; ok $? "rwlock readers and writers: stacks without stopping equal the stopped ones"
 cmp_modes lock_cxx; ok $? "C++ std::mutex waiters: stacks without stopping equal the stopped ones"
 cmp_modes unwind_chain; ok $? "mutex, condvar, rwlock, sem, read, sleep chains: stacks without stopping equal the stopped ones"
+
+# --- C++ frames are demangled
+start_fixture lock_cxx || exit 1
+"$HOLDUP" dump --json $FPID >$TMPD/cxx.json 2>/dev/null
+json_get $TMPD/cxx.json 'any(f["function"] and f["function"].startswith("transfer(Account*") for t in j["threads"] for f in t["frames"])' | grep -q True
+ok $? "C++ function names are demangled (transfer(Account*, ...))"
+json_get $TMPD/cxx.json 'not any(f["function"] and f["function"].startswith("_Z") for t in j["threads"] for f in t["frames"] if f["module"] and "lock_cxx" in f["module"])' | grep -q True
+ok $? "no mangled names left in the program's own frames"
