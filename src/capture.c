@@ -65,18 +65,6 @@ capture_track(pid_t tid)
 }
 
 static void
-capture_untrack(pid_t tid)
-{
-	for (size_t i = 0; i < capture_nseized; i++) {
-		if (capture_seized[i] == tid) {
-			capture_seized[i] = capture_seized[capture_nseized - 1];
-			capture_nseized = capture_nseized - 1;
-			return;
-		}
-	}
-}
-
-static void
 capture_on_alarm(int sig)
 {
 	(void)sig;
@@ -208,6 +196,15 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 	return 0;
 }
 
+/* Outside a stop, the crash-time list is exactly the threads still seized: the pending ones. */
+static void
+capture_track_pending(struct capture *c)
+{
+	capture_nseized = 0;
+	for (size_t i = 0; i < c->npending; i++)
+		capture_track(c->pending[i]);
+}
+
 /* Detaches seized threads that have stopped since they timed out; forgets those that exited.
  * A long-running top or record must not leave such a thread in its trace stop. */
 static void
@@ -231,10 +228,7 @@ capture_reap_pending(struct capture *c)
 		}
 	}
 	c->npending = kept;
-	/* the crash-time list is exactly what is still seized */
-	capture_nseized = 0;
-	for (size_t i = 0; i < c->npending; i++)
-		capture_track(c->pending[i]);
+	capture_track_pending(c);
 }
 
 static bool
@@ -477,12 +471,10 @@ capture_wait_stop(struct thread *t)
 			if (errno == EINTR)
 				continue;	/* the deadline: one last look without blocking */
 			capture_thread_error(t, CAPTURE_GONE, "waitpid: %s", strerror(errno));
-			capture_untrack(t->tid);
 			return -1;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
-			capture_untrack(t->tid);
 			return -1;
 		}
 		if (!WIFSTOPPED(status))
@@ -527,7 +519,7 @@ static int
 capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, size_t nidx, struct err *e)
 {
 	struct sigaction sa, oldsa;
-	struct itimerval it, oldit;
+	struct itimerval it;
 	sigset_t oldmask;
 	uint64_t t0, t1;
 	size_t *stopped = xcalloc(nidx ? nidx : 1, sizeof *stopped);
@@ -577,7 +569,7 @@ capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, siz
 	memset(&it, 0, sizeof it);
 	it.it_value.tv_sec = c->opts.stop_timeout_ms / 1000;
 	it.it_value.tv_usec = (c->opts.stop_timeout_ms % 1000) * 1000;
-	setitimer(ITIMER_REAL, &it, &oldit);
+	setitimer(ITIMER_REAL, &it, NULL);
 	for (size_t i = 0; i < nstopped; i++) {
 		struct thread *t = &s->threads[stopped[i]];
 
@@ -609,10 +601,7 @@ resume:
 		xgrow(&c->pending, &c->pending_cap, c->npending + 1, sizeof *c->pending);
 		c->pending[c->npending++] = s->threads[stopped[i]].tid;
 	}
-	capture_nseized = 0;
-	for (size_t i = 0; i < c->npending; i++)
-		capture_track(c->pending[i]);
-	/* A thread that would not stop stays seized until it stops or holdup exits (the kernel then detaches). */
+	capture_track_pending(c);
 	sigaction(SIGALRM, &oldsa, NULL);
 	signals_restore_mask(&oldmask);
 	if (nstopped > 0)
@@ -621,13 +610,12 @@ resume:
 	return rc;
 }
 
-/* Adds threads that were born since the last listing. Returns how many were added. */
-static size_t
+/* Adds threads that were born since the last listing. */
+static void
 capture_add_new_threads(struct capture *c, struct snapshot *s)
 {
 	pid_t *tids = NULL;
 	int n = proc_list_tasks(c->pid, &tids, NULL);
-	size_t added = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct thread *t;
@@ -637,10 +625,8 @@ capture_add_new_threads(struct capture *c, struct snapshot *s)
 		t = snapshot_add_thread(s, tids[i]);
 		if (proc_read_thread(c->fdc, c->pid, t) < 0)
 			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
-		added++;
 	}
 	free(tids);
-	return added;
 }
 
 /* /proc says "running" both for threads on a CPU and for those waiting for one. A CPU runs one

@@ -1,5 +1,6 @@
 /* lockgraph.c - the locks threads wait on, the wait-for graph (threads by index), its cycles and chain roots. */
 #include "lockgraph.h"
+#include "demangle.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,48 +35,6 @@ lockgraph_stack_owner(const struct snapshot *s, const struct mapping *m)
 	return -1;
 }
 
-/* Plain C++ variable names from their mangled form: _ZL11config_lock, _ZN2ns4lockE -> ns::lock.
- * Anything fancier (templates, functions) stays mangled. Returns an owned string or NULL. */
-static char *
-lockgraph_demangle(const char *m)
-{
-	const char *p = m + 2;
-	bool nested;
-	char *out;
-	size_t len = 0;
-
-	if (strncmp(m, "_Z", 2) != 0)
-		return NULL;
-	if (*p == 'L')
-		p++;
-	nested = *p == 'N';
-	if (nested)
-		p++;
-	out = xmalloc(strlen(m) * 2 + 1);
-	while (*p >= '1' && *p <= '9') {
-		char *end;
-		unsigned long n = strtoul(p, &end, 10);
-
-		if (strlen(end) < n)
-			break;
-		if (len > 0) {
-			memcpy(out + len, "::", 2);
-			len += 2;
-		}
-		memcpy(out + len, end, n);
-		len += n;
-		p = end + n;
-		if (!nested)
-			break;
-	}
-	out[len] = '\0';
-	if (len == 0 || (nested ? strcmp(p, "E") != 0 : *p != '\0')) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 char *
 lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t addr, size_t elem)
 {
@@ -85,7 +44,7 @@ lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t ad
 	int ti;
 
 	if (u != NULL && unwind_addr_symbol(u, addr, &name, &off, &size) == 0 && name != NULL) {
-		char *plain = lockgraph_demangle(name);
+		char *plain = demangle_cxx(name);
 
 		if (plain != NULL) {
 			free(name);
