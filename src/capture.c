@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "sampler.h"
 #include "signals.h"
 
 #define CAPTURE_PAGE 4096
@@ -28,6 +29,7 @@ struct capture {
 	struct capture_opts opts;
 	unsigned long long starttime;	/* detects PID reuse between snapshots */
 	struct proc_fdcache *fdc;	/* owned; /proc files kept open across snapshots */
+	struct sampler *sampler;	/* owned; NULL unless opts.sample_ns (and not stop_all) */
 	pid_t *pending;			/* seized threads that did not stop yet: detached once they do */
 	size_t npending, pending_cap;
 };
@@ -46,6 +48,14 @@ capture_opts_default(struct capture_opts *o)
 	o->stack_bytes = 32 * 1024;
 	o->stop_timeout_ms = 200;
 	o->stop_all = false;
+}
+
+uint64_t
+capture_sample_ns_for(uint64_t interval_ns)
+{
+	uint64_t ns = interval_ns / 8;
+
+	return ns < 500000 ? 500000 : ns > 10000000 ? 10000000 : ns;
 }
 
 void
@@ -191,6 +201,8 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 		c->opts.stop_timeout_ms = 200;
 	c->starttime = capture_starttime(pid);
 	c->fdc = proc_fdcache_new(pid);
+	if (c->opts.sample_ns > 0 && !c->opts.stop_all)
+		c->sampler = sampler_new(pid, c->opts.sample_ns);
 	util_at_fatal(capture_emergency_detach);
 	*out = c;
 	return 0;
@@ -249,6 +261,7 @@ capture_close(struct capture *c)
 	capture_emergency_detach();
 	util_remove_fatal(capture_emergency_detach);
 	free(c->pending);
+	sampler_free(c->sampler);
 	proc_fdcache_free(c->fdc);
 	free(c);
 }
@@ -635,9 +648,9 @@ capture_add_new_threads(struct capture *c, struct snapshot *s)
 #define CAPTURE_TICK_NS 5000000ULL
 
 static void
-capture_split_runnable(struct capture *c, struct snapshot *s)
+capture_split_runnable(struct capture *c, struct snapshot *s, bool sampled)
 {
-	uint64_t *start = xcalloc(s->nthreads + 1, sizeof *start), newest = 0;
+	uint64_t *start = xcalloc(s->nthreads + 1, sizeof *start), newest = 0, now = util_now_ns();
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	bool *taken;
 	size_t nrunning = 0;
@@ -649,6 +662,9 @@ capture_split_runnable(struct capture *c, struct snapshot *s)
 		if (!t->task_running || t->status == CAPTURE_GONE)
 			continue;
 		t->on_cpu = false;
+		/* neither scheduled in nor sampled lately: waiting for a CPU, no need to look closer */
+		if (sampled && !sampler_may_run(c->sampler, t->tid, now))
+			continue;
 		nrunning++;
 		snprintf(path, sizeof path, "/proc/%d/task/%d/sched", (int)c->pid, (int)t->tid);
 		text = util_read_file(path, NULL);
@@ -696,7 +712,7 @@ out:
 /* Whether any thread read without stopping it left the kernel since /proc showed it blocked.
  * Its copies would then disagree with the lock words taken during the stop. */
 static size_t
-capture_unstopped_ran(struct capture *c, struct snapshot *s)
+capture_unstopped_ran(struct capture *c, struct snapshot *s, bool mark)
 {
 	size_t ran = 0;
 
@@ -714,10 +730,86 @@ capture_unstopped_ran(struct capture *c, struct snapshot *s)
 		}
 		k = (size_t)snprintf(now, sizeof now, "%ld ", t->syscall);
 		/* same run count and same syscall: it never left the kernel since we read it */
-		if (slices != t->sched_slices || strncmp(line, now, k) != 0)
+		if (slices != t->sched_slices || strncmp(line, now, k) != 0) {
 			ran++;
+			t->reread = mark;
+		}
 	}
 	return ran;
+}
+
+/* Gives every thread its perf event. False when the snapshot cannot use samples at all. */
+static bool
+capture_sampler_track(struct capture *c, struct snapshot *s)
+{
+	struct err e;
+
+	if (!sampler_usable(c->sampler))
+		return false;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		/* a thread whose event cannot be opened is stopped instead, like one with no sample yet */
+		if (s->threads[i].status != CAPTURE_GONE && sampler_track(c->sampler, s->threads[i].tid, &e) < 0 &&
+		    !sampler_usable(c->sampler))
+			return false;
+	}
+	return true;
+}
+
+/* Takes a thread that runs or waits for a CPU from its newest sample. False if it has none. */
+static bool
+capture_from_sample(struct capture *c, struct thread *t)
+{
+	struct sampler_sample smp;
+
+	if (!t->task_running || t->proc_state != 'R' || sampler_latest(c->sampler, t->tid, &smp) != 1)
+		return false;
+	t->regs = smp.regs;
+	t->regs_valid = true;
+	t->status = CAPTURE_SAMPLED;
+	t->stack_len = 0;
+	if (smp.stack_len == 0)
+		return true;
+	if (t->stack == NULL || t->stack_cap < smp.stack_len) {
+		free(t->stack);
+		t->stack = xmalloc(smp.stack_len);
+		t->stack_cap = smp.stack_len;
+	}
+	memcpy(t->stack, smp.stack, smp.stack_len);
+	t->stack_addr = smp.stack_addr;
+	t->stack_len = smp.stack_len;
+	return true;
+}
+
+/* Reads the threads marked reread (they left the kernel while holdup looked) once more, from
+ * /proc or their samples; those that need a stop go into idx. Returns how many. */
+static size_t
+capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
+{
+	size_t nidx = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		if (!t->reread)
+			continue;
+		t->reread = false;
+		free(t->wchan);
+		t->wchan = NULL;
+		t->on_cpu = false;
+		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
+			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+			continue;
+		}
+		/* it just ran: if /proc calls it running, count it as on a CPU */
+		t->on_cpu = t->task_running;
+		if (capture_is_blocked(t)) {
+			capture_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
+			continue;
+		}
+		if (!capture_from_sample(c, t))
+			idx[nidx++] = i;
+	}
+	return nidx;
 }
 
 /* One attempt: /proc reads, then the stop of every thread (stop_all) or of those not blocked in
@@ -728,6 +820,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	struct snapshot *s;
 	pid_t *tids = NULL;
 	size_t *idx = NULL, nidx = 0;
+	bool sampled;
 	int n, rc = -1;
 
 	*out = NULL;
@@ -755,7 +848,8 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 		if (proc_read_thread(c->fdc, c->pid, t) < 0)
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
 	}
-	capture_split_runnable(c, s);
+	sampled = !stop_all && capture_sampler_track(c, s);
+	capture_split_runnable(c, s, sampled);
 	if (s->nthreads > 0 && s->threads[0].tid == c->pid && s->threads[0].proc_state == 'T')
 		s->target_was_stopped = true;
 
@@ -775,15 +869,27 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 				continue;
 			t->stack_prefetched = t->stack_len > 0;
 		}
+		if (sampled && capture_from_sample(c, t))
+			continue;
 		idx[nidx++] = i;
 	}
 	if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
 		goto fail;
 	if (nidx == 0)
 		capture_copy_lockwords(c, s);
-	if (!stop_all && (*ran = capture_unstopped_ran(c, s)) > 0) {
-		rc = 0;	/* the caller retakes it in stop-all mode */
-		goto fail;
+	if (sampled)
+		s->capture_mode = "sampled";
+	if (!stop_all && (*ran = capture_unstopped_ran(c, s, sampled)) > 0) {
+		if (!sampled) {
+			rc = 0;	/* the caller retakes it in stop-all mode */
+			goto fail;
+		}
+		/* A sampled snapshot is not atomic anyway: the threads that ran are read again and the
+		 * lock words copied after them, so none is seen waiting for a lock it has taken. */
+		nidx = capture_reread(c, s, idx);
+		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
+			goto fail;
+		capture_copy_lockwords(c, s);
 	}
 
 	/* Threads born meanwhile get a stop of their own. */
@@ -832,6 +938,8 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 	}
 	(*out)->capture_us = util_now_us() - start;
 	proc_fdcache_sweep(c->fdc);
+	if (strcmp((*out)->capture_mode, "sampled") == 0)
+		sampler_sweep(c->sampler);
 	/* a thread that stopped just after the deadline should not wait for the next snapshot */
 	capture_reap_pending(c);
 	return 0;

@@ -13,9 +13,15 @@ struct capture_opts {
 	size_t stack_bytes;	/* bytes of each stack top copied during the stop (default 32 KiB) */
 	int stop_timeout_ms;	/* how long to wait for one thread to stop before skipping it (default 200) */
 	bool stop_all;		/* classic all-stop snapshot, even of threads blocked in the kernel */
+	uint64_t sample_ns;	/* > 0: threads that run are read from perf_event samples taken every
+				 * sample_ns of their CPU time instead of being stopped (top, record);
+				 * falls back to stopping them where perf sampling is not allowed */
 };
 
 void capture_opts_default(struct capture_opts *o);
+/* The sample_ns for snapshots every interval_ns: an eighth of it, between 0.5 and 10 ms of CPU
+ * time, so a running thread's sample is never older than a fraction of the interval. */
+uint64_t capture_sample_ns_for(uint64_t interval_ns);
 
 /* A session with one target process, reused across snapshots so per-target work is done once. */
 struct capture;

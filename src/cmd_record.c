@@ -23,6 +23,7 @@ static const struct option cmd_record_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "stop-all", no_argument, NULL, 'S' },
+	{ "no-sampling", no_argument, NULL, 'P' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,7 +49,9 @@ cmd_record_help(void)
 	    "  -o, --output FILE     write to FILE (default: standard output)\n"
 	    "  -f, --format FORMAT   pprof, folded or json; default pprof for FILE ending in .pb.gz or\n"
 	    "                        .pprof, json for .json/.jsonl, folded otherwise\n"
-	    "  --stop-all            stop every thread per sample, even those blocked in the kernel\n\n"
+	    "  --stop-all            stop every thread per sample, even those blocked in the kernel\n"
+	    "  --no-sampling         stop running threads with ptrace for each snapshot instead of\n"
+	    "                        reading their registers and stacks from perf_event samples\n\n"
 	    "pprof: gzipped profile.proto for go tool pprof; sample types samples/count and wall/nanoseconds;\n"
 	    "  labels state, wait, lock (\"mutex accounts_lock\"), thread, tid.\n"
 	    "folded: \"state;outermost;...;innermost[;[lock]] count\" lines for flamegraph.pl or speedscope.\n"
@@ -115,6 +118,7 @@ cmd_record(int argc, char **argv)
 	long rate = 10;
 	uint64_t period_ns, end_ns = 0, next;
 	bool json, status, target_gone = false, warm = false, write_failed = false, stop_all = false;
+	bool sampling = true;
 	int c, rc = EXIT_ERROR;
 	char *endp;
 	pid_t pid;
@@ -142,6 +146,7 @@ cmd_record(int argc, char **argv)
 		case 'o': outpath = optarg; break;
 		case 'f': format = optarg; break;
 		case 'S': stop_all = true; break;
+		case 'P': sampling = false; break;
 		case 'h': cmd_record_help(); return EXIT_OK;
 		default: return cmd_usage("record");
 		}
@@ -169,6 +174,8 @@ cmd_record(int argc, char **argv)
 
 	capture_opts_default(&copts);
 	copts.stop_all = stop_all;
+	if (sampling)
+		copts.sample_ns = capture_sample_ns_for(1000000000ULL / (uint64_t)rate);
 	if (capture_open(pid, &copts, &cap, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return EXIT_ERROR;

@@ -243,7 +243,7 @@ output_text_thread(struct output_text *ot, const struct snapshot *s, int ti)
 	    snapshot_state_name(t->state), t->state == STATE_BLOCKED ? output_text_c(ot, C_RESET) : "");
 	output_text_syscall(f, s, t);
 	fputc('\n', f);
-	if (t->status != CAPTURE_OK && t->status != CAPTURE_UNSTOPPED) {
+	if (t->status != CAPTURE_OK && t->status != CAPTURE_UNSTOPPED && t->status != CAPTURE_SAMPLED) {
 		fprintf(f, "  ! %s: ", snapshot_capture_status_name(t->status));
 		sanitize_fputs(t->error ? t->error : "", f);
 		fputc('\n', f);

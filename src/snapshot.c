@@ -260,6 +260,7 @@ snapshot_capture_status_name(enum capture_status c)
 	switch (c) {
 	case CAPTURE_OK: return "ok";
 	case CAPTURE_UNSTOPPED: return "unstopped";
+	case CAPTURE_SAMPLED: return "sampled";
 	case CAPTURE_GONE: return "gone";
 	case CAPTURE_NOSTOP: return "nostop";
 	case CAPTURE_ERROR: return "error";

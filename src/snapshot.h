@@ -28,6 +28,7 @@ enum thread_state {
 enum capture_status {
 	CAPTURE_OK = 0,		/* registers (and stack top) copied */
 	CAPTURE_UNSTOPPED,	/* not stopped: blocked in the kernel, read from /proc (see thread.syscall_*) */
+	CAPTURE_SAMPLED,	/* not stopped: registers and stack top from its newest perf sample */
 	CAPTURE_GONE,		/* exited during the snapshot */
 	CAPTURE_NOSTOP,		/* did not stop within the bound; skipped */
 	CAPTURE_ERROR,		/* some other failure: see thread.error */
@@ -98,6 +99,7 @@ struct thread {
 	size_t stack_cap;		/* bytes allocated at stack (private to capture.c) */
 	int pending_signal;		/* signal seen during the stop and re-injected on resume, 0 if none */
 	bool stack_prefetched;		/* stack copied before the stop (blocked in a syscall), kept if still there */
+	bool reread;			/* private to capture.c: ran while read unstopped, so read again */
 
 	/* Analysis. */
 	struct frame *frames;		/* owned, innermost first */
@@ -141,7 +143,7 @@ struct snapshot {
 	uint64_t capture_us;		/* the whole capture, /proc reads included */
 	int nstopped;			/* threads actually stopped */
 	bool target_was_stopped;	/* job-control stopped before we came; left stopped */
-	const char *capture_mode;	/* static string: "fast", "stop-all", or how fast mode fell back */
+	const char *capture_mode;	/* static string: "fast", "stop-all", "sampled", or how one fell back */
 
 	struct thread *threads;		/* owned */
 	size_t nthreads;

@@ -21,6 +21,7 @@ struct cmd_top_source {
 
 static const struct option cmd_top_options[] = {
 	{ "interval", required_argument, NULL, 'i' },
+	{ "no-sampling", no_argument, NULL, 'P' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -28,10 +29,12 @@ static const struct option cmd_top_options[] = {
 static void
 cmd_top_help(void)
 {
-	printf("usage: holdup top [-i SECONDS] PID\n\n"
+	printf("usage: holdup top [-i SECONDS] [--no-sampling] PID\n\n"
 	    "A live dashboard of the target's threads: states, time in state, CPU%%, the lock each\n"
 	    "waits for and its holder, locks by waiters, wait chains and deadlocks, and stacks.\n\n"
-	    "  -i, --interval SECONDS  time between samples (default 1, 0.1 to 60)\n\n"
+	    "  -i, --interval SECONDS  time between samples (default 1, 0.1 to 60)\n"
+	    "  --no-sampling           stop running threads with ptrace for each sample instead of\n"
+	    "                          reading their registers and stacks from perf_event samples\n\n"
 	    "Press h inside for the keys, q to quit. exit status: 0 ok, 1 error, 2 usage\n");
 }
 
@@ -68,6 +71,7 @@ cmd_top(int argc, char **argv)
 	struct snapshot *snap = NULL;
 	struct err e = { "" };
 	double interval = 1.0;
+	bool sampling = true;
 	char *end;
 	int c, rc = EXIT_ERROR;
 	pid_t pid;
@@ -85,6 +89,7 @@ cmd_top(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'P': sampling = false; break;
 		case 'h': cmd_top_help(); return EXIT_OK;
 		default: return cmd_usage("top");
 		}
@@ -98,6 +103,8 @@ cmd_top(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 
+	if (sampling)
+		copts.sample_ns = capture_sample_ns_for((uint64_t)(interval * 1e9));
 	if (capture_open(pid, &copts, &src.cap, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return EXIT_ERROR;

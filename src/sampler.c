@@ -1,0 +1,389 @@
+/* sampler.c - running threads' registers and stack tops from perf_event samples, without stopping them. */
+#include "sampler.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* x86_64 perf register numbers (asm/perf_regs.h); a sample lists the chosen ones in this order. */
+enum {
+	SR_AX, SR_BX, SR_CX, SR_DX, SR_SI, SR_DI, SR_BP, SR_SP, SR_IP, SR_FLAGS, SR_CS, SR_SS,
+	SR_DS, SR_ES, SR_FS, SR_GS, SR_R8, SR_R9, SR_R10, SR_R11, SR_R12, SR_R13, SR_R14, SR_R15,
+};
+/* every general register; the kernel refuses DS, ES, FS and GS for 64-bit tasks */
+#define SAMPLER_REGS_MASK	(0xfffULL | (0xffULL << SR_R8))
+#define SAMPLER_NREGS		20
+#define SAMPLER_DATA_PAGES	8	/* 32 KiB: three samples, so the newest survives a write or two while read */
+#define SAMPLER_RETRIES		4
+#define SAMPLER_ABI_64		2	/* PERF_SAMPLE_REGS_ABI_64 */
+
+struct sampler_ent {
+	pid_t tid;
+	int fd;
+	void *map;			/* owned mapping: the control page, then the data pages */
+	uint32_t seq;			/* control page's lock at the previous sampler_may_run */
+	bool swept;			/* tracked since the previous sweep */
+};
+
+struct sampler {
+	pid_t pid;
+	uint64_t period_ns;
+	size_t pagesz;
+	bool broken;			/* perf sampling impossible here: callers stop threads instead */
+	bool exclude_kernel;		/* the kernel would not let us sample kernel mode */
+	struct sampler_ent *e;		/* owned, sorted by tid */
+	size_t n, cap;
+	uint8_t *rec;			/* owned scratch: one copied record */
+	size_t reccap;
+};
+
+struct sampler *
+sampler_new(pid_t pid, uint64_t period_ns)
+{
+	struct sampler *s = xcalloc(1, sizeof *s);
+
+	s->pid = pid;
+	s->period_ns = period_ns > 0 ? period_ns : 1000000;
+	s->pagesz = (size_t)sysconf(_SC_PAGESIZE);
+	s->reccap = SAMPLER_DATA_PAGES * s->pagesz;
+	s->rec = xmalloc(s->reccap);
+	return s;
+}
+
+static size_t
+sampler_maplen(const struct sampler *s)
+{
+	return (1 + SAMPLER_DATA_PAGES) * s->pagesz;
+}
+
+static void
+sampler_ent_close(struct sampler *s, struct sampler_ent *x)
+{
+	if (x->map != NULL)
+		munmap(x->map, sampler_maplen(s));
+	if (x->fd >= 0)
+		close(x->fd);
+	x->map = NULL;
+	x->fd = -1;
+}
+
+void
+sampler_free(struct sampler *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		sampler_ent_close(s, &s->e[i]);
+	free(s->e);
+	free(s->rec);
+	free(s);
+}
+
+bool
+sampler_usable(const struct sampler *s)
+{
+	return s != NULL && !s->broken;
+}
+
+/* Index of tid, or of where it would go. */
+static size_t
+sampler_find(const struct sampler *s, pid_t tid, bool *found)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->e[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < s->n && s->e[lo].tid == tid;
+	return lo;
+}
+
+static int
+sampler_open(struct sampler *s, pid_t tid)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof a);
+	a.size = sizeof a;
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_TASK_CLOCK;
+	a.sample_period = s->period_ns;
+	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
+	    PERF_SAMPLE_STACK_USER;
+	a.sample_regs_user = SAMPLER_REGS_MASK;
+	a.sample_stack_user = SAMPLER_STACK_BYTES;
+	a.use_clockid = 1;
+	a.clockid = CLOCK_MONOTONIC;
+	a.write_backward = 1;	/* with a read-only mapping: the kernel overwrites, the newest stays */
+	a.exclude_hv = 1;
+	a.exclude_kernel = s->exclude_kernel;
+	return (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int
+sampler_track(struct sampler *s, pid_t tid, struct err *e)
+{
+	struct sampler_ent x = { .tid = tid, .fd = -1 };
+	bool found;
+	size_t at;
+	int saved;
+
+	if (s->broken)
+		return err_set(e, "perf sampling unavailable");
+	at = sampler_find(s, tid, &found);
+	if (found) {
+		s->e[at].swept = true;
+		return 0;
+	}
+	x.fd = sampler_open(s, tid);
+	if (x.fd < 0 && (errno == EACCES || errno == EPERM) && !s->exclude_kernel) {
+		/* perf_event_paranoid may allow user-mode samples only */
+		s->exclude_kernel = true;
+		x.fd = sampler_open(s, tid);
+	}
+	if (x.fd < 0) {
+		saved = errno;
+		if (saved == ESRCH)
+			return err_set(e, "tid %d: perf_event_open: %s", (int)tid, strerror(saved));
+		/* anything but a vanished thread or a full fd table says perf is not for us */
+		if (saved != EMFILE && saved != ENFILE)
+			s->broken = s->n == 0;
+		return err_set(e, "tid %d: perf_event_open: %s", (int)tid, strerror(saved));
+	}
+	x.map = mmap(NULL, sampler_maplen(s), PROT_READ, MAP_SHARED, x.fd, 0);
+	if (x.map == MAP_FAILED) {
+		saved = errno;
+		x.map = NULL;
+		sampler_ent_close(s, &x);
+		/* out of perf_event_mlock_kb: later threads would fail the same way */
+		s->broken = s->n == 0;
+		return err_set(e, "tid %d: mmap of the perf ring buffer: %s", (int)tid, strerror(saved));
+	}
+	/* unlike any value the page will hold: a new thread counts as possibly running once */
+	x.seq = ((struct perf_event_mmap_page *)x.map)->lock + 1;
+	x.swept = true;
+	xgrow(&s->e, &s->cap, s->n + 1, sizeof *s->e);
+	memmove(&s->e[at + 1], &s->e[at], (s->n - at) * sizeof *s->e);
+	s->e[at] = x;
+	s->n++;
+	return 0;
+}
+
+void
+sampler_sweep(struct sampler *s)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->e[i].swept) {
+			sampler_ent_close(s, &s->e[i]);
+			continue;
+		}
+		s->e[i].swept = false;
+		s->e[kept++] = s->e[i];
+	}
+	s->n = kept;
+}
+
+static struct sampler_ent *
+sampler_get(struct sampler *s, pid_t tid)
+{
+	bool found;
+	size_t at = sampler_find(s, tid, &found);
+
+	return found ? &s->e[at] : NULL;
+}
+
+static uint64_t
+sampler_get_u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+int
+sampler_decode(const uint8_t *rec, size_t len, struct sampler_sample *out)
+{
+	struct perf_event_header h;
+	uint64_t r[SAMPLER_NREGS], size;
+	size_t off = sizeof h;
+	uint32_t ids[2];
+
+	if (len < sizeof h)
+		return -1;
+	memcpy(&h, rec, sizeof h);
+	if (h.type != PERF_RECORD_SAMPLE || h.size > len || h.size < sizeof h)
+		return -1;
+	len = h.size;
+	/* tid, time, read value, regs abi: the fixed part */
+	if (len - off < 4 * 8)
+		return -1;
+	memset(out, 0, sizeof *out);
+	memcpy(ids, rec + off, sizeof ids);
+	out->tid = (pid_t)ids[1];
+	out->time_ns = sampler_get_u64(rec + off + 8);
+	out->cpu_ns = sampler_get_u64(rec + off + 16);
+	if (sampler_get_u64(rec + off + 24) != SAMPLER_ABI_64)
+		return -1;	/* no registers (a kernel thread) or a 32-bit task */
+	off += 32;
+	if (len - off < sizeof r + 8)
+		return -1;
+	memcpy(r, rec + off, sizeof r);
+	off += sizeof r;
+	out->regs.rax = r[SR_AX];
+	out->regs.rbx = r[SR_BX];
+	out->regs.rcx = r[SR_CX];
+	out->regs.rdx = r[SR_DX];
+	out->regs.rsi = r[SR_SI];
+	out->regs.rdi = r[SR_DI];
+	out->regs.rbp = r[SR_BP];
+	out->regs.rsp = r[SR_SP];
+	out->regs.rip = r[SR_IP];
+	out->regs.eflags = r[SR_FLAGS];
+	out->regs.cs = r[SR_CS];
+	out->regs.ss = r[SR_SS];
+	/* the indices from SR_R8 on are shifted down by the four segment registers left out */
+	out->regs.r8 = r[SR_R8 - 4];
+	out->regs.r9 = r[SR_R9 - 4];
+	out->regs.r10 = r[SR_R10 - 4];
+	out->regs.r11 = r[SR_R11 - 4];
+	out->regs.r12 = r[SR_R12 - 4];
+	out->regs.r13 = r[SR_R13 - 4];
+	out->regs.r14 = r[SR_R14 - 4];
+	out->regs.r15 = r[SR_R15 - 4];
+	out->regs.orig_rax = (unsigned long long)-1;
+	size = sampler_get_u64(rec + off);
+	off += 8;
+	if (size > 0) {
+		uint64_t dyn;
+
+		if (size > len - off || len - off - size < 8)
+			return -1;
+		dyn = sampler_get_u64(rec + off + size);
+		if (dyn > size)
+			return -1;
+		out->stack = rec + off;
+		out->stack_len = (size_t)dyn;
+	}
+	out->stack_addr = out->regs.rsp;
+	return 0;
+}
+
+/* Copies len bytes at ring offset pos (wrapping) into out. */
+static void
+sampler_ring_copy(const uint8_t *data, size_t size, uint64_t pos, uint8_t *out, size_t len)
+{
+	size_t at = (size_t)(pos & (size - 1)), first = size - at < len ? size - at : len;
+
+	memcpy(out, data + at, first);
+	memcpy(out + first, data, len - first);
+}
+
+ssize_t
+sampler_ring_find(const uint8_t *data, size_t size, uint64_t head, uint64_t *at)
+{
+	uint64_t pos = head;
+
+	if (size == 0 || (size & (size - 1)) != 0)
+		return -1;
+	/* records run forward from head, newest first; the buffer starts zeroed, a zero size ends them */
+	while (pos - head < size) {
+		struct perf_event_header h;
+
+		if (size - (pos - head) < sizeof h)
+			return 0;
+		sampler_ring_copy(data, size, pos, (uint8_t *)&h, sizeof h);
+		if (h.size == 0)
+			return 0;
+		if (h.size < sizeof h || h.size % 8 != 0)
+			return -1;
+		if (pos - head + h.size > size)
+			return 0;	/* the oldest record, partly overwritten already */
+		if (h.type == PERF_RECORD_SAMPLE) {
+			*at = pos - head;
+			return h.size;
+		}
+		pos += h.size;
+	}
+	return 0;
+}
+
+/* Finds the newest sample of x and copies len bytes of it from offset off into out, checking
+ * that the kernel did not overwrite them meanwhile. Returns the record's length, 0, or -1. */
+static ssize_t
+sampler_copy(struct sampler *s, struct sampler_ent *x, size_t off, uint8_t *out, size_t len)
+{
+	struct perf_event_mmap_page *pg = x->map;
+	const uint8_t *data = (const uint8_t *)x->map + s->pagesz;
+	size_t size = SAMPLER_DATA_PAGES * s->pagesz;
+
+	for (int tries = 0; tries < SAMPLER_RETRIES; tries++) {
+		uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE), now, at = 0;
+		ssize_t n;
+
+		if (head == 0)
+			return 0;	/* nothing written yet: the thread has not run a whole period */
+		n = sampler_ring_find(data, size, head, &at);
+		if (n <= 0)
+			return n;
+		if (len > (size_t)n - off || off > (size_t)n)
+			len = off > (size_t)n ? 0 : (size_t)n - off;
+		sampler_ring_copy(data, size, head + at + off, out, len);
+		/* The kernel writes new records below head while we copy, wrapping onto the oldest
+		 * bytes; the copy holds if what was written since, plus one record that may be in
+		 * flight, did not reach the end of ours. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		now = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
+		if ((head - now) + at + (uint64_t)n + (uint64_t)n <= size)
+			return n;
+	}
+	return 0;
+}
+
+int
+sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out)
+{
+	struct sampler_ent *x = sampler_get(s, tid);
+	ssize_t n;
+
+	if (x == NULL)
+		return -1;
+	n = sampler_copy(s, x, 0, s->rec, s->reccap);
+	if (n <= 0 || (size_t)n > s->reccap)
+		return n < 0 ? -1 : 0;
+	return sampler_decode(s->rec, (size_t)n, out) == 0 && out->tid == tid ? 1 : 0;
+}
+
+bool
+sampler_may_run(struct sampler *s, pid_t tid, uint64_t now_ns)
+{
+	struct sampler_ent *x = sampler_get(s, tid);
+	uint64_t time_ns;
+	uint32_t seq;
+
+	if (x == NULL)
+		return true;
+	/* the kernel updates the control page each time the thread is scheduled in */
+	seq = __atomic_load_n(&((struct perf_event_mmap_page *)x->map)->lock, __ATOMIC_ACQUIRE);
+	if (seq != x->seq) {
+		x->seq = seq;
+		return true;
+	}
+	/* the sample's time follows its header and pid/tid */
+	if (sampler_copy(s, x, 16, (uint8_t *)&time_ns, sizeof time_ns) <= 0)
+		return false;
+	return time_ns + 2 * s->period_ns >= now_ns;
+}
