@@ -19,8 +19,21 @@ struct profile_map {
 	size_t cap, n;
 };
 
+/* Frames -> location, a shortcut past building the location's key from its function and mapping
+ * keys: keyed by the pc and a hash of what the frames say (a return address and an interrupted pc
+ * may name different lines). Cleared when the maps change, since locations hold a mapping. */
+struct profile_pcent {
+	uint64_t pc;
+	uint64_t hash;
+	size_t nframes;			/* 0: empty slot */
+	size_t loc;
+};
+
 struct profile_index {
 	struct profile_map functions, locations, mappings, samples;
+	struct profile_pcent *pcs;	/* owned, open addressing */
+	size_t pcs_cap, pcs_n;
+	char *maps_text;		/* owned; the maps the pc shortcuts hold for */
 };
 
 /* A key under construction. */
@@ -37,28 +50,39 @@ profile_key_bytes(struct profile_key *k, const void *data, size_t len)
 	k->len += len;
 }
 
+/* v in hex followed by end; keys are built for every frame of every sample, so no printf here. */
+static void
+profile_key_hex(struct profile_key *k, uint64_t v, char end)
+{
+	char n[20];
+	size_t i = sizeof n;
+
+	n[--i] = end;
+	do {
+		n[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	profile_key_bytes(k, n + i, sizeof n - i);
+}
+
 static void
 profile_key_str(struct profile_key *k, const char *s)
 {
-	char n[24];
-	int nl;
+	size_t len;
 
 	if (s == NULL) {
 		profile_key_bytes(k, "-|", 2);
 		return;
 	}
-	nl = snprintf(n, sizeof n, "%zu:", strlen(s));
-	profile_key_bytes(k, n, (size_t)nl);
-	profile_key_bytes(k, s, strlen(s));
+	len = strlen(s);
+	profile_key_hex(k, len, ':');
+	profile_key_bytes(k, s, len);
 }
 
 static void
 profile_key_num(struct profile_key *k, uint64_t v)
 {
-	char n[24];
-	int nl = snprintf(n, sizeof n, "%" PRIx64 "|", v);
-
-	profile_key_bytes(k, n, (size_t)nl);
+	profile_key_hex(k, v, '|');
 }
 
 static uint64_t
@@ -188,6 +212,8 @@ profile_free(struct profile *p)
 	profile_map_done(&p->index->locations);
 	profile_map_done(&p->index->mappings);
 	profile_map_done(&p->index->samples);
+	free(p->index->pcs);
+	free(p->index->maps_text);
 	free(p->index);
 	free(p->exe);
 	free(p);
@@ -240,9 +266,99 @@ profile_function(struct profile *p, struct profile_key *k, const struct frame *f
 	return p->nfunctions++;
 }
 
+static uint64_t
+profile_frames_hash(const struct frame *frames, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t j = 0; j < n; j++) {
+		const struct frame *f = &frames[j];
+		uint64_t v[3] = { f->pc, (uint64_t)(uint32_t)f->line << 32 | (uint32_t)f->column, f->inlined };
+
+		for (size_t b = 0; b < sizeof v; b++)
+			h = (h ^ ((const uint8_t *)v)[b]) * 0x100000001b3ULL;
+		for (const char *c = f->function; c != NULL && *c != '\0'; c++)
+			h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+		h = (h ^ 0xff) * 0x100000001b3ULL;
+		for (const char *c = f->file; c != NULL && *c != '\0'; c++)
+			h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static size_t
+profile_pc_slot(const struct profile_index *x, uint64_t pc, uint64_t hash, size_t n)
+{
+	size_t i = (size_t)(hash >> 7) & (x->pcs_cap - 1);
+
+	while (x->pcs[i].nframes != 0 &&
+	    (x->pcs[i].pc != pc || x->pcs[i].hash != hash || x->pcs[i].nframes != n))
+		i = (i + 1) & (x->pcs_cap - 1);
+	return i;
+}
+
+static void
+profile_pc_put(struct profile_index *x, uint64_t pc, uint64_t hash, size_t n, size_t loc)
+{
+	size_t i;
+
+	if (2 * (x->pcs_n + 1) > x->pcs_cap) {
+		struct profile_pcent *old = x->pcs;
+		size_t ocap = x->pcs_cap;
+
+		x->pcs_cap = ocap ? 2 * ocap : 256;
+		x->pcs = xcalloc(x->pcs_cap, sizeof *x->pcs);
+		for (size_t j = 0; j < ocap; j++)
+			if (old[j].nframes != 0)
+				x->pcs[profile_pc_slot(x, old[j].pc, old[j].hash, old[j].nframes)] = old[j];
+		free(old);
+	}
+	i = profile_pc_slot(x, pc, hash, n);
+	if (x->pcs[i].nframes == 0)
+		x->pcs_n++;
+	x->pcs[i] = (struct profile_pcent){ pc, hash, n, loc };
+}
+
+/* Drops the pc shortcuts when the snapshot's address space is not the one they were made in. */
+static void
+profile_pc_check_maps(struct profile_index *x, const struct snapshot *s)
+{
+	const char *text = s->maps_text != NULL ? s->maps_text : "";
+
+	if (x->maps_text != NULL && strcmp(x->maps_text, text) == 0)
+		return;
+	free(x->maps_text);
+	x->maps_text = xstrdup(text);
+	if (x->pcs != NULL)
+		memset(x->pcs, 0, x->pcs_cap * sizeof *x->pcs);
+	x->pcs_n = 0;
+}
+
+static size_t profile_location_slow(struct profile *p, struct profile_key *k, const struct snapshot *s,
+    const struct frame *frames, size_t n);
+
 /* frames[0..n) is one pc: the inlined calls, innermost first, then the containing function. */
 static size_t
 profile_location(struct profile *p, struct profile_key *k, const struct snapshot *s, const struct frame *frames, size_t n)
+{
+	struct profile_index *x = p->index;
+	uint64_t pc = frames[n - 1].pc, hash = profile_frames_hash(frames, n);
+	size_t loc;
+
+	if (x->pcs != NULL) {
+		size_t i = profile_pc_slot(x, pc, hash, n);
+
+		if (x->pcs[i].nframes != 0)
+			return x->pcs[i].loc;
+	}
+	loc = profile_location_slow(p, k, s, frames, n);
+	profile_pc_put(x, pc, hash, n, loc);
+	return loc;
+}
+
+static size_t
+profile_location_slow(struct profile *p, struct profile_key *k, const struct snapshot *s, const struct frame *frames,
+    size_t n)
 {
 	const struct mapping *m = snapshot_find_mapping(s, frames[n - 1].pc);
 	struct profile_line *lines = xcalloc(n, sizeof *lines);
@@ -391,6 +507,7 @@ profile_add(struct profile *p, const struct snapshot *s)
 	}
 	p->last = s->taken;
 	p->nsnapshots++;
+	profile_pc_check_maps(p->index, s);
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct thread *t = &s->threads[i];
 		struct profile_item it = {

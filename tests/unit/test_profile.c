@@ -156,6 +156,10 @@ test_aggregate(void **state)
 	assert_int_equal(b->locations[1], a->locations[1]);
 	/* "worker" at two lines is one function. */
 	assert_int_equal(p->locations[c->locations[1]].lines[0].function, p->locations[a->locations[1]].lines[0].function);
+	/* ... but the same pc at two lines is two locations, whatever the pc shortcut remembers */
+	assert_int_not_equal(c->locations[1], a->locations[1]);
+	assert_int_equal(p->locations[c->locations[1]].lines[0].line, 31);
+	assert_int_equal(p->locations[a->locations[1]].lines[0].line, 30);
 	/* The executable's mapping comes first (pprof's main binary). */
 	assert_string_equal(p->mappings[0].path, "/usr/bin/bank");
 	assert_int_equal(p->nmappings, 2);
@@ -164,6 +168,35 @@ test_aggregate(void **state)
 	assert_string_equal(label, "mutex accounts_lock");
 	profile_lock_label(c, label, sizeof label);
 	assert_string_equal(label, "");
+	profile_free(p);
+}
+
+/* Repeated snapshots reuse their locations; a changed address space gets fresh ones. */
+static void
+test_pc_shortcut(void **state)
+{
+	struct profile *one = make_profile(1), *p = make_profile(4);
+	struct snapshot *s = make_snapshot(9);
+	const struct profile_sample *a;
+	size_t nloc;
+
+	(void)state;
+	assert_int_equal(p->nlocations, one->nlocations);
+	assert_int_equal(p->nfunctions, one->nfunctions);
+	nloc = p->nlocations;
+	/* libc moved: the unsymbolized frame lands in a new mapping at another file offset */
+	snapshot_parse_maps(s, "00400000-00402000 r-xp 00000000 08:01 1 /usr/bin/bank\n"
+	    "7f0000000000-7f0000010000 r-xp 00005000 08:01 2 /lib/libc.so.6\n");
+	s->maps_text = xstrdup("00400000-00402000 r-xp 00000000 08:01 1 /usr/bin/bank\n"
+	    "7f0000000000-7f0000010000 r-xp 00005000 08:01 2 /lib/libc.so.6\n");
+	profile_add(p, s);
+	snapshot_free(s);
+	assert_int_equal(p->nlocations, nloc + 1);
+	a = find_sample(p, 11);
+	assert_non_null(a);
+	assert_int_equal(a->count, 4);	/* the old sample: its stack now has another location */
+	assert_string_equal(p->functions[p->locations[p->nlocations - 1].lines[0].function].name, "libc.so.6+0x6234");
+	profile_free(one);
 	profile_free(p);
 }
 
@@ -392,6 +425,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregate),
+		cmocka_unit_test(test_pc_shortcut),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof_gzip),
