@@ -30,6 +30,8 @@ struct capture {
 	unsigned long long starttime;	/* detects PID reuse between snapshots */
 	struct proc_fdcache *fdc;	/* owned; /proc files kept open across snapshots */
 	struct sampler *sampler;	/* owned; NULL unless opts.sample_ns (and not stop_all) */
+	struct capture_prev *prev;	/* owned, sorted by tid: runnable threads of the last sampled snapshot */
+	size_t nprev, prev_cap;
 	pid_t *pending;			/* seized threads that did not stop yet: detached once they do */
 	size_t npending, pending_cap;
 };
@@ -40,6 +42,15 @@ static volatile size_t capture_nseized;
 static size_t capture_seized_cap;
 
 static volatile sig_atomic_t capture_alarm_fired;
+
+/* What /proc said of a thread that waited for a CPU: still true while it has not run since. */
+struct capture_prev {
+	pid_t tid;
+	char *name;			/* owned */
+	char proc_state;
+	int cpu;
+	uint64_t runtime_ns, wait_ns, slices, utime, stime;
+};
 
 void
 capture_opts_default(struct capture_opts *o)
@@ -252,6 +263,80 @@ capture_is_pending(const struct capture *c, pid_t tid)
 	return false;
 }
 
+static void
+capture_prev_clear(struct capture *c)
+{
+	for (size_t i = 0; i < c->nprev; i++)
+		free(c->prev[i].name);
+	c->nprev = 0;
+}
+
+static int
+capture_prev_cmp(const void *a, const void *b)
+{
+	const struct capture_prev *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Remembers the runnable threads of a sampled snapshot for the next one. */
+static void
+capture_prev_save(struct capture *c, const struct snapshot *s)
+{
+	capture_prev_clear(c);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct thread *t = &s->threads[i];
+		struct capture_prev *p;
+
+		/* one that may have been on a cpu could have run on and blocked unseen: the kernel
+		 * marks only its being scheduled in */
+		if (t->status != CAPTURE_SAMPLED || t->proc_state != 'R' || !t->task_running ||
+		    !(t->unchanged || t->off_cpu_sure))
+			continue;
+		xgrow(&c->prev, &c->prev_cap, c->nprev + 1, sizeof *c->prev);
+		p = &c->prev[c->nprev++];
+		p->tid = t->tid;
+		p->name = xstrdup(t->name != NULL ? t->name : "");
+		p->proc_state = t->proc_state;
+		p->cpu = t->cpu;
+		p->runtime_ns = t->sched_runtime_ns;
+		p->wait_ns = t->sched_wait_ns;
+		p->slices = t->sched_slices;
+		p->utime = t->utime_ticks;
+		p->stime = t->stime_ticks;
+	}
+	util_sort(c->prev, c->nprev, sizeof *c->prev, capture_prev_cmp);
+}
+
+/* A runnable thread that has not run since the previous snapshot cannot have changed: it can
+ * neither block, stop nor exit without running. Its facts are carried over instead of read. */
+static bool
+capture_prev_restore(struct capture *c, struct thread *t)
+{
+	struct capture_prev key = { .tid = t->tid }, *p;
+
+	if (c->nprev == 0 || sampler_ran(c->sampler, t->tid) != 0)
+		return false;
+	p = bsearch(&key, c->prev, c->nprev, sizeof *c->prev, capture_prev_cmp);
+	if (p == NULL)
+		return false;
+	free(t->name);
+	t->name = xstrdup(p->name);
+	t->proc_state = p->proc_state;
+	t->task_running = true;
+	t->on_cpu = false;
+	t->syscall = -2;
+	t->cpu = p->cpu;
+	t->sched_runtime_ns = p->runtime_ns;
+	t->sched_wait_ns = p->wait_ns;
+	t->sched_slices = p->slices;
+	t->utime_ticks = p->utime;
+	t->stime_ticks = p->stime;
+	t->unchanged = true;
+	proc_fdcache_keep(c->fdc, t->tid);
+	return true;
+}
+
 void
 capture_close(struct capture *c)
 {
@@ -261,6 +346,8 @@ capture_close(struct capture *c)
 	capture_emergency_detach();
 	util_remove_fatal(capture_emergency_detach);
 	free(c->pending);
+	capture_prev_clear(c);
+	free(c->prev);
 	sampler_free(c->sampler);
 	proc_fdcache_free(c->fdc);
 	free(c);
@@ -535,10 +622,12 @@ capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, siz
 	struct itimerval it;
 	sigset_t oldmask;
 	uint64_t t0, t1;
-	size_t *stopped = xcalloc(nidx ? nidx : 1, sizeof *stopped);
-	size_t nstopped = 0;
+	size_t *stopped, nstopped = 0;
 	int rc = 0, r;
 
+	if (nidx == 0)
+		return 0;	/* nothing to stop: the caller copies the lock words */
+	stopped = xcalloc(nidx, sizeof *stopped);
 	signals_block_quit(&oldmask);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = capture_on_alarm;	/* no SA_RESTART: waitpid must return EINTR */
@@ -650,40 +739,30 @@ capture_add_new_threads(struct capture *c, struct snapshot *s)
 static void
 capture_split_runnable(struct capture *c, struct snapshot *s, bool sampled)
 {
-	uint64_t *start = xcalloc(s->nthreads + 1, sizeof *start), newest = 0, now = util_now_ns();
+	uint64_t *start = xcalloc(s->nthreads + 1, sizeof *start), newest = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	bool *taken;
 	size_t nrunning = 0;
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
-		char path[96], *text;
 
 		if (!t->task_running || t->status == CAPTURE_GONE)
 			continue;
 		t->on_cpu = false;
-		/* neither scheduled in nor sampled lately: waiting for a CPU, no need to look closer */
-		if (sampled && !sampler_may_run(c->sampler, t->tid, now))
+		/* not run since the previous snapshot: waiting for a CPU, no need to look closer */
+		if (sampled && t->unchanged)
 			continue;
 		nrunning++;
-		snprintf(path, sizeof path, "/proc/%d/task/%d/sched", (int)c->pid, (int)t->tid);
-		text = util_read_file(path, NULL);
-		if (text != NULL && proc_parse_exec_start(text, &start[i]) == 0 && start[i] > newest)
+		/* the cpu it is on now is read together with exec_start: threads migrate */
+		if (proc_read_sched(c->fdc, c->pid, t->tid, &start[i], &t->cpu) == 0 && start[i] > newest)
 			newest = start[i];
-		free(text);
-		/* the cpu it is on now, read together with exec_start: threads migrate */
-		snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)c->pid, (int)t->tid);
-		text = util_read_file(path, NULL);
-		if (text != NULL) {
-			struct proc_stat st;
-
-			if (proc_parse_stat(text, &st) == 0)
-				t->cpu = st.processor;
-			free(text);
-		}
 	}
 	if (nrunning == 0 || newest == 0 || ncpu <= 0)
 		goto out;
+	/* what last ran two ticks before the newest is off its cpu, whatever the race below */
+	for (size_t i = 0; i < s->nthreads; i++)
+		s->threads[i].off_cpu_sure = start[i] != 0 && newest - start[i] > 2 * CAPTURE_TICK_NS;
 	/* newest first, one thread per cpu, at most one tick old */
 	taken = xcalloc((size_t)ncpu, sizeof *taken);
 	for (;;) {
@@ -736,23 +815,6 @@ capture_unstopped_ran(struct capture *c, struct snapshot *s, bool mark)
 		}
 	}
 	return ran;
-}
-
-/* Gives every thread its perf event. False when the snapshot cannot use samples at all. */
-static bool
-capture_sampler_track(struct capture *c, struct snapshot *s)
-{
-	struct err e;
-
-	if (!sampler_usable(c->sampler))
-		return false;
-	for (size_t i = 0; i < s->nthreads; i++) {
-		/* a thread whose event cannot be opened is stopped instead, like one with no sample yet */
-		if (s->threads[i].status != CAPTURE_GONE && sampler_track(c->sampler, s->threads[i].tid, &e) < 0 &&
-		    !sampler_usable(c->sampler))
-			return false;
-	}
-	return true;
 }
 
 /* Takes a thread that runs or waits for a CPU from its newest sample. False if it has none. */
@@ -842,13 +904,19 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 		goto fail;
 	}
 	/* All /proc reading happens here, before anything is stopped (a stopped thread reads 't'). */
+	sampled = !stop_all && sampler_usable(c->sampler);
 	for (int i = 0; i < n; i++) {
 		struct thread *t = snapshot_add_thread(s, tids[i]);
+		struct err te;
 
+		/* a thread whose event cannot be opened is stopped instead, like one with no sample yet */
+		if (sampled && sampler_track(c->sampler, t->tid, &te) < 0)
+			sampled = sampler_usable(c->sampler);
+		if (sampled && capture_prev_restore(c, t))
+			continue;
 		if (proc_read_thread(c->fdc, c->pid, t) < 0)
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
 	}
-	sampled = !stop_all && capture_sampler_track(c, s);
 	capture_split_runnable(c, s, sampled);
 	if (s->nthreads > 0 && s->threads[0].tid == c->pid && s->threads[0].proc_state == 'T')
 		s->target_was_stopped = true;
@@ -892,8 +960,9 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 		capture_copy_lockwords(c, s);
 	}
 
-	/* Threads born meanwhile get a stop of their own. */
-	for (int round = 0; round < CAPTURE_MAX_ROUNDS; round++) {
+	/* Threads born meanwhile get a stop of their own; a sampled snapshot, which is not one
+	 * instant anyway, leaves them to the next one. */
+	for (int round = 0; round < CAPTURE_MAX_ROUNDS && !sampled; round++) {
 		size_t before = s->nthreads;
 
 		capture_add_new_threads(c, s);
@@ -938,8 +1007,12 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 	}
 	(*out)->capture_us = util_now_us() - start;
 	proc_fdcache_sweep(c->fdc);
-	if (strcmp((*out)->capture_mode, "sampled") == 0)
+	if (strcmp((*out)->capture_mode, "sampled") == 0) {
 		sampler_sweep(c->sampler);
+		capture_prev_save(c, *out);
+	} else {
+		capture_prev_clear(c);
+	}
 	/* a thread that stopped just after the deadline should not wait for the next snapshot */
 	capture_reap_pending(c);
 	return 0;

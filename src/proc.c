@@ -215,9 +215,9 @@ proc_list_tasks(pid_t pid, pid_t **tids, struct err *e)
 	return (int)n;
 }
 
-enum { PROC_F_SYSCALL, PROC_F_STAT, PROC_F_SCHEDSTAT, PROC_F_COUNT };
+enum { PROC_F_SYSCALL, PROC_F_STAT, PROC_F_SCHEDSTAT, PROC_F_SCHED, PROC_F_COUNT };
 
-static const char *const proc_fnames[PROC_F_COUNT] = { "syscall", "stat", "schedstat" };
+static const char *const proc_fnames[PROC_F_COUNT] = { "syscall", "stat", "schedstat", "sched" };
 
 struct proc_fdentry {
 	pid_t tid;			/* 0: free slot */
@@ -319,6 +319,15 @@ proc_fdcache_slot(struct proc_fdcache *fc, pid_t tid)
 	return &fc->e[i];
 }
 
+static bool
+proc_fdentry_live(const struct proc_fdentry *x)
+{
+	for (int i = 0; i < PROC_F_COUNT; i++)
+		if (x->fd[i] >= 0)
+			return true;
+	return false;
+}
+
 void
 proc_fdcache_sweep(struct proc_fdcache *fc)
 {
@@ -332,7 +341,7 @@ proc_fdcache_sweep(struct proc_fdcache *fc)
 		if (!fc->e[i].seen)
 			proc_fdentry_close(fc, &fc->e[i]);
 		fc->e[i].seen = false;
-		live += fc->e[i].fd[0] >= 0 || fc->e[i].fd[1] >= 0 || fc->e[i].fd[2] >= 0;
+		live += proc_fdentry_live(&fc->e[i]);
 	}
 	/* drop the closed entries once they are most of the table */
 	if (fc->used > 64 && live * 4 < fc->used) {
@@ -342,7 +351,7 @@ proc_fdcache_sweep(struct proc_fdcache *fc)
 		fc->e = NULL;
 		fc->cap = fc->used = 0;
 		for (size_t i = 0; i < ocap; i++)
-			if (old[i].tid != 0 && (old[i].fd[0] >= 0 || old[i].fd[1] >= 0 || old[i].fd[2] >= 0))
+			if (old[i].tid != 0 && proc_fdentry_live(&old[i]))
 				*proc_fdcache_slot(fc, old[i].tid) = old[i];
 		free(old);
 	}
@@ -428,6 +437,28 @@ proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 		free(t->wchan);
 		t->wchan = xstrdup(buf);
 	}
+	return 0;
+}
+
+void
+proc_fdcache_keep(struct proc_fdcache *fc, pid_t tid)
+{
+	if (fc != NULL)
+		proc_fdcache_slot(fc, tid)->seen = true;
+}
+
+int
+proc_read_sched(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *exec_start_ns, int *cpu)
+{
+	char buf[8192];
+	struct proc_stat st;
+
+	if (proc_read_small(fc, pid, tid, "sched", buf, sizeof buf) < 0 ||
+	    proc_parse_exec_start(buf, exec_start_ns) < 0)
+		return -1;
+	if (proc_read_small(fc, pid, tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
+		return -1;
+	*cpu = st.processor;
 	return 0;
 }
 

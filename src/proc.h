@@ -42,10 +42,14 @@ struct proc_fdcache *proc_fdcache_new(pid_t pid);
 void proc_fdcache_free(struct proc_fdcache *fc);
 /* Closes the files of threads not read since the last call (they exited). */
 void proc_fdcache_sweep(struct proc_fdcache *fc);
+/* Keeps tid's files open through the next sweep although nothing was read from them. */
+void proc_fdcache_keep(struct proc_fdcache *fc, pid_t tid);
 
 /* Reads one thread's /proc facts (stat, syscall, schedstat, wchan, comm) into t. -1 if it vanished.
  * fc may be NULL. */
 int proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t);
+/* Reads se.exec_start from /proc/.../sched and, right after, the cpu the thread is on from stat. */
+int proc_read_sched(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *exec_start_ns, int *cpu);
 /* Re-reads just the facts that tell whether a thread ran: schedstat slices and the syscall line. */
 int proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line,
     size_t len);

@@ -27,7 +27,12 @@ struct sampler_ent {
 	pid_t tid;
 	int fd;
 	void *map;			/* owned mapping: the control page, then the data pages */
-	uint32_t seq;			/* control page's lock at the previous sampler_may_run */
+	uint32_t seq;			/* control page's lock at the previous sampler_ran */
+	uint64_t head;			/* data_head then */
+	bool fresh;			/* no sampler_ran yet */
+	uint8_t *rec;			/* owned; the newest sample as last copied out of the ring */
+	size_t reclen;
+	uint64_t rechead;		/* data_head when it was copied: while it holds, so does rec */
 	bool swept;			/* tracked since the previous sweep */
 };
 
@@ -69,6 +74,8 @@ sampler_ent_close(struct sampler *s, struct sampler_ent *x)
 		munmap(x->map, sampler_maplen(s));
 	if (x->fd >= 0)
 		close(x->fd);
+	free(x->rec);
+	x->rec = NULL;
 	x->map = NULL;
 	x->fd = -1;
 }
@@ -170,8 +177,7 @@ sampler_track(struct sampler *s, pid_t tid, struct err *e)
 		s->broken = s->n == 0;
 		return err_set(e, "tid %d: mmap of the perf ring buffer: %s", (int)tid, strerror(saved));
 	}
-	/* unlike any value the page will hold: a new thread counts as possibly running once */
-	x.seq = ((struct perf_event_mmap_page *)x.map)->lock + 1;
+	x.fresh = true;
 	x.swept = true;
 	xgrow(&s->e, &s->cap, s->n + 1, sizeof *s->e);
 	memmove(&s->e[at + 1], &s->e[at], (s->n - at) * sizeof *s->e);
@@ -324,7 +330,7 @@ sampler_ring_find(const uint8_t *data, size_t size, uint64_t head, uint64_t *at)
 /* Finds the newest sample of x and copies len bytes of it from offset off into out, checking
  * that the kernel did not overwrite them meanwhile. Returns the record's length, 0, or -1. */
 static ssize_t
-sampler_copy(struct sampler *s, struct sampler_ent *x, size_t off, uint8_t *out, size_t len)
+sampler_copy(struct sampler *s, struct sampler_ent *x, size_t off, uint8_t *out, size_t len, uint64_t *headp)
 {
 	struct perf_event_mmap_page *pg = x->map;
 	const uint8_t *data = (const uint8_t *)x->map + s->pagesz;
@@ -347,8 +353,10 @@ sampler_copy(struct sampler *s, struct sampler_ent *x, size_t off, uint8_t *out,
 		 * flight, did not reach the end of ours. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		now = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
-		if ((head - now) + at + (uint64_t)n + (uint64_t)n <= size)
+		if ((head - now) + at + (uint64_t)n + (uint64_t)n <= size) {
+			*headp = head;
 			return n;
+		}
 	}
 	return 0;
 }
@@ -357,33 +365,42 @@ int
 sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out)
 {
 	struct sampler_ent *x = sampler_get(s, tid);
+	uint64_t head;
 	ssize_t n;
 
 	if (x == NULL)
 		return -1;
-	n = sampler_copy(s, x, 0, s->rec, s->reccap);
-	if (n <= 0 || (size_t)n > s->reccap)
-		return n < 0 ? -1 : 0;
-	return sampler_decode(s->rec, (size_t)n, out) == 0 && out->tid == tid ? 1 : 0;
+	/* nothing written since the last copy: a thread that waits for a CPU is read from there */
+	head = __atomic_load_n(&((struct perf_event_mmap_page *)x->map)->data_head, __ATOMIC_ACQUIRE);
+	if (x->rec == NULL || head != x->rechead) {
+		n = sampler_copy(s, x, 0, s->rec, s->reccap, &head);
+		if (n <= 0 || (size_t)n > s->reccap)
+			return n < 0 ? -1 : 0;
+		x->rec = xrealloc(x->rec, (size_t)n);
+		memcpy(x->rec, s->rec, (size_t)n);
+		x->reclen = (size_t)n;
+		x->rechead = head;
+	}
+	return sampler_decode(x->rec, x->reclen, out) == 0 && out->tid == tid ? 1 : 0;
 }
 
-bool
-sampler_may_run(struct sampler *s, pid_t tid, uint64_t now_ns)
+int
+sampler_ran(struct sampler *s, pid_t tid)
 {
 	struct sampler_ent *x = sampler_get(s, tid);
-	uint64_t time_ns;
+	struct perf_event_mmap_page *pg;
 	uint32_t seq;
+	uint64_t head;
+	bool ran;
 
 	if (x == NULL)
-		return true;
-	/* the kernel updates the control page each time the thread is scheduled in */
-	seq = __atomic_load_n(&((struct perf_event_mmap_page *)x->map)->lock, __ATOMIC_ACQUIRE);
-	if (seq != x->seq) {
-		x->seq = seq;
-		return true;
-	}
-	/* the sample's time follows its header and pid/tid */
-	if (sampler_copy(s, x, 16, (uint8_t *)&time_ns, sizeof time_ns) <= 0)
-		return false;
-	return time_ns + 2 * s->period_ns >= now_ns;
+		return -1;
+	pg = x->map;
+	seq = __atomic_load_n(&pg->lock, __ATOMIC_ACQUIRE);
+	head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
+	ran = x->fresh || seq != x->seq || head != x->head;
+	x->fresh = false;
+	x->seq = seq;
+	x->head = head;
+	return ran ? 1 : 0;
 }

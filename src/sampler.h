@@ -42,11 +42,12 @@ int sampler_track(struct sampler *s, pid_t tid, struct err *e);
 bool sampler_usable(const struct sampler *s);
 /* Closes the events of threads not tracked since the previous sweep (they exited). */
 void sampler_sweep(struct sampler *s);
-/* Whether tid may be on a CPU now: scheduled in since the previous call, or sampled within the
- * last two periods (a thread that never leaves its CPU is never scheduled in again). */
-bool sampler_may_run(struct sampler *s, pid_t tid, uint64_t now_ns);
+/* Whether tid ran since the previous call for it: it was scheduled in (the kernel refreshes the
+ * control page then) or sampled (a thread that never leaves its CPU is never scheduled in again).
+ * 1 yes, 0 no: its registers and stack are as they were; -1 not tracked. A new event counts as 1. */
+int sampler_ran(struct sampler *s, pid_t tid);
 /* The newest sample of tid, decoded into *out (its stack points into a buffer of s, valid until
- * the next call). Returns 1, 0 when tid has none yet, -1 when tid is not tracked. */
+ * the next sampler call for tid). Returns 1, 0 when tid has none yet, -1 when tid is not tracked. */
 int sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out);
 
 /* Pure parts, exposed for unit tests. */

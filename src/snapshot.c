@@ -160,6 +160,38 @@ snapshot_find_mapping(const struct snapshot *s, uint64_t addr)
 	return NULL;
 }
 
+/* Skips the spaces, then one field; returns where the field ends, or NULL at the end of the line. */
+static const char *
+snapshot_maps_field(const char *p, const char *eol)
+{
+	while (p < eol && *p == ' ')
+		p++;
+	if (p == eol)
+		return NULL;
+	while (p < eol && *p != ' ')
+		p++;
+	return p;
+}
+
+/* Parses hex digits in [p, eol) up to a non-hex character; *end gets where they stopped. */
+static uint64_t
+snapshot_maps_hex(const char *p, const char *eol, const char **end)
+{
+	uint64_t v = 0;
+
+	for (; p < eol; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 :
+		    *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+
+		if (d < 0)
+			break;
+		v = v << 4 | (uint64_t)d;
+	}
+	*end = p;
+	return v;
+}
+
+/* "start-end perms offset dev inode   path": no sscanf, since top and record parse it each sample. */
 int
 snapshot_parse_maps(struct snapshot *s, const char *text)
 {
@@ -172,28 +204,42 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 	s->maps = NULL;
 	s->nmaps = 0;
 	while (*p != '\0') {
-		const char *eol = strchr(p, '\n');
-		size_t linelen = eol ? (size_t)(eol - p) : strlen(p);
-		char line[4096 + 256];
-		unsigned long long start, end, off;
-		char perms[8];
-		int pathpos = 0;
+		const char *eol = strchr(p, '\n'), *q, *r, *perms;
+		uint64_t start, end, off;
 		struct mapping *m;
+		size_t plen;
 
-		if (linelen >= sizeof line)
-			linelen = sizeof line - 1;
-		memcpy(line, p, linelen);
-		line[linelen] = '\0';
-		p = eol ? eol + 1 : p + linelen;
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &pathpos) < 4)
-			continue;
+		if (eol == NULL)
+			eol = p + strlen(p);
+		start = snapshot_maps_hex(p, eol, &q);
+		if (q == p || q == eol || *q != '-')
+			goto next;
+		end = snapshot_maps_hex(q + 1, eol, &r);
+		if (r == q + 1 || r == eol || *r != ' ')
+			goto next;
+		perms = r + 1;
+		if ((q = snapshot_maps_field(r, eol)) == NULL)
+			goto next;
+		plen = (size_t)(q - perms);
+		while (q < eol && *q == ' ')
+			q++;
+		off = snapshot_maps_hex(q, eol, &r);
+		if (r == q || (r < eol && *r != ' '))
+			goto next;
+		/* dev and inode, then the path (which may hold spaces) after the padding */
+		if ((q = snapshot_maps_field(r, eol)) == NULL || (q = snapshot_maps_field(q, eol)) == NULL)
+			q = eol;
+		while (q < eol && *q == ' ')
+			q++;
 		xgrow(&s->maps, &cap, s->nmaps + 1, sizeof *s->maps);
 		m = &s->maps[s->nmaps++];
 		m->start = start;
 		m->end = end;
 		m->offset = off;
-		snprintf(m->perms, sizeof m->perms, "%.4s", perms);
-		m->path = xstrdup(pathpos > 0 && (size_t)pathpos <= strlen(line) ? line + pathpos : "");
+		snprintf(m->perms, sizeof m->perms, "%.*s", (int)(plen < 4 ? plen : 4), perms);
+		m->path = xstrndup(q, (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q));
+next:
+		p = *eol != '\0' ? eol + 1 : eol;
 	}
 	return 0;
 }

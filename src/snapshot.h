@@ -100,6 +100,9 @@ struct thread {
 	int pending_signal;		/* signal seen during the stop and re-injected on resume, 0 if none */
 	bool stack_prefetched;		/* stack copied before the stop (blocked in a syscall), kept if still there */
 	bool reread;			/* private to capture.c: ran while read unstopped, so read again */
+	bool unchanged;			/* sampled mode: not run since the previous snapshot, whose /proc
+					 * facts it carries over; its sample is the same one too */
+	bool off_cpu_sure;		/* private to capture.c: last ran more than two ticks ago */
 
 	/* Analysis. */
 	struct frame *frames;		/* owned, innermost first */

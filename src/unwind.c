@@ -45,6 +45,17 @@ struct unwind_cutab {
 	struct unwind_cutab *next;
 };
 
+/* The walk of a thread read from a perf sample, kept for the next snapshot: one the capture marks
+ * unchanged has the same registers and stack top, so it walks the same way. */
+struct unwind_prevwalk {
+	pid_t tid;
+	uint64_t rip, rsp, rbp;
+	uint64_t *pc;			/* owned */
+	bool *activation;		/* owned */
+	size_t n;
+	char *stop;			/* owned, or NULL */
+};
+
 struct unwinder {
 	pid_t pid;
 	Dwfl *dwfl;			/* NULL until the first snapshot (or address lookup) */
@@ -71,6 +82,11 @@ struct unwinder {
 	size_t nentries;
 
 	struct unwind_cutab *cutabs;	/* built lazily per module, kept while the module is */
+
+	struct unwind_prevwalk *walks;	/* owned, by tid: the previous snapshot's sampled threads */
+	size_t nwalks;
+	struct unwind_prevwalk *next;	/* owned: this snapshot's, becoming walks at its end */
+	size_t nnext, next_cap;
 };
 
 static char *unwind_debuginfo_path;
@@ -209,6 +225,17 @@ static const Dwfl_Thread_Callbacks unwind_thread_callbacks = {
 /* --- the pc cache --- */
 
 static void
+unwind_walks_free(struct unwind_prevwalk *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(w[i].pc);
+		free(w[i].activation);
+		free(w[i].stop);
+	}
+	free(w);
+}
+
+static void
 unwind_cache_clear(struct unwinder *u)
 {
 	for (size_t i = 0; i < u->nbuckets; i++) {
@@ -223,6 +250,9 @@ unwind_cache_clear(struct unwinder *u)
 	}
 	u->nentries = 0;
 	memset(u->rbpcache, 0, sizeof u->rbpcache);
+	unwind_walks_free(u->walks, u->nwalks);
+	u->walks = NULL;
+	u->nwalks = 0;
 }
 
 static size_t
@@ -756,6 +786,7 @@ unwind_free(struct unwinder *u)
 	if (u == NULL)
 		return;
 	unwind_cache_clear(u);
+	unwind_walks_free(u->next, u->nnext);
 	free(u->buckets);
 	while (u->cutabs != NULL) {
 		struct unwind_cutab *t = u->cutabs;
@@ -978,6 +1009,56 @@ unwind_try_rbp(struct unwinder *u, const struct thread *t, const struct unwind_w
 	    unwind_is_outermost(u, try->pc[try->n - 1], try->activation[try->n - 1]);
 }
 
+static int
+unwind_prevwalk_cmp(const void *a, const void *b)
+{
+	const struct unwind_prevwalk *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Records t's walk for the next snapshot; pc and activation are copied, stop too. */
+static void
+unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t *pc, const bool *activation,
+    size_t n, const char *stop)
+{
+	struct unwind_prevwalk *p;
+
+	xgrow(&u->next, &u->next_cap, u->nnext + 1, sizeof *u->next);
+	p = &u->next[u->nnext++];
+	p->tid = t->tid;
+	p->rip = t->regs.rip;
+	p->rsp = t->regs.rsp;
+	p->rbp = t->regs.rbp;
+	p->n = n;
+	p->pc = xmalloc((n ? n : 1) * sizeof *p->pc);
+	p->activation = xmalloc((n ? n : 1) * sizeof *p->activation);
+	if (n > 0) {
+		memcpy(p->pc, pc, n * sizeof *pc);
+		memcpy(p->activation, activation, n * sizeof *activation);
+	}
+	p->stop = stop != NULL ? xstrdup(stop) : NULL;
+}
+
+/* A thread that has not run since the previous snapshot takes that snapshot's walk. */
+static bool
+unwind_prevwalk_reuse(struct unwinder *u, struct thread *t)
+{
+	struct unwind_prevwalk key = { .tid = t->tid }, *p;
+	size_t cap = 0;
+
+	if (!t->unchanged || t->status != CAPTURE_SAMPLED || u->nwalks == 0)
+		return false;
+	p = bsearch(&key, u->walks, u->nwalks, sizeof *u->walks, unwind_prevwalk_cmp);
+	if (p == NULL || p->rip != t->regs.rip || p->rsp != t->regs.rsp || p->rbp != t->regs.rbp)
+		return false;
+	for (size_t i = 0; i < p->n; i++)
+		unwind_append(unwind_lookup(u, p->pc[i], p->activation[i]), &t->frames, &t->nframes, &cap);
+	t->unwind_error = p->stop != NULL ? xstrdup(p->stop) : NULL;
+	unwind_prevwalk_keep(u, t, p->pc, p->activation, p->n, p->stop);
+	return true;
+}
+
 static void
 unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_walk *w, struct unwind_walk *w2,
     struct unwind_walk *w3)
@@ -985,6 +1066,8 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 	struct thread *t = &s->threads[idx];
 	size_t cap = 0, last;
 
+	if (unwind_prevwalk_reuse(u, t))
+		return;
 	w->stop = NULL;
 	w2->stop = NULL;
 	w3->stop = NULL;
@@ -1042,6 +1125,8 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 	}
 	for (size_t i = 0; i < w->n; i++)
 		unwind_append(unwind_lookup(u, w->pc[i], w->activation[i]), &t->frames, &t->nframes, &cap);
+	if (t->status == CAPTURE_SAMPLED)
+		unwind_prevwalk_keep(u, t, w->pc, w->activation, w->n, w->stop);
 	t->unwind_error = w->stop;
 	w->stop = NULL;
 	free(w2->stop);
@@ -1088,6 +1173,13 @@ unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 	}
 	u->cur = NULL;
 	free(w);
+	/* this snapshot's walks are the ones the next one may reuse */
+	unwind_walks_free(u->walks, u->nwalks);
+	util_sort(u->next, u->nnext, sizeof *u->next, unwind_prevwalk_cmp);
+	u->walks = u->next;
+	u->nwalks = u->nnext;
+	u->next = NULL;
+	u->nnext = u->next_cap = 0;
 	return rc;
 }
 

@@ -131,14 +131,24 @@ test_maps_and_lookup(void **state)
 	    "55d000000000-55d000001000 r--p 00000000 fe:01 123 /usr/bin/demo\n"
 	    "55d000001000-55d000002000 r-xp 00001000 fe:01 123 /usr/bin/demo\n"
 	    "55d000100000-55d000200000 rw-p 00000000 00:00 0 [heap]\n"
+	    "7f0000000000-7f0000001000 r-xp 0002a000 08:01 77                         /opt/my app/lib x.so (deleted)\n"
+	    "7f0000002000-7f0000003000 ---p 00000000 00:00 0\n"
+	    "7f0000004000-zz r-xp 00000000 00:00 0 /bad\n"
 	    "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n"
 	    "7ffd00100000-7ffd00101000 r-xp 00000000 00:00 0 \n"
-	    "this line is garbage\n";
+	    "this line is garbage\n"
+	    "7fff00005000-7fff00006000";
 	uint8_t data[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, out[8];
 
 	(void)state;
 	assert_int_equal(snapshot_parse_maps(s, maps), 0);
-	assert_int_equal(s->nmaps, 5);
+	assert_int_equal(s->nmaps, 7);
+	assert_string_equal(snapshot_find_mapping(s, 0x7f0000000010)->path, "/opt/my app/lib x.so (deleted)");
+	assert_int_equal(snapshot_find_mapping(s, 0x7f0000000010)->offset, 0x2a000);
+	assert_string_equal(snapshot_find_mapping(s, 0x7f0000002010)->path, "");
+	assert_string_equal(snapshot_find_mapping(s, 0x7f0000002010)->perms, "---p");
+	assert_null(snapshot_find_mapping(s, 0x7f0000004010));
+	assert_null(snapshot_find_mapping(s, 0x7fff00005010));
 	assert_string_equal(snapshot_find_mapping(s, 0x55d000001800)->path, "/usr/bin/demo");
 	assert_string_equal(snapshot_find_mapping(s, 0x55d000001800)->perms, "r-xp");
 	assert_string_equal(snapshot_find_mapping(s, 0x55d000150000)->path, "[heap]");

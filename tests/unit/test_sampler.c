@@ -205,8 +205,9 @@ test_live_sample(void **state)
 	assert_true(smp.regs.rsp != 0);
 	assert_true(smp.stack_len > 0 && smp.stack_len <= SAMPLER_STACK_BYTES);
 	assert_int_equal(smp.stack_addr, smp.regs.rsp);
-	/* it ran since it was tracked */
-	assert_true(sampler_may_run(s, tid, smp.time_ns));
+	/* it ran since it was tracked; once it is gone it runs no more */
+	assert_int_equal(sampler_ran(s, tid), 1);
+	assert_int_equal(sampler_ran(s, tid), 0);
 	/* untracked threads are refused; a sweep without tracking closes the event */
 	assert_int_equal(sampler_latest(s, tid + 100000, &smp), -1);
 	sampler_sweep(s);
