@@ -32,6 +32,10 @@ struct capture {
 	struct sampler *sampler;	/* owned; NULL unless opts.sample_ns (and not stop_all) */
 	struct capture_prev *prev;	/* owned, sorted by tid: runnable threads of the last sampled snapshot */
 	size_t nprev, prev_cap;
+	struct proc_stat stat;		/* of the process, as capture_target_alive last read it */
+	struct snapshot *facts;		/* owned; process facts (exe, maps, fds, tids) sampled snapshots reuse */
+	uint64_t facts_ns;		/* when they were read; 0 once they are known to be out of date */
+	uint64_t facts_vsize;		/* the address space's size then */
 	pid_t *pending;			/* seized threads that did not stop yet: detached once they do */
 	size_t npending, pending_cap;
 };
@@ -92,28 +96,28 @@ capture_on_alarm(int sig)
 	capture_alarm_fired = 1;
 }
 
-static unsigned long long
-capture_starttime(pid_t pid)
+/* /proc/PID/stat of the process; -1 if it cannot be read or parsed. */
+static int
+capture_stat(pid_t pid, struct proc_stat *st)
 {
-	char path[64], *text, *p;
-	unsigned long long v = 0;
+	char path[64], *text;
+	int rc;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	text = util_read_file(path, NULL);
 	if (text == NULL)
-		return 0;
-	p = strrchr(text, ')');
-	if (p != NULL) {
-		/* starttime is field 22; after ')' come fields 3.. */
-		int field = 2;
-
-		for (; *p != '\0' && field < 22; p++)
-			if (*p == ' ')
-				field++;
-		v = strtoull(p, NULL, 10);
-	}
+		return -1;
+	rc = proc_parse_stat(text, st);
 	free(text);
-	return v;
+	return rc;
+}
+
+static unsigned long long
+capture_starttime(pid_t pid)
+{
+	struct proc_stat st;
+
+	return capture_stat(pid, &st) == 0 ? st.starttime : 0;
 }
 
 /* Explains an EPERM from PTRACE_SEIZE in terms a user can act on. */
@@ -348,6 +352,7 @@ capture_close(struct capture *c)
 	free(c->pending);
 	capture_prev_clear(c);
 	free(c->prev);
+	snapshot_free(c->facts);
 	sampler_free(c->sampler);
 	proc_fdcache_free(c->fdc);
 	free(c);
@@ -356,18 +361,9 @@ capture_close(struct capture *c)
 bool
 capture_target_alive(struct capture *c)
 {
-	char path[64], *text;
-	struct proc_stat st;
-	bool alive;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)c->pid);
-	text = util_read_file(path, NULL);
-	if (text == NULL)
-		return false;
-	alive = proc_parse_stat(text, &st) == 0 && st.state != 'Z' && st.state != 'X';
-	free(text);
 	/* A reused PID is a different process. */
-	return alive && capture_starttime(c->pid) == c->starttime;
+	return capture_stat(c->pid, &c->stat) == 0 && c->stat.state != 'Z' && c->stat.state != 'X' &&
+	    c->stat.starttime == c->starttime;
 }
 
 /* Splits a remote range into page-aligned pieces so a short read stops at the first unmapped page. */
@@ -874,6 +870,63 @@ capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
 	return nidx;
 }
 
+/* How long a sampled snapshot may reuse the process facts (exe, cmdline, maps, fds) while the
+ * address space keeps its size: a new mapping or exec changes the size, a new fd waits this long. */
+#define CAPTURE_FACTS_NS 1000000000ULL
+
+/* Keeps this snapshot's process facts and thread list for sampled snapshots that follow. */
+static void
+capture_facts_save(struct capture *c, const struct snapshot *s, const pid_t *tids, int n)
+{
+	struct snapshot *f = snapshot_new(c->pid);
+
+	f->exe = s->exe != NULL ? xstrdup(s->exe) : NULL;
+	f->cmdline = s->cmdline != NULL ? xstrdup(s->cmdline) : NULL;
+	f->maps_text = s->maps_text != NULL ? xstrdup(s->maps_text) : NULL;
+	f->fds = xcalloc(s->nfds + 1, sizeof *f->fds);
+	for (size_t i = 0; i < s->nfds; i++) {
+		f->fds[i].fd = s->fds[i].fd;
+		f->fds[i].target = xstrdup(s->fds[i].target);
+	}
+	f->nfds = s->nfds;
+	/* the thread list rides along as threads with nothing but a tid */
+	for (int i = 0; i < n; i++)
+		snapshot_add_thread(f, tids[i]);
+	snapshot_free(c->facts);
+	c->facts = f;
+	c->facts_ns = util_now_ns();
+	c->facts_vsize = c->stat.vsize;
+}
+
+/* Fills s with the kept process facts and *tids with the kept thread list if they still hold:
+ * recent, the address space the same size, as many threads as then. */
+static bool
+capture_facts_reuse(struct capture *c, struct snapshot *s, pid_t **tids, int *n)
+{
+	const struct snapshot *f = c->facts;
+
+	if (f == NULL || c->facts_ns == 0 || util_now_ns() - c->facts_ns > CAPTURE_FACTS_NS ||
+	    c->stat.vsize != c->facts_vsize || c->stat.num_threads != (long)f->nthreads)
+		return false;
+	s->exe = f->exe != NULL ? xstrdup(f->exe) : NULL;
+	s->cmdline = f->cmdline != NULL ? xstrdup(f->cmdline) : NULL;
+	if (f->maps_text != NULL) {
+		s->maps_text = xstrdup(f->maps_text);
+		snapshot_parse_maps(s, s->maps_text);
+	}
+	s->fds = xcalloc(f->nfds + 1, sizeof *s->fds);
+	for (size_t i = 0; i < f->nfds; i++) {
+		s->fds[i].fd = f->fds[i].fd;
+		s->fds[i].target = xstrdup(f->fds[i].target);
+	}
+	s->nfds = f->nfds;
+	*tids = xcalloc(f->nthreads + 1, sizeof **tids);
+	for (size_t i = 0; i < f->nthreads; i++)
+		(*tids)[i] = f->threads[i].tid;
+	*n = (int)f->nthreads;
+	return true;
+}
+
 /* One attempt: /proc reads, then the stop of every thread (stop_all) or of those not blocked in
  * the kernel, copies, resume; then rounds for threads born meanwhile. */
 static int
@@ -892,19 +945,22 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	s->read_fallback = capture_read_fallback;
 	s->read_ctx = (void *)(intptr_t)c->pid;
 	s->capture_mode = stop_all ? "stop-all" : "fast";
-	if (proc_read_process(s, e) < 0) {
-		if (errno == EACCES || errno == EPERM)
-			capture_explain_eperm(c->pid, e);
-		goto fail;
-	}
-	n = proc_list_tasks(c->pid, &tids, e);
-	if (n <= 0) {
-		if (n == 0)
-			err_set(e, "process %d: no threads", (int)c->pid);
-		goto fail;
+	sampled = !stop_all && sampler_usable(c->sampler);
+	if (!(sampled && capture_facts_reuse(c, s, &tids, &n))) {
+		if (proc_read_process(s, e) < 0) {
+			if (errno == EACCES || errno == EPERM)
+				capture_explain_eperm(c->pid, e);
+			goto fail;
+		}
+		n = proc_list_tasks(c->pid, &tids, e);
+		if (n <= 0) {
+			if (n == 0)
+				err_set(e, "process %d: no threads", (int)c->pid);
+			goto fail;
+		}
+		capture_facts_save(c, s, tids, n);
 	}
 	/* All /proc reading happens here, before anything is stopped (a stopped thread reads 't'). */
-	sampled = !stop_all && sampler_usable(c->sampler);
 	for (int i = 0; i < n; i++) {
 		struct thread *t = snapshot_add_thread(s, tids[i]);
 		struct err te;
@@ -914,9 +970,14 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 			sampled = sampler_usable(c->sampler);
 		if (sampled && capture_prev_restore(c, t))
 			continue;
-		if (proc_read_thread(c->fdc, c->pid, t) < 0)
+		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
+			/* the reused list is out of date: a thread may have been born in its place */
+			c->facts_ns = 0;
+		}
 	}
+	if (c->facts_ns == 0 && sampled)
+		capture_add_new_threads(c, s);
 	capture_split_runnable(c, s, sampled);
 	if (s->nthreads > 0 && s->threads[0].tid == c->pid && s->threads[0].proc_state == 'T')
 		s->target_was_stopped = true;

@@ -64,6 +64,9 @@ proc_parse_stat(const char *text, struct proc_stat *st)
 	st->flags = (unsigned long)v[5];	/* field 9 */
 	st->utime = v[10];		/* field 14 */
 	st->stime = v[11];		/* field 15 */
+	st->num_threads = (long)v[16];	/* field 20 */
+	st->starttime = v[18];		/* field 22 */
+	st->vsize = v[19];		/* field 23 */
 	st->processor = (int)v[35];	/* field 39 */
 	return 0;
 }

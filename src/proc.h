@@ -17,6 +17,9 @@ struct proc_stat {
 	unsigned long flags;	/* PF_* task flags */
 	uint64_t utime, stime;	/* clock ticks */
 	int processor;
+	long num_threads;
+	uint64_t starttime;	/* clock ticks after boot */
+	uint64_t vsize;		/* bytes of address space */
 };
 
 #define PROC_PF_KTHREAD 0x00200000UL

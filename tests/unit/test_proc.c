@@ -28,6 +28,9 @@ test_stat_plain(void **state)
 	assert_int_equal(st.utime, 17);
 	assert_int_equal(st.stime, 4);
 	assert_int_equal(st.processor, 1);
+	assert_int_equal(st.num_threads, 3);
+	assert_int_equal(st.starttime, 1000);
+	assert_int_equal(st.vsize, 10000000);
 	assert_int_equal(st.flags & PROC_PF_KTHREAD, 0);
 }
 
