@@ -247,9 +247,16 @@ debugfile_inflate_mem(const unsigned char *in, size_t len, const unsigned char *
 		err_set(e, "mmap: %s", strerror(errno));
 		goto out;
 	}
-	memcpy(out, in, len);
+	/* only what is read gets copied: the headers and the sections kept as they are (the
+	 * compressed bytes would be dead weight, and every page of a memfd costs a fault) */
 	eh.e_shoff = shoff;
 	memcpy(out, &eh, sizeof eh);
+	if (eh.e_phnum > 0 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phoff <= len &&
+	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) <= len - eh.e_phoff)
+		memcpy(out + eh.e_phoff, in + eh.e_phoff, (size_t)eh.e_phnum * sizeof(Elf64_Phdr));
+	for (size_t i = 1; i < shnum; i++)
+		if (sh[i].sh_type != SHT_NOBITS && sh[i].sh_type != SHT_NULL && sh[i].sh_offset < len)
+			memcpy(out + sh[i].sh_offset, in + sh[i].sh_offset, sh[i].sh_size);
 	memcpy(out + shoff, sh, shnum * sizeof *sh);
 	for (size_t k = 0; k < njobs; k++)
 		jobs[k].dst = out + (uintptr_t)jobs[k].dst;
@@ -274,8 +281,8 @@ int
 debugfile_inflate_fd(int fd, const unsigned char *build_id, size_t build_id_len, int *outfd, struct err *e)
 {
 	struct stat st;
-	unsigned char *buf;
-	size_t len, got = 0;
+	void *map;
+	size_t len;
 	int rc;
 
 	*outfd = -1;
@@ -286,20 +293,11 @@ debugfile_inflate_fd(int fd, const unsigned char *build_id, size_t build_id_len,
 	if ((uint64_t)st.st_size > DEBUGFILE_MAX_IN)
 		return err_set(e, "file too large");
 	len = (size_t)st.st_size;
-	/* read, not mapped: a file truncated under us must not become a SIGBUS */
-	buf = xmalloc(len);
-	while (got < len) {
-		ssize_t r = pread(fd, buf + got, len - got, (off_t)got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			free(buf);
-			return err_set(e, "read: %s", r < 0 ? strerror(errno) : "file shrank");
-		}
-		got += (size_t)r;
-	}
-	rc = debugfile_inflate_mem(buf, len, build_id, build_id_len, outfd, e);
-	free(buf);
+	/* mapped, as libelf maps every module file anyway: reading it into memory cost more than the rest */
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return err_set(e, "mmap: %s", strerror(errno));
+	rc = debugfile_inflate_mem(map, len, build_id, build_id_len, outfd, e);
+	munmap(map, len);
 	return rc;
 }
