@@ -220,7 +220,7 @@ debugfile_inflate_mem(const unsigned char *in, size_t len, const unsigned char *
 		s->sh_flags &= ~(uint64_t)SHF_COMPRESSED;
 		s->sh_offset = cur;
 		s->sh_size = ch.ch_size;
-		s->sh_addralign = ch.ch_addralign;
+		s->sh_addralign = align;
 		cur += ch.ch_size;
 	}
 	if (!id_ok) {
