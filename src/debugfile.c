@@ -249,14 +249,15 @@ debugfile_inflate_mem(const unsigned char *in, size_t len, const unsigned char *
 	}
 	/* only what is read gets copied: the headers and the sections kept as they are (the
 	 * compressed bytes would be dead weight, and every page of a memfd costs a fault) */
-	eh.e_shoff = shoff;
-	memcpy(out, &eh, sizeof eh);
-	if (eh.e_phnum > 0 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phoff <= len &&
-	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) <= len - eh.e_phoff)
-		memcpy(out + eh.e_phoff, in + eh.e_phoff, (size_t)eh.e_phnum * sizeof(Elf64_Phdr));
 	for (size_t i = 1; i < shnum; i++)
 		if (sh[i].sh_type != SHT_NOBITS && sh[i].sh_type != SHT_NULL && sh[i].sh_offset < len)
 			memcpy(out + sh[i].sh_offset, in + sh[i].sh_offset, sh[i].sh_size);
+	if (eh.e_phnum > 0 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phoff <= len &&
+	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) <= len - eh.e_phoff)
+		memcpy(out + eh.e_phoff, in + eh.e_phoff, (size_t)eh.e_phnum * sizeof(Elf64_Phdr));
+	/* the new header last: a section claiming the bytes at 0 must not bring the old one back */
+	eh.e_shoff = shoff;
+	memcpy(out, &eh, sizeof eh);
 	memcpy(out + shoff, sh, shnum * sizeof *sh);
 	for (size_t k = 0; k < njobs; k++)
 		jobs[k].dst = out + (uintptr_t)jobs[k].dst;

@@ -282,6 +282,33 @@ test_debugfile_corrupt(void **state)
 	free(im.buf);
 }
 
+/* A section over the ELF header: copied, but the new header (pointing at the new table) wins. */
+static void
+test_debugfile_section_over_header(void **state)
+{
+	struct image im;
+	struct err e = { "" };
+	Elf64_Shdr sh[6];
+	Elf *elf;
+	GElf_Shdr gs;
+	int fd;
+
+	(void)state;
+	image_build(&im);
+	memcpy(sh, im.buf + im.shoff, sizeof sh);
+	sh[5].sh_offset = 0;
+	memcpy(im.buf + im.shoff, sh, sizeof sh);
+	assert_int_equal(debugfile_inflate_mem(im.buf, im.len, NULL, 0, &fd, &e), 1);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_non_null(gelf_getshdr(scn_named(elf, ".debug_info"), &gs));
+	assert_int_equal(gs.sh_flags & SHF_COMPRESSED, 0);
+	elf_end(elf);
+	close(fd);
+	free(im.buf);
+}
+
 int
 main(void)
 {
@@ -290,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_debugfile_build_id),
 		cmocka_unit_test(test_debugfile_plain),
 		cmocka_unit_test(test_debugfile_corrupt),
+		cmocka_unit_test(test_debugfile_section_over_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
