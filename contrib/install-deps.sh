@@ -12,6 +12,7 @@ need libdw-dev       pkg-config --exists libdw
 need libelf-dev      pkg-config --exists libelf
 need libncurses-dev  pkg-config --exists ncursesw
 need zlib1g-dev      pkg-config --exists zlib
+need libdeflate-dev  pkg-config --exists libdeflate
 need libcmocka-dev   pkg-config --exists cmocka
 need perl            command -v prove
 need tmux            command -v tmux

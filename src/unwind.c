@@ -1,9 +1,11 @@
 /* unwind.c - stacks from a snapshot's copies with libdwfl; symbolized frames cached per pc across snapshots. */
 #include "unwind.h"
+#include "debugfile.h"
 #include "demangle.h"
 
 #include <dwarf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define UNWIND_MAX_FRAMES	256
 #define UNWIND_MAX_INLINE	32	/* inlined calls kept per pc; deeper nesting is cut */
@@ -91,9 +94,48 @@ struct unwinder {
 
 static char *unwind_debuginfo_path;
 
+/* Where libdwfl's default search looks for a separate debug file by build ID. */
+#define UNWIND_BUILD_ID_DIR	"/usr/lib/debug/.build-id"
+
+/* The separate debug file named by mod's build ID, as an inflated copy: libdw would inflate every
+ * compressed DWARF section of it with zlib when opening it, which was most of a dump's time for a
+ * libc with libc6-dbg. The file is found here rather than through dwfl_standard_find_debuginfo,
+ * which keeps its own handle on the original file and would never read the copy. libdwfl calls
+ * this once per module and keeps the result while the module stays reported, so an unwinder
+ * reused across snapshots does it once. Anything that fails leaves libdwfl's own search to it. */
+static int
+unwind_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+    const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	const unsigned char *id = NULL;
+	GElf_Addr idaddr;
+	int idlen = dwfl_module_build_id(mod, &id, &idaddr);
+
+	if (idlen >= 2 && idlen <= 64) {
+		char path[sizeof UNWIND_BUILD_ID_DIR + 4 + 2 * 64 + 8], *p = path;
+		struct err e;
+		int fd, nfd = -1, rc;
+
+		p += sprintf(p, "%s/%02x/", UNWIND_BUILD_ID_DIR, id[0]);
+		for (int i = 1; i < idlen; i++)
+			p += sprintf(p, "%02x", id[i]);
+		strcpy(p, ".debug");
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			rc = debugfile_inflate_fd(fd, id, (size_t)idlen, &nfd, &e);
+			close(fd);
+			if (rc == 1) {
+				*debuginfo_file_name = xstrdup(path);
+				return nfd;
+			}
+		}
+	}
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+	    debuglink_crc, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks unwind_dwfl_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = unwind_find_debuginfo,
 	.debuginfo_path = &unwind_debuginfo_path,
 };
 

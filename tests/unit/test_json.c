@@ -54,6 +54,32 @@ test_json_structure(void **state)
 	free(s);
 }
 
+/* The hand-written number formatting at its edges. */
+static void
+json_doc_intedges(struct jw *w)
+{
+	jw_array_begin(w);
+	jw_int(w, INT64_MIN);
+	jw_int(w, INT64_MAX);
+	jw_int(w, 0);
+	jw_uint(w, UINT64_MAX);
+	jw_uint(w, 0);
+	jw_hex(w, 0);
+	jw_hex(w, UINT64_MAX);
+	jw_array_end(w);
+}
+
+static void
+test_json_intedges(void **state)
+{
+	char *s = json_render(json_doc_intedges);
+
+	(void)state;
+	assert_string_equal(s, "[-9223372036854775808,9223372036854775807,0,18446744073709551615,0,"
+	    "\"0x0\",\"0xffffffffffffffff\"]");
+	free(s);
+}
+
 static void
 json_doc_hostile(struct jw *w)
 {
@@ -117,6 +143,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_structure),
+		cmocka_unit_test(test_json_intedges),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_sanitize),
