@@ -17,8 +17,8 @@ _holdup()
 	if [[ $cur == -* ]]; then
 		case $cmd in
 		dump) COMPREPLY=($(compgen -W "--json --output --stop-all --stack-bytes --stop-timeout --group --color --no-color --help" -- "$cur"));;
-		top) COMPREPLY=($(compgen -W "--interval --help" -- "$cur"));;
-		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --help" -- "$cur"));;
+		top) COMPREPLY=($(compgen -W "--interval --no-sampling --help" -- "$cur"));;
+		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --help" -- "$cur"));;
 		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --help" -- "$cur"));;
 		esac
 		return

@@ -799,13 +799,15 @@ capture_unstopped_ran(struct capture *c, struct snapshot *s, bool mark)
 
 		if (t->status != CAPTURE_UNSTOPPED)
 			continue;
-		if (proc_read_progress(c->fdc, c->pid, t->tid, &slices, line, sizeof line) < 0) {
+		/* a run count that did not move says it never ran; without one, the syscall line too */
+		line[0] = '\0';
+		if (proc_read_progress(c->fdc, c->pid, t->tid, &slices, t->sched_slices > 0 ? NULL : line,
+		    sizeof line) < 0) {
 			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
 			continue;
 		}
 		k = (size_t)snprintf(now, sizeof now, "%ld ", t->syscall);
-		/* same run count and same syscall: it never left the kernel since we read it */
-		if (slices != t->sched_slices || strncmp(line, now, k) != 0) {
+		if (slices != t->sched_slices || (t->sched_slices == 0 && strncmp(line, now, k) != 0)) {
 			ran++;
 			t->reread = mark;
 		}
@@ -868,6 +870,49 @@ capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
 			idx[nidx++] = i;
 	}
 	return nidx;
+}
+
+/* The /proc reads of a snapshot that will stop what runs, copying the stack tops of the threads
+ * blocked in the kernel as it goes (two threads reading at once were slower here: they contend
+ * in the kernel for the same task and mm locks). */
+static void
+capture_read_threads(struct capture *c, struct snapshot *s, const pid_t *tids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct thread *t = snapshot_add_thread(s, tids[i]);
+
+		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
+			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
+			continue;
+		}
+		if (capture_is_blocked(t))
+			capture_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
+	}
+}
+
+/* The /proc reads of a sampled snapshot: every thread gets its perf event, and those that have
+ * not run since the previous snapshot carry its facts over. Returns whether samples can be used. */
+static bool
+capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t *tids, int n)
+{
+	bool sampled = true;
+
+	for (int i = 0; i < n; i++) {
+		struct thread *t = snapshot_add_thread(s, tids[i]);
+		struct err te;
+
+		/* a thread whose event cannot be opened is stopped instead, like one with no sample yet */
+		if (sampled && sampler_track(c->sampler, t->tid, &te) < 0)
+			sampled = sampler_usable(c->sampler);
+		if (sampled && capture_prev_restore(c, t))
+			continue;
+		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
+			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
+			/* the reused list is out of date: a thread may have been born in its place */
+			c->facts_ns = 0;
+		}
+	}
+	return sampled;
 }
 
 /* How long a sampled snapshot may reuse the process facts (exe, cmdline, maps, fds) while the
@@ -935,7 +980,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	struct snapshot *s;
 	pid_t *tids = NULL;
 	size_t *idx = NULL, nidx = 0;
-	bool sampled;
+	bool sampled, stacks_copied;
 	int n, rc = -1;
 
 	*out = NULL;
@@ -961,21 +1006,13 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 		capture_facts_save(c, s, tids, n);
 	}
 	/* All /proc reading happens here, before anything is stopped (a stopped thread reads 't'). */
-	for (int i = 0; i < n; i++) {
-		struct thread *t = snapshot_add_thread(s, tids[i]);
-		struct err te;
-
-		/* a thread whose event cannot be opened is stopped instead, like one with no sample yet */
-		if (sampled && sampler_track(c->sampler, t->tid, &te) < 0)
-			sampled = sampler_usable(c->sampler);
-		if (sampled && capture_prev_restore(c, t))
-			continue;
-		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
-			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
-			/* the reused list is out of date: a thread may have been born in its place */
-			c->facts_ns = 0;
-		}
-	}
+	/* a sampled snapshot reads thread by thread, carrying over what did not run; one that will
+	 * stop what runs reads everything, copying the stacks of the blocked as it goes */
+	stacks_copied = !sampled;
+	if (!sampled)
+		capture_read_threads(c, s, tids, n);
+	else
+		sampled = capture_read_threads_sampled(c, s, tids, n);
 	if (c->facts_ns == 0 && sampled)
 		capture_add_new_threads(c, s);
 	capture_split_runnable(c, s, sampled);
@@ -993,7 +1030,8 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 			 * syscall wrapper and lock frames) is copied without stopping; the frames beyond
 			 * are read live, they do not move while it stays blocked */
 			t->status = CAPTURE_UNSTOPPED;
-			capture_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
+			if (!stacks_copied)
+				capture_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
 			if (!stop_all)
 				continue;
 			t->stack_prefetched = t->stack_len > 0;

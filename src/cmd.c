@@ -9,8 +9,8 @@
 static const struct cmd cmd_table[] = {
 	{ "dump", "[--json] [-o FILE] [--stop-all] [--stack-bytes N] PID",
 	    "print every thread's state, stack, locks and deadlocks once", cmd_dump },
-	{ "top", "[-i SECONDS] PID", "live dashboard of threads, locks and wait chains", cmd_top },
-	{ "record", "[-r HZ] [-d SECONDS] [-o FILE] [--format pprof|folded|json] PID",
+	{ "top", "[-i SECONDS] [--no-sampling] PID", "live dashboard of threads, locks and wait chains", cmd_top },
+	{ "record", "[-r HZ] [-d SECONDS] [-o FILE] [--format pprof|folded|json] [--no-sampling] PID",
 	    "sample stacks and wait states over time into a profile", cmd_record },
 	{ "watch", "[--blocked-for SECONDS] [--dir DIR] [--exec CMD] PID",
 	    "write a dump when a deadlock or a long block appears", cmd_watch },

@@ -474,6 +474,8 @@ proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slic
 	if (proc_read_small(fc, pid, tid, "schedstat", buf, sizeof buf) < 0 ||
 	    proc_parse_schedstat(buf, &a, &b, slices) < 0)
 		return -1;
+	if (syscall_line == NULL)
+		return 0;
 	return proc_read_small(fc, pid, tid, "syscall", syscall_line, len);
 }
 
