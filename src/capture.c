@@ -50,7 +50,7 @@ static volatile sig_atomic_t capture_alarm_fired;
 /* What /proc said of a thread that waited for a CPU: still true while it has not run since. */
 struct capture_prev {
 	pid_t tid;
-	char *name;			/* owned */
+	char name[64];			/* as long as proc_stat's comm */
 	char proc_state;
 	int cpu;
 	uint64_t runtime_ns, wait_ns, slices, utime, stime;
@@ -270,8 +270,6 @@ capture_is_pending(const struct capture *c, pid_t tid)
 static void
 capture_prev_clear(struct capture *c)
 {
-	for (size_t i = 0; i < c->nprev; i++)
-		free(c->prev[i].name);
 	c->nprev = 0;
 }
 
@@ -300,7 +298,7 @@ capture_prev_save(struct capture *c, const struct snapshot *s)
 		xgrow(&c->prev, &c->prev_cap, c->nprev + 1, sizeof *c->prev);
 		p = &c->prev[c->nprev++];
 		p->tid = t->tid;
-		p->name = xstrdup(t->name != NULL ? t->name : "");
+		snprintf(p->name, sizeof p->name, "%s", t->name != NULL ? t->name : "");
 		p->proc_state = t->proc_state;
 		p->cpu = t->cpu;
 		p->runtime_ns = t->sched_runtime_ns;

@@ -17,6 +17,8 @@
 #include "signals.h"
 #include "util.h"
 
+#define CMD_RECORD_BACKLOG 3	/* late ticks still taken, in periods */
+
 static const struct option cmd_record_options[] = {
 	{ "rate", required_argument, NULL, 'r' },
 	{ "duration", required_argument, NULL, 'd' },
@@ -264,11 +266,13 @@ cmd_record(int argc, char **argv)
 				end_ns = now + (uint64_t)(duration * 1e9);
 			continue;
 		}
-		/* A fixed schedule keeps the rate; ticks a slow snapshot overran are skipped, not bunched. */
+		/* A fixed schedule keeps the rate. A tick that came late (a woken holdup may wait
+		 * milliseconds for a busy CPU) is taken at once; only ticks more than CMD_RECORD_BACKLOG
+		 * periods behind are skipped, so a stall does not turn into a burst of snapshots. */
 		next += period_ns;
 		now = util_now_ns();
-		if (next <= now) {
-			uint64_t behind = (now - next) / period_ns + 1;
+		if (next + CMD_RECORD_BACKLOG * period_ns <= now) {
+			uint64_t behind = (now - next) / period_ns - (CMD_RECORD_BACKLOG - 1);
 
 			st.missed += behind;
 			next += behind * period_ns;

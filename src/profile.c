@@ -34,6 +34,14 @@ struct profile_index {
 	struct profile_pcent *pcs;	/* owned, open addressing */
 	size_t pcs_cap, pcs_n;
 	char *maps_text;		/* owned; the maps the pc shortcuts hold for */
+	/* Each thread's sample in the previous snapshot, by tid: a thread the capture marks unchanged
+	 * (it has not run since) counts there again without its stack being looked at. */
+	struct profile_last {
+		pid_t tid;
+		enum thread_state state;
+		size_t sample;
+	} *last, *cur;			/* owned; cur is being filled, then becomes last */
+	size_t nlast, last_cap, ncur, cur_cap;
 };
 
 /* A key under construction. */
@@ -214,6 +222,8 @@ profile_free(struct profile *p)
 	profile_map_done(&p->index->samples);
 	free(p->index->pcs);
 	free(p->index->maps_text);
+	free(p->index->last);
+	free(p->index->cur);
 	free(p->index);
 	free(p->exe);
 	free(p);
@@ -319,19 +329,21 @@ profile_pc_put(struct profile_index *x, uint64_t pc, uint64_t hash, size_t n, si
 	x->pcs[i] = (struct profile_pcent){ pc, hash, n, loc };
 }
 
-/* Drops the pc shortcuts when the snapshot's address space is not the one they were made in. */
-static void
+/* Drops the pc shortcuts when the snapshot's address space is not the one they were made in;
+ * true if it did. */
+static bool
 profile_pc_check_maps(struct profile_index *x, const struct snapshot *s)
 {
 	const char *text = s->maps_text != NULL ? s->maps_text : "";
 
 	if (x->maps_text != NULL && strcmp(x->maps_text, text) == 0)
-		return;
+		return false;
 	free(x->maps_text);
 	x->maps_text = xstrdup(text);
 	if (x->pcs != NULL)
 		memset(x->pcs, 0, x->pcs_cap * sizeof *x->pcs);
 	x->pcs_n = 0;
+	return true;
 }
 
 static size_t profile_location_slow(struct profile *p, struct profile_key *k, const struct snapshot *s,
@@ -420,7 +432,8 @@ struct profile_item {
 	size_t nframes;
 };
 
-static void
+/* Counts one item; returns the index of its sample. */
+static size_t
 profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot *s, struct profile_item *it,
     size_t **locs, size_t *locs_cap)
 {
@@ -447,7 +460,7 @@ profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot
 	if (i != SIZE_MAX) {
 		p->samples[i].count++;
 		free(it->lock);
-		return;
+		return i;
 	}
 	xgrow(&p->samples, &p->samples_cap, p->nsamples + 1, sizeof *p->samples);
 	ps = &p->samples[p->nsamples++];
@@ -464,6 +477,7 @@ profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot
 	if (nlocs > 0)
 		memcpy(ps->locations, *locs, nlocs * sizeof *ps->locations);
 	ps->count = 1;
+	return p->nsamples - 1;
 }
 
 static void
@@ -486,12 +500,21 @@ profile_add_goroutine(struct profile *p, struct profile_key *k, const struct sna
 		it.lock = xstrdup(s->locks[g->lock].symbol);
 	else if (g->lock_addr != 0)
 		it.lock = xasprintf("0x%" PRIx64, g->lock_addr);
-	profile_add_item(p, k, s, &it, locs, locs_cap);
+	(void)profile_add_item(p, k, s, &it, locs, locs_cap);
+}
+
+static int
+profile_last_cmp(const void *a, const void *b)
+{
+	const struct profile_last *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
 void
 profile_add(struct profile *p, const struct snapshot *s)
 {
+	struct profile_index *x = p->index;
 	struct profile_key k = { NULL, 0, 0 };
 	size_t *locs = NULL, locs_cap = 0;
 
@@ -507,7 +530,9 @@ profile_add(struct profile *p, const struct snapshot *s)
 	}
 	p->last = s->taken;
 	p->nsnapshots++;
-	profile_pc_check_maps(p->index, s);
+	if (profile_pc_check_maps(x, s))
+		x->nlast = 0;	/* another address space: the same stack may be other locations */
+	x->ncur = 0;
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct thread *t = &s->threads[i];
 		struct profile_item it = {
@@ -515,12 +540,36 @@ profile_add(struct profile *p, const struct snapshot *s)
 			.thread = t->name != NULL ? t->name : "", .tid = t->tid,
 			.frames = t->frames, .nframes = t->nframes,
 		};
+		struct profile_last key = { .tid = t->tid }, *prev;
+		size_t si;
 
 		if (t->status == CAPTURE_GONE)
 			continue;
-		it.lock = profile_lock_name(s, t);
-		profile_add_item(p, &k, s, &it, &locs, &locs_cap);
+		prev = t->unchanged && t->wait.kind == WAIT_NONE && x->nlast > 0 ?
+		    bsearch(&key, x->last, x->nlast, sizeof *x->last, profile_last_cmp) : NULL;
+		if (prev != NULL && prev->state == t->state) {
+			si = prev->sample;
+			p->samples[si].count++;
+		} else {
+			it.lock = profile_lock_name(s, t);
+			si = profile_add_item(p, &k, s, &it, &locs, &locs_cap);
+		}
+		xgrow(&x->cur, &x->cur_cap, x->ncur + 1, sizeof *x->cur);
+		x->cur[x->ncur++] = (struct profile_last){ t->tid, t->state, si };
 		p->nthread_samples++;
+	}
+	/* threads come in tid order, but those born during a capture are appended */
+	util_sort(x->cur, x->ncur, sizeof *x->cur, profile_last_cmp);
+	{
+		struct profile_last *tmp = x->last;
+		size_t cap = x->last_cap;
+
+		x->last = x->cur;
+		x->last_cap = x->cur_cap;
+		x->nlast = x->ncur;
+		x->cur = tmp;
+		x->cur_cap = cap;
+		x->ncur = 0;
 	}
 	for (size_t i = 0; s->go != NULL && i < s->go->ngs; i++) {
 		profile_add_goroutine(p, &k, s, &s->go->gs[i], &locs, &locs_cap);

@@ -22,6 +22,9 @@ enum {
 #define SAMPLER_DATA_PAGES	8	/* 32 KiB: three samples, so the newest survives a write or two while read */
 #define SAMPLER_RETRIES		4
 #define SAMPLER_ABI_64		2	/* PERF_SAMPLE_REGS_ABI_64 */
+/* A new event samples after this much CPU time, then every period: on a crowded machine a thread
+ * may get a CPU only every tenth of a second, and until its first sample it must be stopped. */
+#define SAMPLER_FIRST_NS	100000
 
 struct sampler_ent {
 	pid_t tid;
@@ -30,6 +33,7 @@ struct sampler_ent {
 	uint32_t seq;			/* control page's lock at the previous sampler_ran */
 	uint64_t head;			/* data_head then */
 	bool fresh;			/* no sampler_ran yet */
+	bool period_set;		/* moved from SAMPLER_FIRST_NS to the sampler's period */
 	uint8_t *rec;			/* owned; the newest sample as last copied out of the ring */
 	size_t reclen;
 	uint64_t rechead;		/* data_head when it was copied: while it holds, so does rec */
@@ -125,7 +129,7 @@ sampler_open(struct sampler *s, pid_t tid)
 	a.size = sizeof a;
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_TASK_CLOCK;
-	a.sample_period = s->period_ns;
+	a.sample_period = s->period_ns < SAMPLER_FIRST_NS ? s->period_ns : SAMPLER_FIRST_NS;
 	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
 	    PERF_SAMPLE_STACK_USER;
 	a.sample_regs_user = SAMPLER_REGS_MASK;
@@ -400,6 +404,14 @@ sampler_ran(struct sampler *s, pid_t tid)
 	head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
 	ran = x->fresh || seq != x->seq || head != x->head;
 	x->fresh = false;
+	if (head != 0 && !x->period_set) {
+		uint64_t period = s->period_ns;
+
+		/* the first sample is in: from now on one per period (if this fails, it stays short,
+		 * which costs the target more samples but loses nothing) */
+		(void)ioctl(x->fd, PERF_EVENT_IOC_PERIOD, &period);
+		x->period_set = true;
+	}
 	x->seq = seq;
 	x->head = head;
 	return ran ? 1 : 0;

@@ -1097,7 +1097,12 @@ unwind_prevwalk_reuse(struct unwinder *u, struct thread *t)
 	for (size_t i = 0; i < p->n; i++)
 		unwind_append(unwind_lookup(u, p->pc[i], p->activation[i]), &t->frames, &t->nframes, &cap);
 	t->unwind_error = p->stop != NULL ? xstrdup(p->stop) : NULL;
-	unwind_prevwalk_keep(u, t, p->pc, p->activation, p->n, p->stop);
+	/* the entry moves on to the next snapshot's list; this one is dropped at its end */
+	xgrow(&u->next, &u->next_cap, u->nnext + 1, sizeof *u->next);
+	u->next[u->nnext++] = *p;
+	p->pc = NULL;
+	p->activation = NULL;
+	p->stop = NULL;
 	return true;
 }
 

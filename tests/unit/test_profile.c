@@ -200,6 +200,44 @@ test_pc_shortcut(void **state)
 	profile_free(p);
 }
 
+/* A thread the capture marks unchanged counts in its previous sample, without its stack. */
+static void
+test_unchanged_reuse(void **state)
+{
+	struct profile *p = profile_new();
+	struct snapshot *s = make_snapshot(0);
+	const struct profile_sample *c;
+	struct thread *t;
+	size_t nsamples;
+
+	(void)state;
+	profile_add(p, s);
+	snapshot_free(s);
+	nsamples = p->nsamples;
+	s = make_snapshot(1);
+	t = snapshot_find_thread(s, 13);
+	t->unchanged = true;
+	snapshot_frames_free(t->frames, t->nframes);
+	t->frames = NULL;	/* had the stack been read, this would be a new sample */
+	t->nframes = 0;
+	profile_add(p, s);
+	snapshot_free(s);
+	assert_int_equal(p->nsamples, nsamples);
+	c = find_sample(p, 13);
+	assert_int_equal(c->count, 2);
+	assert_int_equal(c->nlocations, 2);
+	/* unchanged, but in another state: counted afresh */
+	s = make_snapshot(2);
+	t = snapshot_find_thread(s, 13);
+	t->unchanged = true;
+	t->state = STATE_RUNNABLE;
+	profile_add(p, s);
+	snapshot_free(s);
+	assert_int_equal(p->nsamples, nsamples + 1);
+	assert_int_equal(p->nthread_samples, 12);
+	profile_free(p);
+}
+
 static char *
 capture_output(const char *format, int nsnap)
 {
@@ -426,6 +464,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_pc_shortcut),
+		cmocka_unit_test(test_unchanged_reuse),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof_gzip),
