@@ -423,6 +423,18 @@ capture_thread_error(struct thread *t, enum capture_status st, const char *fmt, 
 	t->error = xstrdup(buf);
 }
 
+/* Forgets a stack copy t does not own (one in the snapshot's block), so it can get its own. */
+static void
+capture_stack_release(struct thread *t)
+{
+	if (!t->stack_in_block)
+		return;
+	t->stack = NULL;
+	t->stack_len = 0;
+	t->stack_cap = 0;
+	t->stack_in_block = false;
+}
+
 /* Copies the stack top of t from sp (minus the red zone) into t->stack. */
 static void
 capture_copy_stack_len(struct capture *c, struct thread *t, uint64_t sp, size_t want)
@@ -433,6 +445,7 @@ capture_copy_stack_len(struct capture *c, struct thread *t, uint64_t sp, size_t 
 		want = c->opts.stack_bytes;
 	if (want == 0 || sp < CAPTURE_REDZONE)
 		return;
+	capture_stack_release(t);
 	if (t->stack == NULL || t->stack_cap < want) {
 		free(t->stack);
 		t->stack = xmalloc(want);
@@ -637,6 +650,7 @@ capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, siz
 		/* a copy made before the stop is kept; it is replaced only if the thread moved */
 		if (t->stack_prefetched)
 			continue;
+		capture_stack_release(t);
 		if (t->stack == NULL || t->stack_cap < c->opts.stack_bytes) {
 			free(t->stack);
 			t->stack = xmalloc(c->opts.stack_bytes);
@@ -815,7 +829,7 @@ capture_unstopped_ran(struct capture *c, struct snapshot *s, bool mark)
 
 /* Takes a thread that runs or waits for a CPU from its newest sample. False if it has none. */
 static bool
-capture_from_sample(struct capture *c, struct thread *t)
+capture_from_sample(struct capture *c, struct snapshot *s, struct thread *t)
 {
 	struct sampler_sample smp;
 
@@ -827,9 +841,18 @@ capture_from_sample(struct capture *c, struct thread *t)
 	t->stack_len = 0;
 	if (smp.stack_len == 0)
 		return true;
-	if (t->stack == NULL || t->stack_cap < smp.stack_len) {
-		free(t->stack);
-		t->stack = xmalloc(smp.stack_len);
+	/* one block for the snapshot's sampled stacks, not an allocation per thread and snapshot */
+	if (s->stack_block == NULL) {
+		s->stack_block_cap = s->nthreads * (size_t)SAMPLER_STACK_BYTES;
+		s->stack_block = xmalloc(s->stack_block_cap);
+	}
+	capture_stack_release(t);
+	if (s->stack_block_cap - s->stack_block_used >= smp.stack_len) {
+		t->stack = s->stack_block + s->stack_block_used;
+		t->stack_in_block = true;
+		s->stack_block_used += smp.stack_len;
+	} else {
+		t->stack = xmalloc(smp.stack_len);	/* a thread born during the snapshot */
 		t->stack_cap = smp.stack_len;
 	}
 	memcpy(t->stack, smp.stack, smp.stack_len);
@@ -864,7 +887,7 @@ capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
 			capture_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
 			continue;
 		}
-		if (!capture_from_sample(c, t))
+		if (!capture_from_sample(c, s, t))
 			idx[nidx++] = i;
 	}
 	return nidx;
@@ -1034,7 +1057,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 				continue;
 			t->stack_prefetched = t->stack_len > 0;
 		}
-		if (sampled && capture_from_sample(c, t))
+		if (sampled && capture_from_sample(c, s, t))
 			continue;
 		idx[nidx++] = i;
 	}

@@ -36,7 +36,8 @@ snapshot_thread_done(struct thread *t)
 	free(t->name);
 	free(t->wchan);
 	free(t->error);
-	free(t->stack);
+	if (!t->stack_in_block)
+		free(t->stack);
 	snapshot_frames_free(t->frames, t->nframes);
 	free(t->unwind_error);
 	free(t->wait.symbol);
@@ -51,10 +52,10 @@ snapshot_free(struct snapshot *s)
 	for (size_t i = 0; i < s->nthreads; i++)
 		snapshot_thread_done(&s->threads[i]);
 	free(s->threads);
-	for (size_t i = 0; i < s->nmaps; i++)
-		free(s->maps[i].path);
 	free(s->maps);
 	free(s->maps_text);
+	free(s->maps_paths);
+	free(s->stack_block);
 	for (size_t i = 0; i < s->nmem; i++)
 		free(s->mem[i].data);
 	free(s->mem);
@@ -198,11 +199,15 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 	size_t cap = 0;
 	const char *p = text;
 
-	for (size_t i = 0; i < s->nmaps; i++)
-		free(s->maps[i].path);
+	char *paths;
+	size_t used = 0;
+
 	free(s->maps);
+	free(s->maps_paths);
 	s->maps = NULL;
 	s->nmaps = 0;
+	/* every path is a piece of a line: the text's length bounds them all */
+	s->maps_paths = paths = xmalloc(strlen(text) + 1);
 	while (*p != '\0') {
 		const char *eol = strchr(p, '\n'), *q, *r, *perms;
 		uint64_t start, end, off;
@@ -237,7 +242,11 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 		m->end = end;
 		m->offset = off;
 		snprintf(m->perms, sizeof m->perms, "%.*s", (int)(plen < 4 ? plen : 4), perms);
-		m->path = xstrndup(q, (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q));
+		plen = (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q);
+		memcpy(paths + used, q, plen);
+		paths[used + plen] = '\0';
+		m->path = paths + used;
+		used += plen + 1;
 next:
 		p = *eol != '\0' ? eol + 1 : eol;
 	}

@@ -103,6 +103,7 @@ struct thread {
 	bool unchanged;			/* sampled mode: not run since the previous snapshot, whose /proc
 					 * facts it carries over; its sample is the same one too */
 	bool off_cpu_sure;		/* private to capture.c: last ran more than two ticks ago */
+	bool stack_in_block;		/* stack points into snapshot.stack_block, not owned */
 
 	/* Analysis. */
 	struct frame *frames;		/* owned, innermost first */
@@ -123,7 +124,7 @@ struct memcopy {
 struct mapping {
 	uint64_t start, end, offset;
 	char perms[5];			/* "r-xp" */
-	char *path;			/* owned; may be "" or "[stack]" */
+	char *path;			/* borrowed from snapshot.maps_paths; may be "" or "[stack]" */
 };
 
 /* An open file descriptor of the target, from /proc/PID/fd before the stop. */
@@ -155,6 +156,9 @@ struct snapshot {
 	struct mapping *maps;		/* owned */
 	size_t nmaps;
 	char *maps_text;		/* owned; /proc/PID/maps as read, for libdwfl */
+	char *maps_paths;		/* owned; the maps' paths, one after another (one allocation) */
+	uint8_t *stack_block;		/* owned; stack copies of sampled threads (private to capture.c) */
+	size_t stack_block_used, stack_block_cap;
 
 	struct memcopy *mem;		/* owned */
 	size_t nmem;
