@@ -368,8 +368,10 @@ def live_cost(wd):
 	lines = ["| configuration | windows | units/s (median) | min - max | vs unmonitored (median) |", "|---|---|---|---|---|"]
 	live = {}
 	names = {"none": "unmonitored", "top10": "holdup top -i 0.1 (10 Hz, in a detached tmux)",
-			 "record10": "holdup record -r 10 (stand-in for top at 10 Hz)", "record100": "holdup record -r 100"}
-	for k in ["none", "top10", "record10", "record100"]:
+			 "record10": "holdup record -r 10 (pprof; stand-in for top at 10 Hz)",
+			 "record100": "holdup record -r 100 (pprof)",
+			 "record100json": "holdup record -r 100 --format json (every snapshot written whole)"}
+	for k in ["none", "top10", "record10", "record100", "record100json"]:
 		if k not in res:
 			lines.append(f"| {names[k]} | 0 | n/a | n/a | n/a |")
 			continue
@@ -385,7 +387,7 @@ def live_cost(wd):
 			rates.append(int(mm.group(1)) / float(mm.group(2)))
 	live["rate"] = median(rates)
 	lines.append("")
-	lines.append(f"holdup record -r 100 achieved rate: {fmt(live['rate'], '.1f')} snapshots/s (median over {len(rates)} runs,"
+	lines.append(f"holdup record -r 100 (pprof) achieved rate: {fmt(live['rate'], '.1f')} snapshots/s (median over {len(rates)} runs,"
 				 " from record's own \"N samples in S s\" summary)")
 	return lines, live
 

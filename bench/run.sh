@@ -10,7 +10,7 @@
 #   BENCH_TIMEOUT=120           seconds before a tool run is killed (it then counts as failed)
 #   BENCH_LIVE=1                0 skips the live-cost part (cpuload under top / record)
 #   BENCH_PARTS="snap repeat live"  which parts run: one-shot snapshots per N, repeated snapshots, live cost
-#   BENCH_LIVE_SECONDS=3        length of one throughput window
+#   BENCH_LIVE_SECONDS=5        length of one throughput window
 #   BENCH_RECORD_SECONDS=2      length of the repeated-snapshot recording (holdup record -r 10)
 #   BENCH_KEEP=DIR              keep raw results in DIR instead of a temp dir
 #   HOLDUP, BENCHBIN            the binary and the bench programs (defaults ./holdup, build/bench)
@@ -27,7 +27,7 @@ BENCH_OUT=${BENCH_OUT:-doc/performance.md}
 BENCH_MODE=${BENCH_MODE:-mutex}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
 BENCH_LIVE=${BENCH_LIVE:-1}
-BENCH_LIVE_SECONDS=${BENCH_LIVE_SECONDS:-3}
+BENCH_LIVE_SECONDS=${BENCH_LIVE_SECONDS:-5}
 BENCH_RECORD_SECONDS=${BENCH_RECORD_SECONDS:-2}
 BENCH_PARTS=${BENCH_PARTS:-snap repeat live}
 part() { case " $BENCH_PARTS " in *" $1 "*) return 0;; esac; return 1; }
@@ -232,7 +232,7 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 				note "tmux could not start holdup top"
 			fi
 			say "live rep $rep: record -r 10 (what top does at 10 Hz, without a terminal)"
-			"$HOLDUP" record -r 10 -d 600 --format json -o "$W/live-record10.$rep.json" "$TPID" \
+			"$HOLDUP" record -r 10 -d 600 -o "$W/live-record10.$rep.pb.gz" "$TPID" \
 				>"$W/live-record10.$rep.log" 2>&1 &
 			rp=$!
 			sleep 1
@@ -243,11 +243,22 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 			wait "$rp" 2>/dev/null
 			say "live rep $rep: record -r 100"
 			# A long -d, ended by SIGINT after the window: record then writes its summary and exits.
-			"$HOLDUP" record -r 100 -d 600 --format json -o "$W/live-record.$rep.json" "$TPID" \
+			"$HOLDUP" record -r 100 -d 600 -o "$W/live-record.$rep.pb.gz" "$TPID" \
 				>"$W/live-record.$rep.log" 2>&1 &
 			rp=$!
 			sleep 1
 			if kill -0 "$rp" 2>/dev/null; then live_window record100 "$rep"; else note "holdup record exited early: $(head -c 300 "$W/live-record.$rep.log")"; fi
+			kill -INT "$rp" 2>/dev/null
+			for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+			kill -9 "$rp" 2>/dev/null
+			wait "$rp" 2>/dev/null
+			say "live rep $rep: record -r 100 --format json"
+			# the same with every snapshot written out whole as JSON, for comparison
+			"$HOLDUP" record -r 100 -d 600 --format json -o "$W/live-recordjson.$rep.json" "$TPID" \
+				>"$W/live-recordjson.$rep.log" 2>&1 &
+			rp=$!
+			sleep 1
+			if kill -0 "$rp" 2>/dev/null; then live_window record100json "$rep"; else note "holdup record --format json exited early: $(head -c 300 "$W/live-recordjson.$rep.log")"; fi
 			kill -INT "$rp" 2>/dev/null
 			for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
 			kill -9 "$rp" 2>/dev/null

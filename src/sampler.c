@@ -142,6 +142,20 @@ sampler_open(struct sampler *s, pid_t tid)
 	return (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
+/* Once the first sample is in, one per period from then on (if the ioctl fails the period stays
+ * short, which costs the target more samples but loses nothing). */
+static void
+sampler_settle(struct sampler *s, struct sampler_ent *x)
+{
+	struct perf_event_mmap_page *pg = x->map;
+	uint64_t period = s->period_ns;
+
+	if (x->period_set || __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE) == 0)
+		return;
+	(void)ioctl(x->fd, PERF_EVENT_IOC_PERIOD, &period);
+	x->period_set = true;
+}
+
 int
 sampler_track(struct sampler *s, pid_t tid, struct err *e)
 {
@@ -155,6 +169,7 @@ sampler_track(struct sampler *s, pid_t tid, struct err *e)
 	at = sampler_find(s, tid, &found);
 	if (found) {
 		s->e[at].swept = true;
+		sampler_settle(s, &s->e[at]);
 		return 0;
 	}
 	x.fd = sampler_open(s, tid);
@@ -404,14 +419,6 @@ sampler_ran(struct sampler *s, pid_t tid)
 	head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
 	ran = x->fresh || seq != x->seq || head != x->head;
 	x->fresh = false;
-	if (head != 0 && !x->period_set) {
-		uint64_t period = s->period_ns;
-
-		/* the first sample is in: from now on one per period (if this fails, it stays short,
-		 * which costs the target more samples but loses nothing) */
-		(void)ioctl(x->fd, PERF_EVENT_IOC_PERIOD, &period);
-		x->period_set = true;
-	}
 	x->seq = seq;
 	x->head = head;
 	return ran ? 1 : 0;
