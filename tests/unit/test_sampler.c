@@ -197,6 +197,27 @@ test_live_sample(void **state)
 		usleep(10000);
 		got = sampler_latest(s, tid, &smp);
 	}
+	/* tracked again after its first sample, the event samples once a period, not once per
+	 * SAMPLER_FIRST_NS: distinct samples polled often lie a period apart in the thread's CPU time */
+	assert_int_equal(sampler_track(s, tid, &e), 0);
+	{
+		uint64_t last = 0, mindiff = UINT64_MAX;
+		int distinct = 0;
+
+		for (int i = 0; i < 4000 && distinct < 6; i++) {
+			struct sampler_sample x;
+
+			usleep(200);
+			if (sampler_latest(s, tid, &x) != 1 || x.cpu_ns == last)
+				continue;
+			if (last != 0 && x.cpu_ns - last < mindiff)
+				mindiff = x.cpu_ns - last;
+			last = x.cpu_ns;
+			distinct++;
+		}
+		assert_true(distinct >= 3);
+		assert_true(mindiff >= 500000);
+	}
 	atomic_store(&spin_stop, 1);
 	pthread_join(th, NULL);
 	assert_int_equal(got, 1);
