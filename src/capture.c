@@ -47,13 +47,20 @@ static size_t capture_seized_cap;
 
 static volatile sig_atomic_t capture_alarm_fired;
 
-/* What /proc said of a thread that waited for a CPU: still true while it has not run since. */
+/* What /proc said of a thread that waited for a CPU or in a system call: still true while it has
+ * not run since (a blocked one is also checked to be still asleep: it may be woken, not yet run). */
 struct capture_prev {
 	pid_t tid;
 	char name[64];			/* as long as proc_stat's comm */
 	char proc_state;
 	int cpu;
 	uint64_t runtime_ns, wait_ns, slices, utime, stime;
+	long syscall;			/* blocked ones: the syscall line, wchan and the stack copy */
+	uint64_t syscall_args[6], syscall_sp, syscall_pc;
+	char *wchan;			/* owned, or NULL */
+	uint8_t *stack;			/* owned, or NULL */
+	size_t stack_len;
+	uint64_t stack_addr;
 };
 
 void
@@ -267,9 +274,16 @@ capture_is_pending(const struct capture *c, pid_t tid)
 	return false;
 }
 
+static bool capture_is_blocked(const struct thread *t);
+static void capture_stack_release(struct thread *t);
+
 static void
 capture_prev_clear(struct capture *c)
 {
+	for (size_t i = 0; i < c->nprev; i++) {
+		free(c->prev[i].wchan);
+		free(c->prev[i].stack);
+	}
 	c->nprev = 0;
 }
 
@@ -281,22 +295,24 @@ capture_prev_cmp(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-/* Remembers the runnable threads of a sampled snapshot for the next one. */
+/* Remembers the runnable and the blocked threads of a sampled snapshot for the next one. */
 static void
 capture_prev_save(struct capture *c, const struct snapshot *s)
 {
 	capture_prev_clear(c);
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct thread *t = &s->threads[i];
+		bool blocked = t->status == CAPTURE_UNSTOPPED && capture_is_blocked(t) && t->stack_len > 0;
 		struct capture_prev *p;
 
 		/* one that may have been on a cpu could have run on and blocked unseen: the kernel
 		 * marks only its being scheduled in */
-		if (t->status != CAPTURE_SAMPLED || t->proc_state != 'R' || !t->task_running ||
-		    !(t->unchanged || t->off_cpu_sure))
+		if (!blocked && (t->status != CAPTURE_SAMPLED || t->proc_state != 'R' || !t->task_running ||
+		    !(t->unchanged || t->off_cpu_sure)))
 			continue;
 		xgrow(&c->prev, &c->prev_cap, c->nprev + 1, sizeof *c->prev);
 		p = &c->prev[c->nprev++];
+		memset(p, 0, sizeof *p);
 		p->tid = t->tid;
 		snprintf(p->name, sizeof p->name, "%s", t->name != NULL ? t->name : "");
 		p->proc_state = t->proc_state;
@@ -306,34 +322,63 @@ capture_prev_save(struct capture *c, const struct snapshot *s)
 		p->slices = t->sched_slices;
 		p->utime = t->utime_ticks;
 		p->stime = t->stime_ticks;
+		p->syscall = -2;
+		if (!blocked)
+			continue;
+		p->syscall = t->syscall;
+		memcpy(p->syscall_args, t->syscall_args, sizeof p->syscall_args);
+		p->syscall_sp = t->syscall_sp;
+		p->syscall_pc = t->syscall_pc;
+		p->wchan = t->wchan != NULL ? xstrdup(t->wchan) : NULL;
+		p->stack = xmalloc(t->stack_len);
+		memcpy(p->stack, t->stack, t->stack_len);
+		p->stack_len = t->stack_len;
+		p->stack_addr = t->stack_addr;
 	}
 	util_sort(c->prev, c->nprev, sizeof *c->prev, capture_prev_cmp);
 }
 
-/* A runnable thread that has not run since the previous snapshot cannot have changed: it can
- * neither block, stop nor exit without running. Its facts are carried over instead of read. */
+/* A thread that has not run since the previous snapshot cannot have changed: it can neither
+ * block, stop nor exit without running, nor leave a system call. Its facts are carried over
+ * instead of read; a blocked one costs one read of its stat, since a wakeup needs no CPU. */
 static bool
 capture_prev_restore(struct capture *c, struct thread *t)
 {
 	struct capture_prev key = { .tid = t->tid }, *p;
+	struct proc_stat st;
 
 	if (c->nprev == 0 || sampler_ran(c->sampler, t->tid) != 0)
 		return false;
 	p = bsearch(&key, c->prev, c->nprev, sizeof *c->prev, capture_prev_cmp);
 	if (p == NULL)
 		return false;
+	if (p->syscall >= 0 && (proc_read_stat(c->fdc, c->pid, t->tid, &st) < 0 || st.state != p->proc_state))
+		return false;
 	free(t->name);
 	t->name = xstrdup(p->name);
 	t->proc_state = p->proc_state;
-	t->task_running = true;
+	t->task_running = p->syscall < 0;
 	t->on_cpu = false;
-	t->syscall = -2;
+	t->syscall = p->syscall;
 	t->cpu = p->cpu;
 	t->sched_runtime_ns = p->runtime_ns;
 	t->sched_wait_ns = p->wait_ns;
 	t->sched_slices = p->slices;
 	t->utime_ticks = p->utime;
 	t->stime_ticks = p->stime;
+	if (p->syscall >= 0) {
+		memcpy(t->syscall_args, p->syscall_args, sizeof t->syscall_args);
+		t->syscall_sp = p->syscall_sp;
+		t->syscall_pc = p->syscall_pc;
+		free(t->wchan);
+		t->wchan = p->wchan != NULL ? xstrdup(p->wchan) : NULL;
+		capture_stack_release(t);
+		free(t->stack);
+		t->stack = xmalloc(p->stack_len);
+		memcpy(t->stack, p->stack, p->stack_len);
+		t->stack_cap = t->stack_len = p->stack_len;
+		t->stack_addr = p->stack_addr;
+	}
 	t->unchanged = true;
 	proc_fdcache_keep(c->fdc, t->tid);
 	return true;
@@ -811,6 +856,15 @@ capture_unstopped_ran(struct capture *c, struct snapshot *s, bool mark)
 
 		if (t->status != CAPTURE_UNSTOPPED)
 			continue;
+		/* carried over: its event tells whether it was scheduled in since, without a read */
+		if (t->unchanged) {
+			if (sampler_ran_since(c->sampler, t->tid) != 0) {
+				ran++;
+				t->reread = mark;
+				t->unchanged = false;
+			}
+			continue;
+		}
 		/* a run count that did not move says it never ran; without one, the syscall line too */
 		line[0] = '\0';
 		if (proc_read_progress(c->fdc, c->pid, t->tid, &slices, t->sched_slices > 0 ? NULL : line,
@@ -1051,7 +1105,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 			 * syscall wrapper and lock frames) is copied without stopping; the frames beyond
 			 * are read live, they do not move while it stays blocked */
 			t->status = CAPTURE_UNSTOPPED;
-			if (!stacks_copied)
+			if (!stacks_copied && !t->unchanged)
 				capture_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
 			if (!stop_all)
 				continue;

@@ -466,6 +466,16 @@ proc_read_sched(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *exec_st
 }
 
 int
+proc_read_stat(struct proc_fdcache *fc, pid_t pid, pid_t tid, struct proc_stat *st)
+{
+	char buf[1024];
+
+	if (proc_read_small(fc, pid, tid, "stat", buf, sizeof buf) < 0)
+		return -1;
+	return proc_parse_stat(buf, st);
+}
+
+int
 proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line, size_t len)
 {
 	char buf[256];

@@ -53,6 +53,8 @@ void proc_fdcache_keep(struct proc_fdcache *fc, pid_t tid);
 int proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t);
 /* Reads se.exec_start from /proc/.../sched and, right after, the cpu the thread is on from stat. */
 int proc_read_sched(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *exec_start_ns, int *cpu);
+/* Reads and parses one thread's stat. */
+int proc_read_stat(struct proc_fdcache *fc, pid_t pid, pid_t tid, struct proc_stat *st);
 /* Re-reads just the facts that tell whether a thread ran: schedstat slices and the syscall line
  * (not read when syscall_line is NULL). */
 int proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line,

@@ -404,6 +404,19 @@ sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out)
 }
 
 int
+sampler_ran_since(struct sampler *s, pid_t tid)
+{
+	struct sampler_ent *x = sampler_get(s, tid);
+	struct perf_event_mmap_page *pg;
+
+	if (x == NULL)
+		return -1;
+	pg = x->map;
+	return x->fresh || __atomic_load_n(&pg->lock, __ATOMIC_ACQUIRE) != x->seq ||
+	    __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE) != x->head ? 1 : 0;
+}
+
+int
 sampler_ran(struct sampler *s, pid_t tid)
 {
 	struct sampler_ent *x = sampler_get(s, tid);

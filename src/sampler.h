@@ -46,6 +46,9 @@ void sampler_sweep(struct sampler *s);
  * control page then) or sampled (a thread that never leaves its CPU is never scheduled in again).
  * 1 yes, 0 no: its registers and stack are as they were; -1 not tracked. A new event counts as 1. */
 int sampler_ran(struct sampler *s, pid_t tid);
+/* The same question since that call, without asking it anew (the next sampler_ran still
+ * compares with what the previous one saw). */
+int sampler_ran_since(struct sampler *s, pid_t tid);
 /* The newest sample of tid, decoded into *out (its stack points into a buffer of s, valid until
  * the next sampler call for tid). Returns 1, 0 when tid has none yet, -1 when tid is not tracked. */
 int sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out);

@@ -1059,6 +1059,22 @@ unwind_prevwalk_cmp(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
+/* Which threads' walks are kept: those read without stopping, which the capture may carry over. */
+static bool
+unwind_prevwalk_kept(const struct thread *t)
+{
+	return t->status == CAPTURE_SAMPLED || t->status == CAPTURE_UNSTOPPED;
+}
+
+/* What a walk started from: the registers, or for a thread blocked in the kernel its /proc sp and pc. */
+static void
+unwind_prevwalk_key(const struct thread *t, uint64_t *rip, uint64_t *rsp, uint64_t *rbp)
+{
+	*rip = t->regs_valid ? t->regs.rip : t->syscall_pc;
+	*rsp = t->regs_valid ? t->regs.rsp : t->syscall_sp;
+	*rbp = t->regs_valid ? t->regs.rbp : 0;
+}
+
 /* Records t's walk for the next snapshot; pc and activation are copied, stop too. */
 static void
 unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t *pc, const bool *activation,
@@ -1069,9 +1085,7 @@ unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t 
 	xgrow(&u->next, &u->next_cap, u->nnext + 1, sizeof *u->next);
 	p = &u->next[u->nnext++];
 	p->tid = t->tid;
-	p->rip = t->regs.rip;
-	p->rsp = t->regs.rsp;
-	p->rbp = t->regs.rbp;
+	unwind_prevwalk_key(t, &p->rip, &p->rsp, &p->rbp);
 	p->n = n;
 	p->pc = xmalloc((n ? n : 1) * sizeof *p->pc);
 	p->activation = xmalloc((n ? n : 1) * sizeof *p->activation);
@@ -1087,12 +1101,14 @@ static bool
 unwind_prevwalk_reuse(struct unwinder *u, struct thread *t)
 {
 	struct unwind_prevwalk key = { .tid = t->tid }, *p;
+	uint64_t rip, rsp, rbp;
 	size_t cap = 0;
 
-	if (!t->unchanged || t->status != CAPTURE_SAMPLED || u->nwalks == 0)
+	if (!t->unchanged || !unwind_prevwalk_kept(t) || u->nwalks == 0)
 		return false;
 	p = bsearch(&key, u->walks, u->nwalks, sizeof *u->walks, unwind_prevwalk_cmp);
-	if (p == NULL || p->rip != t->regs.rip || p->rsp != t->regs.rsp || p->rbp != t->regs.rbp)
+	unwind_prevwalk_key(t, &rip, &rsp, &rbp);
+	if (p == NULL || p->rip != rip || p->rsp != rsp || p->rbp != rbp)
 		return false;
 	for (size_t i = 0; i < p->n; i++)
 		unwind_append(unwind_lookup(u, p->pc[i], p->activation[i]), &t->frames, &t->nframes, &cap);
@@ -1172,7 +1188,7 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 	}
 	for (size_t i = 0; i < w->n; i++)
 		unwind_append(unwind_lookup(u, w->pc[i], w->activation[i]), &t->frames, &t->nframes, &cap);
-	if (t->status == CAPTURE_SAMPLED)
+	if (unwind_prevwalk_kept(t))
 		unwind_prevwalk_keep(u, t, w->pc, w->activation, w->n, w->stop);
 	t->unwind_error = w->stop;
 	w->stop = NULL;

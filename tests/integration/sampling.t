@@ -2,7 +2,7 @@
 # sampling.t - record and top read running threads from perf_event samples instead of stopping
 # them: every spinner has a stack from its sample, nothing is stopped, and the target is unharmed.
 . tests/integration/lib.sh
-plan 15
+plan 19
 
 start_fixture busy 6 || exit 1
 P=$FPID
@@ -63,4 +63,35 @@ sleep 0.2
 wait_unharmed $P; ok $? "target unharmed after holdup record was SIGKILLed"
 u1=$(awk '{ print $14 }' /proc/$P/stat); sleep 0.5; u2=$(awk '{ print $14 }' /proc/$P/stat)
 ok $([ "$u2" -gt "$u1" ] && echo 0 || echo 1) "its spinners still get CPU time ($u1 -> $u2 ticks)"
+stop_fixture $P
+
+# Threads that block and run in turn: what a sampled snapshot carries over from the previous one
+# must not freeze them, nor show one waiting for a lock it holds.
+start_fixture lock_progress || exit 1
+P=$FPID
+"$HOLDUP" record -r 100 -d 2 --format json -o $TMPD/p.jsonl $P 2>$TMPD/err; ok $? "record -r 100 on lock_progress exits 0"
+wait_unharmed $P; ok $? "lock_progress unharmed"
+$PY - $TMPD/p.jsonl $P >$TMPD/pcheck 2>&1 <<'PY'
+import json, sys
+snaps = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+pid = int(sys.argv[2])
+seen = {}
+bad = []
+for s in snaps:
+    if s["deadlocks"]:
+        bad.append("deadlock reported")
+    for t in s["threads"]:
+        if t["tid"] == pid:
+            continue
+        seen.setdefault(t["tid"], set()).add(t["state"])
+        w = t["wait"]
+        if w and t["tid"] in (w.get("holders") or []):
+            bad.append(f"{t['tid']} waits for a lock it holds")
+print("snapshots", len(snaps), "states", {k: sorted(v) for k, v in seen.items()})
+print("varied", "ok" if len(seen) == 4 and all(len(v) >= 2 and "blocked" in v for v in seen.values()) else "FAIL")
+print("consistent", "ok" if not bad and len(snaps) >= 50 else "FAIL " + "; ".join(bad[:3]))
+PY
+sed 's/^/# /' $TMPD/pcheck
+grep -q "^varied ok" $TMPD/pcheck; ok $? "every worker is seen blocked and not blocked across sampled snapshots"
+grep -q "^consistent ok" $TMPD/pcheck; ok $? "no sampled snapshot shows a deadlock or a thread waiting for its own lock"
 stop_fixture $P
