@@ -209,6 +209,20 @@ live_window() { # live_window CONFIG REP: measure one throughput window with the
 	fi
 	printf '%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" >>"$LIVE"
 }
+# live_record CONFIG REP LOGBASE RECORD-ARGS...: one window under holdup record RECORD-ARGS. A long
+# -d, ended by SIGINT after the window: record then writes its summary (LOGBASE.log) and exits.
+live_record() {
+	local config=$1 rep=$2 log=$3.log rp i
+	shift 3
+	"$HOLDUP" record -d 600 "$@" "$TPID" >"$log" 2>&1 &
+	rp=$!
+	sleep 1
+	if kill -0 "$rp" 2>/dev/null; then live_window "$config" "$rep"; else note "holdup record $* exited early: $(head -c 300 "$log")"; fi
+	kill -INT "$rp" 2>/dev/null
+	for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$rp" 2>/dev/null
+	wait "$rp" 2>/dev/null
+}
 # cpuload runs at nice 19: 100 spinning threads at normal priority would starve everything else
 # on a small shared machine (the driver's own sleeps stretched 7x in a trial); holdup's CPU time is
 # still taken from it, which is the cost being measured.
@@ -232,37 +246,13 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 				note "tmux could not start holdup top"
 			fi
 			say "live rep $rep: record -r 10 (what top does at 10 Hz, without a terminal)"
-			"$HOLDUP" record -r 10 -d 600 -o "$W/live-record10.$rep.pb.gz" "$TPID" \
-				>"$W/live-record10.$rep.log" 2>&1 &
-			rp=$!
-			sleep 1
-			if kill -0 "$rp" 2>/dev/null; then live_window record10 "$rep"; else note "holdup record -r 10 exited early: $(head -c 300 "$W/live-record10.$rep.log")"; fi
-			kill -INT "$rp" 2>/dev/null
-			for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
-			kill -9 "$rp" 2>/dev/null
-			wait "$rp" 2>/dev/null
+			live_record record10 "$rep" "$W/live-record10.$rep" -r 10 -o "$W/live-record10.$rep.pb.gz"
 			say "live rep $rep: record -r 100"
-			# A long -d, ended by SIGINT after the window: record then writes its summary and exits.
-			"$HOLDUP" record -r 100 -d 600 -o "$W/live-record.$rep.pb.gz" "$TPID" \
-				>"$W/live-record.$rep.log" 2>&1 &
-			rp=$!
-			sleep 1
-			if kill -0 "$rp" 2>/dev/null; then live_window record100 "$rep"; else note "holdup record exited early: $(head -c 300 "$W/live-record.$rep.log")"; fi
-			kill -INT "$rp" 2>/dev/null
-			for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
-			kill -9 "$rp" 2>/dev/null
-			wait "$rp" 2>/dev/null
+			live_record record100 "$rep" "$W/live-record.$rep" -r 100 -o "$W/live-record.$rep.pb.gz"
 			say "live rep $rep: record -r 100 --format json"
 			# the same with every snapshot written out whole as JSON, for comparison
-			"$HOLDUP" record -r 100 -d 600 --format json -o "$W/live-recordjson.$rep.json" "$TPID" \
-				>"$W/live-recordjson.$rep.log" 2>&1 &
-			rp=$!
-			sleep 1
-			if kill -0 "$rp" 2>/dev/null; then live_window record100json "$rep"; else note "holdup record --format json exited early: $(head -c 300 "$W/live-recordjson.$rep.log")"; fi
-			kill -INT "$rp" 2>/dev/null
-			for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
-			kill -9 "$rp" 2>/dev/null
-			wait "$rp" 2>/dev/null
+			live_record record100json "$rep" "$W/live-recordjson.$rep" -r 100 --format json \
+				-o "$W/live-recordjson.$rep.json"
 		fi
 		[ "$(harm_check)" = ok ] || note "live rep $rep: cpuload not clean afterwards"
 	done

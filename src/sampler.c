@@ -403,34 +403,40 @@ sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out)
 	return sampler_decode(x->rec, x->reclen, out) == 0 && out->tid == tid ? 1 : 0;
 }
 
+/* Whether x's control page or ring head moved since sampler_ran last looked (a new event: yes). */
+static bool
+sampler_moved(const struct sampler_ent *x, uint32_t *seq, uint64_t *head)
+{
+	const struct perf_event_mmap_page *pg = x->map;
+
+	*seq = __atomic_load_n(&pg->lock, __ATOMIC_ACQUIRE);
+	*head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
+	return x->fresh || *seq != x->seq || *head != x->head;
+}
+
 int
 sampler_ran_since(struct sampler *s, pid_t tid)
 {
 	struct sampler_ent *x = sampler_get(s, tid);
-	struct perf_event_mmap_page *pg;
+	uint32_t seq;
+	uint64_t head;
 
 	if (x == NULL)
 		return -1;
-	pg = x->map;
-	return x->fresh || __atomic_load_n(&pg->lock, __ATOMIC_ACQUIRE) != x->seq ||
-	    __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE) != x->head ? 1 : 0;
+	return sampler_moved(x, &seq, &head) ? 1 : 0;
 }
 
 int
 sampler_ran(struct sampler *s, pid_t tid)
 {
 	struct sampler_ent *x = sampler_get(s, tid);
-	struct perf_event_mmap_page *pg;
 	uint32_t seq;
 	uint64_t head;
 	bool ran;
 
 	if (x == NULL)
 		return -1;
-	pg = x->map;
-	seq = __atomic_load_n(&pg->lock, __ATOMIC_ACQUIRE);
-	head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
-	ran = x->fresh || seq != x->seq || head != x->head;
+	ran = sampler_moved(x, &seq, &head);
 	x->fresh = false;
 	x->seq = seq;
 	x->head = head;
