@@ -75,9 +75,9 @@ capture_opts_default(struct capture_opts *o)
 uint64_t
 capture_sample_ns_for(uint64_t interval_ns)
 {
-	uint64_t ns = interval_ns / 8;
+	uint64_t ns = interval_ns / 2;
 
-	return ns < 500000 ? 500000 : ns > 10000000 ? 10000000 : ns;
+	return ns < 1000000 ? 1000000 : ns > 10000000 ? 10000000 : ns;
 }
 
 void

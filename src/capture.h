@@ -19,8 +19,10 @@ struct capture_opts {
 };
 
 void capture_opts_default(struct capture_opts *o);
-/* The sample_ns for snapshots every interval_ns: an eighth of it, between 0.5 and 10 ms of CPU
- * time, so a running thread's sample is never older than a fraction of the interval. */
+/* The sample_ns for snapshots every interval_ns: half of it, between 1 and 10 ms of CPU time,
+ * so a running thread's sample is at most half an interval of its own CPU time old. Each sample
+ * costs the target a few microseconds (measured: about 1% of 100 busy threads' throughput at
+ * 1.25 ms, none visible at 10 ms). */
 uint64_t capture_sample_ns_for(uint64_t interval_ns);
 
 /* A session with one target process, reused across snapshots so per-target work is done once. */
