@@ -34,7 +34,7 @@ part() { case " $BENCH_PARTS " in *" $1 "*) return 0;; esac; return 1; }
 
 if [ -n "${BENCH_KEEP:-}" ]; then W=$BENCH_KEEP; mkdir -p "$W"; else W=$(mktemp -d /tmp/holdup-bench.XXXXXX); fi
 RES=$W/results.tsv	# N tool rep wall_us maxrss_kb exit timedout hb_us offcpu_us self_us nstopped harm
-LIVE=$W/live.tsv	# config rep units_per_s samples seconds
+LIVE=$W/live.tsv	# config rep units_per_s tool_cpu_share
 NOTES=$W/notes.txt
 : >"$RES"; : >"$LIVE"; : >"$NOTES"
 TPID=""
@@ -199,15 +199,28 @@ if [ -x "$HOLDUP" ] && part repeat; then
 fi
 
 # Live cost: a CPU-bound 100-thread target's throughput alone, under top at 10 Hz and record at 100 Hz.
-live_window() { # live_window CONFIG REP: measure one throughput window with the tool (if any) already running
-	local l
+live_window() { # live_window CONFIG REP [TOOLPID]: measure one throughput window with the tool (if any) already running
+	local l c0="" c1="" t0 t1 share
+	[ -n "${3:-}" ] && c0=$(cpu_ticks "$3")
+	t0=$(date +%s.%N)
 	signal_read rate >/dev/null
 	sleep "$BENCH_LIVE_SECONDS"
 	if ! l=$(signal_read rate); then
 		l=""
 		note "live $1 rep $2: cpuload did not answer SIGUSR1 within 15 s; its main thread: $(awk '/^State:/ { print $2, $3 }' /proc/$TPID/status) in $(cat /proc/$TPID/wchan 2>/dev/null)"
 	fi
-	printf '%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" >>"$LIVE"
+	t1=$(date +%s.%N)
+	[ -n "${3:-}" ] && c1=$(cpu_ticks "$3")
+	# the tool's own CPU time in the window, as a share of the machine (all its CPUs)
+	share=""
+	if [ -n "$c0" ] && [ -n "$c1" ]; then
+		share=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
+			'BEGIN { if (t1 > t0) printf "%.2f", 100 * (b - a) / hz / (t1 - t0) / n }')
+	fi
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" "$share" >>"$LIVE"
+}
+cpu_ticks() { # cpu_ticks PID: utime + stime of a process, in clock ticks
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
 }
 # live_record CONFIG REP LOGBASE RECORD-ARGS...: one window under holdup record RECORD-ARGS. A long
 # -d, ended by SIGINT after the window: record then writes its summary (LOGBASE.log) and exits.
@@ -217,7 +230,7 @@ live_record() {
 	"$HOLDUP" record -d 600 "$@" "$TPID" >"$log" 2>&1 &
 	rp=$!
 	sleep 1
-	if kill -0 "$rp" 2>/dev/null; then live_window "$config" "$rep"; else note "holdup record $* exited early: $(head -c 300 "$log")"; fi
+	if kill -0 "$rp" 2>/dev/null; then live_window "$config" "$rep" "$rp"; else note "holdup record $* exited early: $(head -c 300 "$log")"; fi
 	kill -INT "$rp" 2>/dev/null
 	for i in $(seq 1 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$rp" 2>/dev/null
@@ -236,7 +249,7 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 			if tmux new-session -d -s "$TMUX_SESSION" -x 200 -y 50 "$HOLDUP top -i 0.1 $TPID 2>$W/top.err" 2>/dev/null; then
 				sleep 1
 				if tmux has-session -t "$TMUX_SESSION" 2>/dev/null; then
-					live_window top10 "$rep"
+					live_window top10 "$rep" "$(pgrep -n -x holdup)"
 				else
 					note "holdup top exited early: $(head -c 300 "$W/top.err" 2>/dev/null)"
 				fi
