@@ -901,13 +901,18 @@ capture_from_sample(struct capture *c, struct snapshot *s, struct thread *t)
 		s->stack_block = xmalloc(s->stack_block_cap);
 	}
 	capture_stack_release(t);
-	if (s->stack_block_cap - s->stack_block_used >= smp.stack_len) {
-		t->stack = s->stack_block + s->stack_block_used;
-		t->stack_in_block = true;
-		s->stack_block_used += smp.stack_len;
-	} else {
-		t->stack = xmalloc(smp.stack_len);	/* a thread born during the snapshot */
-		t->stack_cap = smp.stack_len;
+	/* a thread read again after it ran may have its own copy from earlier in this snapshot */
+	if (t->stack == NULL || t->stack_cap < smp.stack_len) {
+		free(t->stack);
+		t->stack_cap = 0;
+		if (s->stack_block_cap - s->stack_block_used >= smp.stack_len) {
+			t->stack = s->stack_block + s->stack_block_used;
+			t->stack_in_block = true;
+			s->stack_block_used += smp.stack_len;
+		} else {
+			t->stack = xmalloc(smp.stack_len);	/* a thread born during the snapshot */
+			t->stack_cap = smp.stack_len;
+		}
 	}
 	memcpy(t->stack, smp.stack, smp.stack_len);
 	t->stack_addr = smp.stack_addr;

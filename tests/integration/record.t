@@ -50,7 +50,9 @@ skip_or "tags: thread names teller-N" grep -q 'teller-0' $TMPD/tags
 skip_or "raw: file:line of the fixture" grep -q 'rec_contend.c:[0-9]' $TMPD/raw
 
 # --- folded
-"$HOLDUP" record -d 1.5 --format folded -o $TMPD/r.folded $P >/dev/null 2>$TMPD/err; ok $? "record --format folded exits 0"
+"$HOLDUP" record -d 1.5 --format folded -o $TMPD/r.folded $P >/dev/null 2>$TMPD/err; rc=$?
+[ $rc -ne 0 ] && { diag "exit $rc:"; sed 's/^/#   /' $TMPD/err; }
+ok $rc "record --format folded exits 0"
 wait_unharmed $P; ok $? "target unharmed after folded record"
 n=$(samples_of $TMPD/err)
 bad=$(grep -cvE '^(unknown|running|runnable|blocked|waiting|sleeping|io|disk|stopped|dead)(;[^;]+)* [0-9]+$' $TMPD/r.folded)

@@ -69,7 +69,9 @@ stop_fixture $P
 # must not freeze them, nor show one waiting for a lock it holds.
 start_fixture lock_progress || exit 1
 P=$FPID
-"$HOLDUP" record -r 100 -d 2 --format json -o $TMPD/p.jsonl $P 2>$TMPD/err; ok $? "record -r 100 on lock_progress exits 0"
+"$HOLDUP" record -r 100 -d 2 --format json -o $TMPD/p.jsonl $P 2>$TMPD/err; rc=$?
+[ $rc -ne 0 ] && { diag "exit $rc:"; sed 's/^/#   /' $TMPD/err | head -60; }
+ok $rc "record -r 100 on lock_progress exits 0"
 wait_unharmed $P; ok $? "lock_progress unharmed"
 $PY - $TMPD/p.jsonl $P >$TMPD/pcheck 2>&1 <<'PY'
 import json, sys
