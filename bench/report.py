@@ -200,9 +200,14 @@ def report(wd, out, ns, repeat, mode, holdup):
 	L.append(f"- Load average at start / end: {' '.join(la0) or 'n/a'} / {' '.join(la1) or 'n/a'}"
 			 " (the machine may be shared; numbers are medians of repeated runs)")
 	try:
-		built = datetime.datetime.fromtimestamp(os.stat(holdup).st_mtime).strftime("%Y-%m-%d %H:%M")
+		built = open(os.path.join(wd, "built")).read().strip()
 	except OSError:
-		built = "n/a"
+		built = ""
+	if not built:
+		try:
+			built = datetime.datetime.fromtimestamp(os.stat(holdup).st_mtime).strftime("%Y-%m-%d %H:%M")
+		except OSError:
+			built = "n/a"
 	L.append(f"- Tools: {m['eu-stack']}; {m['gdb']}; holdup `{holdup}` (built {built})")
 	L.append(f"- Target: bench/target.c, N threads parked in `{mode}` wait 4 calls deep, plus main (sigwait)"
 			 " and one heartbeat thread spinning on clock_gettime; repetitions per cell: "

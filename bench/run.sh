@@ -165,6 +165,8 @@ command -v eu-stack >/dev/null && TOOLS="$TOOLS eu-stack" || note "eu-stack not 
 command -v gdb >/dev/null && TOOLS="$TOOLS gdb" || note "gdb not installed: n/a"
 
 cat /proc/loadavg >"$W/loadavg.start"
+# the binary measured, as it was when the run began (a later rebuild must not change the report)
+date -r "$HOLDUP" '+%Y-%m-%d %H:%M' >"$W/built" 2>/dev/null
 part snap || BENCH_SNAP_N=""
 for n in ${BENCH_SNAP_N-$BENCH_N}; do
 	say "N=$n: starting target ($BENCH_MODE)"
