@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -241,6 +242,14 @@ test_fdcache(void **state)
 	}
 	assert_int_equal(write(fdc_pipe[1], "x", 1), 1);
 	pthread_join(th, NULL);
+	/* pthread_join returns when the kernel clears the tid, a moment before the task is released */
+	{
+		char path[64];
+
+		snprintf(path, sizeof path, "/proc/self/task/%d", (int)fdc_tid);
+		for (int i = 0; i < 1000 && access(path, F_OK) == 0; i++)
+			usleep(2000);
+	}
 	assert_int_equal(proc_read_thread(fc, getpid(), t), -1);
 	proc_fdcache_sweep(fc);
 	proc_fdcache_sweep(fc);
