@@ -999,21 +999,34 @@ capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t 
  * address space keeps its size: a new mapping or exec changes the size, a new fd waits this long. */
 #define CAPTURE_FACTS_NS 1000000000ULL
 
+/* Copies the process facts (exe, cmdline, maps, fds) of src into the empty snapshot dst. */
+static void
+capture_facts_copy(struct snapshot *dst, const struct snapshot *src)
+{
+	dst->exe = src->exe != NULL ? xstrdup(src->exe) : NULL;
+	dst->cmdline = src->cmdline != NULL ? xstrdup(src->cmdline) : NULL;
+	if (src->maps_text != NULL) {
+		dst->maps_text = xstrdup(src->maps_text);
+		snapshot_parse_maps(dst, dst->maps_text);
+	}
+	dst->fds = xcalloc(src->nfds + 1, sizeof *dst->fds);
+	for (size_t i = 0; i < src->nfds; i++) {
+		dst->fds[i].fd = src->fds[i].fd;
+		dst->fds[i].target = xstrdup(src->fds[i].target);
+	}
+	dst->nfds = src->nfds;
+}
+
 /* Keeps this snapshot's process facts and thread list for sampled snapshots that follow. */
 static void
 capture_facts_save(struct capture *c, const struct snapshot *s, const pid_t *tids, int n)
 {
-	struct snapshot *f = snapshot_new(c->pid);
+	struct snapshot *f;
 
-	f->exe = s->exe != NULL ? xstrdup(s->exe) : NULL;
-	f->cmdline = s->cmdline != NULL ? xstrdup(s->cmdline) : NULL;
-	f->maps_text = s->maps_text != NULL ? xstrdup(s->maps_text) : NULL;
-	f->fds = xcalloc(s->nfds + 1, sizeof *f->fds);
-	for (size_t i = 0; i < s->nfds; i++) {
-		f->fds[i].fd = s->fds[i].fd;
-		f->fds[i].target = xstrdup(s->fds[i].target);
-	}
-	f->nfds = s->nfds;
+	if (c->sampler == NULL)
+		return;		/* only sampled snapshots reuse them */
+	f = snapshot_new(c->pid);
+	capture_facts_copy(f, s);
 	/* the thread list rides along as threads with nothing but a tid */
 	for (int i = 0; i < n; i++)
 		snapshot_add_thread(f, tids[i]);
@@ -1033,18 +1046,7 @@ capture_facts_reuse(struct capture *c, struct snapshot *s, pid_t **tids, int *n)
 	if (f == NULL || c->facts_ns == 0 || util_now_ns() - c->facts_ns > CAPTURE_FACTS_NS ||
 	    c->stat.vsize != c->facts_vsize || c->stat.num_threads != (long)f->nthreads)
 		return false;
-	s->exe = f->exe != NULL ? xstrdup(f->exe) : NULL;
-	s->cmdline = f->cmdline != NULL ? xstrdup(f->cmdline) : NULL;
-	if (f->maps_text != NULL) {
-		s->maps_text = xstrdup(f->maps_text);
-		snapshot_parse_maps(s, s->maps_text);
-	}
-	s->fds = xcalloc(f->nfds + 1, sizeof *s->fds);
-	for (size_t i = 0; i < f->nfds; i++) {
-		s->fds[i].fd = f->fds[i].fd;
-		s->fds[i].target = xstrdup(f->fds[i].target);
-	}
-	s->nfds = f->nfds;
+	capture_facts_copy(s, f);
 	*tids = xcalloc(f->nthreads + 1, sizeof **tids);
 	for (size_t i = 0; i < f->nthreads; i++)
 		(*tids)[i] = f->threads[i].tid;
