@@ -21,7 +21,13 @@ SANFLAGS =
 HOLDUP = ./holdup
 endif
 
-SRC = $(wildcard src/*.c) $(wildcard ui/*.c)
+# The architecture holdup is built for (and can look at): its code is src/arch/$(ARCH)/, behind src/arch.h.
+ARCH ?= $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
+ifeq ($(wildcard src/arch/$(ARCH)/),)
+$(error holdup has no port to '$(ARCH)': no src/arch/$(ARCH)/ (doc/design.md, "Porting to another architecture"))
+endif
+
+SRC = $(wildcard src/*.c) $(wildcard src/arch/$(ARCH)/*.c) $(wildcard ui/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
 LIBOBJ = $(filter-out $(BUILD)/src/main.o,$(OBJ))
 DEPSTAMP = build/.deps-ok

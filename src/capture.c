@@ -19,7 +19,7 @@
 #include "signals.h"
 
 #define CAPTURE_PAGE 4096
-#define CAPTURE_REDZONE 128		/* x86_64 leaf functions may use 128 bytes below rsp */
+#define CAPTURE_REDZONE arch.red_zone	/* leaf functions may use this much below the stack pointer */
 #define CAPTURE_LOCKWORD_SPAN 64	/* copied on each side of a futex address */
 #define CAPTURE_MAX_ROUNDS 8		/* re-listing rounds for threads born during the stop */
 #define CAPTURE_BLOCKED_STACK 8192	/* stack bytes copied from a thread blocked in the kernel */
@@ -540,8 +540,8 @@ capture_copy_lockwords(struct capture *c, struct snapshot *s)
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
 
-		if (t->regs_valid && (long)t->regs.orig_rax == SYS_futex)
-			addrs[n] = t->regs.rdi;
+		if (t->regs_valid && t->regs.syscall_nr == SYS_futex)
+			addrs[n] = t->regs.args[0];
 		else if (t->syscall == SYS_futex)
 			addrs[n] = t->syscall_args[0];
 		else
@@ -642,20 +642,19 @@ capture_wait_stop(struct thread *t)
 static void
 capture_copy_regs(struct capture *c, struct thread *t)
 {
-	struct iovec iov = { &t->regs, sizeof t->regs };
+	struct err e;
 
-	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_PRSTATUS, &iov) < 0) {
-		capture_thread_error(t, errno == ESRCH ? CAPTURE_GONE : CAPTURE_ERROR, "PTRACE_GETREGSET: %s",
-		    strerror(errno));
+	if (arch_regs_from_ptrace(t->tid, &t->regs, &e) < 0) {
+		capture_thread_error(t, errno == ESRCH ? CAPTURE_GONE : CAPTURE_ERROR, "%s", e.msg);
 		return;
 	}
 	t->regs_valid = true;
 	t->status = CAPTURE_OK;
 	/* still in the syscall /proc showed, at the same sp: the copy made before the stop holds */
-	if (t->stack_prefetched && (long)t->regs.orig_rax == t->syscall && t->regs.rsp == t->syscall_sp)
+	if (t->stack_prefetched && t->regs.syscall_nr == t->syscall && t->regs.sp == t->syscall_sp)
 		return;
 	t->stack_prefetched = false;
-	capture_copy_stack(c, t, t->regs.rsp);
+	capture_copy_stack(c, t, t->regs.sp);
 }
 
 static void

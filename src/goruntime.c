@@ -360,7 +360,8 @@ gr_sema_of(const struct gr_ctx *x, uint64_t g)
 	return 0;
 }
 
-/* Frame-pointer walk on a goroutine stack: [bp] is the caller's bp, [bp+8] the return address. */
+/* Frame-pointer walk on a goroutine stack: the frame record at bp holds the caller's bp and the
+ * return address (arch.go_fp_slot, arch.go_ra_slot). */
 static size_t
 gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t bp, uint64_t lo, uint64_t hi, uint64_t *pcs, size_t max,
     const char **why)
@@ -386,14 +387,14 @@ gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t bp, uint64_t lo, uint64_t hi, ui
 			*why = "stack unreadable";
 			break;
 		}
-		if (fr[1] == 0)
+		if (fr[arch.go_ra_slot] == 0)
 			break;
-		pcs[n++] = fr[1];
-		if (fr[0] != 0 && fr[0] <= bp) {
+		pcs[n++] = fr[arch.go_ra_slot];
+		if (fr[arch.go_fp_slot] != 0 && fr[arch.go_fp_slot] <= bp) {
 			*why = "frame pointer chain not increasing";
 			break;
 		}
-		bp = fr[0];
+		bp = fr[arch.go_fp_slot];
 	}
 	return n;
 }
@@ -590,7 +591,7 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 		for (size_t i = 0; i < t->nframes && i < max_frames; i++)
 			gr_frame_copy(&g->frames[g->nframes++], &t->frames[i]);
 	} else if (t != NULL && t->regs_valid && g->status == G_RUNNING) {
-		npcs = gr_walk(x, t->regs.rip, t->regs.rbp, lo, hi, pcs, max_frames, &why);
+		npcs = gr_walk(x, t->regs.pc, t->regs.fp, lo, hi, pcs, max_frames, &why);
 		activation = true;
 	} else if (g->status == G_SYSCALL) {
 		npcs = 0;

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <linux/futex.h>
+#include <sys/syscall.h>
 
+#include "arch.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -29,11 +31,13 @@
  * sysdeps/nptl/internaltypes.h (new_sem, pthread_barrier) and nptl/pthread_rwlock_common.c
  * (the __readers bits). These public structs are ABI: they are frozen since 2.25 rewrote rwlock
  * and condvar. 2.23/2.24 have the same mutex, sem and barrier, but the old rwlock and condvar
- * (size 0 below: not decoded).
+ * (size 0 below: not decoded). Rows are keyed by (arch, glibc versions): another architecture's
+ * offsets are its own rows, and one without any gets no layout, never these.
  */
 static const struct lockdecode_layout lockdecode_layouts[] = {
 	{
 		.name = "glibc 2.25+ x86_64",
+		.arch = "x86_64",
 		.min_version = 2025, .max_version = 2099,
 		.mutex_size = 40, .mutex_lock = 0, .mutex_count = 4, .mutex_owner = 8,
 		.mutex_nusers = 12, .mutex_kind = 16,
@@ -48,6 +52,7 @@ static const struct lockdecode_layout lockdecode_layouts[] = {
 	},
 	{
 		.name = "glibc 2.23-2.24 x86_64",
+		.arch = "x86_64",
 		.min_version = 2023, .max_version = 2024,
 		.mutex_size = 40, .mutex_lock = 0, .mutex_count = 4, .mutex_owner = 8,
 		.mutex_nusers = 12, .mutex_kind = 16,
@@ -57,12 +62,19 @@ static const struct lockdecode_layout lockdecode_layouts[] = {
 };
 
 const struct lockdecode_layout *
-lockdecode_layout_for(int version)
+lockdecode_layout_lookup(const char *arch_name, int version)
 {
 	for (size_t i = 0; i < sizeof lockdecode_layouts / sizeof lockdecode_layouts[0]; i++)
-		if (version >= lockdecode_layouts[i].min_version && version <= lockdecode_layouts[i].max_version)
+		if (strcmp(lockdecode_layouts[i].arch, arch_name) == 0 &&
+		    version >= lockdecode_layouts[i].min_version && version <= lockdecode_layouts[i].max_version)
 			return &lockdecode_layouts[i];
 	return NULL;
+}
+
+const struct lockdecode_layout *
+lockdecode_layout_for(int version)
+{
+	return lockdecode_layout_lookup(arch.name, version);
 }
 
 int
@@ -340,12 +352,12 @@ lockdecode_futex_call(const struct thread *t, uint64_t *addr, uint64_t *op, uint
 {
 	if (t->regs_valid) {
 		/* stopped: the registers are newer than the /proc read; a restarting call keeps its args */
-		if ((int64_t)t->regs.orig_rax != SYSCALLS_FUTEX)
+		if (t->regs.syscall_nr != SYS_futex)
 			return -1;
-		*addr = t->regs.rdi;
-		*op = t->regs.rsi;
-		*val = (uint32_t)t->regs.rdx;
-	} else if (t->syscall == SYSCALLS_FUTEX) {
+		*addr = t->regs.args[0];
+		*op = t->regs.args[1];
+		*val = (uint32_t)t->regs.args[2];
+	} else if (t->syscall == SYS_futex) {
 		*addr = t->syscall_args[0];
 		*op = t->syscall_args[1];
 		*val = (uint32_t)t->syscall_args[2];
@@ -428,11 +440,10 @@ static bool
 ld_on_stack(const struct thread *t, uint64_t value)
 {
 	if (t->regs_valid) {
-		const struct user_regs_struct *r = &t->regs;
-		uint64_t regs[] = { r->rdi, r->rsi, r->rbx, r->rbp, r->r12, r->r13, r->r14, r->r15, r->r8, r->r9 };
+		uint64_t m = arch.ptr_regs & t->regs.dwarf_valid;
 
-		for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
-			if (regs[i] == value)
+		for (unsigned i = 0; i < ARCH_DWARF_MAX && i < 64; i++)
+			if ((m >> i & 1) && t->regs.dwarf[i] == value)
 				return true;
 	}
 	for (size_t off = 0; t->stack != NULL && off + 8 <= t->stack_len && off < 8192; off += 8) {

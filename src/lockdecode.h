@@ -1,4 +1,4 @@
-/* lockdecode.h - glibc's pthread lock layouts (one table keyed by glibc version) and their decoding. */
+/* lockdecode.h - glibc's pthread lock layouts (one table keyed by arch and glibc version) and their decoding. */
 #ifndef HOLDUP_LOCKDECODE_H
 #define HOLDUP_LOCKDECODE_H
 
@@ -10,10 +10,11 @@
 #include "lockgraph.h"
 #include "snapshot.h"
 
-/* Byte offsets and bits of one glibc's x86_64 pthread types. Another glibc or architecture is
- * another entry of the table in lockdecode.c, not new code. */
+/* Byte offsets and bits of one glibc's pthread types on one architecture. Another glibc or
+ * architecture is another entry of the table in lockdecode.c, not new code. */
 struct lockdecode_layout {
 	const char *name;
+	const char *arch;		/* arch.name of the architecture the offsets are for */
 	int min_version, max_version;	/* inclusive, major * 1000 + minor: 2036 is glibc 2.36 */
 
 	/* pthread_mutex_t (struct __pthread_mutex_s) */
@@ -49,8 +50,12 @@ struct lockdecode_info {
 	char note[160];			/* free text, "" if none */
 };
 
-/* The layout for a glibc version (major * 1000 + minor), or NULL when holdup does not know it. */
+/* The layout for a glibc version (major * 1000 + minor) on this architecture, or NULL when holdup
+ * does not know it. */
 const struct lockdecode_layout *lockdecode_layout_for(int version);
+/* The same for the architecture named arch (as arch.name spells it): another one finds nothing
+ * rather than offsets that are not its own. */
+const struct lockdecode_layout *lockdecode_layout_lookup(const char *arch, int version);
 /* Size in bytes of a lock object of kind k in layout L, 0 if unknown. */
 size_t lockdecode_size(const struct lockdecode_layout *L, enum lock_kind k);
 /* The target's glibc version (major * 1000 + minor) from its loaded libc (or static executable),

@@ -27,7 +27,7 @@ lockgraph_stack_owner(const struct snapshot *s, const struct mapping *m)
 {
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct thread *t = &s->threads[i];
-		uint64_t sp = t->regs_valid ? t->regs.rsp : t->syscall_sp;
+		uint64_t sp = t->regs_valid ? t->regs.sp : t->syscall_sp;
 
 		if (sp >= m->start && sp < m->end)
 			return (int)i;

@@ -67,15 +67,15 @@ output_text_syscall(FILE *f, const struct snapshot *s, const struct thread *t)
 	else
 		fprintf(f, "syscall_%ld", t->syscall);
 	switch (syscalls_classify(t->syscall)) {
-	case SYSCALLS_FUTEX_WAIT: {
+	case ARCH_SYSCALL_FUTEX_WAIT: {
 		const char *op = syscalls_futex_op_name(t->syscall_args[1]);
 
 		fprintf(f, "(0x%" PRIx64 ", %s%s, %" PRIu64 ")", t->syscall_args[0], op ? op : "?",
 		    (t->syscall_args[1] & 128) ? "_PRIVATE" : "", t->syscall_args[2]);
 		break;
 	}
-	case SYSCALLS_IO_FD:
-	case SYSCALLS_IO_EPOLL: {
+	case ARCH_SYSCALL_IO_FD:
+	case ARCH_SYSCALL_IO_EPOLL: {
 		const char *target = snapshot_fd_target(s, (int)t->syscall_args[0]);
 
 		fprintf(f, "(%d", (int)t->syscall_args[0]);
@@ -84,7 +84,7 @@ output_text_syscall(FILE *f, const struct snapshot *s, const struct thread *t)
 		fputc(')', f);
 		break;
 	}
-	case SYSCALLS_IO_POLL:
+	case ARCH_SYSCALL_IO_POLL:
 		fprintf(f, "(0x%" PRIx64 ", %" PRIu64 " fds)", t->syscall_args[0], t->syscall_args[1]);
 		break;
 	default:

@@ -11,14 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* x86_64 perf register numbers (asm/perf_regs.h); a sample lists the chosen ones in this order. */
-enum {
-	SR_AX, SR_BX, SR_CX, SR_DX, SR_SI, SR_DI, SR_BP, SR_SP, SR_IP, SR_FLAGS, SR_CS, SR_SS,
-	SR_DS, SR_ES, SR_FS, SR_GS, SR_R8, SR_R9, SR_R10, SR_R11, SR_R12, SR_R13, SR_R14, SR_R15,
-};
-/* every general register; the kernel refuses DS, ES, FS and GS for 64-bit tasks */
-#define SAMPLER_REGS_MASK	(0xfffULL | (0xffULL << SR_R8))
-#define SAMPLER_NREGS		20
 #define SAMPLER_DATA_PAGES	8	/* 32 KiB: three samples, so the newest survives a write or two while read */
 #define SAMPLER_RETRIES		4
 #define SAMPLER_ABI_64		2	/* PERF_SAMPLE_REGS_ABI_64 */
@@ -132,7 +124,7 @@ sampler_open(struct sampler *s, pid_t tid)
 	a.sample_period = s->period_ns < SAMPLER_FIRST_NS ? s->period_ns : SAMPLER_FIRST_NS;
 	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
 	    PERF_SAMPLE_STACK_USER;
-	a.sample_regs_user = SAMPLER_REGS_MASK;
+	a.sample_regs_user = arch.perf_regs_mask;	/* which registers is the arch's choice */
 	a.sample_stack_user = SAMPLER_STACK_BYTES;
 	a.use_clockid = 1;
 	a.clockid = CLOCK_MONOTONIC;
@@ -243,7 +235,8 @@ int
 sampler_decode(const uint8_t *rec, size_t len, struct sampler_sample *out)
 {
 	struct perf_event_header h;
-	uint64_t r[SAMPLER_NREGS], size;
+	uint64_t r[ARCH_PERF_MAX], size;
+	size_t rlen = arch.perf_nregs * sizeof r[0];
 	size_t off = sizeof h;
 	uint32_t ids[2];
 
@@ -264,32 +257,11 @@ sampler_decode(const uint8_t *rec, size_t len, struct sampler_sample *out)
 	if (sampler_get_u64(rec + off + 24) != SAMPLER_ABI_64)
 		return -1;	/* no registers (a kernel thread) or a 32-bit task */
 	off += 32;
-	if (len - off < sizeof r + 8)
+	if (len - off < rlen + 8)
 		return -1;
-	memcpy(r, rec + off, sizeof r);
-	off += sizeof r;
-	out->regs.rax = r[SR_AX];
-	out->regs.rbx = r[SR_BX];
-	out->regs.rcx = r[SR_CX];
-	out->regs.rdx = r[SR_DX];
-	out->regs.rsi = r[SR_SI];
-	out->regs.rdi = r[SR_DI];
-	out->regs.rbp = r[SR_BP];
-	out->regs.rsp = r[SR_SP];
-	out->regs.rip = r[SR_IP];
-	out->regs.eflags = r[SR_FLAGS];
-	out->regs.cs = r[SR_CS];
-	out->regs.ss = r[SR_SS];
-	/* the indices from SR_R8 on are shifted down by the four segment registers left out */
-	out->regs.r8 = r[SR_R8 - 4];
-	out->regs.r9 = r[SR_R9 - 4];
-	out->regs.r10 = r[SR_R10 - 4];
-	out->regs.r11 = r[SR_R11 - 4];
-	out->regs.r12 = r[SR_R12 - 4];
-	out->regs.r13 = r[SR_R13 - 4];
-	out->regs.r14 = r[SR_R14 - 4];
-	out->regs.r15 = r[SR_R15 - 4];
-	out->regs.orig_rax = (unsigned long long)-1;
+	memcpy(r, rec + off, rlen);
+	off += rlen;
+	arch_regs_from_perf(r, &out->regs);
 	size = sampler_get_u64(rec + off);
 	off += 8;
 	if (size > 0) {
@@ -303,7 +275,7 @@ sampler_decode(const uint8_t *rec, size_t len, struct sampler_sample *out)
 		out->stack = rec + off;
 		out->stack_len = (size_t)dyn;
 	}
-	out->stack_addr = out->regs.rsp;
+	out->stack_addr = out->regs.sp;
 	return 0;
 }
 

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <sys/user.h>
 
+#include "arch.h"
 #include "util.h"
 
 /* Bytes of user stack each sample carries (from the sampled sp upwards). */
@@ -27,8 +27,8 @@ struct sampler_sample {
 	pid_t tid;
 	uint64_t time_ns;		/* CLOCK_MONOTONIC */
 	uint64_t cpu_ns;		/* the thread's task-clock when the sample was taken */
-	struct user_regs_struct regs;	/* orig_rax is -1: a sample does not say whether it was in a syscall */
-	uint64_t stack_addr;		/* target address of stack[0] (the sampled rsp) */
+	struct arch_regs regs;		/* syscall_nr is -1: a sample does not say whether it was in a syscall */
+	uint64_t stack_addr;		/* target address of stack[0] (the sampled sp) */
 	const uint8_t *stack;		/* borrowed: points into the record it was decoded from */
 	size_t stack_len;
 };

@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <sys/user.h>
 #include <time.h>
+
+#include "arch.h"
 
 /* Exactly one per thread; names are the JSON/text vocabulary (snapshot_state_name). */
 enum thread_state {
@@ -92,7 +93,7 @@ struct thread {
 	enum capture_status status;
 	char *error;			/* owned; why status is not CAPTURE_OK, NULL otherwise */
 	bool regs_valid;
-	struct user_regs_struct regs;
+	struct arch_regs regs;
 	uint64_t stack_addr;		/* target address of stack[0] */
 	uint8_t *stack;			/* owned; copy of the stack top */
 	size_t stack_len;

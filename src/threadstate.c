@@ -10,13 +10,13 @@
 
 #define TS_MAX_FDS 8	/* fds named in a poll/select detail */
 
-/* The syscall t sleeps in, -1 if none: the stop's orig_rax when it was stopped (the /proc read
- * came earlier and may be stale), else /proc's view. */
+/* The syscall t sleeps in, -1 if none: the stop's syscall number when it was stopped (the /proc
+ * read came earlier and may be stale), else /proc's view. */
 static long
 threadstate_syscall(const struct thread *t)
 {
 	if (t->regs_valid)
-		return (int64_t)t->regs.orig_rax >= 0 ? (long)t->regs.orig_rax : -1;
+		return t->regs.syscall_nr >= 0 ? (long)t->regs.syscall_nr : -1;
 	return t->syscall >= 0 ? t->syscall : -1;
 }
 
@@ -25,14 +25,7 @@ threadstate_arg(const struct thread *t, int i)
 {
 	if (!t->regs_valid)
 		return t->syscall_args[i];
-	switch (i) {
-	case 0: return t->regs.rdi;
-	case 1: return t->regs.rsi;
-	case 2: return t->regs.rdx;
-	case 3: return t->regs.r10;
-	case 4: return t->regs.r8;
-	default: return t->regs.r9;
-	}
+	return t->regs.args[i < ARCH_SYSCALL_NARGS ? i : ARCH_SYSCALL_NARGS - 1];
 }
 
 /* Appends "fd N (target)" to buf. */
@@ -127,37 +120,37 @@ threadstate_sleeper(const struct snapshot *s, struct thread *t)
 	if (name == NULL)
 		name = "syscall";
 	switch (syscalls_classify(nr)) {
-	case SYSCALLS_FUTEX_WAIT:
+	case ARCH_SYSCALL_FUTEX_WAIT:
 		/* lock analysis refines this into blocked/waiting on a known object */
 		t->state = STATE_WAITING;
 		snprintf(buf, sizeof buf, "%s", name);
 		threadstate_set_wait(t, WAIT_FUTEX, buf);
 		t->wait.address = threadstate_arg(t, 0);
 		return;
-	case SYSCALLS_SLEEP:
+	case ARCH_SYSCALL_SLEEP:
 		t->state = STATE_SLEEPING;
 		threadstate_set_wait(t, WAIT_SYSCALL, name);
 		return;
-	case SYSCALLS_IO_FD:
+	case ARCH_SYSCALL_IO_FD:
 		t->state = STATE_IO;
 		snprintf(buf, sizeof buf, "%s", name);
 		threadstate_fd(s, buf, sizeof buf, (int)threadstate_arg(t, 0), " on ");
 		break;
-	case SYSCALLS_IO_POLL:
+	case ARCH_SYSCALL_IO_POLL:
 		t->state = STATE_IO;
 		threadstate_poll(s, t, name, buf, sizeof buf);
 		break;
-	case SYSCALLS_IO_SELECT:
+	case ARCH_SYSCALL_IO_SELECT:
 		t->state = STATE_IO;
 		threadstate_select(s, t, name, buf, sizeof buf);
 		break;
-	case SYSCALLS_IO_EPOLL:
+	case ARCH_SYSCALL_IO_EPOLL:
 		t->state = STATE_IO;
 		snprintf(buf, sizeof buf, "%s", name);
 		threadstate_fd(s, buf, sizeof buf, (int)threadstate_arg(t, 0), " on epoll ");
 		break;
-	case SYSCALLS_EVENT:
-	case SYSCALLS_OTHER:
+	case ARCH_SYSCALL_EVENT:
+	case ARCH_SYSCALL_OTHER:
 		t->state = STATE_WAITING;
 		snprintf(buf, sizeof buf, "%s", name);
 		break;

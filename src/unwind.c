@@ -15,11 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
+
 #define UNWIND_MAX_FRAMES	256
 #define UNWIND_MAX_INLINE	32	/* inlined calls kept per pc; deeper nesting is cut */
 #define UNWIND_NAME_MAX		4096	/* longer (untrusted) names are cut */
-#define UNWIND_RBP_TRIES	16	/* %rbp guesses tried for a sp+pc-only thread */
-#define UNWIND_RBP_CACHE	1024	/* remembered %rbp slot offsets (a power of two) */
+#define UNWIND_FP_TRIES		16	/* frame pointer guesses tried for a sp+pc-only thread */
+#define UNWIND_FP_CACHE		1024	/* remembered frame pointer slot offsets (a power of two) */
 
 /* One cached symbolization: the frames one (pc, activation) expands to, inlined calls first. */
 struct unwind_pcent {
@@ -52,7 +54,7 @@ struct unwind_cutab {
  * unchanged has the same registers and stack top, so it walks the same way. */
 struct unwind_prevwalk {
 	pid_t tid;
-	uint64_t rip, rsp, rbp;
+	uint64_t start_pc, start_sp, start_fp;	/* the registers it started from */
 	uint64_t *pc;			/* owned */
 	bool *activation;		/* owned */
 	size_t n;
@@ -62,7 +64,8 @@ struct unwind_prevwalk {
 struct unwinder {
 	pid_t pid;
 	Dwfl *dwfl;			/* NULL until the first snapshot (or address lookup) */
-	Elf *arch_elf;			/* a bare x86_64 ELF header for dwfl_attach_state's backend */
+	Elf *arch_elf;			/* a bare ELF header (arch_ehdr) for dwfl_attach_state's backend */
+	unsigned char arch_ehdr[sizeof(Elf64_Ehdr)];
 	bool attached;
 	bool reported;			/* modules reported at least once */
 	char *maps_text;		/* owned; the maps text last reported */
@@ -71,14 +74,14 @@ struct unwinder {
 	const struct snapshot *cur;	/* borrowed, only during unwind_snapshot */
 	size_t cur_index;
 	size_t next_index;
-	uint64_t guess_rbp;		/* nonzero: the %rbp to start a sp+pc-only thread with */
+	uint64_t guess_fp;		/* nonzero: the frame pointer to start a sp+pc-only thread with */
 
-	/* %rbp guesses that worked, by the hash of the first walk's pcs: the same code path has the
-	 * same frame layout, so the winning slot sits at the same distance from sp. */
-	struct unwind_rbpent {
+	/* Frame pointer guesses that worked, by the hash of the first walk's pcs: the same code path
+	 * has the same frame layout, so the winning slot sits at the same distance from sp. */
+	struct unwind_fpent {
 		uint64_t key;
 		uint64_t off;
-	} rbpcache[UNWIND_RBP_CACHE];
+	} fpcache[UNWIND_FP_CACHE];
 
 	struct unwind_pcent **buckets;	/* pc -> frames cache, cleared when the maps change */
 	size_t nbuckets;
@@ -139,12 +142,13 @@ static const Dwfl_Callbacks unwind_dwfl_callbacks = {
 	.debuginfo_path = &unwind_debuginfo_path,
 };
 
-/* The first bytes of an x86_64 ELF file: enough for libebl to choose its backend, and
- * owned by us, so it cannot vanish when a module is dropped as libdwfl's default would. */
+/* The first bytes of an ELF file of this architecture (e_machine from arch): enough for libebl to
+ * choose its backend, and owned by us, so it cannot vanish when a module is dropped as libdwfl's
+ * default would. */
 static const unsigned char unwind_arch_ehdr[sizeof(Elf64_Ehdr)] = {
 	[EI_MAG0] = ELFMAG0, [EI_MAG1] = ELFMAG1, [EI_MAG2] = ELFMAG2, [EI_MAG3] = ELFMAG3,
 	[EI_CLASS] = ELFCLASS64, [EI_DATA] = ELFDATA2LSB, [EI_VERSION] = EV_CURRENT,
-	[16] = ET_CORE, [18] = EM_X86_64, [20] = EV_CURRENT,
+	[16] = ET_CORE, [20] = EV_CURRENT,
 	[52] = sizeof(Elf64_Ehdr),	/* e_ehsize */
 };
 
@@ -226,32 +230,51 @@ unwind_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 	return true;
 }
 
+/* Hands libdwfl a full register set: each run of valid DWARF registers in one call, sp and fp
+ * from their named fields (which win over the dwarf[] copies), then the pc. */
+static bool
+unwind_set_regs(Dwfl_Thread *thread, const struct arch_regs *g)
+{
+	Dwarf_Word r[ARCH_DWARF_MAX];
+	uint64_t valid = g->dwarf_valid;
+	unsigned n = arch.dwarf_nregs < ARCH_DWARF_MAX ? arch.dwarf_nregs : ARCH_DWARF_MAX;
+
+	for (unsigned i = 0; i < n; i++)
+		r[i] = g->dwarf[i];
+	r[arch.dwarf_sp] = g->sp;
+	r[arch.dwarf_fp] = g->fp;
+	for (unsigned i = 0; i < n && i < 64;) {
+		unsigned j = i;
+
+		if (!(valid >> i & 1)) {
+			i++;
+			continue;
+		}
+		while (j < n && j < 64 && (valid >> j & 1))
+			j++;
+		if (!dwfl_thread_state_registers(thread, (int)i, j - i, r + i))
+			return false;
+		i = j;
+	}
+	dwfl_thread_state_register_pc(thread, g->pc);
+	return true;
+}
+
 static bool
 unwind_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
 	const struct unwinder *u = thread_arg;
 	const struct thread *t = &u->cur->threads[u->cur_index];
-	Dwarf_Word r[16];
+	Dwarf_Word r[ARCH_DWARF_MAX];
 
-	if (t->regs_valid) {
-		const struct user_regs_struct *g = &t->regs;
-
-		/* the x86_64 DWARF register numbering */
-		r[0] = g->rax; r[1] = g->rdx; r[2] = g->rcx; r[3] = g->rbx;
-		r[4] = g->rsi; r[5] = g->rdi; r[6] = g->rbp; r[7] = g->rsp;
-		r[8] = g->r8; r[9] = g->r9; r[10] = g->r10; r[11] = g->r11;
-		r[12] = g->r12; r[13] = g->r13; r[14] = g->r14; r[15] = g->r15;
-		if (!dwfl_thread_state_registers(thread, 0, 16, r))
-			return false;
-		dwfl_thread_state_register_pc(thread, g->rip);
-		return true;
-	}
+	if (t->regs_valid)
+		return unwind_set_regs(thread, &t->regs);
 	/* Blocked in the kernel and not stopped: /proc/TID/syscall knows only sp and pc. */
 	r[0] = t->syscall_sp;
-	if (!dwfl_thread_state_registers(thread, 7, 1, r))
+	if (!dwfl_thread_state_registers(thread, (int)arch.dwarf_sp, 1, r))
 		return false;
-	r[0] = u->guess_rbp;
-	if (r[0] != 0 && !dwfl_thread_state_registers(thread, 6, 1, r))
+	r[0] = u->guess_fp;
+	if (r[0] != 0 && !dwfl_thread_state_registers(thread, (int)arch.dwarf_fp, 1, r))
 		return false;
 	dwfl_thread_state_register_pc(thread, t->syscall_pc);
 	return true;
@@ -291,7 +314,7 @@ unwind_cache_clear(struct unwinder *u)
 		u->buckets[i] = NULL;
 	}
 	u->nentries = 0;
-	memset(u->rbpcache, 0, sizeof u->rbpcache);
+	memset(u->fpcache, 0, sizeof u->fpcache);
 	unwind_walks_free(u->walks, u->nwalks);
 	u->walks = NULL;
 	u->nwalks = 0;
@@ -800,7 +823,10 @@ unwind_attach(struct unwinder *u, struct err *e)
 	if (u->attached)
 		return 0;
 	if (u->arch_elf == NULL) {
-		u->arch_elf = elf_memory((char *)unwind_arch_ehdr, sizeof unwind_arch_ehdr);
+		memcpy(u->arch_ehdr, unwind_arch_ehdr, sizeof u->arch_ehdr);
+		u->arch_ehdr[18] = (unsigned char)(arch.elf_machine & 0xff);	/* e_machine, little-endian */
+		u->arch_ehdr[19] = (unsigned char)(arch.elf_machine >> 8);
+		u->arch_elf = elf_memory((char *)u->arch_ehdr, sizeof u->arch_ehdr);
 		if (u->arch_elf == NULL)
 			return err_set(e, "elf_memory: %s", elf_errmsg(-1));
 	}
@@ -849,7 +875,7 @@ struct unwind_walk {
 	uint64_t pc[UNWIND_MAX_FRAMES];
 	uint64_t sp[UNWIND_MAX_FRAMES];
 	bool hassp[UNWIND_MAX_FRAMES];
-	bool hasbp[UNWIND_MAX_FRAMES];
+	bool hasfp[UNWIND_MAX_FRAMES];
 	bool activation[UNWIND_MAX_FRAMES];
 	size_t n;
 	int rc;			/* of dwfl_getthread_frames */
@@ -868,7 +894,7 @@ unwind_frame_cb(Dwfl_Frame *state, void *arg)
 		w->stop = xasprintf("no pc: %s", dwfl_errmsg(-1));
 		return DWARF_CB_ABORT;
 	}
-	hassp = dwfl_frame_reg(state, 7, &sp) == 0;
+	hassp = dwfl_frame_reg(state, arch.dwarf_sp, &sp) == 0;
 	if (w->n >= UNWIND_MAX_FRAMES) {
 		w->stop = xasprintf("stack deeper than %d frames", UNWIND_MAX_FRAMES);
 		return DWARF_CB_ABORT;
@@ -885,7 +911,7 @@ unwind_frame_cb(Dwfl_Frame *state, void *arg)
 	w->pc[w->n] = pc;
 	w->sp[w->n] = sp;
 	w->hassp[w->n] = hassp;
-	w->hasbp[w->n] = dwfl_frame_reg(state, 6, &bp) == 0;
+	w->hasfp[w->n] = dwfl_frame_reg(state, arch.dwarf_fp, &bp) == 0;
 	w->activation[w->n] = act;
 	w->n++;
 	return DWARF_CB_OK;
@@ -912,7 +938,7 @@ unwind_cfi_outermost(struct unwinder *u, uint64_t pc, bool activation)
 		cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
 		if (cfi == NULL || dwarf_cfi_addrframe(cfi, lookup - bias, &frame) != 0)
 			continue;
-		if (dwarf_frame_register(frame, 16, mem, &ops, &nops) == 0 && nops == 0 && ops == mem)
+		if (dwarf_frame_register(frame, (int)arch.dwarf_ra, mem, &ops, &nops) == 0 && nops == 0 && ops == mem)
 			end = true;
 		free(frame);
 	}
@@ -929,21 +955,6 @@ unwind_is_outermost(struct unwinder *u, uint64_t pc, bool activation)
 	return p->outermost > 0;
 }
 
-/* Whether the bytes before ra end in a call instruction (e8 rel32; ff /2 with the usual encodings). */
-static bool
-unwind_after_call(const uint8_t *b)
-{
-	if (b[3] == 0xe8)			/* call rel32 */
-		return true;
-	if (b[6] == 0xff && (b[7] & 0xf8) == 0xd0)	/* call *%reg */
-		return true;
-	if (b[5] == 0xff && (b[6] & 0xf8) == 0x50)	/* call *disp8(%reg) */
-		return true;
-	if (b[2] == 0xff && ((b[3] & 0xf8) == 0x90 || b[3] == 0x15))	/* disp32(%reg), *rip */
-		return true;
-	return b[4] == 0x41 && b[5] == 0xff && (b[6] & 0xf0) == 0xd0;	/* call *%r8-15 (b[6] already checked above) */
-}
-
 /* Start of the function symbol covering addr, 0 if none (PLT stubs have none). */
 static uint64_t
 unwind_func_start(struct unwinder *u, uint64_t addr)
@@ -957,18 +968,18 @@ unwind_func_start(struct unwinder *u, uint64_t addr)
 	return addr - off;
 }
 
-/* Where the frame that needs %rbp may keep its saved-rbp/return-address pair: stack slots at or
+/* Where the frame that needs the frame pointer may keep its saved-fp/return-address pair: stack slots at or
  * above sp followed by a return address just after a call into a known module. A direct call
  * names its target: a pair whose call went to another function is left-over data from an earlier
  * call (stale frames fill the unused slots of live ones), so it is dropped; one whose call went to
  * the function of the frame being unwound (fstart) is certain, and *strong counts those, which come
  * first. The rest (indirect calls, calls through PLT stubs) follow, lowest first. */
 static size_t
-unwind_guess_rbp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint64_t fstart, uint64_t *cand,
+unwind_guess_fp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint64_t fstart, uint64_t *cand,
     size_t max, size_t *strong)
 {
 	enum { WINDOW = 8192 };
-	uint64_t *win = xmalloc(WINDOW), weak[UNWIND_RBP_TRIES];
+	uint64_t *win = xmalloc(WINDOW), weak[UNWIND_FP_TRIES];
 	ssize_t got;
 	size_t n = 0, nweak = 0;
 
@@ -978,24 +989,23 @@ unwind_guess_rbp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint
 		goto out;
 	for (size_t i = 0; i + 1 < (size_t)got / 8 && n < max; i++) {
 		uint64_t a = sp + i * 8, ra = win[i + 1];
-		uint8_t code[8];
-		bool have_code;
+		uint8_t code[ARCH_CALL_BYTES];
+		uint64_t target = 0;
+		bool have_code, is_call = false;
 
-		/* the saved rbp itself proves nothing: a caller built without frame pointers (libc's
+		/* the saved fp itself proves nothing: a caller built without frame pointers (libc's
 		 * __libc_start_call_main) leaves any value there, so the return address decides */
 		if (ra < 4096 || dwfl_addrmodule(u->dwfl, ra - 1) == NULL)
 			continue;
-		have_code = snapshot_read(s, ra - 8, code, sizeof code) == (ssize_t)sizeof code;
+		have_code = snapshot_read(s, ra - sizeof code, code, sizeof code) == (ssize_t)sizeof code;
+		if (have_code)
+			is_call = arch_call_decode(code, ra, &target);
 		/* without code to check (no live target) the module check has to do */
-		if (have_code && !unwind_after_call(code))
+		if (have_code && !is_call)
 			continue;
-		if (have_code && code[3] == 0xe8 && fstart != 0) {
-			int32_t rel;
-			uint64_t target, tstart;
+		if (have_code && target != 0 && fstart != 0) {
+			uint64_t tstart = unwind_func_start(u, target);
 
-			memcpy(&rel, code + 4, sizeof rel);
-			target = ra + (uint64_t)(int64_t)rel;
-			tstart = unwind_func_start(u, target);
 			if (target == fstart || tstart == fstart) {
 				cand[n++] = a;
 				continue;
@@ -1003,7 +1013,7 @@ unwind_guess_rbp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint
 			if (tstart != 0)
 				continue;	/* a call to some other function: stale */
 		}
-		if (nweak < UNWIND_RBP_TRIES)
+		if (nweak < UNWIND_FP_TRIES)
 			weak[nweak++] = a;
 	}
 	*strong = n;
@@ -1039,14 +1049,15 @@ unwind_walk_key(const struct unwind_walk *w)
 	return h | 1;
 }
 
-/* Walks t again starting with %rbp = bp; true if that walk extends w and ends where a stack ends. */
+/* Walks t again starting with the frame pointer = bp; true if that walk extends w and ends where a
+ * stack ends. */
 static bool
-unwind_try_rbp(struct unwinder *u, const struct thread *t, const struct unwind_walk *w, struct unwind_walk *try,
+unwind_try_fp(struct unwinder *u, const struct thread *t, const struct unwind_walk *w, struct unwind_walk *try,
     uint64_t bp)
 {
-	u->guess_rbp = bp;
+	u->guess_fp = bp;
 	unwind_walk(u, t->tid, try);
-	u->guess_rbp = 0;
+	u->guess_fp = 0;
 	return try->stop == NULL && try->n > w->n && memcmp(try->pc, w->pc, w->n * sizeof w->pc[0]) == 0 &&
 	    unwind_is_outermost(u, try->pc[try->n - 1], try->activation[try->n - 1]);
 }
@@ -1068,11 +1079,11 @@ unwind_prevwalk_kept(const struct thread *t)
 
 /* What a walk started from: the registers, or for a thread blocked in the kernel its /proc sp and pc. */
 static void
-unwind_prevwalk_key(const struct thread *t, uint64_t *rip, uint64_t *rsp, uint64_t *rbp)
+unwind_prevwalk_key(const struct thread *t, uint64_t *pc, uint64_t *sp, uint64_t *fp)
 {
-	*rip = t->regs_valid ? t->regs.rip : t->syscall_pc;
-	*rsp = t->regs_valid ? t->regs.rsp : t->syscall_sp;
-	*rbp = t->regs_valid ? t->regs.rbp : 0;
+	*pc = t->regs_valid ? t->regs.pc : t->syscall_pc;
+	*sp = t->regs_valid ? t->regs.sp : t->syscall_sp;
+	*fp = t->regs_valid ? t->regs.fp : 0;
 }
 
 /* Records t's walk for the next snapshot; pc and activation are copied, stop too. */
@@ -1085,7 +1096,7 @@ unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t 
 	xgrow(&u->next, &u->next_cap, u->nnext + 1, sizeof *u->next);
 	p = &u->next[u->nnext++];
 	p->tid = t->tid;
-	unwind_prevwalk_key(t, &p->rip, &p->rsp, &p->rbp);
+	unwind_prevwalk_key(t, &p->start_pc, &p->start_sp, &p->start_fp);
 	p->n = n;
 	p->pc = xmalloc((n ? n : 1) * sizeof *p->pc);
 	p->activation = xmalloc((n ? n : 1) * sizeof *p->activation);
@@ -1101,14 +1112,14 @@ static bool
 unwind_prevwalk_reuse(struct unwinder *u, struct thread *t)
 {
 	struct unwind_prevwalk key = { .tid = t->tid }, *p;
-	uint64_t rip, rsp, rbp;
+	uint64_t pc, sp, fp;
 	size_t cap = 0;
 
 	if (!t->unchanged || !unwind_prevwalk_kept(t) || u->nwalks == 0)
 		return false;
 	p = bsearch(&key, u->walks, u->nwalks, sizeof *u->walks, unwind_prevwalk_cmp);
-	unwind_prevwalk_key(t, &rip, &rsp, &rbp);
-	if (p == NULL || p->rip != rip || p->rsp != rsp || p->rbp != rbp)
+	unwind_prevwalk_key(t, &pc, &sp, &fp);
+	if (p == NULL || p->start_pc != pc || p->start_sp != sp || p->start_fp != fp)
 		return false;
 	for (size_t i = 0; i < p->n; i++)
 		unwind_append(unwind_lookup(u, p->pc[i], p->activation[i]), &t->frames, &t->nframes, &cap);
@@ -1135,33 +1146,33 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 	w2->stop = NULL;
 	w3->stop = NULL;
 	u->cur_index = idx;
-	u->guess_rbp = 0;
+	u->guess_fp = 0;
 	unwind_walk(u, t->tid, w);
 	if (w->stop == NULL && w->n > 0 && !unwind_is_outermost(u, w->pc[w->n - 1], w->activation[w->n - 1])) {
 		last = w->n - 1;
-		/* Only sp and pc: a frame-pointer function above callees that never saved %rbp needs
-		 * the live %rbp, which is the one its callees left alone. Guess it from stack slots and
+		/* Only sp and pc: a frame-pointer function above callees that never saved the frame
+		 * pointer needs the live one, which its callees left alone. Guess it from stack slots and
 		 * keep the walk that extends the first and ends where a stack ends. Stale frames left
 		 * in dead stack can form such a chain too, but it skips live frames, so the longest wins. */
-		if (!t->regs_valid && !w->hasbp[last] && w->hassp[last]) {
-			uint64_t cand[UNWIND_RBP_TRIES], key = unwind_walk_key(w);
-			struct unwind_rbpent *ce = &u->rbpcache[key & (UNWIND_RBP_CACHE - 1)];
+		if (!t->regs_valid && !w->hasfp[last] && w->hassp[last]) {
+			uint64_t cand[UNWIND_FP_TRIES], key = unwind_walk_key(w);
+			struct unwind_fpent *ce = &u->fpcache[key & (UNWIND_FP_CACHE - 1)];
 			struct unwind_walk *best = NULL;
 			size_t nc, nstrong = 0;
 			uint64_t fstart;
 
 			/* a thread on the same path as one solved before: try the same slot first */
-			if (ce->key == key && unwind_try_rbp(u, t, w, w2, w->sp[last] + ce->off))
+			if (ce->key == key && unwind_try_fp(u, t, w, w2, w->sp[last] + ce->off))
 				best = w2;
 			fstart = unwind_func_start(u, w->activation[last] ? w->pc[last] : w->pc[last] - 1);
-			nc = best ? 0 : unwind_guess_rbp(u, s, w->sp[last], fstart, cand, UNWIND_RBP_TRIES, &nstrong);
+			nc = best ? 0 : unwind_guess_fp(u, s, w->sp[last], fstart, cand, UNWIND_FP_TRIES, &nstrong);
 			for (size_t k = 0; k < nc; k++) {
 				struct unwind_walk *try = best == w2 ? w3 : w2;
 
 				/* a certain pair that walks cleanly ends the search */
 				if (best != NULL && k >= nstrong && nstrong > 0)
 					break;
-				if (unwind_try_rbp(u, t, w, try, cand[k]) && (best == NULL || try->n > best->n)) {
+				if (unwind_try_fp(u, t, w, try, cand[k]) && (best == NULL || try->n > best->n)) {
 					best = try;
 					ce->key = key;
 					ce->off = cand[k] - w->sp[last];
@@ -1178,7 +1189,7 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 		}
 		if (w->stop == NULL && !unwind_is_outermost(u, w->pc[w->n - 1], w->activation[w->n - 1]))
 			w->stop = xstrdup(t->regs_valid ? "caller unknown: CFI could not be followed further" :
-			    "caller unknown: only sp and pc were known and %rbp could not be recovered");
+			    "caller unknown: only sp and pc were known and the frame pointer could not be recovered");
 	}
 	if (w->stop != NULL && !t->regs_valid && strncmp(w->stop, "caller unknown", 14) != 0) {
 		char *m = xasprintf("%s (only sp and pc known)", w->stop);

@@ -14,6 +14,7 @@
 #include <libelf.h>
 #include <zlib.h>
 
+#include "arch.h"
 #include "debugfile.h"
 
 #define PAYLOAD_LEN	20000
@@ -92,7 +93,7 @@ image_build(struct image *im)
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
 	eh.e_type = ET_DYN;
-	eh.e_machine = EM_X86_64;
+	eh.e_machine = arch.elf_machine;
 	eh.e_version = EV_CURRENT;
 	eh.e_shoff = im->shoff;
 	eh.e_ehsize = sizeof eh;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "lockdecode.h"
+#include "syscalls.h"
 #include "util.h"
 
 static void
@@ -240,7 +241,7 @@ snap_with_waiter(uint64_t addr, uint64_t op, uint32_t val)
 	snapshot_parse_maps(s, "7f0000000000-7f0000200000 r-xp 00000000 08:01 1 /lib/x86_64-linux-gnu/libc-2.36.so\n");
 	t = snapshot_add_thread(s, 100);
 	t->proc_state = 'S';
-	t->syscall = 202;
+	t->syscall = syscalls_number("futex");
 	t->syscall_args[0] = addr;
 	t->syscall_args[1] = op;
 	t->syscall_args[2] = val;
@@ -322,7 +323,7 @@ test_thread_guesses(void **state)
 	assert_int_equal(lockdecode_thread(NULL, s, &s->threads[1], &o), -1);
 	/* stopped after the /proc read, no longer in the futex: not waiting */
 	s->threads[0].regs_valid = true;
-	s->threads[0].regs.orig_rax = (uint64_t)-1;
+	s->threads[0].regs.syscall_nr = -1;
 	assert_int_equal(lockdecode_thread(NULL, s, &s->threads[0], &o), -1);
 	snapshot_free(s);
 }

@@ -17,7 +17,9 @@
 
 #include <cmocka.h>
 
+#include "arch.h"
 #include "snapshot.h"
+#include "syscalls.h"
 #include "unwind.h"
 #include "util.h"
 
@@ -58,7 +60,7 @@ struct child {
 	pid_t pid;
 	int wfd;
 	uint64_t sys_sp, sys_pc;
-	struct user_regs_struct regs;
+	struct arch_regs regs;
 	uint8_t *stack;
 	size_t stack_len;
 	uint64_t stack_addr;
@@ -87,7 +89,8 @@ child_wait_blocked(struct child *c, int fd)
 		long nr;
 
 		if (txt != NULL && sscanf(txt, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr,
-		    &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr == 0 && a[0] == (unsigned long long)fd) {
+		    &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr == syscalls_number("read") &&
+		    a[0] == (unsigned long long)fd) {
 			/* read(2) on the test's pipe, not one of a sanitizer runtime's own reads */
 			c->sys_sp = sp;
 			c->sys_pc = pc;
@@ -123,7 +126,8 @@ child_start(struct child *c)
 static void
 child_capture(struct child *c)
 {
-	struct iovec io = { &c->regs, sizeof c->regs }, l, r;
+	struct iovec l, r;
+	struct err e;
 	char path[64];
 	int st;
 	ssize_t n;
@@ -132,8 +136,8 @@ child_capture(struct child *c)
 	assert_int_equal(ptrace(PTRACE_INTERRUPT, c->pid, 0, 0), 0);
 	assert_int_equal(waitpid(c->pid, &st, __WALL), c->pid);
 	assert_true(WIFSTOPPED(st));
-	assert_int_equal(ptrace(PTRACE_GETREGSET, c->pid, (void *)NT_PRSTATUS, &io), 0);
-	c->stack_addr = c->regs.rsp - 128;	/* the red zone too */
+	assert_int_equal(arch_regs_from_ptrace(c->pid, &c->regs, &e), 0);
+	c->stack_addr = c->regs.sp - arch.red_zone;	/* the red zone too */
 	c->stack = xmalloc(STACK_COPY);
 	l.iov_base = c->stack;
 	l.iov_len = STACK_COPY;
@@ -166,7 +170,7 @@ child_snapshot(struct child *c, bool regs, bool stack)
 	struct thread *t = snapshot_add_thread(s, c->pid);
 
 	t->name = xstrdup("child");
-	t->syscall = 0;
+	t->syscall = syscalls_number("read");
 	t->syscall_sp = c->sys_sp;
 	t->syscall_pc = c->sys_pc;
 	if (regs) {
@@ -410,11 +414,11 @@ test_garbage(void **state)
 			memcpy(t->stack + i, &v, 8);
 		}
 		if (round % 3 == 0)
-			t->regs.rip = (uintptr_t)unwind_test_inner + (uint64_t)(rand_r(&seed) % 32);
+			t->regs.pc = (uintptr_t)unwind_test_inner + (uint64_t)(rand_r(&seed) % 32);
 		else if (round % 3 == 1)
-			t->regs.rip = ((uint64_t)rand_r(&seed) << 16);
+			t->regs.pc = ((uint64_t)rand_r(&seed) << 16);
 		if (round % 5 == 0)
-			t->regs.rsp = t->stack_addr + (uint64_t)(rand_r(&seed) % (int)t->stack_len);
+			t->regs.sp = t->stack_addr + (uint64_t)(rand_r(&seed) % (int)t->stack_len);
 		s->read_fallback = NULL;
 		assert_int_equal(unwind_snapshot(u, s, &e), 0);
 		assert_true(t->nframes <= 256 * 33);

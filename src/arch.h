@@ -1,0 +1,92 @@
+/* arch.h - everything holdup knows about the CPU, behind one interface that src/arch/<arch>/ implements. */
+#ifndef HOLDUP_ARCH_H
+#define HOLDUP_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * holdup only looks at processes of its own architecture (ptrace and perf hand over registers in
+ * the tracer's layout), so one arch is compiled in: the Makefile builds the files of src/arch/<arch>/. The
+ * rest of holdup sees registers only as struct arch_regs and asks the functions and the arch_info
+ * below for anything that differs between CPUs. Sizes here are maxima over the ports, so this
+ * header stays the same for each of them.
+ */
+
+#define ARCH_DWARF_MAX		40	/* DWARF-numbered registers a register set can hold (aarch64: 33) */
+#define ARCH_SYSCALL_NARGS	6	/* arguments a Linux syscall takes on every architecture */
+#define ARCH_PERF_MAX		64	/* registers a perf sample can carry (sample_regs_user is 64 bits) */
+#define ARCH_CALL_BYTES		8	/* code bytes before a return address arch_call_decode looks at */
+
+/* One thread's registers, neutral: the named fields are what holdup reasons with; dwarf[] is the
+ * whole general register set for the unwinder. */
+struct arch_regs {
+	uint64_t pc, sp, fp;		/* program counter, stack pointer, frame pointer */
+	int64_t syscall_nr;		/* the syscall the thread is in (or restarts), -1 none or unknown */
+	uint64_t args[ARCH_SYSCALL_NARGS];	/* its arguments, in order */
+	uint64_t retval;		/* the syscall return value register */
+	/* General registers by DWARF number, for libdwfl's initial frame. pc, sp and fp are copies
+	 * that win over their dwarf[] slots (code may move them, the unwinder must see that). */
+	uint64_t dwarf[ARCH_DWARF_MAX];
+	uint64_t dwarf_valid;		/* bit n set: dwarf[n] holds a value */
+};
+
+/* The kind of wait a syscall is: the class column of the syscall table. */
+enum arch_syscall_class {
+	ARCH_SYSCALL_OTHER = 0,		/* not a blocking call we know */
+	ARCH_SYSCALL_FUTEX_WAIT,	/* futex: lock analysis decides */
+	ARCH_SYSCALL_SLEEP,		/* nanosleep & co */
+	ARCH_SYSCALL_EVENT,		/* pause, sigwait, wait4, semop...: waiting for an event */
+	ARCH_SYSCALL_IO_FD,		/* read/write/accept/recv... on the fd in arg 0 */
+	ARCH_SYSCALL_IO_POLL,		/* poll/ppoll: pollfd array in arg 0, count in arg 1 */
+	ARCH_SYSCALL_IO_SELECT,		/* select/pselect6: nfds, fd_sets */
+	ARCH_SYSCALL_IO_EPOLL,		/* epoll_wait & co on the epoll fd in arg 0 */
+};
+
+/* One row of the syscall table; the row's index in arch_syscalls is its number. */
+struct arch_syscall {
+	const char *name;		/* NULL: no syscall has this number */
+	enum arch_syscall_class cls;
+};
+
+/* This architecture's syscall table, indexed by syscall number (syscalls.h looks things up in it). */
+extern const struct arch_syscall arch_syscalls[];
+extern const size_t arch_nsyscalls;
+
+/* What differs between CPUs that is plain data. */
+struct arch_info {
+	const char *name;		/* as uname -m spells it: "x86_64"; keys the glibc lock layouts */
+	uint16_t elf_machine;		/* e_machine of its ELF files (64-bit little-endian is assumed) */
+	unsigned dwarf_nregs;		/* dwarf[0..n) is the initial register set libdwfl takes */
+	unsigned dwarf_sp, dwarf_fp;	/* DWARF numbers of the stack and frame pointer */
+	unsigned dwarf_ra;		/* the return address column of its CFI */
+	uint64_t ptr_regs;		/* DWARF mask: argument and callee-saved registers, where a function
+					 * keeps a pointer it was passed while it calls on (lock decoding) */
+	uint64_t red_zone;		/* bytes below sp a leaf function may use without moving sp */
+	uint64_t perf_regs_mask;	/* perf_event_attr.sample_regs_user: the registers a sample carries */
+	unsigned perf_nregs;		/* how many that is (the bits set in perf_regs_mask) */
+	/* Go's frame record: at a frame pointer fp, two words; these are the indices of the caller's
+	 * frame pointer and of the return address among them. */
+	unsigned go_fp_slot, go_ra_slot;
+};
+
+extern const struct arch_info arch;
+
+struct err;				/* util.h */
+
+/* Reads tid's registers (PTRACE_GETREGSET, NT_PRSTATUS); tid must be in a ptrace-stop.
+ * Returns 0, or -1 with errno kept from ptrace and e saying why. */
+int arch_regs_from_ptrace(pid_t tid, struct arch_regs *out, struct err *e);
+/* Converts an NT_PRSTATUS register set as the kernel lays it out. Returns 0, or -1 if len is short. */
+int arch_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out);
+/* Converts a perf sample's registers (arch.perf_nregs values, in the order of the bits of
+ * arch.perf_regs_mask). A sample does not say whether it was in a syscall: syscall_nr is -1. */
+void arch_regs_from_perf(const uint64_t *vals, struct arch_regs *out);
+
+/* Whether the ARCH_CALL_BYTES bytes of code before return address ra end in a call instruction.
+ * *target gets a direct call's destination, 0 for an indirect call (or when it is not a call). */
+bool arch_call_decode(const uint8_t code[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target);
+
+#endif

@@ -1,0 +1,26 @@
+/* call.c - x86-64 call instructions: whether the bytes before a return address are a call, and where to. */
+#include "arch.h"
+
+#include <string.h>
+
+/* b holds the ARCH_CALL_BYTES (8) bytes before ra; each x86-64 call encoding ends at b[8]. */
+bool
+arch_call_decode(const uint8_t b[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target)
+{
+	*target = 0;
+	if (b[3] == 0xe8) {			/* call rel32: the only kind that names its target */
+		int32_t rel;
+
+		memcpy(&rel, b + 4, sizeof rel);
+		*target = ra + (uint64_t)(int64_t)rel;
+		return true;
+	}
+	if (b[6] == 0xff && (b[7] & 0xf8) == 0xd0)	/* call *%reg */
+		return true;
+	if (b[5] == 0xff && (b[6] & 0xf8) == 0x50)	/* call *disp8(%reg) */
+		return true;
+	if (b[2] == 0xff && ((b[3] & 0xf8) == 0x90 || b[3] == 0x15))	/* disp32(%reg), pc-relative */
+		return true;
+	/* call through one of the eight REX-extended registers (b[6] already checked above) */
+	return b[4] == 0x41 && b[5] == 0xff && (b[6] & 0xf0) == 0xd0;
+}
