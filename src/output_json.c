@@ -59,7 +59,8 @@ output_json_syscall(struct jw *w, const struct snapshot *s, const struct thread 
 	jw_array_end(w);
 	if (syscalls_classify(t->syscall) == ARCH_SYSCALL_FUTEX_WAIT)
 		jw_kstring(w, "futex_op", syscalls_futex_op_name(t->syscall_args[1]));
-	if (syscalls_classify(t->syscall) == ARCH_SYSCALL_IO_FD || syscalls_classify(t->syscall) == ARCH_SYSCALL_IO_EPOLL) {
+	if (syscalls_classify(t->syscall) == ARCH_SYSCALL_IO_FD ||
+	    syscalls_classify(t->syscall) == ARCH_SYSCALL_IO_EPOLL) {
 		jw_kint(w, "fd", (int)t->syscall_args[0]);
 		jw_kstring(w, "fd_target", snapshot_fd_target(s, (int)t->syscall_args[0]));
 	}

@@ -124,7 +124,7 @@ sampler_open(struct sampler *s, pid_t tid)
 	a.sample_period = s->period_ns < SAMPLER_FIRST_NS ? s->period_ns : SAMPLER_FIRST_NS;
 	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
 	    PERF_SAMPLE_STACK_USER;
-	a.sample_regs_user = arch.perf_regs_mask;	/* which registers is the arch's choice */
+	a.sample_regs_user = arch.perf_regs_mask;	/* the general registers, as the arch numbers them */
 	a.sample_stack_user = SAMPLER_STACK_BYTES;
 	a.use_clockid = 1;
 	a.clockid = CLOCK_MONOTONIC;

@@ -938,7 +938,9 @@ unwind_cfi_outermost(struct unwinder *u, uint64_t pc, bool activation)
 		cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
 		if (cfi == NULL || dwarf_cfi_addrframe(cfi, lookup - bias, &frame) != 0)
 			continue;
-		if (dwarf_frame_register(frame, (int)arch.dwarf_ra, mem, &ops, &nops) == 0 && nops == 0 && ops == mem)
+		/* no expression, ops left at mem: the return address column is undefined */
+		if (dwarf_frame_register(frame, (int)arch.dwarf_ra, mem, &ops, &nops) == 0 && nops == 0 &&
+		    ops == mem)
 			end = true;
 		free(frame);
 	}
@@ -968,8 +970,9 @@ unwind_func_start(struct unwinder *u, uint64_t addr)
 	return addr - off;
 }
 
-/* Where the frame that needs the frame pointer may keep its saved-fp/return-address pair: stack slots at or
- * above sp followed by a return address just after a call into a known module. A direct call
+/* Where the frame that needs the frame pointer may keep its saved-fp/return-address pair: stack
+ * slots at or above sp followed by a return address just after a call into a known module (the
+ * arch decodes the call, arch_call_decode). A direct call
  * names its target: a pair whose call went to another function is left-over data from an earlier
  * call (stale frames fill the unused slots of live ones), so it is dropped; one whose call went to
  * the function of the frame being unwound (fstart) is certain, and *strong counts those, which come
