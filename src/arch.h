@@ -9,13 +9,14 @@
 
 /*
  * holdup only looks at processes of its own architecture (ptrace and perf hand over registers in
- * the tracer's layout), so one arch is compiled in: the Makefile builds the files of src/arch/<arch>/. The
- * rest of holdup sees registers only as struct arch_regs and asks the functions and the arch_info
- * below for anything that differs between CPUs. Sizes here are maxima over the ports, so this
- * header stays the same for each of them.
+ * the tracer's layout), so one arch is compiled in: the Makefile builds the files of
+ * src/arch/<arch>/. The rest of holdup sees registers only as struct arch_regs and asks the
+ * functions and the arch_info below for anything that differs between CPUs. Sizes here are maxima
+ * over the ports, so this header stays the same for each of them (doc/design.md, "Porting to
+ * another architecture", lists what a port fills in).
  */
 
-#define ARCH_DWARF_MAX		40	/* DWARF-numbered registers a register set can hold (aarch64: 33) */
+#define ARCH_DWARF_MAX		40	/* DWARF-numbered registers a set can hold (x86-64 16, aarch64 32) */
 #define ARCH_SYSCALL_NARGS	6	/* arguments a Linux syscall takes on every architecture */
 #define ARCH_PERF_MAX		64	/* registers a perf sample can carry (sample_regs_user is 64 bits) */
 #define ARCH_CALL_BYTES		8	/* code bytes before a return address arch_call_decode looks at */

@@ -214,7 +214,8 @@ call_at_end(const uint8_t *enc, size_t n, uint64_t *target)
 	uint8_t b[ARCH_CALL_BYTES];
 
 	memset(b, 0x90, sizeof b);	/* nop */
-	memcpy(b + sizeof b - n, enc, n);
+	if (n > 0)
+		memcpy(b + sizeof b - n, enc, n);
 	return arch_call_decode(b, 0x5000, target);
 }
 

@@ -1,4 +1,4 @@
-/* syscalls.c - the x86-64 syscall table as data: number (from asm/unistd_64.h), name, and what kind of wait it is. */
+/* syscalls.c - the x86-64 syscall table as data: number (asm/unistd_64.h), name, kind of wait. */
 #include "arch.h"
 
 #define W(c) ARCH_SYSCALL_##c	/* the class column, spelled short */
