@@ -386,6 +386,20 @@ godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc)
 enum godwarf_result
 godwarf_load(const char *path, struct godwarf_layout *l, int *is_pie, struct err *e)
 {
+	int fd;
+
+	memset(l, 0, sizeof *l);
+	*is_pie = 0;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return GODWARF_ERROR;
+	}
+	return godwarf_load_fd(fd, path, l, is_pie, e);
+}
+
+enum godwarf_result
+godwarf_load_fd(int fd, const char *path, struct godwarf_layout *l, int *is_pie, struct err *e)
+{
 	enum godwarf_result r = GODWARF_ERROR;
 	Elf *elf = NULL;
 	Dwarf *dw = NULL;
@@ -395,15 +409,10 @@ godwarf_load(const char *path, struct godwarf_layout *l, int *is_pie, struct err
 	size_t hsize;
 	bool has_dwarf;
 	const char *missing;
-	int fd;
 
 	memset(l, 0, sizeof *l);
 	*is_pie = 0;
 	elf_version(EV_CURRENT);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		err_set(e, "%s: %s", path, strerror(errno));
-		return GODWARF_ERROR;
-	}
 	if ((elf = elf_begin(fd, ELF_C_READ_MMAP, NULL)) == NULL || elf_kind(elf) != ELF_K_ELF ||
 	    gelf_getehdr(elf, &eh) == NULL) {
 		err_set(e, "%s: not an ELF file", path);

@@ -75,6 +75,9 @@ enum godwarf_result {
 /* Reads the layout from the ELF file at path. On GODWARF_OK l is filled; otherwise e says why.
  * Call godwarf_layout_done(l) afterwards whatever the result. */
 enum godwarf_result godwarf_load(const char *path, struct godwarf_layout *l, int *is_pie, struct err *e);
+/* The same from an open descriptor (closed before it returns); path names it in messages. */
+enum godwarf_result godwarf_load_fd(int fd, const char *path, struct godwarf_layout *l, int *is_pie,
+    struct err *e);
 void godwarf_layout_done(struct godwarf_layout *l);
 /* True if pc lies in function fn (out of line or inlined). */
 int godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc);

@@ -11,6 +11,7 @@
 #include "lockgraph.h"
 #include "output.h"
 #include "sanitize.h"
+#include "targetfile.h"
 #include "unwind.h"
 #include "util.h"
 
@@ -195,25 +196,34 @@ gr_cache_strings(struct gr_ctx *x)
 	}
 }
 
+/* The executable, opened through targetfile: /proc/PID/exe is the very file the process runs (even
+ * replaced or deleted on disk since); a process not there any more (or a file) goes by the path
+ * its maps name, inside its root. */
+static int
+gr_open_exe(const struct snapshot *s, struct unwinder *u, struct err *e)
+{
+	int fd = -1;
+
+	if (s->pid > 0 && (fd = targetfile_open_exe(s->pid, e)) >= 0)
+		return fd;
+	if (s->exe != NULL && unwind_root(u) != NULL)
+		fd = targetfile_open_mapped(unwind_root(u), s, s->exe, 0, NULL, e);
+	return fd;
+}
+
 static struct gocache *
-gr_cache_get(struct snapshot *s, void **cachep)
+gr_cache_get(struct snapshot *s, struct unwinder *u, void **cachep)
 {
 	struct gocache *c = *cachep;
 	struct err e = { "" };
-	char path[64];
+	int fd;
 
 	if (c != NULL)
 		return c;
 	c = xcalloc(1, sizeof *c);
-	/* /proc/PID/exe still opens a binary replaced or deleted on disk since the process started */
-	snprintf(path, sizeof path, "/proc/%d/exe", (int)s->pid);
 	c->res = GODWARF_ERROR;
-	if (s->pid > 0)
-		c->res = godwarf_load(path, &c->l, &c->pie, &e);
-	if (c->res == GODWARF_ERROR && s->exe != NULL) {
-		godwarf_layout_done(&c->l);
-		c->res = godwarf_load(s->exe, &c->l, &c->pie, &e);
-	}
+	if ((fd = gr_open_exe(s, u, &e)) >= 0)
+		c->res = godwarf_load_fd(fd, s->exe != NULL ? s->exe : "executable", &c->l, &c->pie, &e);
 	if (c->res != GODWARF_OK)
 		c->error = xstrdup(e.msg);
 	*cachep = c;
@@ -835,7 +845,7 @@ goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
 		goruntime_free(s->go);
 		s->go = NULL;
 	}
-	c = gr_cache_get(s, cache);
+	c = gr_cache_get(s, u, cache);
 	if (c->res == GODWARF_NOT_GO)
 		return;
 	gi = xcalloc(1, sizeof *gi);

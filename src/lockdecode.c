@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/futex.h>
 
 #include "syscalls.h"
+#include "targetfile.h"
 #include "util.h"
 
 /* glibc's mutex kind bits (nptl/pthreadP.h); KIND_VALID is every bit a kind word may have. */
@@ -85,57 +87,53 @@ lockdecode_parse_version(const char *s)
 	return (int)(maj * 1000 + min);
 }
 
-/* glibc's version string ("... release version 2.36.") in a libc or static executable file. */
+/* Bytes of a libc or executable searched for glibc's banner: a static binary can be big, but the
+ * search must end. */
+#define LOCKDECODE_MAX_SCAN	(256u << 20)
+
+/* glibc's version string ("... release version 2.36.") in a libc or static executable file, opened
+ * through targetfile (inside the target's root, the mapped file, never blocking). */
 static int
-lockdecode_version_from_file(pid_t pid, const char *path)
+lockdecode_version_from_file(const struct targetfile_root *root, const struct snapshot *s, const char *path)
 {
 	static const char needle[] = "GNU C Library";
-	char *try[2];
-	int v = 0;
+	size_t cap = 1 << 16, len = 0, total = 0;
+	struct err e;
+	ssize_t n;
+	char *buf;
+	int fd, v = 0;
 
-	if (path == NULL || path[0] != '/')
+	if (root == NULL || path == NULL || path[0] != '/')
 		return 0;
-	/* the target's mount namespace first: its libc, not ours */
-	try[0] = xasprintf("/proc/%d/root%s", (int)pid, path);
-	try[1] = xstrdup(path);
-	for (int i = 0; i < 2 && v == 0; i++) {
-		FILE *f = fopen(try[i], "rb");
-		size_t cap = 1 << 16, len = 0, n;
-		char *buf;
+	if ((fd = targetfile_open_mapped(root, s, path, 0, NULL, &e)) < 0)
+		return 0;
+	buf = xmalloc(cap);
+	/* read in chunks, keeping an overlap, so a big executable is never held whole */
+	while (v == 0 && total < LOCKDECODE_MAX_SCAN && (n = read(fd, buf + len, cap - len)) > 0) {
+		const char *p = buf, *q;
 
-		if (f == NULL)
-			continue;
-		buf = xmalloc(cap);
-		/* read in chunks, keeping an overlap, so a big executable is never held whole */
-		while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
-			const char *p = buf, *q;
+		len += (size_t)n;
+		total += (size_t)n;
+		while (v == 0 && (q = memmem(p, len - (size_t)(p - buf), needle, sizeof needle - 1)) != NULL) {
+			const char *r = memmem(q, len - (size_t)(q - buf) > 200 ? 200 : len - (size_t)(q - buf),
+			    "version ", 8);
 
-			len += n;
-			while (v == 0 && (q = memmem(p, len - (size_t)(p - buf), needle, sizeof needle - 1)) != NULL) {
-				const char *r = memmem(q, len - (size_t)(q - buf) > 200 ? 200 : len - (size_t)(q - buf),
-				    "version ", 8);
-
-				if (r != NULL)
-					v = lockdecode_parse_version(r + 8);
-				p = q + 1;
-			}
-			if (v != 0)
-				break;
-			if (len > 256) {
-				memmove(buf, buf + len - 256, 256);
-				len = 256;
-			}
+			if (r != NULL)
+				v = lockdecode_parse_version(r + 8);
+			p = q + 1;
 		}
-		free(buf);
-		fclose(f);
+		if (len > 256) {
+			memmove(buf, buf + len - 256, 256);
+			len = 256;
+		}
 	}
-	free(try[0]);
-	free(try[1]);
+	free(buf);
+	close(fd);
 	return v;
 }
 
 int
-lockdecode_glibc_version(const struct snapshot *s)
+lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root)
 {
 	const char *libc = NULL;
 	int v;
@@ -150,10 +148,10 @@ lockdecode_glibc_version(const struct snapshot *s)
 		/* before 2.34 the file name carries the version */
 		if ((v = lockdecode_parse_version(util_basename(libc))) != 0)
 			return v;
-		return lockdecode_version_from_file(s->pid, libc);
+		return lockdecode_version_from_file(root, s, libc);
 	}
 	/* no shared libc: maybe a static glibc executable */
-	return lockdecode_version_from_file(s->pid, s->exe);
+	return lockdecode_version_from_file(root, s, s->exe);
 }
 
 static uint32_t

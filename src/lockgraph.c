@@ -147,7 +147,7 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			continue;
 		if (!looked) {
 			/* the file read behind this is only worth it when someone waits */
-			L = lockdecode_layout_for(lockdecode_glibc_version(s));
+			L = lockdecode_layout_for(lockdecode_glibc_version(s, unwind_root(u)));
 			looked = true;
 		}
 		if (lockdecode_thread(L, s, t, &d) < 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "lockgraph.h"
 #include "goruntime.h"
@@ -210,7 +211,7 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 	s->maps_paths = paths = xmalloc(strlen(text) + 1);
 	while (*p != '\0') {
 		const char *eol = strchr(p, '\n'), *q, *r, *perms;
-		uint64_t start, end, off;
+		uint64_t start, end, off, dev, ino;
 		struct mapping *m;
 		size_t plen;
 
@@ -232,7 +233,22 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 		if (r == q || (r < eol && *r != ' '))
 			goto next;
 		/* dev and inode, then the path (which may hold spaces) after the padding */
-		if ((q = snapshot_maps_field(r, eol)) == NULL || (q = snapshot_maps_field(q, eol)) == NULL)
+		dev = ino = 0;
+		if ((q = snapshot_maps_field(r, eol)) != NULL) {
+			const char *d = r, *x;
+			unsigned maj, min;
+
+			while (d < q && *d == ' ')
+				d++;
+			maj = (unsigned)snapshot_maps_hex(d, q, &x);
+			min = x < q && *x == ':' ? (unsigned)snapshot_maps_hex(x + 1, q, &x) : 0;
+			dev = makedev(maj, min);
+			for (d = q; d < eol && *d == ' '; d++)
+				;
+			for (; d < eol && *d >= '0' && *d <= '9'; d++)
+				ino = ino * 10 + (uint64_t)(*d - '0');
+		}
+		if (q == NULL || (q = snapshot_maps_field(q, eol)) == NULL)
 			q = eol;
 		while (q < eol && *q == ' ')
 			q++;
@@ -241,6 +257,8 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 		m->start = start;
 		m->end = end;
 		m->offset = off;
+		m->dev = dev;
+		m->ino = ino;
 		snprintf(m->perms, sizeof m->perms, "%.*s", (int)(plen < 4 ? plen : 4), perms);
 		plen = (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q);
 		memcpy(paths + used, q, plen);

@@ -124,6 +124,8 @@ struct memcopy {
 struct mapping {
 	uint64_t start, end, offset;
 	char perms[5];			/* "r-xp" */
+	uint64_t dev;			/* device of the mapped file (as makedev(major, minor)), 0 if none */
+	uint64_t ino;			/* its inode, 0 if none */
 	char *path;			/* borrowed from snapshot.maps_paths; may be "" or "[stack]" */
 };
 

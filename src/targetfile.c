@@ -27,8 +27,12 @@ targetfile_root_init(struct targetfile_root *r, pid_t pid)
 	snprintf(path, sizeof path, "/proc/%d/root", (int)pid);
 	/* the magic link is followed once, here, by holdup itself: the result is the target's "/" */
 	r->dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r->dirfd < 0)
-		r->error = xasprintf("%s: %s", path, strerror(errno));
+	if (r->dirfd >= 0)
+		return;
+	/* gone, or not ours to read: holdup's own "/" is the best guess, and every mapped file opened
+	 * there must still be the mapped inode */
+	r->error = xasprintf("%s: %s", path, strerror(errno));
+	r->dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 int
@@ -161,7 +165,9 @@ targetfile_open_in_root(const struct targetfile_root *r, const char *path, const
 		return -1;
 	if (w == NULL || (w->dev == 0 && w->ino == 0))
 		return fd;
-	if ((w->dev == 0 || (uint64_t)st.st_dev == w->dev) && (w->ino == 0 || (uint64_t)st.st_ino == w->ino))
+	/* The inode decides: btrfs subvolumes and overlayfs give stat() another device than the one
+	 * maps shows for the same file, but the inode number stays. */
+	if (w->ino != 0 ? (uint64_t)st.st_ino == w->ino : (w->dev == 0 || (uint64_t)st.st_dev == w->dev))
 		return fd;
 	if (w->build_id_len > 0 && targetfile_build_id_is(fd, w))
 		return fd;
@@ -195,6 +201,43 @@ targetfile_open(const struct targetfile_root *r, const char *path, const struct 
 	if (fd < 0 && me.msg[0] != '\0')
 		err_prefix(e, "%s; ", me.msg);
 	return fd;
+}
+
+int
+targetfile_open_mapped(const struct targetfile_root *r, const struct snapshot *s, const char *path,
+    uint64_t max_size, enum targetfile_how *how, struct err *e)
+{
+	struct targetfile_want w = { .max_size = max_size };
+	const struct mapping *best = NULL;
+
+	for (size_t i = 0; s != NULL && i < s->nmaps; i++) {
+		const struct mapping *m = &s->maps[i];
+
+		if (m->path == NULL || strcmp(m->path, path) != 0)
+			continue;
+		if (best == NULL || (m->offset == 0 && best->offset != 0))
+			best = m;
+	}
+	if (best != NULL) {
+		w.map_start = best->start;
+		w.map_end = best->end;
+		w.dev = best->dev;
+		w.ino = best->ino;
+	}
+	return targetfile_open(r, path, &w, how, e);
+}
+
+int
+targetfile_open_exe(pid_t pid, struct err *e)
+{
+	char path[64];
+	struct stat st;
+	int o;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	if ((o = open(path, O_PATH | O_CLOEXEC)) < 0)
+		return err_set(e, "%s: %s", path, strerror(errno));
+	return targetfile_reopen(o, path, 0, &st, e);
 }
 
 /* True when st is root's and only root may write it. */

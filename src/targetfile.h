@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "snapshot.h"
 #include "util.h"
 
 /* Files larger than this are refused unless the caller sets a bound of its own. */
@@ -35,10 +36,12 @@ enum targetfile_how {
 struct targetfile_root {
 	pid_t pid;			/* 0 when there is no live process (no map_files) */
 	int dirfd;			/* O_PATH descriptor of the root, -1 if it could not be opened */
-	char *error;			/* owned; why dirfd is -1, NULL otherwise */
+	char *error;			/* owned; why the target's own root could not be opened (holdup's
+					 * "/" stands in: mapped files are still checked by inode), or NULL */
 };
 
-/* Opens pid's root (/proc/PID/root). Never fails: a root that cannot be opened is recorded. */
+/* Opens pid's root (/proc/PID/root). Never fails: a root that cannot be opened (the process is
+ * gone) is recorded and holdup's own "/" stands in. */
 void targetfile_root_init(struct targetfile_root *r, pid_t pid);
 /* Opens dir as the root (a sysroot). Returns 0 or -1. */
 int targetfile_root_init_dir(struct targetfile_root *r, const char *dir, struct err *e);
@@ -50,6 +53,14 @@ void targetfile_root_done(struct targetfile_root *r);
  * says how it was found. */
 int targetfile_open(const struct targetfile_root *r, const char *path, const struct targetfile_want *w,
     enum targetfile_how *how, struct err *e);
+/* Opens the file s maps under path (the mapping at file offset 0, or the lowest one, gives the range
+ * for map_files and the device and inode to check); a path s does not map (a debug file) is opened
+ * inside the root unchecked. max_size 0 means TARGETFILE_MAX_SIZE. */
+int targetfile_open_mapped(const struct targetfile_root *r, const struct snapshot *s, const char *path,
+    uint64_t max_size, enum targetfile_how *how, struct err *e);
+/* Opens the executable pid runs (/proc/PID/exe: the file itself, even if deleted or replaced),
+ * a regular file. Returns a descriptor or -1. */
+int targetfile_open_exe(pid_t pid, struct err *e);
 /* Opens one of holdup's own files (a debug file under /usr/lib/debug): a regular file, without
  * blocking, whose directories and itself are owned by root (so a user cannot plant one). */
 int targetfile_open_host(const char *path, uint64_t max_size, struct err *e);

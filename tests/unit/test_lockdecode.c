@@ -258,7 +258,7 @@ test_thread_guesses(void **state)
 
 	(void)state;
 	s = snap_with_waiter(0, 0, 0);
-	assert_int_equal(lockdecode_glibc_version(s), 2036);
+	assert_int_equal(lockdecode_glibc_version(s, NULL), 2036);
 	snapshot_free(s);
 	/* mutex with no frames: value 2 and a plausible kind/owner */
 	s = snap_with_waiter(0x5000, 128, 2);

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <sys/sysmacros.h>
+
 #include <cmocka.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -149,6 +151,12 @@ test_maps_and_lookup(void **state)
 	assert_int_equal(s->nmaps, 7);
 	assert_string_equal(snapshot_find_mapping(s, 0x7f0000000010)->path, "/opt/my app/lib x.so (deleted)");
 	assert_int_equal(snapshot_find_mapping(s, 0x7f0000000010)->offset, 0x2a000);
+	/* device and inode: what a file opened by its path is checked against */
+	assert_int_equal(snapshot_find_mapping(s, 0x7f0000000010)->dev, makedev(8, 1));
+	assert_int_equal(snapshot_find_mapping(s, 0x7f0000000010)->ino, 77);
+	assert_int_equal(snapshot_find_mapping(s, 0x55d000001800)->dev, makedev(0xfe, 1));
+	assert_int_equal(snapshot_find_mapping(s, 0x55d000001800)->ino, 123);
+	assert_int_equal(snapshot_find_mapping(s, 0x55d000150000)->ino, 0);
 	assert_string_equal(snapshot_find_mapping(s, 0x7f0000002010)->path, "");
 	assert_string_equal(snapshot_find_mapping(s, 0x7f0000002010)->perms, "---p");
 	assert_null(snapshot_find_mapping(s, 0x7f0000004010));
