@@ -136,6 +136,9 @@ godwarf_path(const struct godwarf_scan *sc, int type, const char *path)
 			*dot++ = '\0';
 		if (!godwarf_member(&cur, p, &part, &next))
 			return f;
+		/* a hostile DWARF may put members near INT32_MAX: the sum must not overflow */
+		if (part.off > INT32_MAX - base)
+			return f;
 		base += part.off;
 		cur = next;
 	}

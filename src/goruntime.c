@@ -307,15 +307,17 @@ gr_read_semtable(struct gr_ctx *x)
 		stack[nstack++] = t;
 		while (nstack > 0) {
 			uint64_t node = stack[--nstack], w, elem;
+			bool first;
 
 			if (++nodes > GR_MAX_SEMA_NODES || !gr_read(x, node, buf, l->sudog_size)) {
 				bad = true;
 				break;
 			}
 			elem = gr_field(buf, sizeof buf, l->sudog_elem);
-			/* the tree node, then the list of waiters on the same address behind it */
-			for (w = node; w != 0; w = gr_field(buf, sizeof buf, l->sudog_waitlink)) {
-				if (w != node && (++nodes > GR_MAX_SEMA_NODES || !gr_read(x, w, buf, l->sudog_size))) {
+			/* the tree node, then the list of waiters on the same address behind it; every
+			 * step counts, and a list that comes back to its node is a loop (hostile memory) */
+			for (w = node, first = true; w != 0; w = gr_field(buf, sizeof buf, l->sudog_waitlink), first = false) {
+				if (!first && (w == node || ++nodes > GR_MAX_SEMA_NODES || !gr_read(x, w, buf, l->sudog_size))) {
 					bad = true;
 					break;
 				}
@@ -775,7 +777,8 @@ gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size
 	bool writer_pending = rc < 0;
 	int64_t active;
 
-	wst.off += l->rw_w.off;
+	/* both offsets come from the target's DWARF: a sum past INT32_MAX reads nothing */
+	wst.off = wst.off >= 0 && l->rw_w.off >= 0 && wst.off <= INT32_MAX - l->rw_w.off ? wst.off + l->rw_w.off : -1;
 	wstate = gr_sfield(buf, l->rwmutex_size, wst);
 	if (rc < -RWMUTEX_MAX_READERS || rc > RWMUTEX_MAX_READERS || rwait < 0 || rwait > RWMUTEX_MAX_READERS) {
 		lk->note = xasprintf("%zu goroutines waiting; state inconsistent (readerCount %" PRId64 ", readerWait %"
