@@ -589,9 +589,11 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 	if ((m = gr_field(buf, len, l->g_m)) != 0 && (g->status == G_RUNNING || g->status == G_SYSCALL) &&
 	    l->m_procid.off >= 0) {
 		uint64_t procid = gr_u64(x, m + (uint64_t)l->m_procid.off, &ok);
+		pid_t tid = ok && procid > 0 && procid < (1u << 30) ? snapshot_tid_from_target(x->s, (pid_t)procid) : 0;
 
-		if (ok && procid > 0 && procid < (1u << 30) && (t = snapshot_find_thread(x->s, (pid_t)procid)) != NULL)
-			g->tid = (pid_t)procid;
+		/* m.procid is the TID as the target numbers it, inside its PID namespace */
+		if (tid != 0 && (t = snapshot_find_thread(x->s, tid)) != NULL)
+			g->tid = tid;
 	}
 
 	if (max_frames > GR_MAX_FRAMES)

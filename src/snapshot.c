@@ -67,6 +67,7 @@ snapshot_free(struct snapshot *s)
 	goruntime_free(s->go);
 	free(s->exe);
 	free(s->cmdline);
+	free(s->container);
 	free(s);
 }
 
@@ -84,6 +85,19 @@ snapshot_add_thread(struct snapshot *s, pid_t tid)
 	t->wait.lock = -1;
 	t->wait.root = -1;
 	return t;
+}
+
+pid_t
+snapshot_tid_from_target(const struct snapshot *s, pid_t target_tid)
+{
+	if (target_tid <= 0)
+		return 0;
+	if (!s->pidns)
+		return snapshot_find_thread(s, target_tid) != NULL ? target_tid : 0;
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].ns_tid == target_tid)
+			return s->threads[i].tid;
+	return 0;
 }
 
 int

@@ -199,6 +199,48 @@ test_threads_and_names(void **state)
 	snapshot_free(s);
 }
 
+static void
+test_namespaces(void **state)
+{
+	struct snapshot *s = snapshot_new(100);
+	pid_t inner = 0;
+	char *c;
+
+	(void)state;
+	assert_int_equal(proc_parse_nspid("1234", &inner), 1);
+	assert_int_equal(inner, 1234);
+	assert_int_equal(proc_parse_nspid("1234\t56\t7\n", &inner), 3);
+	assert_int_equal(inner, 7);
+	assert_int_equal(proc_parse_nspid("12x", &inner), 0);
+	assert_int_equal(proc_parse_nspid("-1", &inner), 0);
+	assert_int_equal(proc_parse_nspid("99999999999999999999", &inner), 0);
+	assert_int_equal(proc_parse_nspid("", &inner), 0);
+	c = proc_parse_cgroup("0::/system.slice/docker-1f3e.scope\n");
+	assert_string_equal(c, "/system.slice/docker-1f3e.scope");
+	free(c);
+	c = proc_parse_cgroup("12:cpu,cpuacct:/kubepods/pod1/\n0::/kubepods/pod1/ctr\n");
+	assert_string_equal(c, "/kubepods/pod1/ctr");
+	free(c);
+	c = proc_parse_cgroup("3:memory:/lxc/web/\n");
+	assert_string_equal(c, "/lxc/web");
+	free(c);
+	assert_null(proc_parse_cgroup("0::/\n"));
+	assert_null(proc_parse_cgroup("garbage"));
+	assert_null(proc_parse_cgroup(""));
+
+	/* TIDs from the target's memory: as it numbers them inside its namespace */
+	snapshot_add_thread(s, 100)->ns_tid = 1;
+	snapshot_add_thread(s, 101)->ns_tid = 2;
+	assert_int_equal(snapshot_tid_from_target(s, 101), 101);	/* no namespace yet: as is */
+	assert_int_equal(snapshot_tid_from_target(s, 2), 0);
+	s->pidns = true;
+	assert_int_equal(snapshot_tid_from_target(s, 2), 101);
+	assert_int_equal(snapshot_tid_from_target(s, 1), 100);
+	assert_int_equal(snapshot_tid_from_target(s, 101), 0);	/* a host TID means nothing there */
+	assert_int_equal(snapshot_tid_from_target(s, 0), 0);
+	snapshot_free(s);
+}
+
 static int fdc_pipe[2];
 static volatile pid_t fdc_tid;
 
@@ -278,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_schedstat_and_status),
 		cmocka_unit_test(test_exec_start),
 		cmocka_unit_test(test_maps_and_lookup),
+		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_threads_and_names),
 		cmocka_unit_test(test_fdcache),
 	};
