@@ -386,6 +386,25 @@ godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc)
 	return 0;
 }
 
+/* The link-time address of file offset 0: Go's PIEs are linked at 0x400000, not 0. */
+static uint64_t
+godwarf_load_vaddr(Elf *elf, size_t phnum)
+{
+	uint64_t best = UINT64_MAX;
+
+	if (elf_getphdrnum(elf, &phnum) != 0)
+		return 0;
+	for (size_t i = 0; i < phnum && i < 256; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD || ph.p_vaddr < ph.p_offset)
+			continue;
+		if (ph.p_vaddr - ph.p_offset < best)
+			best = (ph.p_vaddr - ph.p_offset) & ~(uint64_t)0xfff;
+	}
+	return best == UINT64_MAX ? 0 : best;
+}
+
 enum godwarf_result
 godwarf_load(const char *path, struct godwarf_layout *l, int *is_pie, struct err *e)
 {
@@ -422,6 +441,7 @@ godwarf_load_fd(int fd, const char *path, struct godwarf_layout *l, int *is_pie,
 		goto out;
 	}
 	*is_pie = eh.e_type == ET_DYN;
+	l->load_vaddr = godwarf_load_vaddr(elf, eh.e_phnum);
 	if (!godwarf_is_go(elf, &has_dwarf)) {
 		err_set(e, "%s: not a Go program", path);
 		r = GODWARF_NOT_GO;

@@ -34,6 +34,8 @@ struct godwarf_func {
 
 /* Everything is as the file says: add the load bias for PIE binaries. */
 struct godwarf_layout {
+	uint64_t load_vaddr;		/* p_vaddr - p_offset of the PT_LOAD at file offset 0 (page-aligned): a
+					 * PIE's load bias is where that mapping starts minus this */
 	size_t g_size;
 	struct godwarf_field g_stack_lo, g_stack_hi, g_m, g_sched_sp, g_sched_pc, g_sched_bp;
 	struct godwarf_field g_syscallsp, g_syscallpc, g_atomicstatus, g_goid, g_waitsince;

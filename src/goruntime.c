@@ -246,7 +246,8 @@ goruntime_cache_free(void *cache)
 	free(c);
 }
 
-/* PIE Go binaries (-buildmode=pie) are loaded at the start of their first mapping. */
+/* PIE Go binaries (-buildmode=pie) are linked at l.load_vaddr (0x400000) like the others and
+ * loaded elsewhere: the bias is where the mapping of file offset 0 starts, minus that. */
 static uint64_t
 gr_bias(const struct snapshot *s, const struct gocache *c)
 {
@@ -254,7 +255,7 @@ gr_bias(const struct snapshot *s, const struct gocache *c)
 		return 0;
 	for (size_t i = 0; i < s->nmaps; i++)
 		if (s->maps[i].offset == 0 && s->maps[i].path != NULL && strcmp(s->maps[i].path, s->exe) == 0)
-			return s->maps[i].start;
+			return s->maps[i].start >= c->l.load_vaddr ? s->maps[i].start - c->l.load_vaddr : 0;
 	return 0;
 }
 
@@ -463,7 +464,8 @@ gr_classify(struct gr_ctx *x, struct goroutine *g, const uint64_t *pcs, size_t n
 	enum go_wait_role role = GOWAIT_SEMA;
 
 	for (size_t i = 0; i < n && i < 16; i++) {
-		uint64_t q = i == 0 ? pcs[i] : pcs[i] - 1;	/* return addresses point after the call */
+		/* return addresses point after the call; DWARF's ranges are link-time (a PIE's are biased) */
+		uint64_t q = (i == 0 ? pcs[i] : pcs[i] - 1) - x->bias;
 
 		if (godwarf_in_func(l, GOFN_RW_LOCK, q)) {
 			role = in_mutex ? GOWAIT_RW_QUEUED : GOWAIT_RW_WRITER;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 7
+plan 11
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -54,3 +54,27 @@ grep -q "its own PID namespace (pid 1 there" "$TMPD/d.txt"; ok $? "pidns: text h
 grep -q "held by $T2" "$TMPD/d.txt"; ok $? "pidns: text says held by the host TID"
 wait_unharmed "$P"; ok $? "pidns: target unharmed"
 stop_fixture "$U"
+
+# --- a Go PIE (-buildmode=pie): linked at 0x400000 and loaded elsewhere
+case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
+start_fixture "$GOFIXTURES/gomutexpie" || exit 1
+"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"; rc=$?
+ok $rc "go pie: dump exits 0 (rc $rc)"
+$PY - "$J" "$(fact lock_addr)" "$(fact lock)" "$(fact waiters)" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+addr, sym, nw = sys.argv[2], sys.argv[3], int(sys.argv[4])
+gs = j.get("goroutines") or []
+lk = [l for l in j["locks"] if l["kind"] == "go-mutex" and l["address"] == addr]
+bad = []
+if len(gs) < nw + 1: bad.append("%d goroutines" % len(gs))
+if len(lk) != 1: bad.append("go-mutex at %s: %r" % (addr, [(l["kind"], l["address"]) for l in j["locks"]]))
+elif lk[0]["symbol"] != sym or len(lk[0].get("goroutine_waiters") or []) != nw: bad.append("lock %r" % lk[0])
+for b in bad: print("# " + b)
+sys.exit(1 if bad else 0)
+PY
+ok $? "go pie: goroutines read, the sync.Mutex named with its $(fact waiters) waiters"
+"$HOLDUP" dump $FPID >"$TMPD/g.txt" 2>&1
+grep -q "^goroutine 1 \\[" "$TMPD/g.txt"; ok $? "go pie: text lists the goroutines"
+wait_unharmed $FPID; ok $? "go pie: target unharmed"
+stop_fixture $FPID
