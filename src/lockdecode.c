@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gelf.h>
+#include <libelf.h>
 #include <linux/futex.h>
 
 #include "syscalls.h"
@@ -91,6 +93,57 @@ lockdecode_parse_version(const char *s)
  * search must end. */
 #define LOCKDECODE_MAX_SCAN	(256u << 20)
 
+/* A static glibc binary often lacks the banner, but keeps nptl's version string "2.36" behind
+ * the __nptl_version symbol when it has a symbol table. 0 if there is none. */
+static int
+lockdecode_version_from_symbol(int fd)
+{
+	size_t shnum = 0, nsyms;
+	Elf_Scn *scn = NULL;
+	int v = 0;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	if ((elf = elf_begin(fd, ELF_C_READ_MMAP, NULL)) == NULL)
+		return 0;
+	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrnum(elf, &shnum) != 0)
+		goto out;
+	while (v == 0 && (scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0 ||
+		    (d = elf_getdata(scn, NULL)) == NULL)
+			continue;
+		nsyms = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < nsyms && i < (1u << 22); i++) {
+			GElf_Sym sym;
+			const char *name;
+			Elf_Scn *ds;
+			GElf_Shdr dsh;
+			Elf_Data *dd;
+			char text[16];
+
+			if (gelf_getsym(d, (int)i, &sym) == NULL || sym.st_size == 0 || sym.st_size >= sizeof text ||
+			    (name = elf_strptr(elf, sh.sh_link, sym.st_name)) == NULL || strcmp(name, "__nptl_version") != 0)
+				continue;
+			if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= shnum ||
+			    (ds = elf_getscn(elf, sym.st_shndx)) == NULL || gelf_getshdr(ds, &dsh) == NULL ||
+			    dsh.sh_type == SHT_NOBITS || sym.st_value < dsh.sh_addr ||
+			    sym.st_value - dsh.sh_addr + sym.st_size > dsh.sh_size || (dd = elf_getdata(ds, NULL)) == NULL ||
+			    dd->d_size < dsh.sh_size)
+				break;
+			memcpy(text, (const char *)dd->d_buf + (sym.st_value - dsh.sh_addr), sym.st_size);
+			text[sym.st_size] = '\0';
+			v = lockdecode_parse_version(text);
+			break;
+		}
+	}
+out:
+	elf_end(elf);
+	return v;
+}
+
 /* glibc's version string ("... release version 2.36.") in a libc or static executable file, opened
  * through targetfile (inside the target's root, the mapped file, never blocking). */
 static int
@@ -128,6 +181,8 @@ lockdecode_version_from_file(const struct targetfile_root *root, const struct sn
 		}
 	}
 	free(buf);
+	if (v == 0)
+		v = lockdecode_version_from_symbol(fd);
 	close(fd);
 	return v;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 11
+plan 23
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -36,6 +36,20 @@ host_tid() {
 		if [ "$(sed -n 's/^NSpid:.*[[:space:]]\([0-9]*\)$/\1/p' $t/status)" = "$1" ]; then basename $t; return; fi
 	done
 }
+
+# has_frame FUNCTION: the JSON dump in $J has a thread with a frame of FUNCTION (symbols were found).
+has_frame() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if any(f.get("function")==sys.argv[2] for t in j["threads"] for f in t["frames"]) else 1)' "$J" "$1"; }
+
+# --- build conditions: plain, static glibc, stripped with a separate debug file
+for v in lock_abba lock_abba-static lock_abba-stripped; do
+	start_fixture $v || { for i in 1 2 3 4; do ok 1 "$v: fixture started"; done; continue; }
+	"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"; rc=$?
+	ok $([ $rc -eq 3 ] && echo 0 || echo 1) "$v: dump exits 3 (rc $rc)"
+	abba_facts "$J" "$(fact t1)" "$(fact t2)"; ok $? "$v: both holders and the cycle"
+	has_frame main; ok $? "$v: frames symbolized (main)"
+	wait_unharmed $FPID; ok $? "$v: target unharmed"
+	stop_fixture $FPID
+done
 
 # --- its own PID namespace: glibc stores owner TIDs as the container numbers them
 unshare --pid --fork --mount-proc "$FIXTURES/lock_abba" >"$TMPD/ns.out" 2>&1 &
