@@ -588,6 +588,24 @@ ld_guess_kind(const struct lockdecode_layout *L, const struct snapshot *s, const
 	return LOCK_FUTEX;
 }
 
+/* Whether a futex wait with no glibc lock function on its stack may still be a glibc lock guessed
+ * from its words: only when the stack tells nothing (not unwound, or no frame named and the wait
+ * issued from libc). A named stack without one is someone else's futex (Rust's std locks, the Go
+ * runtime, a JVM): calling it a glibc rwlock would be confidently wrong. */
+static bool
+ld_may_guess(const struct thread *t)
+{
+	const char *m;
+
+	if (t->nframes == 0)
+		return true;
+	for (size_t i = 0; i < t->nframes && i < 16; i++)
+		if (t->frames[i].function != NULL)
+			return false;
+	m = t->frames[0].module != NULL ? util_basename(t->frames[0].module) : "";
+	return strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libc-", 5) == 0;
+}
+
 /* The start of the object from the futex word's address: the word sits at different offsets. */
 static uint64_t
 ld_base(const struct lockdecode_layout *L, const struct snapshot *s, const struct thread *t,
@@ -668,7 +686,7 @@ lockdecode_thread(const struct lockdecode_layout *L, const struct snapshot *s, c
 		else if (cmd == FUTEX_WAIT_REQUEUE_PI)
 			o->kind = LOCK_CONDVAR;
 		else
-			o->kind = ld_guess_kind(L, s, t, addr, val);
+			o->kind = ld_guess_kind(ld_may_guess(t) ? L : NULL, s, t, addr, val);
 	}
 	if (o->kind == LOCK_JOIN) {
 		/* the word is the joined thread's tid, cleared by the kernel when it exits */
