@@ -70,7 +70,16 @@ build/fixtures/%: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
 build/fixtures/%: tests/fixtures/%.cc tests/fixtures/fixture.h $(DEPSTAMP)
 	@mkdir -p build/fixtures
 	$(CXX) -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
-fixtures: $(FIXTURES) gofixtures
+# The same fixtures under other build conditions (conditions.t): static, PIE and not, stripped
+# with a separate debug file.
+build/fixtures/%-static: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	$(CC) -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread -static -o $@ $< -lm
+build/fixtures/%-stripped: build/fixtures/%
+	objcopy --only-keep-debug $< $@.debug
+	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
+COND_FIXTURES = build/fixtures/lock_abba-static build/fixtures/lock_abba-stripped
+fixtures: $(FIXTURES) $(COND_FIXTURES) gofixtures
 
 # Go fixtures: each directory under tests/gofixtures is one main package.
 gofixtures: $(DEPSTAMP)

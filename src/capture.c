@@ -1004,6 +1004,9 @@ capture_facts_copy(struct snapshot *dst, const struct snapshot *src)
 {
 	dst->exe = src->exe != NULL ? xstrdup(src->exe) : NULL;
 	dst->cmdline = src->cmdline != NULL ? xstrdup(src->cmdline) : NULL;
+	dst->pidns = src->pidns;
+	dst->ns_pid = src->ns_pid;
+	dst->container = src->container != NULL ? xstrdup(src->container) : NULL;
 	if (src->maps_text != NULL) {
 		dst->maps_text = xstrdup(src->maps_text);
 		snapshot_parse_maps(dst, dst->maps_text);
@@ -1097,6 +1100,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	if (c->facts_ns == 0 && sampled)
 		capture_add_new_threads(c, s);
 	capture_split_runnable(c, s, sampled);
+	proc_read_ns_tids(s);
 	if (s->nthreads > 0 && s->threads[0].tid == c->pid && s->threads[0].proc_state == 'T')
 		s->target_was_stopped = true;
 

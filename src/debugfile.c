@@ -127,117 +127,138 @@ debugfile_note_has_id(const unsigned char *note, uint64_t len, const unsigned ch
 	return false;
 }
 
-int
-debugfile_inflate_mem(const unsigned char *in, size_t len, const unsigned char *build_id, size_t build_id_len,
-    int *outfd, struct err *e)
-{
-	bool id_ok = build_id == NULL;
+/* The rewrite of one file: its headers, the sections to inflate and where they go. */
+struct debugfile_plan {
 	Elf64_Ehdr eh;
-	Elf64_Shdr *sh = NULL, str;
-	struct debugfile_job *jobs = NULL;
-	size_t shnum, njobs = 0, ndropped = 0;
-	uint64_t cur, shoff, outlen;
-	const char *names;
-	unsigned char *out = MAP_FAILED;
-	int fd = -1, rc = -1;
+	Elf64_Shdr *sh;			/* owned; shnum entries, rewritten for the output */
+	size_t shnum;
+	struct debugfile_job *jobs;	/* owned; dst is an offset into the output until it is mapped */
+	size_t njobs, ndropped;
+	uint64_t end;			/* output bytes used by the sections */
+	bool id_ok;			/* the build ID matched (or none was asked for) */
+};
 
-	*outfd = -1;
-	if (len < sizeof eh || memcmp(in, ELFMAG, SELFMAG) != 0)
+/* Checks the ELF and section headers of in and copies them into p. Returns 0 or -1. */
+static int
+debugfile_plan_headers(struct debugfile_plan *p, const unsigned char *in, size_t len, struct err *e)
+{
+	Elf64_Ehdr *eh = &p->eh;
+
+	if (len < sizeof *eh || memcmp(in, ELFMAG, SELFMAG) != 0)
 		return err_set(e, "not an ELF file");
-	memcpy(&eh, in, sizeof eh);
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
+	memcpy(eh, in, sizeof *eh);
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
 		return err_set(e, "not a 64-bit little-endian ELF file");
 	if (len > DEBUGFILE_MAX_IN)
 		return err_set(e, "file too large");
 	/* 0 sections means the count is in section 0 (more than 65279); such files are left to libdw */
-	shnum = eh.e_shnum;
-	if (eh.e_shentsize != sizeof(Elf64_Shdr) || shnum == 0 || shnum >= SHN_LORESERVE)
+	p->shnum = eh->e_shnum;
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || p->shnum == 0 || p->shnum >= SHN_LORESERVE)
 		return err_set(e, "unsupported section header table (%u entries of %u bytes)",
-		    (unsigned)eh.e_shnum, (unsigned)eh.e_shentsize);
-	if (eh.e_shoff > len || shnum * sizeof *sh > len - eh.e_shoff)
+		    (unsigned)eh->e_shnum, (unsigned)eh->e_shentsize);
+	if (eh->e_shoff > len || p->shnum * sizeof *p->sh > len - eh->e_shoff)
 		return err_set(e, "section header table outside the file");
-	if (eh.e_shstrndx == SHN_UNDEF || eh.e_shstrndx >= shnum)
+	if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= p->shnum)
 		return err_set(e, "no section name table");
-	sh = xmalloc(shnum * sizeof *sh);
-	memcpy(sh, in + eh.e_shoff, shnum * sizeof *sh);
-	str = sh[eh.e_shstrndx];
-	if (str.sh_type != SHT_STRTAB || (str.sh_flags & SHF_COMPRESSED) != 0 || str.sh_offset > len ||
-	    str.sh_size > len - str.sh_offset || str.sh_size == 0) {
-		err_set(e, "bad section name table");
-		goto out;
+	p->sh = xmalloc(p->shnum * sizeof *p->sh);
+	memcpy(p->sh, in + eh->e_shoff, p->shnum * sizeof *p->sh);
+	return 0;
+}
+
+/* Plans section s (index i, named name): dropped, kept, or inflated to p->end. Returns 0 or -1. */
+static int
+debugfile_plan_section(struct debugfile_plan *p, const unsigned char *in, size_t len, size_t i,
+    const char *name, struct err *e)
+{
+	Elf64_Shdr *s = &p->sh[i];
+	Elf64_Chdr ch;
+	uint64_t align;
+
+	if (debugfile_unread_name(name)) {
+		p->ndropped += (s->sh_flags & SHF_COMPRESSED) != 0;
+		s->sh_type = SHT_NOBITS;
+		s->sh_flags &= ~(uint64_t)SHF_COMPRESSED;
+		return 0;
 	}
+	if ((s->sh_flags & SHF_COMPRESSED) == 0)
+		return 0;
+	if (s->sh_size < sizeof ch)
+		return err_set(e, "section %s: compressed but shorter than its header", name);
+	memcpy(&ch, in + s->sh_offset, sizeof ch);
+	if (ch.ch_type != ELFCOMPRESS_ZLIB)
+		return 0;	/* another algorithm: left compressed, for libelf to handle or not */
+	if (ch.ch_size > DEBUGFILE_MAX_OUT || ch.ch_size / DEBUGFILE_MAX_RATIO > s->sh_size)
+		return err_set(e, "section %s: implausible inflated size %llu", name, (unsigned long long)ch.ch_size);
+	align = ch.ch_addralign;
+	if (align == 0 || (align & (align - 1)) != 0 || align > DEBUGFILE_MAX_ALIGN)
+		align = 1;
+	p->end = debugfile_align(p->end, align);
+	if (p->end - len + ch.ch_size > DEBUGFILE_MAX_OUT)
+		return err_set(e, "inflated sections too large");
+	p->jobs[p->njobs++] = (struct debugfile_job){
+		in + s->sh_offset + sizeof ch, s->sh_size - sizeof ch, (unsigned char *)(uintptr_t)p->end,
+		ch.ch_size,
+	};
+	s->sh_flags &= ~(uint64_t)SHF_COMPRESSED;
+	s->sh_offset = p->end;
+	s->sh_size = ch.ch_size;
+	s->sh_addralign = align;
+	p->end += ch.ch_size;
+	return 0;
+}
+
+/* Fills p from in: which sections are dropped, kept or inflated, and whether the build ID matches. */
+static int
+debugfile_plan(struct debugfile_plan *p, const unsigned char *in, size_t len, const unsigned char *build_id,
+    size_t build_id_len, struct err *e)
+{
+	Elf64_Shdr str;
+	const char *names;
+
+	p->id_ok = build_id == NULL;
+	if (debugfile_plan_headers(p, in, len, e) != 0)
+		return -1;
+	str = p->sh[p->eh.e_shstrndx];
+	if (str.sh_type != SHT_STRTAB || (str.sh_flags & SHF_COMPRESSED) != 0 || str.sh_offset > len ||
+	    str.sh_size > len - str.sh_offset || str.sh_size == 0)
+		return err_set(e, "bad section name table");
 	names = (const char *)in + str.sh_offset;
-	jobs = xcalloc(shnum, sizeof *jobs);
+	p->jobs = xcalloc(p->shnum, sizeof *p->jobs);
 	/* the inflated data goes after the original bytes, which stay where they are */
-	cur = debugfile_align(len, 8);
-	for (size_t i = 1; i < shnum; i++) {
-		Elf64_Shdr *s = &sh[i];
+	p->end = debugfile_align(len, 8);
+	for (size_t i = 1; i < p->shnum; i++) {
+		Elf64_Shdr *s = &p->sh[i];
 		const char *name = "";
-		Elf64_Chdr ch;
-		uint64_t align;
 
 		if (s->sh_type == SHT_NOBITS || s->sh_type == SHT_NULL)
 			continue;
-		if (s->sh_offset > len || s->sh_size > len - s->sh_offset) {
-			err_set(e, "section %zu outside the file", i);
-			goto out;
-		}
+		if (s->sh_offset > len || s->sh_size > len - s->sh_offset)
+			return err_set(e, "section %zu outside the file", i);
 		if (s->sh_name < str.sh_size && memchr(names + s->sh_name, '\0', str.sh_size - s->sh_name) != NULL)
 			name = names + s->sh_name;
-		if (s->sh_type == SHT_NOTE && !id_ok && (s->sh_flags & SHF_COMPRESSED) == 0)
-			id_ok = debugfile_note_has_id(in + s->sh_offset, s->sh_size, build_id, build_id_len);
-		if (debugfile_unread_name(name)) {
-			ndropped += (s->sh_flags & SHF_COMPRESSED) != 0;
-			s->sh_type = SHT_NOBITS;
-			s->sh_flags &= ~(uint64_t)SHF_COMPRESSED;
-			continue;
-		}
-		if ((s->sh_flags & SHF_COMPRESSED) == 0)
-			continue;
-		if (s->sh_size < sizeof ch) {
-			err_set(e, "section %s: compressed but shorter than its header", name);
-			goto out;
-		}
-		memcpy(&ch, in + s->sh_offset, sizeof ch);
-		if (ch.ch_type != ELFCOMPRESS_ZLIB)
-			continue;	/* another algorithm: left compressed, for libelf to handle or not */
-		if (ch.ch_size > DEBUGFILE_MAX_OUT || ch.ch_size / DEBUGFILE_MAX_RATIO > s->sh_size) {
-			err_set(e, "section %s: implausible inflated size %llu", name, (unsigned long long)ch.ch_size);
-			goto out;
-		}
-		align = ch.ch_addralign;
-		if (align == 0 || (align & (align - 1)) != 0 || align > DEBUGFILE_MAX_ALIGN)
-			align = 1;
-		cur = debugfile_align(cur, align);
-		if (cur - len + ch.ch_size > DEBUGFILE_MAX_OUT) {
-			err_set(e, "inflated sections too large");
-			goto out;
-		}
-		jobs[njobs++] = (struct debugfile_job){
-			in + s->sh_offset + sizeof ch, s->sh_size - sizeof ch, (unsigned char *)(uintptr_t)cur,
-			ch.ch_size,
-		};
-		s->sh_flags &= ~(uint64_t)SHF_COMPRESSED;
-		s->sh_offset = cur;
-		s->sh_size = ch.ch_size;
-		s->sh_addralign = align;
-		cur += ch.ch_size;
+		if (s->sh_type == SHT_NOTE && !p->id_ok && (s->sh_flags & SHF_COMPRESSED) == 0)
+			p->id_ok = debugfile_note_has_id(in + s->sh_offset, s->sh_size, build_id, build_id_len);
+		if (debugfile_plan_section(p, in, len, i, name, e) != 0)
+			return -1;
 	}
-	if (!id_ok) {
-		err_set(e, "build ID does not match");
-		goto out;
-	}
-	if (njobs == 0 && ndropped == 0) {
-		rc = 0;
-		goto out;
-	}
-	shoff = debugfile_align(cur, 8);
-	outlen = shoff + shnum * sizeof *sh;
+	if (!p->id_ok)
+		return err_set(e, "build ID does not match");
+	return 0;
+}
+
+/* Writes the planned file into a new memfd and inflates into it. Returns the fd or -1. */
+static int
+debugfile_write(struct debugfile_plan *p, const unsigned char *in, size_t len, struct err *e)
+{
+	Elf64_Ehdr eh = p->eh;
+	uint64_t shoff = debugfile_align(p->end, 8);
+	uint64_t outlen = shoff + p->shnum * sizeof *p->sh;
+	unsigned char *out = MAP_FAILED;
+	int fd, rc = -1;
+
 	fd = memfd_create("holdup-debuginfo", MFD_CLOEXEC);
-	if (fd < 0) {
-		err_set(e, "memfd_create: %s", strerror(errno));
-		goto out;
-	}
+	if (fd < 0)
+		return err_set(e, "memfd_create: %s", strerror(errno));
 	if (ftruncate(fd, (off_t)outlen) != 0) {
 		err_set(e, "ftruncate: %s", strerror(errno));
 		goto out;
@@ -249,32 +270,52 @@ debugfile_inflate_mem(const unsigned char *in, size_t len, const unsigned char *
 	}
 	/* only what is read gets copied: the headers and the sections kept as they are (the
 	 * compressed bytes would be dead weight, and every page of a memfd costs a fault) */
-	for (size_t i = 1; i < shnum; i++)
-		if (sh[i].sh_type != SHT_NOBITS && sh[i].sh_type != SHT_NULL && sh[i].sh_offset < len)
-			memcpy(out + sh[i].sh_offset, in + sh[i].sh_offset, sh[i].sh_size);
+	for (size_t i = 1; i < p->shnum; i++)
+		if (p->sh[i].sh_type != SHT_NOBITS && p->sh[i].sh_type != SHT_NULL && p->sh[i].sh_offset < len)
+			memcpy(out + p->sh[i].sh_offset, in + p->sh[i].sh_offset, p->sh[i].sh_size);
 	if (eh.e_phnum > 0 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phoff <= len &&
 	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) <= len - eh.e_phoff)
 		memcpy(out + eh.e_phoff, in + eh.e_phoff, (size_t)eh.e_phnum * sizeof(Elf64_Phdr));
 	/* the new header last: a section claiming the bytes at 0 must not bring the old one back */
 	eh.e_shoff = shoff;
 	memcpy(out, &eh, sizeof eh);
-	memcpy(out + shoff, sh, shnum * sizeof *sh);
-	for (size_t k = 0; k < njobs; k++)
-		jobs[k].dst = out + (uintptr_t)jobs[k].dst;
-	if (!debugfile_run(jobs, njobs)) {
+	memcpy(out + shoff, p->sh, p->shnum * sizeof *p->sh);
+	for (size_t k = 0; k < p->njobs; k++)
+		p->jobs[k].dst = out + (uintptr_t)p->jobs[k].dst;
+	if (!debugfile_run(p->jobs, p->njobs)) {
 		err_set(e, "a compressed section did not inflate to its stated size");
 		goto out;
 	}
-	*outfd = fd;
-	fd = -1;
-	rc = 1;
+	rc = 0;
 out:
 	if (out != MAP_FAILED)
 		munmap(out, outlen);
-	if (fd >= 0)
+	if (rc != 0) {
 		close(fd);
-	free(jobs);
-	free(sh);
+		return -1;
+	}
+	return fd;
+}
+
+int
+debugfile_inflate_mem(const unsigned char *in, size_t len, const unsigned char *build_id, size_t build_id_len,
+    int *outfd, struct err *e)
+{
+	struct debugfile_plan p = { 0 };
+	int rc = -1;
+
+	*outfd = -1;
+	if (debugfile_plan(&p, in, len, build_id, build_id_len, e) != 0)
+		goto out;
+	if (p.njobs == 0 && p.ndropped == 0) {
+		rc = 0;
+		goto out;
+	}
+	*outfd = debugfile_write(&p, in, len, e);
+	rc = *outfd >= 0 ? 1 : -1;
+out:
+	free(p.jobs);
+	free(p.sh);
 	return rc;
 }
 

@@ -136,6 +136,9 @@ godwarf_path(const struct godwarf_scan *sc, int type, const char *path)
 			*dot++ = '\0';
 		if (!godwarf_member(&cur, p, &part, &next))
 			return f;
+		/* a hostile DWARF may put members near INT32_MAX: the sum must not overflow */
+		if (part.off > INT32_MAX - base)
+			return f;
 		base += part.off;
 		cur = next;
 	}
@@ -383,8 +386,41 @@ godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc)
 	return 0;
 }
 
+/* The link-time address of file offset 0: Go's PIEs are linked at 0x400000, not 0. */
+static uint64_t
+godwarf_load_vaddr(Elf *elf, size_t phnum)
+{
+	uint64_t best = UINT64_MAX;
+
+	if (elf_getphdrnum(elf, &phnum) != 0)
+		return 0;
+	for (size_t i = 0; i < phnum && i < 256; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD || ph.p_vaddr < ph.p_offset)
+			continue;
+		if (ph.p_vaddr - ph.p_offset < best)
+			best = (ph.p_vaddr - ph.p_offset) & ~(uint64_t)0xfff;
+	}
+	return best == UINT64_MAX ? 0 : best;
+}
+
 enum godwarf_result
 godwarf_load(const char *path, struct godwarf_layout *l, int *is_pie, struct err *e)
+{
+	int fd;
+
+	memset(l, 0, sizeof *l);
+	*is_pie = 0;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return GODWARF_ERROR;
+	}
+	return godwarf_load_fd(fd, path, l, is_pie, e);
+}
+
+enum godwarf_result
+godwarf_load_fd(int fd, const char *path, struct godwarf_layout *l, int *is_pie, struct err *e)
 {
 	enum godwarf_result r = GODWARF_ERROR;
 	Elf *elf = NULL;
@@ -395,21 +431,17 @@ godwarf_load(const char *path, struct godwarf_layout *l, int *is_pie, struct err
 	size_t hsize;
 	bool has_dwarf;
 	const char *missing;
-	int fd;
 
 	memset(l, 0, sizeof *l);
 	*is_pie = 0;
 	elf_version(EV_CURRENT);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		err_set(e, "%s: %s", path, strerror(errno));
-		return GODWARF_ERROR;
-	}
 	if ((elf = elf_begin(fd, ELF_C_READ_MMAP, NULL)) == NULL || elf_kind(elf) != ELF_K_ELF ||
 	    gelf_getehdr(elf, &eh) == NULL) {
 		err_set(e, "%s: not an ELF file", path);
 		goto out;
 	}
 	*is_pie = eh.e_type == ET_DYN;
+	l->load_vaddr = godwarf_load_vaddr(elf, eh.e_phnum);
 	if (!godwarf_is_go(elf, &has_dwarf)) {
 		err_set(e, "%s: not a Go program", path);
 		r = GODWARF_NOT_GO;

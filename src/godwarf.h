@@ -34,6 +34,8 @@ struct godwarf_func {
 
 /* Everything is as the file says: add the load bias for PIE binaries. */
 struct godwarf_layout {
+	uint64_t load_vaddr;		/* p_vaddr - p_offset of the PT_LOAD at file offset 0 (page-aligned): a
+					 * PIE's load bias is where that mapping starts minus this */
 	size_t g_size;
 	struct godwarf_field g_stack_lo, g_stack_hi, g_m, g_sched_sp, g_sched_pc, g_sched_bp;
 	struct godwarf_field g_syscallsp, g_syscallpc, g_atomicstatus, g_goid, g_waitsince;
@@ -75,6 +77,9 @@ enum godwarf_result {
 /* Reads the layout from the ELF file at path. On GODWARF_OK l is filled; otherwise e says why.
  * Call godwarf_layout_done(l) afterwards whatever the result. */
 enum godwarf_result godwarf_load(const char *path, struct godwarf_layout *l, int *is_pie, struct err *e);
+/* The same from an open descriptor (closed before it returns); path names it in messages. */
+enum godwarf_result godwarf_load_fd(int fd, const char *path, struct godwarf_layout *l, int *is_pie,
+    struct err *e);
 void godwarf_layout_done(struct godwarf_layout *l);
 /* True if pc lies in function fn (out of line or inlined). */
 int godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc);

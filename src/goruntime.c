@@ -11,6 +11,7 @@
 #include "lockgraph.h"
 #include "output.h"
 #include "sanitize.h"
+#include "targetfile.h"
 #include "unwind.h"
 #include "util.h"
 
@@ -195,25 +196,34 @@ gr_cache_strings(struct gr_ctx *x)
 	}
 }
 
+/* The executable, opened through targetfile: /proc/PID/exe is the very file the process runs (even
+ * replaced or deleted on disk since); a process not there any more (or a file) goes by the path
+ * its maps name, inside its root. */
+static int
+gr_open_exe(const struct snapshot *s, struct unwinder *u, struct err *e)
+{
+	int fd = -1;
+
+	if (s->pid > 0 && (fd = targetfile_open_exe(s->pid, e)) >= 0)
+		return fd;
+	if (s->exe != NULL && unwind_root(u) != NULL)
+		fd = targetfile_open_mapped(unwind_root(u), s, s->exe, 0, NULL, e);
+	return fd;
+}
+
 static struct gocache *
-gr_cache_get(struct snapshot *s, void **cachep)
+gr_cache_get(struct snapshot *s, struct unwinder *u, void **cachep)
 {
 	struct gocache *c = *cachep;
 	struct err e = { "" };
-	char path[64];
+	int fd;
 
 	if (c != NULL)
 		return c;
 	c = xcalloc(1, sizeof *c);
-	/* /proc/PID/exe still opens a binary replaced or deleted on disk since the process started */
-	snprintf(path, sizeof path, "/proc/%d/exe", (int)s->pid);
 	c->res = GODWARF_ERROR;
-	if (s->pid > 0)
-		c->res = godwarf_load(path, &c->l, &c->pie, &e);
-	if (c->res == GODWARF_ERROR && s->exe != NULL) {
-		godwarf_layout_done(&c->l);
-		c->res = godwarf_load(s->exe, &c->l, &c->pie, &e);
-	}
+	if ((fd = gr_open_exe(s, u, &e)) >= 0)
+		c->res = godwarf_load_fd(fd, s->exe != NULL ? s->exe : "executable", &c->l, &c->pie, &e);
 	if (c->res != GODWARF_OK)
 		c->error = xstrdup(e.msg);
 	*cachep = c;
@@ -236,7 +246,8 @@ goruntime_cache_free(void *cache)
 	free(c);
 }
 
-/* PIE Go binaries (-buildmode=pie) are loaded at the start of their first mapping. */
+/* PIE Go binaries (-buildmode=pie) are linked at l.load_vaddr (0x400000) like the others and
+ * loaded elsewhere: the bias is where the mapping of file offset 0 starts, minus that. */
 static uint64_t
 gr_bias(const struct snapshot *s, const struct gocache *c)
 {
@@ -244,7 +255,7 @@ gr_bias(const struct snapshot *s, const struct gocache *c)
 		return 0;
 	for (size_t i = 0; i < s->nmaps; i++)
 		if (s->maps[i].offset == 0 && s->maps[i].path != NULL && strcmp(s->maps[i].path, s->exe) == 0)
-			return s->maps[i].start;
+			return s->maps[i].start >= c->l.load_vaddr ? s->maps[i].start - c->l.load_vaddr : 0;
 	return 0;
 }
 
@@ -297,15 +308,17 @@ gr_read_semtable(struct gr_ctx *x)
 		stack[nstack++] = t;
 		while (nstack > 0) {
 			uint64_t node = stack[--nstack], w, elem;
+			bool first;
 
 			if (++nodes > GR_MAX_SEMA_NODES || !gr_read(x, node, buf, l->sudog_size)) {
 				bad = true;
 				break;
 			}
 			elem = gr_field(buf, sizeof buf, l->sudog_elem);
-			/* the tree node, then the list of waiters on the same address behind it */
-			for (w = node; w != 0; w = gr_field(buf, sizeof buf, l->sudog_waitlink)) {
-				if (w != node && (++nodes > GR_MAX_SEMA_NODES || !gr_read(x, w, buf, l->sudog_size))) {
+			/* the tree node, then the list of waiters on the same address behind it; every
+			 * step counts, and a list that comes back to its node is a loop (hostile memory) */
+			for (w = node, first = true; w != 0; w = gr_field(buf, sizeof buf, l->sudog_waitlink), first = false) {
+				if (!first && (w == node || ++nodes > GR_MAX_SEMA_NODES || !gr_read(x, w, buf, l->sudog_size))) {
 					bad = true;
 					break;
 				}
@@ -452,7 +465,8 @@ gr_classify(struct gr_ctx *x, struct goroutine *g, const uint64_t *pcs, size_t n
 	enum go_wait_role role = GOWAIT_SEMA;
 
 	for (size_t i = 0; i < n && i < 16; i++) {
-		uint64_t q = i == 0 ? pcs[i] : pcs[i] - 1;	/* return addresses point after the call */
+		/* return addresses point after the call; DWARF's ranges are link-time (a PIE's are biased) */
+		uint64_t q = (i == 0 ? pcs[i] : pcs[i] - 1) - x->bias;
 
 		if (godwarf_in_func(l, GOFN_RW_LOCK, q)) {
 			role = in_mutex ? GOWAIT_RW_QUEUED : GOWAIT_RW_WRITER;
@@ -578,9 +592,11 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 	if ((m = gr_field(buf, len, l->g_m)) != 0 && (g->status == G_RUNNING || g->status == G_SYSCALL) &&
 	    l->m_procid.off >= 0) {
 		uint64_t procid = gr_u64(x, m + (uint64_t)l->m_procid.off, &ok);
+		pid_t tid = ok && procid > 0 && procid < (1u << 30) ? snapshot_tid_from_target(x->s, (pid_t)procid) : 0;
 
-		if (ok && procid > 0 && procid < (1u << 30) && (t = snapshot_find_thread(x->s, (pid_t)procid)) != NULL)
-			g->tid = (pid_t)procid;
+		/* m.procid is the TID as the target numbers it, inside its PID namespace */
+		if (tid != 0 && (t = snapshot_find_thread(x->s, tid)) != NULL)
+			g->tid = tid;
 	}
 
 	if (max_frames > GR_MAX_FRAMES)
@@ -766,7 +782,8 @@ gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size
 	bool writer_pending = rc < 0;
 	int64_t active;
 
-	wst.off += l->rw_w.off;
+	/* both offsets come from the target's DWARF: a sum past INT32_MAX reads nothing */
+	wst.off = wst.off >= 0 && l->rw_w.off >= 0 && wst.off <= INT32_MAX - l->rw_w.off ? wst.off + l->rw_w.off : -1;
 	wstate = gr_sfield(buf, l->rwmutex_size, wst);
 	if (rc < -RWMUTEX_MAX_READERS || rc > RWMUTEX_MAX_READERS || rwait < 0 || rwait > RWMUTEX_MAX_READERS) {
 		lk->note = xasprintf("%zu goroutines waiting; state inconsistent (readerCount %" PRId64 ", readerWait %"
@@ -836,7 +853,7 @@ goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
 		goruntime_free(s->go);
 		s->go = NULL;
 	}
-	c = gr_cache_get(s, cache);
+	c = gr_cache_get(s, u, cache);
 	if (c->res == GODWARF_NOT_GO)
 		return;
 	gi = xcalloc(1, sizeof *gi);

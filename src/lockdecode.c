@@ -5,12 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <gelf.h>
+#include <libelf.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
 #include "arch.h"
 #include "syscalls.h"
+#include "targetfile.h"
 #include "util.h"
 
 /* glibc's mutex kind bits (nptl/pthreadP.h); KIND_VALID is every bit a kind word may have. */
@@ -97,57 +101,106 @@ lockdecode_parse_version(const char *s)
 	return (int)(maj * 1000 + min);
 }
 
-/* glibc's version string ("... release version 2.36.") in a libc or static executable file. */
+/* Bytes of a libc or executable searched for glibc's banner: a static binary can be big, but the
+ * search must end. */
+#define LOCKDECODE_MAX_SCAN	(256u << 20)
+
+/* A static glibc binary often lacks the banner, but keeps nptl's version string "2.36" behind
+ * the __nptl_version symbol when it has a symbol table. 0 if there is none. */
 static int
-lockdecode_version_from_file(pid_t pid, const char *path)
+lockdecode_version_from_symbol(int fd)
+{
+	size_t shnum = 0, nsyms;
+	Elf_Scn *scn = NULL;
+	int v = 0;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	if ((elf = elf_begin(fd, ELF_C_READ_MMAP, NULL)) == NULL)
+		return 0;
+	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrnum(elf, &shnum) != 0)
+		goto out;
+	while (v == 0 && (scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0 ||
+		    (d = elf_getdata(scn, NULL)) == NULL)
+			continue;
+		nsyms = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < nsyms && i < (1u << 22); i++) {
+			GElf_Sym sym;
+			const char *name;
+			Elf_Scn *ds;
+			GElf_Shdr dsh;
+			Elf_Data *dd;
+			char text[16];
+
+			if (gelf_getsym(d, (int)i, &sym) == NULL || sym.st_size == 0 || sym.st_size >= sizeof text ||
+			    (name = elf_strptr(elf, sh.sh_link, sym.st_name)) == NULL || strcmp(name, "__nptl_version") != 0)
+				continue;
+			if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= shnum ||
+			    (ds = elf_getscn(elf, sym.st_shndx)) == NULL || gelf_getshdr(ds, &dsh) == NULL ||
+			    dsh.sh_type == SHT_NOBITS || sym.st_value < dsh.sh_addr ||
+			    sym.st_value - dsh.sh_addr + sym.st_size > dsh.sh_size || (dd = elf_getdata(ds, NULL)) == NULL ||
+			    dd->d_size < dsh.sh_size)
+				break;
+			memcpy(text, (const char *)dd->d_buf + (sym.st_value - dsh.sh_addr), sym.st_size);
+			text[sym.st_size] = '\0';
+			v = lockdecode_parse_version(text);
+			break;
+		}
+	}
+out:
+	elf_end(elf);
+	return v;
+}
+
+/* glibc's version string ("... release version 2.36.") in a libc or static executable file, opened
+ * through targetfile (inside the target's root, the mapped file, never blocking). */
+static int
+lockdecode_version_from_file(const struct targetfile_root *root, const struct snapshot *s, const char *path)
 {
 	static const char needle[] = "GNU C Library";
-	char *try[2];
-	int v = 0;
+	size_t cap = 1 << 16, len = 0, total = 0;
+	struct err e;
+	ssize_t n;
+	char *buf;
+	int fd, v = 0;
 
-	if (path == NULL || path[0] != '/')
+	if (root == NULL || path == NULL || path[0] != '/')
 		return 0;
-	/* the target's mount namespace first: its libc, not ours */
-	try[0] = xasprintf("/proc/%d/root%s", (int)pid, path);
-	try[1] = xstrdup(path);
-	for (int i = 0; i < 2 && v == 0; i++) {
-		FILE *f = fopen(try[i], "rb");
-		size_t cap = 1 << 16, len = 0, n;
-		char *buf;
+	if ((fd = targetfile_open_mapped(root, s, path, 0, NULL, &e)) < 0)
+		return 0;
+	buf = xmalloc(cap);
+	/* read in chunks, keeping an overlap, so a big executable is never held whole */
+	while (v == 0 && total < LOCKDECODE_MAX_SCAN && (n = read(fd, buf + len, cap - len)) > 0) {
+		const char *p = buf, *q;
 
-		if (f == NULL)
-			continue;
-		buf = xmalloc(cap);
-		/* read in chunks, keeping an overlap, so a big executable is never held whole */
-		while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
-			const char *p = buf, *q;
+		len += (size_t)n;
+		total += (size_t)n;
+		while (v == 0 && (q = memmem(p, len - (size_t)(p - buf), needle, sizeof needle - 1)) != NULL) {
+			const char *r = memmem(q, len - (size_t)(q - buf) > 200 ? 200 : len - (size_t)(q - buf),
+			    "version ", 8);
 
-			len += n;
-			while (v == 0 && (q = memmem(p, len - (size_t)(p - buf), needle, sizeof needle - 1)) != NULL) {
-				const char *r = memmem(q, len - (size_t)(q - buf) > 200 ? 200 : len - (size_t)(q - buf),
-				    "version ", 8);
-
-				if (r != NULL)
-					v = lockdecode_parse_version(r + 8);
-				p = q + 1;
-			}
-			if (v != 0)
-				break;
-			if (len > 256) {
-				memmove(buf, buf + len - 256, 256);
-				len = 256;
-			}
+			if (r != NULL)
+				v = lockdecode_parse_version(r + 8);
+			p = q + 1;
 		}
-		free(buf);
-		fclose(f);
+		if (len > 256) {
+			memmove(buf, buf + len - 256, 256);
+			len = 256;
+		}
 	}
-	free(try[0]);
-	free(try[1]);
+	free(buf);
+	if (v == 0)
+		v = lockdecode_version_from_symbol(fd);
+	close(fd);
 	return v;
 }
 
 int
-lockdecode_glibc_version(const struct snapshot *s)
+lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root)
 {
 	const char *libc = NULL;
 	int v;
@@ -162,10 +215,10 @@ lockdecode_glibc_version(const struct snapshot *s)
 		/* before 2.34 the file name carries the version */
 		if ((v = lockdecode_parse_version(util_basename(libc))) != 0)
 			return v;
-		return lockdecode_version_from_file(s->pid, libc);
+		return lockdecode_version_from_file(root, s, libc);
 	}
 	/* no shared libc: maybe a static glibc executable */
-	return lockdecode_version_from_file(s->pid, s->exe);
+	return lockdecode_version_from_file(root, s, s->exe);
 }
 
 static uint32_t
@@ -546,6 +599,24 @@ ld_guess_kind(const struct lockdecode_layout *L, const struct snapshot *s, const
 	return LOCK_FUTEX;
 }
 
+/* Whether a futex wait with no glibc lock function on its stack may still be a glibc lock guessed
+ * from its words: only when the stack tells nothing (not unwound, or no frame named and the wait
+ * issued from libc). A named stack without one is someone else's futex (Rust's std locks, the Go
+ * runtime, a JVM): calling it a glibc rwlock would be confidently wrong. */
+static bool
+ld_may_guess(const struct thread *t)
+{
+	const char *m;
+
+	if (t->nframes == 0)
+		return true;
+	for (size_t i = 0; i < t->nframes && i < 16; i++)
+		if (t->frames[i].function != NULL)
+			return false;
+	m = t->frames[0].module != NULL ? util_basename(t->frames[0].module) : "";
+	return strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libc-", 5) == 0;
+}
+
 /* The start of the object from the futex word's address: the word sits at different offsets. */
 static uint64_t
 ld_base(const struct lockdecode_layout *L, const struct snapshot *s, const struct thread *t,
@@ -626,7 +697,7 @@ lockdecode_thread(const struct lockdecode_layout *L, const struct snapshot *s, c
 		else if (cmd == FUTEX_WAIT_REQUEUE_PI)
 			o->kind = LOCK_CONDVAR;
 		else
-			o->kind = ld_guess_kind(L, s, t, addr, val);
+			o->kind = ld_guess_kind(ld_may_guess(t) ? L : NULL, s, t, addr, val);
 	}
 	if (o->kind == LOCK_JOIN) {
 		/* the word is the joined thread's tid, cleared by the kernel when it exits */

@@ -10,6 +10,8 @@
 #include "lockgraph.h"
 #include "snapshot.h"
 
+struct targetfile_root;
+
 /* Byte offsets and bits of one glibc's pthread types on one architecture. Another glibc or
  * architecture is another entry of the table in lockdecode.c, not new code. */
 struct lockdecode_layout {
@@ -59,8 +61,8 @@ const struct lockdecode_layout *lockdecode_layout_lookup(const char *arch, int v
 /* Size in bytes of a lock object of kind k in layout L, 0 if unknown. */
 size_t lockdecode_size(const struct lockdecode_layout *L, enum lock_kind k);
 /* The target's glibc version (major * 1000 + minor) from its loaded libc (or static executable),
- * 0 if not found (musl, no libc, unreadable). */
-int lockdecode_glibc_version(const struct snapshot *s);
+ * 0 if not found (musl, no libc, unreadable). Files are opened through root (NULL: none is). */
+int lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root);
 /* Parses "2.36" or a "libc-2.31.so" file name into major * 1000 + minor; 0 if it is neither. */
 int lockdecode_parse_version(const char *s);
 

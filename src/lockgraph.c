@@ -127,6 +127,28 @@ lockgraph_append_note(struct lock *l, const char *text)
 	l->note = n;
 }
 
+/* The holder TID the lock words hold is the target's: inside its own PID namespace it numbers its
+ * threads differently. A TID no thread has there cannot be told from a host TID: the holder is
+ * then unknown, and the note says why (never "held by" some unrelated host process). */
+static void
+lockgraph_holder_from_target(const struct snapshot *s, struct lockdecode_info *d)
+{
+	pid_t h;
+	size_t n;
+
+	if (!s->pidns || d->holder == 0)
+		return;
+	if ((h = snapshot_tid_from_target(s, d->holder)) != 0) {
+		d->holder = h;
+		return;
+	}
+	n = strlen(d->note);
+	snprintf(d->note + n, sizeof d->note - n, "%sholder is TID %d in the target's PID namespace, not one of its "
+	    "threads now (exited holding it?)", n > 0 ? "; " : "", (int)d->holder);
+	d->holder = 0;
+	d->holders_known = false;
+}
+
 /* Decodes every futex waiter into s->locks and its thread.wait. */
 static void
 lockgraph_decode(struct snapshot *s, struct unwinder *u)
@@ -147,11 +169,12 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			continue;
 		if (!looked) {
 			/* the file read behind this is only worth it when someone waits */
-			L = lockdecode_layout_for(lockdecode_glibc_version(s));
+			L = lockdecode_layout_for(lockdecode_glibc_version(s, unwind_root(u)));
 			looked = true;
 		}
 		if (lockdecode_thread(L, s, t, &d) < 0)
 			continue;
+		lockgraph_holder_from_target(s, &d);
 		li = lockgraph_lock_for(s, &cap, &d);
 		lockgraph_add_waiter(&s->locks[li], (int)i);
 		t->wait.kind = d.want;

@@ -103,6 +103,8 @@ output_json_thread(struct jw *w, const struct snapshot *s, const struct thread *
 {
 	jw_object_begin(w);
 	jw_kint(w, "tid", t->tid);
+	if (t->ns_tid != 0)
+		jw_kint(w, "ns_tid", t->ns_tid);
 	jw_kstring(w, "name", t->name);
 	jw_kstring(w, "state", snapshot_state_name(t->state));
 	jw_key(w, "proc_state");
@@ -205,6 +207,10 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_kint(w, "pid", s->pid);
 	jw_kstring(w, "exe", s->exe);
 	jw_kstring(w, "cmdline", s->cmdline);
+	jw_kbool(w, "pid_namespace", s->pidns);
+	if (s->pidns)
+		jw_kint(w, "ns_pid", s->ns_pid);
+	jw_kstring(w, "cgroup", s->container);
 	jw_kdouble(w, "time", (double)s->taken.tv_sec + (double)s->taken.tv_nsec / 1e9);
 	jw_kuint(w, "pause_us", s->pause_us);
 	jw_kuint(w, "capture_us", s->capture_us);

@@ -246,6 +246,17 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	sanitize_fputs(s->exe ? s->exe : "?", f);
 	fputs("\nCommand: ", f);
 	sanitize_fputs(s->cmdline ? s->cmdline : "", f);
+	if (s->pidns || s->container != NULL) {
+		/* a container: its threads number themselves differently, and locks hold those numbers */
+		fputs("\nIn:      ", f);
+		if (s->container != NULL) {
+			fputs("cgroup ", f);
+			sanitize_fputs(s->container, f);
+		}
+		if (s->pidns)
+			fprintf(f, "%sits own PID namespace (pid %d there; thread IDs there shown as \"ns N\")",
+			    s->container != NULL ? ", " : "", (int)s->ns_pid);
+	}
 	fprintf(f, "\nTaken:   %s, %zu threads:", when, s->nthreads);
 	for (int st = 0; st < STATE_COUNT; st++)
 		if (counts[st] > 0)
@@ -266,7 +277,10 @@ output_text_thread(struct output_text *ot, const struct snapshot *s, int ti)
 	FILE *f = ot->f;
 	const struct thread *t = &s->threads[ti];
 
-	fprintf(f, "%sThread %d%s \"", output_text_c(ot, C_BOLD), (int)t->tid, output_text_c(ot, C_RESET));
+	fprintf(f, "%sThread %d%s", output_text_c(ot, C_BOLD), (int)t->tid, output_text_c(ot, C_RESET));
+	if (t->ns_tid != 0 && t->ns_tid != t->tid)
+		fprintf(f, " (ns %d)", (int)t->ns_tid);
+	fputs(" \"", f);
 	sanitize_fputs(t->name, f);
 	fprintf(f, "\" %s%s%s  ", t->state == STATE_BLOCKED ? output_text_c(ot, C_RED) : "",
 	    snapshot_state_name(t->state), t->state == STATE_BLOCKED ? output_text_c(ot, C_RESET) : "");

@@ -182,6 +182,116 @@ proc_status_field(const char *status, const char *key, char *buf, size_t len)
 	return -1;
 }
 
+int
+proc_parse_nspid(const char *value, pid_t *inner)
+{
+	const char *p = value;
+	int levels = 0;
+	long v = 0;
+
+	while (*p != '\0' && *p != '\n') {
+		char *end;
+		long x;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '\n')
+			break;
+		errno = 0;
+		x = strtol(p, &end, 10);
+		if (end == p || errno != 0 || x <= 0 || x > INT32_MAX)
+			return 0;
+		v = x;
+		levels++;
+		p = end;
+	}
+	if (levels > 0)
+		*inner = (pid_t)v;
+	return levels;
+}
+
+char *
+proc_parse_cgroup(const char *text)
+{
+	const char *p = text, *best = NULL, *best_end = NULL;
+
+	/* "0::/path" is cgroup v2; v1 lines are "N:controllers:/path" */
+	while (p != NULL && *p != '\0') {
+		const char *eol = strchr(p, '\n'), *c1 = strchr(p, ':'), *c2;
+
+		if (eol == NULL)
+			eol = p + strlen(p);
+		if (c1 != NULL && c1 < eol && (c2 = memchr(c1 + 1, ':', (size_t)(eol - c1 - 1))) != NULL) {
+			bool v2 = c1 - p == 1 && p[0] == '0' && c2 == c1 + 1;
+
+			if (v2 || best == NULL) {
+				best = c2 + 1;
+				best_end = eol;
+			}
+			if (v2)
+				break;
+		}
+		p = *eol != '\0' ? eol + 1 : NULL;
+	}
+	if (best == NULL)
+		return NULL;
+	while (best_end > best + 1 && best_end[-1] == '/')
+		best_end--;
+	if (best_end - best <= 1 && (best_end == best || best[0] == '/'))
+		return NULL;
+	return xstrndup(best, (size_t)(best_end - best > 512 ? 512 : best_end - best));
+}
+
+/* The PID namespace and cgroup of s->pid: whether its threads number themselves differently. */
+static void
+proc_read_namespace(struct snapshot *s)
+{
+	char path[64], val[256];
+	char *text;
+
+	s->pidns = false;
+	s->ns_pid = 0;
+	free(s->container);
+	s->container = NULL;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)s->pid);
+	if ((text = util_read_file(path, NULL)) != NULL) {
+		pid_t inner;
+
+		if (proc_status_field(text, "NSpid", val, sizeof val) == 0 && proc_parse_nspid(val, &inner) > 1) {
+			s->pidns = true;
+			s->ns_pid = inner;
+		}
+		free(text);
+	}
+	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)s->pid);
+	if ((text = util_read_file(path, NULL)) != NULL) {
+		s->container = proc_parse_cgroup(text);
+		free(text);
+	}
+}
+
+void
+proc_read_ns_tids(struct snapshot *s)
+{
+	if (!s->pidns)
+		return;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		char path[64], val[256];
+		char *text;
+		pid_t inner;
+
+		if (t->ns_tid != 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)s->pid, (int)t->tid);
+		if ((text = util_read_file(path, NULL)) == NULL)
+			continue;
+		if (proc_status_field(text, "NSpid", val, sizeof val) == 0 && proc_parse_nspid(val, &inner) > 1)
+			t->ns_tid = inner;
+		free(text);
+	}
+}
+
 static int
 proc_cmp_pid(const void *a, const void *b)
 {
@@ -572,5 +682,6 @@ proc_read_process(struct snapshot *s, struct err *e)
 	s->maps_text = text;
 	snapshot_parse_maps(s, text);
 	proc_read_fds(s);
+	proc_read_namespace(s);
 	return 0;
 }

@@ -35,6 +35,14 @@ int proc_parse_exec_start(const char *text, uint64_t *ns);
 /* Value of "Key:" in /proc/.../status text, copied into buf; -1 if absent. */
 int proc_status_field(const char *status, const char *key, char *buf, size_t len);
 
+/* The innermost ID of an "NSpid:" value ("1234\t7" -> 7, as the target's own PID namespace
+ * numbers it); returns the number of namespace levels (1: the same namespace as holdup's /proc),
+ * 0 if it does not parse. */
+int proc_parse_nspid(const char *value, pid_t *inner);
+/* The container a process belongs to, from /proc/PID/cgroup text: the cgroup v2 path (or the
+ * first v1 one), trimmed of a trailing "/"; an owned string, NULL for "/" or nothing. */
+char *proc_parse_cgroup(const char *text);
+
 /* Lists the TIDs in /proc/PID/task into *tids (malloc'd, sorted). Returns count or -1. */
 int proc_list_tasks(pid_t pid, pid_t **tids, struct err *e);
 /* Open /proc/PID/task/TID files kept across snapshots, so a repeated snapshot re-reads each with
@@ -59,7 +67,11 @@ int proc_read_stat(struct proc_fdcache *fc, pid_t pid, pid_t tid, struct proc_st
  * (not read when syscall_line is NULL). */
 int proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line,
     size_t len);
-/* Reads exe, cmdline, maps and fds of the process into s. */
+/* Reads exe, cmdline, maps and fds of the process into s, and its PID namespace and cgroup. */
 int proc_read_process(struct snapshot *s, struct err *e);
+/* In a target with its own PID namespace (s->pidns), sets each thread's ns_tid, the TID the
+ * target's own code sees (and stores in its locks), from /proc/PID/task/TID/status. Threads
+ * whose file is gone keep 0. */
+void proc_read_ns_tids(struct snapshot *s);
 
 #endif

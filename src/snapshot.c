@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "lockgraph.h"
 #include "goruntime.h"
@@ -66,6 +67,7 @@ snapshot_free(struct snapshot *s)
 	goruntime_free(s->go);
 	free(s->exe);
 	free(s->cmdline);
+	free(s->container);
 	free(s);
 }
 
@@ -83,6 +85,19 @@ snapshot_add_thread(struct snapshot *s, pid_t tid)
 	t->wait.lock = -1;
 	t->wait.root = -1;
 	return t;
+}
+
+pid_t
+snapshot_tid_from_target(const struct snapshot *s, pid_t target_tid)
+{
+	if (target_tid <= 0)
+		return 0;
+	if (!s->pidns)
+		return snapshot_find_thread(s, target_tid) != NULL ? target_tid : 0;
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].ns_tid == target_tid)
+			return s->threads[i].tid;
+	return 0;
 }
 
 int
@@ -210,7 +225,7 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 	s->maps_paths = paths = xmalloc(strlen(text) + 1);
 	while (*p != '\0') {
 		const char *eol = strchr(p, '\n'), *q, *r, *perms;
-		uint64_t start, end, off;
+		uint64_t start, end, off, dev, ino;
 		struct mapping *m;
 		size_t plen;
 
@@ -232,7 +247,22 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 		if (r == q || (r < eol && *r != ' '))
 			goto next;
 		/* dev and inode, then the path (which may hold spaces) after the padding */
-		if ((q = snapshot_maps_field(r, eol)) == NULL || (q = snapshot_maps_field(q, eol)) == NULL)
+		dev = ino = 0;
+		if ((q = snapshot_maps_field(r, eol)) != NULL) {
+			const char *d = r, *x;
+			unsigned maj, min;
+
+			while (d < q && *d == ' ')
+				d++;
+			maj = (unsigned)snapshot_maps_hex(d, q, &x);
+			min = x < q && *x == ':' ? (unsigned)snapshot_maps_hex(x + 1, q, &x) : 0;
+			dev = makedev(maj, min);
+			for (d = q; d < eol && *d == ' '; d++)
+				;
+			for (; d < eol && *d >= '0' && *d <= '9'; d++)
+				ino = ino * 10 + (uint64_t)(*d - '0');
+		}
+		if (q == NULL || (q = snapshot_maps_field(q, eol)) == NULL)
 			q = eol;
 		while (q < eol && *q == ' ')
 			q++;
@@ -241,6 +271,8 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 		m->start = start;
 		m->end = end;
 		m->offset = off;
+		m->dev = dev;
+		m->ino = ino;
 		snprintf(m->perms, sizeof m->perms, "%.*s", (int)(plen < 4 ? plen : 4), perms);
 		plen = (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q);
 		memcpy(paths + used, q, plen);

@@ -73,6 +73,8 @@ struct wait_info {
 
 struct thread {
 	pid_t tid;
+	pid_t ns_tid;			/* the TID in the target's own PID namespace, 0 if it is the same
+					 * as tid (no namespace of its own) or unknown */
 	char *name;			/* owned; comm, untrusted bytes */
 
 	/* Read from /proc before anything is stopped. */
@@ -125,6 +127,8 @@ struct memcopy {
 struct mapping {
 	uint64_t start, end, offset;
 	char perms[5];			/* "r-xp" */
+	uint64_t dev;			/* device of the mapped file (as makedev(major, minor)), 0 if none */
+	uint64_t ino;			/* its inode, 0 if none */
 	char *path;			/* borrowed from snapshot.maps_paths; may be "" or "[stack]" */
 };
 
@@ -143,6 +147,10 @@ struct snapshot {
 	pid_t pid;
 	char *exe;			/* owned; /proc/PID/exe target, untrusted */
 	char *cmdline;			/* owned; arguments joined by spaces, untrusted */
+	bool pidns;			/* the target has a PID namespace of its own (a container): the
+					 * TIDs its memory holds are thread.ns_tid, not tid */
+	pid_t ns_pid;			/* its PID there, 0 if pidns is false */
+	char *container;		/* owned; its cgroup path ("/system.slice/docker-1f3e.scope"), NULL if "/" */
 	struct timespec taken;		/* CLOCK_REALTIME when the capture began */
 	uint64_t pause_us;		/* first thread stopped to last thread resumed */
 	uint64_t capture_us;		/* the whole capture, /proc reads included */
@@ -183,6 +191,10 @@ void snapshot_free(struct snapshot *s);
 /* Adds a zeroed thread and returns it (pointer valid until the next add). */
 struct thread *snapshot_add_thread(struct snapshot *s, pid_t tid);
 struct thread *snapshot_find_thread(const struct snapshot *s, pid_t tid);
+/* The thread a TID read from the target's memory names: in a target with its own PID namespace
+ * that TID is a thread's ns_tid, otherwise its tid. Returns the tid (as holdup sees it), 0 if no
+ * thread of s has it. */
+pid_t snapshot_tid_from_target(const struct snapshot *s, pid_t target_tid);
 /* Index of tid in s->threads, -1 if absent. */
 int snapshot_thread_index(const struct snapshot *s, pid_t tid);
 void snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t len);

@@ -2,6 +2,7 @@
 #include "unwind.h"
 #include "debugfile.h"
 #include "demangle.h"
+#include "targetfile.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -69,6 +70,8 @@ struct unwinder {
 	bool attached;
 	bool reported;			/* modules reported at least once */
 	char *maps_text;		/* owned; the maps text last reported */
+	struct snapshot *mapsnap;	/* owned; those maps parsed, for opening the modules' files */
+	struct targetfile_root root;	/* the target's "/", where its files are opened */
 
 	/* The snapshot being unwound and the thread inside it, for the libdwfl callbacks. */
 	const struct snapshot *cur;	/* borrowed, only during unwind_snapshot */
@@ -97,47 +100,128 @@ struct unwinder {
 
 static char *unwind_debuginfo_path;
 
-/* Where libdwfl's default search looks for a separate debug file by build ID. */
+/* Where separate debug files are found by build ID: holdup's own (root's) directory, then the
+ * target's, inside its root. */
 #define UNWIND_BUILD_ID_DIR	"/usr/lib/debug/.build-id"
+#define UNWIND_DEBUG_DIR	"/usr/lib/debug"
 
-/* The separate debug file named by mod's build ID, as an inflated copy: libdw would inflate every
- * compressed DWARF section of it with zlib when opening it, which was most of a dump's time for a
- * libc with libc6-dbg. The file is found here rather than through dwfl_standard_find_debuginfo,
- * which keeps its own handle on the original file and would never read the copy. libdwfl calls
- * this once per module and keeps the result while the module stays reported, so an unwinder
- * reused across snapshots does it once. Anything that fails leaves libdwfl's own search to it. */
+/* Every module's userdata is its unwinder (set when modules are reported): the libdwfl callbacks
+ * need its root and maps. */
+static struct unwinder *
+unwind_of(void **userdata)
+{
+	return userdata != NULL ? *userdata : NULL;
+}
+
+/* The module's ELF file, opened through targetfile: inside the target's root (or the mapped file
+ * itself through map_files), a regular file, the one that is mapped. libdwfl's own find_elf
+ * opens the host's file of that name, which in a container is another file or none, and would
+ * open a FIFO or device planted at a deleted file's name. The vDSO is read from memory. */
+static int
+unwind_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base, char **file_name,
+    Elf **elfp)
+{
+	struct unwinder *u = unwind_of(userdata);
+	struct err e;
+	int fd;
+
+	if (strncmp(modname, "[vdso: ", 7) == 0)
+		return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
+	if (u == NULL || modname[0] != '/')
+		return -1;
+	fd = targetfile_open_mapped(&u->root, u->mapsnap, modname, 0, NULL, &e);
+	if (fd >= 0)
+		*file_name = xstrdup(modname);
+	return fd;
+}
+
+/* A debug file candidate: opened (by the caller), checked against the module's build ID and, if its
+ * DWARF is compressed, inflated into a memfd (libdw would inflate every section of it with zlib
+ * when opening it, which was most of a dump's time for a libc with libc6-dbg). Takes fd.
+ * Returns the descriptor to hand libdwfl, or -1. */
+static int
+unwind_debug_candidate(int fd, const unsigned char *id, int idlen)
+{
+	struct err e;
+	int nfd = -1, rc;
+
+	if (fd < 0)
+		return -1;
+	rc = debugfile_inflate_fd(fd, idlen > 0 ? id : NULL, idlen > 0 ? (size_t)idlen : 0, &nfd, &e);
+	if (rc == 1) {
+		close(fd);
+		return nfd;
+	}
+	if (rc == 0)
+		return fd;	/* nothing to inflate, and the build ID (if any) matched */
+	close(fd);
+	return -1;
+}
+
+/* The separate debug file of mod: by build ID in holdup's root-owned debug directory, then by build
+ * ID and by .gnu_debuglink inside the target's root (beside the file, in .debug/, under
+ * /usr/lib/debug). A debuglink name holding a "/" is refused: it could lead anywhere. Found here
+ * rather than by dwfl_standard_find_debuginfo, which opens host paths the target names and keeps
+ * its own handle on the original file. libdwfl calls this once per module and keeps the result
+ * while the module stays reported, so an unwinder reused across snapshots does it once. */
 static int
 unwind_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
     const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
+	struct unwinder *u = unwind_of(userdata);
 	const unsigned char *id = NULL;
 	GElf_Addr idaddr;
 	int idlen = dwfl_module_build_id(mod, &id, &idaddr);
+	char *paths[4];
+	size_t npaths = 0;
+	struct err e;
+	int fd = -1;
 
-	if (idlen >= 2 && idlen <= 64) {
-		char path[sizeof UNWIND_BUILD_ID_DIR + 4 + 2 * 64 + 8], *p = path;
-		struct err e;
-		int fd, nfd = -1, rc;
+	(void)modname;
+	(void)base;
+	(void)debuglink_crc;
+	if (idlen < 2 || idlen > 64)
+		idlen = 0;
+	if (idlen > 0) {
+		char hex[2 * 64 + 1], *p = hex;
 
-		p += sprintf(p, "%s/%02x/", UNWIND_BUILD_ID_DIR, id[0]);
 		for (int i = 1; i < idlen; i++)
 			p += sprintf(p, "%02x", id[i]);
-		strcpy(p, ".debug");
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			rc = debugfile_inflate_fd(fd, id, (size_t)idlen, &nfd, &e);
-			close(fd);
-			if (rc == 1) {
-				*debuginfo_file_name = xstrdup(path);
-				return nfd;
+		paths[npaths] = xasprintf("%s/%02x/%s.debug", UNWIND_BUILD_ID_DIR, id[0], hex);
+		fd = unwind_debug_candidate(targetfile_open_host(paths[npaths], 0, &e), id, idlen);
+		if (fd >= 0) {
+			*debuginfo_file_name = paths[npaths];
+			return fd;
+		}
+		npaths++;	/* the same name inside the target's root: a container's own debug files */
+	}
+	if (debuglink_file != NULL && debuglink_file[0] != '\0' && strchr(debuglink_file, '/') == NULL &&
+	    file_name != NULL && file_name[0] == '/') {
+		bool deleted;
+		char *clean = targetfile_undeleted(file_name, &deleted);
+		char *dir = xstrndup(clean, (size_t)(util_basename(clean) - clean));
+
+		paths[npaths++] = xasprintf("%s%s", dir, debuglink_file);
+		paths[npaths++] = xasprintf("%s.debug/%s", dir, debuglink_file);
+		paths[npaths++] = xasprintf("%s%s%s", UNWIND_DEBUG_DIR, dir, debuglink_file);
+		free(dir);
+		free(clean);
+	}
+	for (size_t i = 0; i < npaths; i++) {
+		if (fd < 0 && u != NULL) {
+			fd = unwind_debug_candidate(targetfile_open(&u->root, paths[i], NULL, NULL, &e), id, idlen);
+			if (fd >= 0) {
+				*debuginfo_file_name = paths[i];
+				continue;
 			}
 		}
+		free(paths[i]);
 	}
-	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
-	    debuglink_crc, debuginfo_file_name);
+	return fd;
 }
 
 static const Dwfl_Callbacks unwind_dwfl_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
+	.find_elf = unwind_find_elf,
 	.find_debuginfo = unwind_find_debuginfo,
 	.debuginfo_path = &unwind_debuginfo_path,
 };
@@ -780,6 +864,16 @@ unwind_report_vdso(struct unwinder *u, const struct snapshot *s)
 	}
 }
 
+static int
+unwind_set_userdata(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	(void)mod;
+	(void)name;
+	(void)start;
+	*userdata = arg;
+	return DWARF_CB_OK;
+}
+
 /* Reports the target's modules from the snapshot's maps text, unless it is what we reported last. */
 static int
 unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
@@ -811,6 +905,12 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 	} else
 		rc = dwfl_linux_proc_report(u->dwfl, u->pid);
 	dwfl_report_end(u->dwfl, unwind_cutab_removed, u);
+	/* the files are opened later, lazily: keep the maps they are checked against */
+	snapshot_free(u->mapsnap);
+	u->mapsnap = snapshot_new(u->pid);
+	if (u->maps_text != NULL)
+		snapshot_parse_maps(u->mapsnap, u->maps_text);
+	dwfl_getmodules(u->dwfl, unwind_set_userdata, u, 0);
 	u->reported = true;
 	if (rc != 0)
 		return err_set(e, "reporting modules: %s", rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
@@ -845,7 +945,18 @@ unwind_new(pid_t pid)
 
 	u->pid = pid;
 	elf_version(EV_CURRENT);
+	/* no live process (tests, files): the files are holdup's own, under "/" */
+	if (pid > 0)
+		targetfile_root_init(&u->root, pid);
+	else if (targetfile_root_init_dir(&u->root, "/", NULL) != 0)
+		u->root.dirfd = -1;
 	return u;
+}
+
+const struct targetfile_root *
+unwind_root(const struct unwinder *u)
+{
+	return u != NULL ? &u->root : NULL;
 }
 
 void
@@ -867,6 +978,8 @@ unwind_free(struct unwinder *u)
 	if (u->arch_elf != NULL)
 		elf_end(u->arch_elf);
 	free(u->maps_text);
+	snapshot_free(u->mapsnap);
+	targetfile_root_done(&u->root);
 	free(u);
 }
 

@@ -12,9 +12,13 @@
 
 /* One per target; keeps the Dwfl (modules, CFI, line tables) and a pc -> frame cache alive across snapshots. */
 struct unwinder;
+struct targetfile_root;
 
+/* pid 0: no live process; files are opened under holdup's own "/". */
 struct unwinder *unwind_new(pid_t pid);
 void unwind_free(struct unwinder *u);
+/* The target's root, through which every file it names is opened (targetfile.h); NULL if u is. */
+const struct targetfile_root *unwind_root(const struct unwinder *u);
 /* Fills frames (and unwind_error) of every thread of s that has registers or a syscall sp/pc.
  * Never touches ptrace: memory comes from snapshot_read(). */
 int unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e);

@@ -21,7 +21,12 @@ fixture(const char *name)
 	static char path[512];
 	const char *dir = getenv("GOFIXTURES");
 
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "build/gofixtures", name);
+	char rel[512];
+
+	/* absolute, as a target's maps name its files */
+	snprintf(rel, sizeof rel, "%s/%s", dir ? dir : "build/gofixtures", name);
+	if (realpath(rel, path) == NULL)
+		snprintf(path, sizeof path, "%s", rel);
 	return path;
 }
 

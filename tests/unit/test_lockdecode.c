@@ -260,7 +260,7 @@ test_thread_guesses(void **state)
 
 	(void)state;
 	s = snap_with_waiter(0, 0, 0);
-	assert_int_equal(lockdecode_glibc_version(s), 2036);
+	assert_int_equal(lockdecode_glibc_version(s, NULL), 2036);
 	snapshot_free(s);
 	/* mutex with no frames: value 2 and a plausible kind/owner */
 	s = snap_with_waiter(0x5000, 128, 2);
@@ -312,6 +312,40 @@ test_thread_guesses(void **state)
 	assert_int_equal(o.kind, LOCK_MUTEX);
 	assert_int_equal(o.holder, 101);
 	assert_true(o.holders_known);
+	snapshot_free(s);
+
+	/* someone else's futex (a Rust Condvar, the Go runtime): its words look like a contended glibc
+	 * mutex, but the named stack has no glibc lock function, so it stays a raw futex */
+	s = snap_with_waiter(0x5000, 128, 2);
+	memset(img, 0, sizeof img);
+	put32(img, 0, 2);
+	put32(img, 8, 101);
+	snapshot_add_memcopy(s, 0x5000, img, 40);
+	s->threads[0].frames = xcalloc(2, sizeof(struct frame));
+	s->threads[0].nframes = 2;
+	s->threads[0].frames[0].function = xstrdup("syscall");
+	s->threads[0].frames[1].function = xstrdup("std::sys::unix::locks::futex_condvar::Condvar::wait");
+	assert_int_equal(lockdecode_thread(L236(), s, &s->threads[0], &o), 0);
+	assert_int_equal(o.kind, LOCK_FUTEX);
+	assert_false(o.holders_known);
+	snapshot_free(s);
+	/* an unnamed stack whose wait comes from outside libc (a stripped Go binary): no guess either */
+	s = snap_with_waiter(0x5000, 128, 2);
+	snapshot_add_memcopy(s, 0x5000, img, 40);
+	s->threads[0].frames = xcalloc(1, sizeof(struct frame));
+	s->threads[0].nframes = 1;
+	s->threads[0].frames[0].module = xstrdup("/usr/local/bin/goserver");
+	assert_int_equal(lockdecode_thread(L236(), s, &s->threads[0], &o), 0);
+	assert_int_equal(o.kind, LOCK_FUTEX);
+	snapshot_free(s);
+	/* ... but an unnamed one in libc (no debug symbols) is still guessed from the words */
+	s = snap_with_waiter(0x5000, 128, 2);
+	snapshot_add_memcopy(s, 0x5000, img, 40);
+	s->threads[0].frames = xcalloc(1, sizeof(struct frame));
+	s->threads[0].nframes = 1;
+	s->threads[0].frames[0].module = xstrdup("/lib/x86_64-linux-gnu/libc.so.6");
+	assert_int_equal(lockdecode_thread(L236(), s, &s->threads[0], &o), 0);
+	assert_int_equal(o.kind, LOCK_MUTEX);
 	snapshot_free(s);
 
 	/* unknown glibc, plain futex: owner unknown */

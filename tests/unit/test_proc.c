@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <sys/sysmacros.h>
+
 #include <cmocka.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -155,6 +157,12 @@ test_maps_and_lookup(void **state)
 	assert_int_equal(s->nmaps, 7);
 	assert_string_equal(snapshot_find_mapping(s, 0x7f0000000010)->path, "/opt/my app/lib x.so (deleted)");
 	assert_int_equal(snapshot_find_mapping(s, 0x7f0000000010)->offset, 0x2a000);
+	/* device and inode: what a file opened by its path is checked against */
+	assert_int_equal(snapshot_find_mapping(s, 0x7f0000000010)->dev, makedev(8, 1));
+	assert_int_equal(snapshot_find_mapping(s, 0x7f0000000010)->ino, 77);
+	assert_int_equal(snapshot_find_mapping(s, 0x55d000001800)->dev, makedev(0xfe, 1));
+	assert_int_equal(snapshot_find_mapping(s, 0x55d000001800)->ino, 123);
+	assert_int_equal(snapshot_find_mapping(s, 0x55d000150000)->ino, 0);
 	assert_string_equal(snapshot_find_mapping(s, 0x7f0000002010)->path, "");
 	assert_string_equal(snapshot_find_mapping(s, 0x7f0000002010)->perms, "---p");
 	assert_null(snapshot_find_mapping(s, 0x7f0000004010));
@@ -194,6 +202,48 @@ test_threads_and_names(void **state)
 	assert_string_equal(snapshot_state_name(STATE_RUNNABLE), "runnable");
 	assert_string_equal(snapshot_state_name((enum thread_state)99), "unknown");
 	assert_string_equal(snapshot_wait_kind_name(WAIT_RWLOCK_WRITE), "rwlock-write");
+	snapshot_free(s);
+}
+
+static void
+test_namespaces(void **state)
+{
+	struct snapshot *s = snapshot_new(100);
+	pid_t inner = 0;
+	char *c;
+
+	(void)state;
+	assert_int_equal(proc_parse_nspid("1234", &inner), 1);
+	assert_int_equal(inner, 1234);
+	assert_int_equal(proc_parse_nspid("1234\t56\t7\n", &inner), 3);
+	assert_int_equal(inner, 7);
+	assert_int_equal(proc_parse_nspid("12x", &inner), 0);
+	assert_int_equal(proc_parse_nspid("-1", &inner), 0);
+	assert_int_equal(proc_parse_nspid("99999999999999999999", &inner), 0);
+	assert_int_equal(proc_parse_nspid("", &inner), 0);
+	c = proc_parse_cgroup("0::/system.slice/docker-1f3e.scope\n");
+	assert_string_equal(c, "/system.slice/docker-1f3e.scope");
+	free(c);
+	c = proc_parse_cgroup("12:cpu,cpuacct:/kubepods/pod1/\n0::/kubepods/pod1/ctr\n");
+	assert_string_equal(c, "/kubepods/pod1/ctr");
+	free(c);
+	c = proc_parse_cgroup("3:memory:/lxc/web/\n");
+	assert_string_equal(c, "/lxc/web");
+	free(c);
+	assert_null(proc_parse_cgroup("0::/\n"));
+	assert_null(proc_parse_cgroup("garbage"));
+	assert_null(proc_parse_cgroup(""));
+
+	/* TIDs from the target's memory: as it numbers them inside its namespace */
+	snapshot_add_thread(s, 100)->ns_tid = 1;
+	snapshot_add_thread(s, 101)->ns_tid = 2;
+	assert_int_equal(snapshot_tid_from_target(s, 101), 101);	/* no namespace yet: as is */
+	assert_int_equal(snapshot_tid_from_target(s, 2), 0);
+	s->pidns = true;
+	assert_int_equal(snapshot_tid_from_target(s, 2), 101);
+	assert_int_equal(snapshot_tid_from_target(s, 1), 100);
+	assert_int_equal(snapshot_tid_from_target(s, 101), 0);	/* a host TID means nothing there */
+	assert_int_equal(snapshot_tid_from_target(s, 0), 0);
 	snapshot_free(s);
 }
 
@@ -277,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_schedstat_and_status),
 		cmocka_unit_test(test_exec_start),
 		cmocka_unit_test(test_maps_and_lookup),
+		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_threads_and_names),
 		cmocka_unit_test(test_fdcache),
 	};

@@ -1,0 +1,94 @@
+#!/bin/bash
+# conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
+. tests/integration/lib.sh
+plan 23
+
+J=$TMPD/d.json
+# abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
+# one deadlock of the two threads, and (in a namespace) the threads' own TIDs there.
+abba_facts() {
+	$PY - "$@" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+t1, t2 = int(sys.argv[2]), int(sys.argv[3])
+ns = [int(x) for x in sys.argv[4:6]]
+bad = []
+th = {t["tid"]: t for t in j["threads"]}
+locks = {l["symbol"]: l for l in j["locks"]}
+for sym, holder in (("lock_a", t1), ("lock_b", t2)):
+    l = locks.get(sym)
+    if l is None: bad.append("no lock " + sym); continue
+    if l.get("holders") != [holder]: bad.append("%s holders %r, want [%d]" % (sym, l.get("holders"), holder))
+if len(j.get("deadlocks", [])) != 1 or sorted(j["deadlocks"][0]["threads"]) != sorted([t1, t2]):
+    bad.append("deadlocks %r" % j.get("deadlocks"))
+if ns:
+    if not j.get("pid_namespace"): bad.append("pid_namespace not set")
+    for t, n in ((t1, ns[0]), (t2, ns[1])):
+        if th.get(t, {}).get("ns_tid") != n: bad.append("thread %d ns_tid %r, want %d" % (t, th.get(t, {}).get("ns_tid"), n))
+for b in bad: print("# " + b)
+sys.exit(1 if bad else 0)
+PY
+}
+# host_tid NS_TID: the host TID of the fixture's thread numbered NS_TID in its namespace.
+host_tid() {
+	local t
+	for t in /proc/$P/task/*; do
+		if [ "$(sed -n 's/^NSpid:.*[[:space:]]\([0-9]*\)$/\1/p' $t/status)" = "$1" ]; then basename $t; return; fi
+	done
+}
+
+# has_frame FUNCTION: the JSON dump in $J has a thread with a frame of FUNCTION (symbols were found).
+has_frame() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if any(f.get("function")==sys.argv[2] for t in j["threads"] for f in t["frames"]) else 1)' "$J" "$1"; }
+
+# --- build conditions: plain, static glibc, stripped with a separate debug file
+for v in lock_abba lock_abba-static lock_abba-stripped; do
+	start_fixture $v || { for i in 1 2 3 4; do ok 1 "$v: fixture started"; done; continue; }
+	"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"; rc=$?
+	ok $([ $rc -eq 3 ] && echo 0 || echo 1) "$v: dump exits 3 (rc $rc)"
+	abba_facts "$J" "$(fact t1)" "$(fact t2)"; ok $? "$v: both holders and the cycle"
+	has_frame main; ok $? "$v: frames symbolized (main)"
+	wait_unharmed $FPID; ok $? "$v: target unharmed"
+	stop_fixture $FPID
+done
+
+# --- its own PID namespace: glibc stores owner TIDs as the container numbers them
+unshare --pid --fork --mount-proc "$FIXTURES/lock_abba" >"$TMPD/ns.out" 2>&1 &
+U=$!; FIXTURE_PIDS="$FIXTURE_PIDS $U"
+for i in $(seq 1 100); do grep -q '^ready' "$TMPD/ns.out" && break; sleep 0.05; done
+FOUT=$TMPD/ns.out
+P=$(pgrep -P $U | head -1); FIXTURE_PIDS="$FIXTURE_PIDS $P"
+N1=$(fact t1); N2=$(fact t2); T1=$(host_tid $N1); T2=$(host_tid $N2)
+[ -n "$T1" ] && [ -n "$T2" ] && [ "$T1" != "$N1" ]; ok $? "pidns: the fixture's TIDs differ inside (ns $N1 $N2, host $T1 $T2)"
+"$HOLDUP" dump --json "$P" >"$J" 2>"$TMPD/err"; rc=$?
+ok $([ $rc -eq 3 ] && echo 0 || echo 1) "pidns: dump exits 3 (rc $rc)"
+abba_facts "$J" "$T1" "$T2" "$N1" "$N2"; ok $? "pidns: holders translated to host TIDs, the cycle found, ns TIDs shown"
+"$HOLDUP" dump "$P" >"$TMPD/d.txt" 2>>"$TMPD/err"
+grep -q "^Thread $T1 (ns $N1) " "$TMPD/d.txt"; ok $? "pidns: text shows both IDs"
+grep -q "its own PID namespace (pid 1 there" "$TMPD/d.txt"; ok $? "pidns: text header names the namespace"
+grep -q "held by $T2" "$TMPD/d.txt"; ok $? "pidns: text says held by the host TID"
+wait_unharmed "$P"; ok $? "pidns: target unharmed"
+stop_fixture "$U"
+
+# --- a Go PIE (-buildmode=pie): linked at 0x400000 and loaded elsewhere
+case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
+start_fixture "$GOFIXTURES/gomutexpie" || exit 1
+"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"; rc=$?
+ok $rc "go pie: dump exits 0 (rc $rc)"
+$PY - "$J" "$(fact lock_addr)" "$(fact lock)" "$(fact waiters)" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+addr, sym, nw = sys.argv[2], sys.argv[3], int(sys.argv[4])
+gs = j.get("goroutines") or []
+lk = [l for l in j["locks"] if l["kind"] == "go-mutex" and l["address"] == addr]
+bad = []
+if len(gs) < nw + 1: bad.append("%d goroutines" % len(gs))
+if len(lk) != 1: bad.append("go-mutex at %s: %r" % (addr, [(l["kind"], l["address"]) for l in j["locks"]]))
+elif lk[0]["symbol"] != sym or len(lk[0].get("goroutine_waiters") or []) != nw: bad.append("lock %r" % lk[0])
+for b in bad: print("# " + b)
+sys.exit(1 if bad else 0)
+PY
+ok $? "go pie: goroutines read, the sync.Mutex named with its $(fact waiters) waiters"
+"$HOLDUP" dump $FPID >"$TMPD/g.txt" 2>&1
+grep -q "^goroutine 1 \\[" "$TMPD/g.txt"; ok $? "go pie: text lists the goroutines"
+wait_unharmed $FPID; ok $? "go pie: target unharmed"
+stop_fixture $FPID
