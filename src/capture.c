@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CAPTURE_PAGE 4096
 #define CAPTURE_MAX_ROUNDS 8		/* re-listing rounds for threads born during the stop */
+#define CAPTURE_BLOCKED_STACK 8192	/* stack bytes copied from a thread blocked in the kernel */
 
 void
 capture_opts_default(struct capture_opts *o)
@@ -381,10 +383,11 @@ capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
+		struct capture_thr *ct = capture_thr(c, t);
 
-		if (!capture_thr(c, t)->reread)
+		if (!ct->reread)
 			continue;
-		capture_thr(c, t)->reread = false;
+		ct->reread = false;
 		free(t->wchan);
 		t->wchan = NULL;
 		t->on_cpu = false;

@@ -6,9 +6,6 @@
 #include "proc.h"
 #include "sampler.h"
 
-#define CAPTURE_PAGE 4096
-#define CAPTURE_BLOCKED_STACK 8192	/* stack bytes copied from a thread blocked in the kernel */
-
 /* Capture's own state of one thread of the snapshot being taken (capture_thr), kept out of the
  * snapshot: nothing after capture needs it. */
 struct capture_thr {

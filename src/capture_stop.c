@@ -280,15 +280,16 @@ capture_stop_prefault(struct capture *c, struct snapshot *s, const size_t *idx, 
 {
 	for (size_t i = 0; i < nidx && c->opts.stack_bytes > 0; i++) {
 		struct thread *t = &s->threads[idx[i]];
+		struct capture_thr *ct = capture_thr(c, t);
 
 		/* a copy made before the stop is kept; it is replaced only if the thread moved */
-		if (capture_thr(c, t)->stack_prefetched)
+		if (ct->stack_prefetched)
 			continue;
 		capture_stack_release(c, t);
-		if (t->stack == NULL || capture_thr(c, t)->stack_cap < c->opts.stack_bytes) {
+		if (t->stack == NULL || ct->stack_cap < c->opts.stack_bytes) {
 			free(t->stack);
 			t->stack = xmalloc(c->opts.stack_bytes);
-			capture_thr(c, t)->stack_cap = c->opts.stack_bytes;
+			ct->stack_cap = c->opts.stack_bytes;
 			memset(t->stack, 0, c->opts.stack_bytes);
 		}
 	}
