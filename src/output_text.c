@@ -236,6 +236,7 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	FILE *f = ot->f;
 	size_t counts[STATE_COUNT] = { 0 };
 	char when[64];
+	const char *mode;
 	struct tm tm;
 
 	for (size_t i = 0; i < s->nthreads; i++)
@@ -261,8 +262,9 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	for (int st = 0; st < STATE_COUNT; st++)
 		if (counts[st] > 0)
 			fprintf(f, " %zu %s", counts[st], snapshot_state_name(st));
+	mode = snapshot_capture_mode_name(s);
 	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped, %s; capture took %" PRIu64 " us)\n",
-	    s->pause_us, s->nstopped, s->nthreads, s->capture_mode ? s->capture_mode : "?", s->capture_us);
+	    s->pause_us, s->nstopped, s->nthreads, mode != NULL ? mode : "?", s->capture_us);
 	if (s->target_was_stopped)
 		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
 	if (s->ndeadlocks > 0)

@@ -56,7 +56,9 @@ snapshot_free(struct snapshot *s)
 	free(s->maps);
 	free(s->maps_text);
 	free(s->maps_paths);
-	free(s->stack_block);
+	for (size_t i = 0; i < s->nblocks; i++)
+		free(s->blocks[i]);
+	free(s->blocks);
 	for (size_t i = 0; i < s->nmem; i++)
 		free(s->mem[i].data);
 	free(s->mem);
@@ -128,6 +130,13 @@ snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t
 	m->len = len;
 	m->data = xmalloc(len);
 	memcpy(m->data, data, len);
+}
+
+void
+snapshot_keep_block(struct snapshot *s, void *block)
+{
+	xgrow(&s->blocks, &s->blocks_cap, s->nblocks + 1, sizeof *s->blocks);
+	s->blocks[s->nblocks++] = block;
 }
 
 /* Copies from one cached range if it covers [addr, addr+len) entirely. */
@@ -353,4 +362,19 @@ snapshot_capture_status_name(enum capture_status c)
 	case CAPTURE_ERROR: return "error";
 	}
 	return "error";
+}
+
+const char *
+snapshot_capture_mode_name(const struct snapshot *s)
+{
+	/* a retake is always stop-all after a fast attempt: the only retake capture makes */
+	if (s->capture_retaken)
+		return "fast, retaken stop-all (a blocked thread ran meanwhile)";
+	switch (s->capture_mode) {
+	case CAPTURE_MODE_NONE: return NULL;
+	case CAPTURE_MODE_FAST: return "fast";
+	case CAPTURE_MODE_STOP_ALL: return "stop-all";
+	case CAPTURE_MODE_SAMPLED: return "sampled";
+	}
+	return NULL;
 }

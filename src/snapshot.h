@@ -35,6 +35,14 @@ enum capture_status {
 	CAPTURE_ERROR,		/* some other failure: see thread.error */
 };
 
+/* How a snapshot was taken (snapshot_capture_mode_name gives the JSON/text words). */
+enum capture_mode {
+	CAPTURE_MODE_NONE = 0,	/* not taken by capture (built by hand, tests) */
+	CAPTURE_MODE_FAST,	/* threads blocked in the kernel read without stopping them */
+	CAPTURE_MODE_STOP_ALL,	/* every thread stopped */
+	CAPTURE_MODE_SAMPLED,	/* running threads from perf samples */
+};
+
 /* What a non-running thread waits for (filled by analysis, see lockdecode.h). */
 enum wait_kind {
 	WAIT_NONE = 0,
@@ -99,14 +107,10 @@ struct thread {
 	uint64_t stack_addr;		/* target address of stack[0] */
 	uint8_t *stack;			/* owned; copy of the stack top */
 	size_t stack_len;
-	size_t stack_cap;		/* bytes allocated at stack (private to capture.c) */
 	int pending_signal;		/* signal seen during the stop and re-injected on resume, 0 if none */
-	bool stack_prefetched;		/* stack copied before the stop (blocked in a syscall), kept if still there */
-	bool reread;			/* private to capture.c: ran while read unstopped, so read again */
 	bool unchanged;			/* sampled mode: not run since the previous snapshot, whose /proc
 					 * facts it carries over; its sample is the same one too */
-	bool off_cpu_sure;		/* private to capture.c: last ran more than two ticks ago */
-	bool stack_in_block;		/* stack points into snapshot.stack_block, not owned */
+	bool stack_in_block;		/* stack points into one of snapshot.blocks, not owned */
 
 	/* Analysis. */
 	struct frame *frames;		/* owned, innermost first */
@@ -156,7 +160,8 @@ struct snapshot {
 	uint64_t capture_us;		/* the whole capture, /proc reads included */
 	int nstopped;			/* threads actually stopped */
 	bool target_was_stopped;	/* job-control stopped before we came; left stopped */
-	const char *capture_mode;	/* static string: "fast", "stop-all", "sampled", or how one fell back */
+	enum capture_mode capture_mode;	/* the mode the snapshot was finally taken in */
+	bool capture_retaken;		/* a fast snapshot discarded and retaken stop-all (a blocked thread ran) */
 
 	struct thread *threads;		/* owned */
 	size_t nthreads;
@@ -166,8 +171,9 @@ struct snapshot {
 	size_t nmaps;
 	char *maps_text;		/* owned; /proc/PID/maps as read, for libdwfl */
 	char *maps_paths;		/* owned; the maps' paths, one after another (one allocation) */
-	uint8_t *stack_block;		/* owned; stack copies of sampled threads (private to capture.c) */
-	size_t stack_block_used, stack_block_cap;
+	void **blocks;			/* owned; memory blocks threads' stacks point into (stack_in_block),
+					 * one allocation for many copies; freed with the snapshot */
+	size_t nblocks, blocks_cap;
 
 	struct memcopy *mem;		/* owned */
 	size_t nmem;
@@ -198,6 +204,8 @@ pid_t snapshot_tid_from_target(const struct snapshot *s, pid_t target_tid);
 /* Index of tid in s->threads, -1 if absent. */
 int snapshot_thread_index(const struct snapshot *s, pid_t tid);
 void snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t len);
+/* Makes block (xmalloc'd) the snapshot's, freed with it; threads with stack_in_block point into it. */
+void snapshot_keep_block(struct snapshot *s, void *block);
 /* Reads target memory as of the snapshot: stack copies and memcopies first, then the fallback.
  * Returns the number of bytes read (may be short) or -1. */
 ssize_t snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len);
@@ -212,6 +220,9 @@ const char *snapshot_fd_target(const struct snapshot *s, int fd);
 const char *snapshot_state_name(enum thread_state st);
 const char *snapshot_wait_kind_name(enum wait_kind k);
 const char *snapshot_capture_status_name(enum capture_status c);
+/* The capture_mode words of s: "fast", "stop-all", "sampled", "fast, retaken stop-all (...)"; NULL
+ * for a snapshot not taken by capture. */
+const char *snapshot_capture_mode_name(const struct snapshot *s);
 void snapshot_frames_free(struct frame *f, size_t n);
 
 #endif
