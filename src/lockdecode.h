@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "lockgraph.h"
 #include "snapshot.h"
 
 /* Byte offsets and bits of one glibc's x86_64 pthread types. Another glibc or architecture is
