@@ -44,7 +44,7 @@ BENCH_BINS = $(BENCH_SRC:bench/%.c=build/bench/%)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-.PHONY: all deps check unit integration fixtures gofixtures demo bench install uninstall clean
+.PHONY: all deps check lint unit integration fixtures gofixtures demo bench install uninstall clean
 all: $(HOLDUP)
 
 # Installs missing build/test packages once (contrib/install-deps.sh says what it installs).
@@ -104,7 +104,14 @@ integration: $(HOLDUP) fixtures $(BENCH_BINS)
 	HOLDUP=$(HOLDUP) FIXTURES=build/fixtures GOFIXTURES=build/gofixtures BENCHBIN=build/bench \
 		prove -v tests/integration/*.t
 
-check: $(HOLDUP) fixtures $(UNITS) $(BENCH_BINS)
+# The module include graph of src/ and ui/: no cycle, every include points down the layers.
+lint:
+	@python3 tests/lint/includes.py --self-test >/dev/null || python3 tests/lint/includes.py --self-test
+	@python3 tests/lint/includes.py
+	@sh tests/lint/arch.sh && echo "arch: no machine register named outside src/arch/"
+	@python3 tests/lint/funclen.py && echo "funclen: no function over 120 lines"
+
+check: lint $(HOLDUP) fixtures $(UNITS) $(BENCH_BINS)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 

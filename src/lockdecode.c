@@ -384,7 +384,7 @@ lockdecode_object(const struct lockdecode_layout *L, const uint8_t *img, size_t 
 		return 0;
 	if (need == 0) {
 		o->holders_known = false;
-		ld_note(o, "%s layout of %s unknown: owner unknown", lockgraph_kind_name(o->kind), L->name);
+		ld_note(o, "%s layout of %s unknown: owner unknown", snapshot_lock_kind_name(o->kind), L->name);
 		return 0;
 	}
 	if (len < need)

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "lockgraph.h"
 #include "snapshot.h"
 
 struct targetfile_root;

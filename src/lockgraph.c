@@ -11,16 +11,6 @@
 #include "unwind.h"
 #include "util.h"
 
-const char *
-lockgraph_kind_name(enum lock_kind k)
-{
-	static const char *const names[LOCK_KIND_COUNT] = {
-		"mutex", "rwlock", "condvar", "semaphore", "barrier", "join", "futex", "go-mutex", "go-rwmutex",
-	};
-
-	return (unsigned)k < LOCK_KIND_COUNT ? names[k] : "futex";
-}
-
 /* The stack of which thread holds addr: the thread whose sp lies in the same mapping. */
 static int
 lockgraph_stack_owner(const struct snapshot *s, const struct mapping *m)
@@ -304,33 +294,8 @@ lockgraph_roots(struct snapshot *s)
 void
 lockgraph_build(struct snapshot *s, struct unwinder *u)
 {
-	lockgraph_free(s);
+	snapshot_locks_free(s);
 	lockgraph_decode(s, u);
 	lockgraph_cycles(s);
 	lockgraph_roots(s);
-}
-
-void
-lockgraph_free(struct snapshot *s)
-{
-	for (size_t i = 0; i < s->nlocks; i++) {
-		struct lock *l = &s->locks[i];
-
-		free(l->symbol);
-		free(l->variant);
-		free(l->holders);
-		free(l->waiters);
-		free(l->note);
-		free(l->go_waiters);
-	}
-	free(s->locks);
-	s->locks = NULL;
-	s->nlocks = 0;
-	for (size_t i = 0; i < s->ndeadlocks; i++) {
-		free(s->deadlocks[i].threads);
-		free(s->deadlocks[i].locks);
-	}
-	free(s->deadlocks);
-	s->deadlocks = NULL;
-	s->ndeadlocks = 0;
 }

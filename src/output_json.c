@@ -1,10 +1,9 @@
 /* output_json.c - the machine-readable dump (schema in doc/json-schema.md); one object per snapshot. */
 #include <stdlib.h>
 
-#include "goruntime.h"
 #include "json.h"
-#include "lockgraph.h"
 #include "output.h"
+#include "output_json_go.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -139,7 +138,7 @@ output_json_locks(struct jw *w, const struct snapshot *s)
 
 		jw_object_begin(w);
 		jw_khex(w, "address", l->address);
-		jw_kstring(w, "kind", lockgraph_kind_name(l->kind));
+		jw_kstring(w, "kind", snapshot_lock_kind_name(l->kind));
 		jw_kstring(w, "symbol", l->symbol);
 		jw_kstring(w, "variant", l->variant);
 		jw_key(w, "holders");
@@ -227,7 +226,7 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_key(w, "deadlocks");
 	output_json_deadlocks(w, s);
 	if (s->go != NULL)
-		goruntime_print_json(w, s);
+		output_json_go_print(w, s);
 	jw_object_end(w);
 	fputc('\n', w->f);
 }

@@ -4,9 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "goruntime.h"
-#include "lockgraph.h"
 #include "output.h"
+#include "output_text_go.h"
 #include "sanitize.h"
 #include "syscalls.h"
 #include "util.h"
@@ -173,7 +172,7 @@ output_text_holders(FILE *f, const struct lock *l)
 static void
 output_text_lockname(FILE *f, const struct lock *l)
 {
-	fputs(lockgraph_kind_name(l->kind), f);
+	fputs(snapshot_lock_kind_name(l->kind), f);
 	if (l->symbol != NULL) {
 		fputc(' ', f);
 		sanitize_fputs(l->symbol, f);
@@ -414,7 +413,7 @@ output_text_add(void *state, const struct snapshot *s)
 	output_text_locks(ot, s);
 	output_text_deadlocks(ot, s);
 	if (s->go != NULL)
-		goruntime_print_text(ot->f, s, &ot->o);
+		output_text_go_print(ot->f, s, &ot->o);
 }
 
 static int

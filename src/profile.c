@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goruntime.h"
-#include "lockgraph.h"
 #include "sanitize.h"
 #include "util.h"
 

@@ -7,9 +7,10 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "lockgraph.h"
-#include "goruntime.h"
 #include "util.h"
+
+/* runtime/runtime2.go: _Gscan, set on a status while the garbage collector scans the stack. */
+#define SNAPSHOT_GO_SCAN 0x1000
 
 struct snapshot *
 snapshot_new(pid_t pid)
@@ -65,12 +66,61 @@ snapshot_free(struct snapshot *s)
 	for (size_t i = 0; i < s->nfds; i++)
 		free(s->fds[i].target);
 	free(s->fds);
-	lockgraph_free(s);
-	goruntime_free(s->go);
+	snapshot_locks_free(s);
+	snapshot_goinfo_free(s->go);
 	free(s->exe);
 	free(s->cmdline);
 	free(s->container);
 	free(s);
+}
+
+void
+snapshot_locks_free(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nlocks; i++) {
+		struct lock *l = &s->locks[i];
+
+		free(l->symbol);
+		free(l->variant);
+		free(l->holders);
+		free(l->waiters);
+		free(l->note);
+		free(l->go_waiters);
+	}
+	free(s->locks);
+	s->locks = NULL;
+	s->nlocks = 0;
+	for (size_t i = 0; i < s->ndeadlocks; i++) {
+		free(s->deadlocks[i].threads);
+		free(s->deadlocks[i].locks);
+	}
+	free(s->deadlocks);
+	s->deadlocks = NULL;
+	s->ndeadlocks = 0;
+}
+
+void
+snapshot_goinfo_free(struct goinfo *g)
+{
+	if (g == NULL)
+		return;
+	for (size_t i = 0; i < g->ngs; i++) {
+		struct goroutine *r = &g->gs[i];
+
+		free(r->wait_reason);
+		free(r->created_by.function);
+		free(r->created_by.module);
+		free(r->created_by.file);
+		snapshot_frames_free(r->frames, r->nframes);
+		free(r->unwind_error);
+	}
+	free(g->gs);
+	for (size_t i = 0; i < g->nnotes; i++)
+		free(g->notes[i]);
+	free(g->notes);
+	free(g->version);
+	free(g->error);
+	free(g);
 }
 
 struct thread *
@@ -377,4 +427,39 @@ snapshot_capture_mode_name(const struct snapshot *s)
 	case CAPTURE_MODE_SAMPLED: return "sampled";
 	}
 	return NULL;
+}
+
+const char *
+snapshot_lock_kind_name(enum lock_kind k)
+{
+	static const char *const names[LOCK_KIND_COUNT] = {
+		"mutex", "rwlock", "condvar", "semaphore", "barrier", "join", "futex", "go-mutex", "go-rwmutex",
+	};
+
+	return (unsigned)k < LOCK_KIND_COUNT ? names[k] : "futex";
+}
+
+const char *
+snapshot_go_status_name(uint32_t status)
+{
+	static const char *const names[] = {
+		"idle", "runnable", "running", "syscall", "waiting", "moribund_unused", "dead",
+		"enqueue_unused", "copystack", "preempted",
+	};
+
+	status &= ~(uint32_t)SNAPSHOT_GO_SCAN;
+	return status < sizeof names / sizeof names[0] ? names[status] : "unknown";
+}
+
+const char *
+snapshot_go_wait_role_name(enum go_wait_role r)
+{
+	switch (r) {
+	case GOWAIT_SEMA: return "semaphore";
+	case GOWAIT_MUTEX: return "go-mutex";
+	case GOWAIT_RW_WRITER: return "go-rwmutex-writer";
+	case GOWAIT_RW_QUEUED: return "go-rwmutex-queued";
+	case GOWAIT_RW_READER: return "go-rwmutex-reader";
+	default: return "none";
+	}
 }

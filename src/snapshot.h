@@ -142,7 +142,90 @@ struct fdlink {
 	char *target;			/* owned; "socket:[123]", "pipe:[4]", "/var/log/x" */
 };
 
-struct goinfo;				/* goruntime.h */
+/* ---- Analysis results: lockgraph.c and goruntime.c fill them, the outputs print them. ---- */
+
+/* Names are the JSON/text vocabulary (snapshot_lock_kind_name). */
+enum lock_kind {
+	LOCK_MUTEX = 0,
+	LOCK_RWLOCK,
+	LOCK_CONDVAR,
+	LOCK_SEMAPHORE,
+	LOCK_BARRIER,
+	LOCK_JOIN,		/* a thread being joined; holder = the joined thread */
+	LOCK_FUTEX,		/* raw futex, owner unknown */
+	LOCK_GO_MUTEX,
+	LOCK_GO_RWMUTEX,
+	LOCK_KIND_COUNT
+};
+
+struct lock {
+	uint64_t address;
+	enum lock_kind kind;
+	char *symbol;		/* owned; "accounts_lock", "forks+80", "heap", "stack of 1234", or NULL */
+	char *variant;		/* owned; "normal", "recursive", "errorcheck", "robust", "pi", ... or NULL */
+	bool holders_known;	/* false: the layout does not record an owner ("owner unknown") */
+	pid_t *holders;		/* owned; TIDs holding it (write holder for rwlocks) */
+	size_t nholders;
+	int *waiters;		/* owned; indices into snapshot.threads */
+	size_t nwaiters;
+	int readers;		/* active readers of an rwlock, -1 if not applicable or unknown */
+	int count;		/* recursion depth, semaphore value, ... -1 if not applicable */
+	bool owner_died;	/* robust mutex whose owner exited */
+	char *note;		/* owned; free text for the reader, or NULL */
+	uint64_t *go_waiters;	/* owned; goroutine ids waiting (Go locks) */
+	size_t ngo_waiters;
+};
+
+struct deadlock {
+	int *threads;		/* owned; indices into snapshot.threads, in cycle order */
+	size_t nthreads;
+	uint64_t *locks;	/* owned; lock addresses, locks[i] is what threads[i] waits for */
+	size_t nlocks;
+};
+
+/* What a goroutine parked on a semaphore waits for, found through the runtime's semaphore table. */
+enum go_wait_role {
+	GOWAIT_NONE = 0,
+	GOWAIT_SEMA,		/* a semaphore not known to belong to a sync lock (WaitGroup, ...) */
+	GOWAIT_MUTEX,		/* sync.Mutex.Lock */
+	GOWAIT_RW_WRITER,	/* RWMutex.Lock holding w, waiting for the active readers (writerSem) */
+	GOWAIT_RW_QUEUED,	/* RWMutex.Lock queued behind another writer (w.sema) */
+	GOWAIT_RW_READER,	/* RWMutex.RLock waiting for a writer (readerSem) */
+};
+
+struct goroutine {
+	uint64_t id;			/* goid */
+	uint64_t gaddr;			/* address of its runtime.g */
+	uint32_t status;		/* runtime's atomicstatus without the scan bit */
+	enum thread_state state;	/* in the thread vocabulary */
+	char *wait_reason;		/* owned; runtime's string, NULL if none */
+	double wait_seconds;		/* < 0 when the runtime did not record it */
+	uint64_t gopc;			/* pc of the go statement that created it, 0 if none */
+	uint64_t parent_id;		/* creating goroutine (Go 1.21+), 0 if unknown */
+	struct frame created_by;	/* gopc symbolized (function/file/line owned), pc 0 if none */
+	pid_t tid;			/* OS thread running it (m.procid), 0 if none */
+	struct frame *frames;		/* owned, innermost first */
+	size_t nframes;
+	char *unwind_error;		/* owned; why the stack is incomplete, or NULL */
+	enum go_wait_role role;
+	uint64_t sema;			/* semaphore it is parked on, 0 if none */
+	uint64_t lock_addr;		/* the sync.Mutex/RWMutex, 0 if none */
+	int lock;			/* index into snapshot.locks, -1 if none */
+};
+
+/* The Go view of a snapshot (read by goruntime.c). */
+struct goinfo {
+	char *version;			/* owned; runtime.buildVersion, or NULL */
+	char *error;			/* owned; why goroutines could not be read (no DWARF, ...), or NULL */
+	char **notes;			/* owned; what could not be read, for the reader */
+	size_t nnotes;
+	struct goroutine *gs;		/* owned; live goroutines, in allgs order */
+	size_t ngs;
+	size_t nallgs;			/* len(allgs) as the runtime said */
+	size_t ndead;			/* dead or idle goroutines, not listed */
+	size_t nunreadable;		/* g's that could not be read or made no sense */
+	bool truncated;			/* more than GORUNTIME_MAX_GOROUTINES (goruntime.h) */
+};
 
 /* Falls back to the target itself when the snapshot has no copy of an address. Returns bytes read or -1. */
 typedef ssize_t (*snapshot_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
@@ -185,7 +268,7 @@ struct snapshot {
 	void *read_ctx;			/* borrowed */
 
 	/* Analysis results, owned, NULL until computed. */
-	struct lock *locks;		/* see lockdecode.h */
+	struct lock *locks;
 	size_t nlocks;
 	struct deadlock *deadlocks;
 	size_t ndeadlocks;
@@ -224,5 +307,13 @@ const char *snapshot_capture_status_name(enum capture_status c);
  * for a snapshot not taken by capture. */
 const char *snapshot_capture_mode_name(const struct snapshot *s);
 void snapshot_frames_free(struct frame *f, size_t n);
+/* Frees s->locks and s->deadlocks and leaves none. */
+void snapshot_locks_free(struct snapshot *s);
+/* Frees a Go view (NULL is fine). */
+void snapshot_goinfo_free(struct goinfo *g);
+const char *snapshot_lock_kind_name(enum lock_kind k);
+/* The runtime's name of a goroutine status (the scan bit ignored), "unknown" if out of range. */
+const char *snapshot_go_status_name(uint32_t status);
+const char *snapshot_go_wait_role_name(enum go_wait_role r);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goruntime.h"
 #include "util.h"
 
 const char *
@@ -337,9 +336,9 @@ void
 model_lock_name(const struct lock *l, char *buf, size_t len)
 {
 	if (l->symbol != NULL)
-		snprintf(buf, len, "%s (%s)", l->symbol, lockgraph_kind_name(l->kind));
+		snprintf(buf, len, "%s (%s)", l->symbol, snapshot_lock_kind_name(l->kind));
 	else
-		snprintf(buf, len, "0x%" PRIx64 " (%s)", l->address, lockgraph_kind_name(l->kind));
+		snprintf(buf, len, "0x%" PRIx64 " (%s)", l->address, snapshot_lock_kind_name(l->kind));
 }
 
 void

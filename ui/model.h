@@ -7,7 +7,6 @@
 #include <stddef.h>
 
 #include "history.h"
-#include "lockgraph.h"
 #include "snapshot.h"
 
 enum model_sort {
@@ -41,8 +40,6 @@ size_t model_locks(const struct snapshot *s, int **out);
 double model_lock_longest_wait(const struct snapshot *s, const struct history *h, int li);
 /* Wait-chain tree: holders at the root, their waiters below, cycles marked. Returns the count; *out owned. */
 size_t model_tree(const struct snapshot *s, struct model_tree_row **out);
-
-struct goroutine;
 
 /* Indices into s->go->gs matching filter (goid, state, wait reason or function), blocked ones first
  * (longest wait first), then by goid. Returns the count; *out owned (empty without s->go). */

@@ -4,8 +4,6 @@
 #include <curses.h>
 #include <stdio.h>
 
-#include "goruntime.h"
-
 void
 view_clamp(int *sel, int *first, int n, int h)
 {

@@ -4,7 +4,7 @@
 
 #include "snapshot.h"
 #include "term.h"
-#include "top.h"
+#include "topstate.h"
 
 /* view.c: shared helpers. Keeps *sel within n rows and *first so the cursor is visible in h lines. */
 void view_clamp(int *sel, int *first, int n, int h);

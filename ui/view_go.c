@@ -4,7 +4,6 @@
 #include <curses.h>
 #include <stdio.h>
 
-#include "goruntime.h"
 #include "model.h"
 #include "uistr.h"
 
@@ -39,7 +38,7 @@ view_go_draw(struct top *t, int y, int h)
 
 		snprintf(cell[0], sizeof cell[0], "%llu", (unsigned long long)g->id);
 		snprintf(cell[1], sizeof cell[1], "%s", snapshot_state_name(g->state));
-		snprintf(cell[2], sizeof cell[2], "%s", g->wait_reason ? g->wait_reason : goruntime_status_name(g->status));
+		snprintf(cell[2], sizeof cell[2], "%s", g->wait_reason ? g->wait_reason : snapshot_go_status_name(g->status));
 		uistr_duration(cell[3], sizeof cell[3], g->wait_seconds);
 		if (g->lock >= 0 && (size_t)g->lock < s->nlocks)
 			model_lock_name(&s->locks[g->lock], cell[4], sizeof cell[4]);

@@ -47,7 +47,7 @@ view_locks_draw(struct top *t, int y, int h)
 		snprintf(cell[1], sizeof cell[1], "%s", l->symbol ? l->symbol : "");
 		if (l->symbol == NULL)
 			snprintf(cell[1], sizeof cell[1], "0x%llx", (unsigned long long)l->address);
-		snprintf(cell[2], sizeof cell[2], "%s", lockgraph_kind_name(l->kind));
+		snprintf(cell[2], sizeof cell[2], "%s", snapshot_lock_kind_name(l->kind));
 		model_lock_holders(l, cell[3], sizeof cell[3]);
 		uistr_duration(cell[4], sizeof cell[4], model_lock_longest_wait(s, t->hist, li));
 		snprintf(cell[5], sizeof cell[5], "%s%s%s%s%s", dl ? "DEADLOCK " : "",

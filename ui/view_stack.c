@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "goruntime.h"
 #include "model.h"
 #include "util.h"
 
@@ -151,7 +150,7 @@ void
 view_stack_draw(struct top *t, int y, int h)
 {
 	const struct snapshot *s = t->snap;
-	int ti = top_selected_thread(t), gi = top_selected_goroutine(t);
+	int ti = topstate_selected_thread(t), gi = topstate_selected_goroutine(t);
 	struct view_stack_sink k = { y + 1, h - 1, 0, 0, 0 };
 	const struct thread *th;
 	char head[64], buf[1024], wait[512], holder[128];

@@ -13,6 +13,7 @@
 #include "godwarf.h"
 #include "goruntime.h"
 #include "lockgraph.h"
+#include "output_text_go.h"
 #include "unwind.h"
 
 static const char *
@@ -78,7 +79,7 @@ run_corrupt(struct fake *f, bool with_maps)
 	FILE *null = fopen("/dev/null", "w");
 
 	assert_non_null(null);
-	goruntime_print_text(null, s, NULL);
+	output_text_go_print(null, s, NULL);
 	fclose(null);
 	for (size_t i = 0; i < s->nlocks; i++)
 		assert_false(s->locks[i].holders_known);

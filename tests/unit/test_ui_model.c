@@ -1,5 +1,5 @@
 /* test_ui_model.c - the dashboard's pure parts: rows, filter, sort, lock order, wait-chain tree,
- * interesting frames and terminal-safe strings (ui/model.c, ui/uistr.c). */
+ * interesting frames, terminal-safe strings and what the cursor is on (ui/model.c, ui/uistr.c, ui/topstate.c). */
 #include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include "lockgraph.h"
 #include "model.h"
 #include "snapshot.h"
+#include "topstate.h"
 #include "uistr.h"
 #include "util.h"
 
@@ -185,6 +186,57 @@ test_tree(void **state)
 	snapshot_free(s);
 }
 
+/* The thread (or goroutine) under the cursor in each view; the stack pane shows it. */
+static void
+test_selection(void **state)
+{
+	struct snapshot *s = make_snapshot();
+	struct top t;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	t.snap = s;
+	t.nrows = model_threads(s, NULL, NULL, MODEL_SORT_NAME, false, &t.rows);
+	t.nlock_rows = model_locks(s, &t.lock_rows);
+	t.ntree = model_tree(s, &t.tree);
+	t.view = TOP_VIEW_THREADS;
+	t.sel[TOP_VIEW_THREADS] = 5;
+	assert_int_equal(topstate_selected_thread(&t), 3);	/* worker, last by name */
+	t.sel[TOP_VIEW_THREADS] = 6;
+	assert_int_equal(topstate_selected_thread(&t), -1);
+	assert_int_equal(topstate_selected_goroutine(&t), -1);
+	t.view = TOP_VIEW_LOCKS;
+	t.sel[TOP_VIEW_LOCKS] = 0;			/* lock_c: its holder, owner */
+	assert_int_equal(topstate_selected_thread(&t), 4);
+	for (size_t i = 0; i < t.nlock_rows; i++)
+		if (t.lock_rows[i] == 3)
+			t.sel[TOP_VIEW_LOCKS] = (int)i;	/* lock D, holder unknown: its first waiter */
+	assert_int_equal(topstate_selected_thread(&t), 5);
+	t.view = TOP_VIEW_TREE;
+	t.sel[TOP_VIEW_TREE] = 2;
+	assert_int_equal(topstate_selected_thread(&t), 3);
+	t.sel[TOP_VIEW_TREE] = 6;			/* the lock row: the waiter below it */
+	assert_int_equal(topstate_selected_thread(&t), 5);
+	t.view = TOP_VIEW_GOROUTINES;
+	assert_int_equal(topstate_selected_thread(&t), -1);
+	assert_int_equal(topstate_selected_goroutine(&t), -1);	/* not a Go target */
+	s->go = xcalloc(1, sizeof *s->go);
+	t.go_rows = xcalloc(2, sizeof *t.go_rows);
+	t.go_rows[1] = 7;
+	t.ngo_rows = 2;
+	t.sel[TOP_VIEW_GOROUTINES] = 1;
+	assert_int_equal(topstate_selected_goroutine(&t), 7);
+	t.sel[TOP_VIEW_GOROUTINES] = 2;
+	assert_int_equal(topstate_selected_goroutine(&t), -1);
+	t.snap = NULL;
+	assert_int_equal(topstate_selected_thread(&t), -1);
+	free(t.rows);
+	free(t.lock_rows);
+	free(t.tree);
+	free(t.go_rows);
+	snapshot_free(s);
+}
+
 static void
 test_interesting_frame(void **state)
 {
@@ -275,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_filter_and_sort),
 		cmocka_unit_test(test_locks_and_texts),
 		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_interesting_frame),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_duration),

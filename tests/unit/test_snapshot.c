@@ -1,0 +1,134 @@
+/* test_snapshot.c - the snapshot's names for analysis results (the JSON/text vocabulary) and their freeing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "snapshot.h"
+#include "util.h"
+
+static void
+test_lock_kind_names(void **state)
+{
+	static const char *const want[LOCK_KIND_COUNT] = {
+		"mutex", "rwlock", "condvar", "semaphore", "barrier", "join", "futex", "go-mutex", "go-rwmutex",
+	};
+
+	(void)state;
+	for (int k = 0; k < LOCK_KIND_COUNT; k++)
+		assert_string_equal(snapshot_lock_kind_name((enum lock_kind)k), want[k]);
+	assert_string_equal(snapshot_lock_kind_name(LOCK_KIND_COUNT), "futex");
+	assert_string_equal(snapshot_lock_kind_name((enum lock_kind)-1), "futex");
+}
+
+static void
+test_go_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(snapshot_go_status_name(0), "idle");
+	assert_string_equal(snapshot_go_status_name(1), "runnable");
+	assert_string_equal(snapshot_go_status_name(2), "running");
+	assert_string_equal(snapshot_go_status_name(3), "syscall");
+	assert_string_equal(snapshot_go_status_name(4), "waiting");
+	assert_string_equal(snapshot_go_status_name(6), "dead");
+	assert_string_equal(snapshot_go_status_name(8), "copystack");
+	assert_string_equal(snapshot_go_status_name(9), "preempted");
+	assert_string_equal(snapshot_go_status_name(10), "unknown");
+	assert_string_equal(snapshot_go_status_name(UINT32_MAX), "unknown");
+	/* the garbage collector's scan bit does not change the name */
+	assert_string_equal(snapshot_go_status_name(0x1000 | 4), "waiting");
+	assert_string_equal(snapshot_go_status_name(0x1000 | 2), "running");
+}
+
+static void
+test_go_wait_role_names(void **state)
+{
+	(void)state;
+	assert_string_equal(snapshot_go_wait_role_name(GOWAIT_NONE), "none");
+	assert_string_equal(snapshot_go_wait_role_name(GOWAIT_SEMA), "semaphore");
+	assert_string_equal(snapshot_go_wait_role_name(GOWAIT_MUTEX), "go-mutex");
+	assert_string_equal(snapshot_go_wait_role_name(GOWAIT_RW_WRITER), "go-rwmutex-writer");
+	assert_string_equal(snapshot_go_wait_role_name(GOWAIT_RW_QUEUED), "go-rwmutex-queued");
+	assert_string_equal(snapshot_go_wait_role_name(GOWAIT_RW_READER), "go-rwmutex-reader");
+	assert_string_equal(snapshot_go_wait_role_name((enum go_wait_role)99), "none");
+}
+
+/* Locks, deadlocks and goroutines with every owned pointer set; the sanitizer build checks nothing leaks. */
+static void
+fill_results(struct snapshot *s)
+{
+	struct goroutine *g;
+
+	s->nlocks = 2;
+	s->locks = xcalloc(s->nlocks, sizeof *s->locks);
+	s->locks[0].symbol = xstrdup("accounts_lock");
+	s->locks[0].variant = xstrdup("normal");
+	s->locks[0].holders = xcalloc(1, sizeof *s->locks[0].holders);
+	s->locks[0].nholders = 1;
+	s->locks[0].waiters = xcalloc(2, sizeof *s->locks[0].waiters);
+	s->locks[0].nwaiters = 2;
+	s->locks[0].note = xstrdup("a note");
+	s->locks[1].kind = LOCK_GO_MUTEX;
+	s->locks[1].go_waiters = xcalloc(3, sizeof *s->locks[1].go_waiters);
+	s->locks[1].ngo_waiters = 3;
+	s->ndeadlocks = 1;
+	s->deadlocks = xcalloc(1, sizeof *s->deadlocks);
+	s->deadlocks[0].threads = xcalloc(2, sizeof *s->deadlocks[0].threads);
+	s->deadlocks[0].locks = xcalloc(2, sizeof *s->deadlocks[0].locks);
+	s->deadlocks[0].nthreads = s->deadlocks[0].nlocks = 2;
+
+	s->go = xcalloc(1, sizeof *s->go);
+	s->go->version = xstrdup("go1.22.1");
+	s->go->error = xstrdup("an error");
+	s->go->notes = xcalloc(1, sizeof *s->go->notes);
+	s->go->notes[0] = xstrdup("a note");
+	s->go->nnotes = 1;
+	s->go->gs = g = xcalloc(1, sizeof *s->go->gs);
+	s->go->ngs = 1;
+	g->wait_reason = xstrdup("semacquire");
+	g->created_by.function = xstrdup("main.main");
+	g->created_by.module = xstrdup("/bin/x");
+	g->created_by.file = xstrdup("main.go");
+	g->frames = xcalloc(1, sizeof *g->frames);
+	g->frames[0].function = xstrdup("sync.(*Mutex).Lock");
+	g->nframes = 1;
+	g->unwind_error = xstrdup("stack unreadable");
+}
+
+static void
+test_results_free(void **state)
+{
+	struct snapshot *s = snapshot_new(1);
+
+	(void)state;
+	fill_results(s);
+	snapshot_locks_free(s);
+	assert_null(s->locks);
+	assert_int_equal(s->nlocks, 0);
+	assert_null(s->deadlocks);
+	assert_int_equal(s->ndeadlocks, 0);
+	snapshot_locks_free(s);		/* nothing left: a second reset is harmless */
+	snapshot_goinfo_free(s->go);
+	s->go = NULL;
+	snapshot_goinfo_free(NULL);
+	/* and snapshot_free frees whatever analysis left */
+	fill_results(s);
+	snapshot_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lock_kind_names),
+		cmocka_unit_test(test_go_status_names),
+		cmocka_unit_test(test_go_wait_role_names),
+		cmocka_unit_test(test_results_free),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
