@@ -194,7 +194,7 @@ output_json_deadlocks(struct jw *w, const struct snapshot *s)
 	jw_array_end(w);
 }
 
-static void
+static int
 output_json_add(void *state, const struct snapshot *s)
 {
 	struct output_json *oj = state;
@@ -223,6 +223,8 @@ output_json_add(void *state, const struct snapshot *s)
 		goruntime_print_json(w, s);
 	jw_object_end(w);
 	fputc('\n', w->f);
+	/* One whole line per snapshot, flushed: a reader of JSON Lines sees complete ones. */
+	return fflush(w->f) == 0 && !ferror(w->f) ? 0 : -1;
 }
 
 static int

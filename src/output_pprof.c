@@ -97,12 +97,13 @@ output_pprof_begin(FILE *f, const struct output_opts *o)
 	return st;
 }
 
-static void
+static int
 output_pprof_add(void *state, const struct snapshot *s)
 {
 	struct output_pprof *st = state;
 
 	profile_add(st->profile, s);
+	return 0;
 }
 
 static int64_t
