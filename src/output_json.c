@@ -200,6 +200,7 @@ output_json_add(void *state, const struct snapshot *s)
 	struct output_json *oj = state;
 	struct jw *w = &oj->w;
 
+	jw_init(w, w->f, w->pretty);	/* each snapshot is a JSON document (and line) of its own */
 	jw_object_begin(w);
 	jw_kint(w, "pid", s->pid);
 	jw_kstring(w, "exe", s->exe);
