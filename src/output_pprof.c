@@ -148,6 +148,58 @@ output_pprof_period(const struct output_pprof *st)
 	return 1000000000;
 }
 
+/* The mapping, location and function tables the samples refer to. */
+static void
+output_pprof_tables(const struct profile *p, struct protobuf *out, struct output_pprof_strings *t,
+    struct protobuf *tmp, struct protobuf *sub)
+{
+	for (size_t i = 0; i < p->nmappings; i++) {
+		const struct profile_mapping *m = &p->mappings[i];
+
+		protobuf_reset(sub);
+		protobuf_uint64(sub, MAPPING_ID, i + 1);
+		protobuf_uint64(sub, MAPPING_START, m->start);
+		protobuf_uint64(sub, MAPPING_LIMIT, m->end);
+		protobuf_uint64(sub, MAPPING_OFFSET, m->offset);
+		protobuf_int64(sub, MAPPING_FILENAME, output_pprof_str(t, m->path));
+		/* Everything is symbolized already: pprof must not try to symbolize again. */
+		protobuf_bool(sub, MAPPING_HAS_FUNCTIONS, true);
+		protobuf_bool(sub, MAPPING_HAS_FILENAMES, true);
+		protobuf_bool(sub, MAPPING_HAS_LINE_NUMBERS, true);
+		protobuf_bool(sub, MAPPING_HAS_INLINE_FRAMES, true);
+		protobuf_message(out, PPROF_MAPPING, sub);
+	}
+
+	for (size_t i = 0; i < p->nlocations; i++) {
+		const struct profile_location *loc = &p->locations[i];
+
+		protobuf_reset(sub);
+		protobuf_uint64(sub, LOCATION_ID, i + 1);
+		if (loc->mapping >= 0)
+			protobuf_uint64(sub, LOCATION_MAPPING_ID, (uint64_t)loc->mapping + 1);
+		protobuf_uint64(sub, LOCATION_ADDRESS, loc->pc);
+		for (size_t j = 0; j < loc->nlines; j++) {
+			protobuf_reset(tmp);
+			protobuf_uint64(tmp, LINE_FUNCTION_ID, loc->lines[j].function + 1);
+			protobuf_int64(tmp, LINE_LINE, loc->lines[j].line);
+			protobuf_message(sub, LOCATION_LINE, tmp);
+		}
+		protobuf_message(out, PPROF_LOCATION, sub);
+	}
+
+	for (size_t i = 0; i < p->nfunctions; i++) {
+		const struct profile_function *fn = &p->functions[i];
+		int64_t name = output_pprof_str(t, fn->name);
+
+		protobuf_reset(sub);
+		protobuf_uint64(sub, FUNCTION_ID, i + 1);
+		protobuf_int64(sub, FUNCTION_NAME, name);
+		protobuf_int64(sub, FUNCTION_SYSTEM_NAME, name);
+		protobuf_int64(sub, FUNCTION_FILENAME, output_pprof_str(t, fn->file));
+		protobuf_message(out, PPROF_FUNCTION, sub);
+	}
+}
+
 static void
 output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 {
@@ -203,51 +255,7 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 		protobuf_message(out, PPROF_SAMPLE, &sub);
 	}
 
-	for (size_t i = 0; i < p->nmappings; i++) {
-		const struct profile_mapping *m = &p->mappings[i];
-
-		protobuf_reset(&sub);
-		protobuf_uint64(&sub, MAPPING_ID, i + 1);
-		protobuf_uint64(&sub, MAPPING_START, m->start);
-		protobuf_uint64(&sub, MAPPING_LIMIT, m->end);
-		protobuf_uint64(&sub, MAPPING_OFFSET, m->offset);
-		protobuf_int64(&sub, MAPPING_FILENAME, output_pprof_str(&t, m->path));
-		/* Everything is symbolized already: pprof must not try to symbolize again. */
-		protobuf_bool(&sub, MAPPING_HAS_FUNCTIONS, true);
-		protobuf_bool(&sub, MAPPING_HAS_FILENAMES, true);
-		protobuf_bool(&sub, MAPPING_HAS_LINE_NUMBERS, true);
-		protobuf_bool(&sub, MAPPING_HAS_INLINE_FRAMES, true);
-		protobuf_message(out, PPROF_MAPPING, &sub);
-	}
-
-	for (size_t i = 0; i < p->nlocations; i++) {
-		const struct profile_location *loc = &p->locations[i];
-
-		protobuf_reset(&sub);
-		protobuf_uint64(&sub, LOCATION_ID, i + 1);
-		if (loc->mapping >= 0)
-			protobuf_uint64(&sub, LOCATION_MAPPING_ID, (uint64_t)loc->mapping + 1);
-		protobuf_uint64(&sub, LOCATION_ADDRESS, loc->pc);
-		for (size_t j = 0; j < loc->nlines; j++) {
-			protobuf_reset(&tmp);
-			protobuf_uint64(&tmp, LINE_FUNCTION_ID, loc->lines[j].function + 1);
-			protobuf_int64(&tmp, LINE_LINE, loc->lines[j].line);
-			protobuf_message(&sub, LOCATION_LINE, &tmp);
-		}
-		protobuf_message(out, PPROF_LOCATION, &sub);
-	}
-
-	for (size_t i = 0; i < p->nfunctions; i++) {
-		const struct profile_function *fn = &p->functions[i];
-		int64_t name = output_pprof_str(&t, fn->name);
-
-		protobuf_reset(&sub);
-		protobuf_uint64(&sub, FUNCTION_ID, i + 1);
-		protobuf_int64(&sub, FUNCTION_NAME, name);
-		protobuf_int64(&sub, FUNCTION_SYSTEM_NAME, name);
-		protobuf_int64(&sub, FUNCTION_FILENAME, output_pprof_str(&t, fn->file));
-		protobuf_message(out, PPROF_FUNCTION, &sub);
-	}
+	output_pprof_tables(p, out, &t, &tmp, &sub);
 
 	protobuf_int64(out, PPROF_TIME_NANOS, output_pprof_ns(&p->first));
 	protobuf_int64(out, PPROF_DURATION_NANOS,
