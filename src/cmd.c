@@ -1,7 +1,5 @@
 /* cmd.c - the subcommand table and helpers shared by the subcommands. */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -46,20 +44,4 @@ cmd_usage(const char *name)
 	}
 	fprintf(stderr, "usage: holdup %s %s\n", name, c->usage);
 	return EXIT_USAGE;
-}
-
-int
-cmd_parse_pid(const char *arg, pid_t *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v <= 0 || v > 4194304) {
-		fprintf(stderr, "holdup: '%s' is not a process ID\n", arg);
-		return -1;
-	}
-	*pid = (pid_t)v;
-	return 0;
 }

@@ -3,7 +3,6 @@
 #define HOLDUP_CMD_H
 
 #include <stdio.h>
-#include <sys/types.h>
 
 enum {
 	EXIT_OK = 0,
@@ -30,7 +29,5 @@ const struct cmd *cmd_find(const char *name);
 void cmd_print_usage(FILE *f);
 /* Prints "usage: holdup NAME USAGE" for the named command to stderr and returns EXIT_USAGE. */
 int cmd_usage(const char *name);
-/* Parses a PID argument; on error prints why and returns -1. */
-int cmd_parse_pid(const char *arg, pid_t *pid);
 
 #endif

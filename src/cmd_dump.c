@@ -1,6 +1,5 @@
 /* cmd_dump.c - holdup dump: one snapshot of every thread, analysed and printed as text or JSON. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +8,9 @@
 #include "analyze.h"
 #include "capture.h"
 #include "cmd.h"
+#include "options.h"
 #include "output.h"
 #include "signals.h"
-
-static const struct option cmd_dump_options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "stop-all", no_argument, NULL, 'S' },
-	{ "stack-bytes", required_argument, NULL, 'b' },
-	{ "stop-timeout", required_argument, NULL, 't' },
-	{ "group", no_argument, NULL, 'g' },
-	{ "color", no_argument, NULL, 'c' },
-	{ "no-color", no_argument, NULL, 'C' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void
 cmd_dump_help(void)
@@ -40,18 +27,41 @@ cmd_dump_help(void)
 	    "exit status: 0 ok, 1 error, 2 usage, 3 a deadlock was found\n");
 }
 
-static int
-cmd_dump_number(const char *arg, long min, long max, long *out)
+/* The options and the PID; false when the command is done, returning *rc. *format gets the output format. */
+static bool
+cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, struct output_opts *oopts,
+    const char **outpath, const char **format, int *color, pid_t *pid)
 {
-	char *end;
-	long v;
+	long stack_bytes = (long)copts->stack_bytes, stop_timeout = copts->stop_timeout_ms;
+	bool json = false;
+	const struct options_spec specs[] = {
+		{ "json", 'j', OPTIONS_FLAG, &json },
+		{ "output", 'o', OPTIONS_STRING, outpath },
+		{ "stop-all", 0, OPTIONS_FLAG, &copts->stop_all },
+		{ "stack-bytes", 0, OPTIONS_COUNT, &stack_bytes, .min = 0, .max = 8 << 20,
+		    .error = "--stack-bytes wants a number of bytes up to 8 MiB" },
+		{ "stop-timeout", 0, OPTIONS_COUNT, &stop_timeout, .min = 1, .max = 60000,
+		    .error = "--stop-timeout wants milliseconds (1-60000)" },
+		{ "group", 0, OPTIONS_FLAG, &oopts->group },
+		{ "color", 0, OPTIONS_CHOICE, color, .value = 1 },
+		{ "no-color", 0, OPTIONS_CHOICE, color, .value = 0 },
+		{ NULL, 0, OPTIONS_END, NULL },
+	};
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	switch (options_parse(argc, argv, specs, pid)) {
+	case OPTIONS_HELP:
+		cmd_dump_help();
+		*rc = EXIT_OK;
+		return false;
+	case OPTIONS_USAGE:
+		*rc = EXIT_USAGE;
+		return false;
+	default: break;
+	}
+	copts->stack_bytes = (size_t)stack_bytes;
+	copts->stop_timeout_ms = (int)stop_timeout;
+	*format = json ? "json" : "text";
+	return true;
 }
 
 int
@@ -64,44 +74,15 @@ cmd_dump(int argc, char **argv)
 	struct snapshot *snap = NULL;
 	struct err e = { "" };
 	const char *outpath = NULL, *format = "text";
-	int color = -1, c, rc = EXIT_ERROR;
-	long v;
+	int color = -1, rc;
 	pid_t pid;
 	FILE *out = stdout;
 
 	capture_opts_default(&copts);
 	memset(&oopts, 0, sizeof oopts);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jo:h", cmd_dump_options, NULL)) != -1) {
-		switch (c) {
-		case 'j': format = "json"; break;
-		case 'o': outpath = optarg; break;
-		case 'S': copts.stop_all = true; break;
-		case 'b':
-			if (cmd_dump_number(optarg, 0, 8 << 20, &v) < 0) {
-				fprintf(stderr, "holdup: --stack-bytes wants a number of bytes up to 8 MiB\n");
-				return EXIT_USAGE;
-			}
-			copts.stack_bytes = (size_t)v;
-			break;
-		case 't':
-			if (cmd_dump_number(optarg, 1, 60000, &v) < 0) {
-				fprintf(stderr, "holdup: --stop-timeout wants milliseconds (1-60000)\n");
-				return EXIT_USAGE;
-			}
-			copts.stop_timeout_ms = (int)v;
-			break;
-		case 'g': oopts.group = true; break;
-		case 'c': color = 1; break;
-		case 'C': color = 0; break;
-		case 'h': cmd_dump_help(); return EXIT_OK;
-		default: return cmd_usage("dump");
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage("dump");
-	if (cmd_parse_pid(argv[optind], &pid) < 0)
-		return EXIT_USAGE;
+	if (!cmd_dump_options(&rc, argc, argv, &copts, &oopts, &outpath, &format, &color, &pid))
+		return rc;
+	rc = EXIT_ERROR;
 
 	if (capture_open(pid, &copts, &cap, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);

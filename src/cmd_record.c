@@ -1,43 +1,37 @@
 /* cmd_record.c - holdup record: samples every thread's stack and wait state at a steady rate into a profile. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "capture.h"
 #include "cmd.h"
+#include "options.h"
 #include "output.h"
 #include "profile.h"
-#include "signals.h"
+#include "session.h"
 #include "util.h"
 
 #define CMD_RECORD_BACKLOG 3	/* late ticks still taken, in periods */
 
-static const struct option cmd_record_options[] = {
-	{ "rate", required_argument, NULL, 'r' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "stop-all", no_argument, NULL, 'S' },
-	{ "no-sampling", no_argument, NULL, 'P' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* What the live status line and the summary report about the recording itself. */
-struct cmd_record_stats {
+/* One recording: what the options asked for, where it goes, and what the status line reports. */
+struct cmd_record {
+	const char *outpath, *format;
+	double duration;
+	long rate;
+	bool stop_all, no_sampling;
+	const struct output_format *fmt;
+	struct output_opts oopts;
+	void *fmtstate;			/* fmt's state between begin and end */
+	FILE *out;
+	struct session *session;	/* owned */
+	struct profile *summary;	/* owned */
+	bool status;			/* a live status line on stderr */
 	uint64_t samples;
-	uint64_t missed;		/* ticks skipped because a snapshot took longer than the period */
-	uint64_t failed;		/* snapshots that could not be taken or analysed */
 	uint64_t pause_sum_us, pause_max_us;
 	size_t threads;			/* in the last snapshot */
-	uint64_t start_ns;
 };
 
 static void
@@ -82,242 +76,219 @@ cmd_record_default_format(const char *path)
 }
 
 static void
-cmd_record_status(const struct cmd_record_stats *st, bool final)
+cmd_record_status(const struct cmd_record *r, bool final)
 {
-	double el = (double)(util_now_ns() - st->start_ns) / 1e9;
+	const struct session *s = r->session;
+	double el = (double)(util_now_ns() - s->ticker.start_ns) / 1e9;
 
 	fprintf(stderr, "\r%" PRIu64 " samples  %.1fs  pause mean %" PRIu64 " us, worst %" PRIu64 " us  %zu threads",
-	    st->samples, el, st->samples ? st->pause_sum_us / st->samples : 0, st->pause_max_us, st->threads);
-	if (st->missed > 0)
-		fprintf(stderr, "  %" PRIu64 " ticks missed", st->missed);
+	    r->samples, el, r->samples ? r->pause_sum_us / r->samples : 0, r->pause_max_us, r->threads);
+	if (s->ticker.missed > 0)
+		fprintf(stderr, "  %" PRIu64 " ticks missed", s->ticker.missed);
 	fputs(final ? "\033[K\n" : "\033[K", stderr);
 	fflush(stderr);
 }
 
-/* Sleeps until the absolute monotonic time t (ns); returns early on a signal. */
-static void
-cmd_record_sleep_until(uint64_t t)
+/* The options and the PID; false when the command is done, returning *rc. */
+static bool
+cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv, pid_t *pid)
 {
-	struct timespec ts = { (time_t)(t / 1000000000), (long)(t % 1000000000) };
+	const struct options_spec specs[] = {
+		{ "rate", 'r', OPTIONS_COUNT, &r->rate, .min = 1, .max = 1000,
+		    .error = "--rate wants snapshots per second, 1-1000" },
+		{ "duration", 'd', OPTIONS_SECONDS, &r->duration, .min = 0, .min_open = true, .max = 1e7,
+		    .error = "--duration wants a positive number of seconds" },
+		{ "output", 'o', OPTIONS_STRING, &r->outpath },
+		{ "format", 'f', OPTIONS_STRING, &r->format },
+		{ "stop-all", 0, OPTIONS_FLAG, &r->stop_all },
+		{ "no-sampling", 0, OPTIONS_FLAG, &r->no_sampling },
+		{ NULL, 0, OPTIONS_END, NULL },
+	};
 
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	switch (options_parse(argc, argv, specs, pid)) {
+	case OPTIONS_HELP:
+		cmd_record_help();
+		*rc = EXIT_OK;
+		return false;
+	case OPTIONS_USAGE:
+		*rc = EXIT_USAGE;
+		return false;
+	default: break;
+	}
+	if (r->format == NULL)
+		r->format = cmd_record_default_format(r->outpath);
+	if (strcmp(r->format, "pprof") != 0 && strcmp(r->format, "folded") != 0 && strcmp(r->format, "json") != 0) {
+		fprintf(stderr, "holdup: --format wants pprof, folded or json\n");
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	if ((r->fmt = output_find(r->format)) == NULL) {
+		fprintf(stderr, "holdup: format %s is not available\n", r->format);
+		*rc = EXIT_ERROR;
+		return false;
+	}
+	if (r->outpath == NULL && strcmp(r->format, "pprof") == 0 && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "holdup: pprof output is binary; use -o FILE\n");
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	return true;
+}
+
+/* Attaches and opens the output; 0, or -1 after saying why. */
+static int
+cmd_record_open(struct cmd_record *r, pid_t pid)
+{
+	struct session_opts so;
+	struct err e = { "" };
+
+	memset(&so, 0, sizeof so);
+	capture_opts_default(&so.capture);
+	so.capture.stop_all = r->stop_all;
+	so.period_ns = 1000000000ULL / (uint64_t)r->rate;
+	if (!r->no_sampling)
+		so.capture.sample_ns = capture_sample_ns_for(so.period_ns);
+	so.backlog = CMD_RECORD_BACKLOG;
+	so.duration_ns = (uint64_t)(r->duration * 1e9);
+	if (session_open(pid, &so, &r->session, &e) < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		return -1;
+	}
+	/* Opened before the first snapshot so a bad path fails at once, not after an hour. */
+	if (r->outpath != NULL && (r->out = fopen(r->outpath, "w")) == NULL) {
+		fprintf(stderr, "holdup: %s: %s\n", r->outpath, strerror(errno));
+		r->out = stdout;
+		return -1;
+	}
+	r->oopts.rate_hz = (int)r->rate;
+	r->oopts.duration_s = r->duration;
+	r->fmtstate = r->fmt->begin(r->out, &r->oopts);
+	r->summary = profile_new();
+	r->status = isatty(STDERR_FILENO);
+	return 0;
+}
+
+/* Takes one snapshot into the profile; -1 when the output cannot be written any more. */
+static int
+cmd_record_add(struct cmd_record *r, const struct snapshot *snap)
+{
+	if (r->fmt->add(r->fmtstate, snap) < 0) {
+		/* A closed pipe or a full disk: nothing more can be written. */
+		fprintf(stderr, "%sholdup: writing %s: %s\n", r->status ? "\n" : "",
+		    r->outpath ? r->outpath : "output", strerror(errno));
+		return -1;
+	}
+	profile_add(r->summary, snap);
+	r->samples++;
+	r->pause_sum_us += snap->pause_us;
+	if (snap->pause_us > r->pause_max_us)
+		r->pause_max_us = snap->pause_us;
+	r->threads = snap->nthreads;
+	return 0;
+}
+
+/* Samples until the duration, a quit signal, the target's exit or a write error; why it stopped. */
+static const char *
+cmd_record_loop(struct cmd_record *r, bool *write_failed)
+{
+	bool warm = false;
+	char msg[600];
+
+	for (;;) {
+		struct snapshot *snap = NULL;
+
+		switch (session_next(r->session, &snap)) {
+		case SESSION_QUIT: return "interrupted";
+		case SESSION_END: return "duration reached";
+		case SESSION_GONE: return "the target exited";
+		case SESSION_FAILED:
+			/* A transient failure loses one sample, not the recording. */
+			if (r->session->first_failure)
+				fprintf(stderr, "%sholdup: %s\n", r->status ? "\n" : "",
+				    session_error(r->session, msg, sizeof msg));
+			break;
+		case SESSION_SNAPSHOT:
+			if (cmd_record_add(r, snap) < 0) {
+				snapshot_free(snap);
+				*write_failed = true;
+				return "stopped";
+			}
+			break;
+		}
+		snapshot_free(snap);
+		if (r->status)
+			cmd_record_status(r, false);
+		if (r->samples == 1 && !warm) {
+			/* The first analysis loads symbols and debug info (often most of a second): the
+			 * schedule starts once it is done, so it costs neither ticks nor duration. */
+			warm = true;
+			session_ticker_restart(&r->session->ticker);
+		}
+	}
+}
+
+/* Ends the output and prints the summary; the exit status. */
+static int
+cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
+{
+	const struct session *s = r->session;
+	int rc = write_failed ? EXIT_ERROR : EXIT_OK;
+	FILE *sumf;
+
+	if (r->status)
+		cmd_record_status(r, true);
+	if (r->fmt->end(r->fmtstate) < 0 && !write_failed) {
+		fprintf(stderr, "holdup: writing %s: %s\n", r->outpath ? r->outpath : "output", strerror(errno));
+		rc = EXIT_ERROR;
+	}
+	r->fmtstate = NULL;
+	fprintf(stderr, "holdup: %s; %" PRIu64 " samples in %.1fs", why, r->samples,
+	    (double)(util_now_ns() - s->ticker.start_ns) / 1e9);
+	if (s->ticker.missed > 0)
+		fprintf(stderr, ", %" PRIu64 " ticks missed (snapshots slower than the rate)", s->ticker.missed);
+	if (s->failed > 0)
+		fprintf(stderr, ", %" PRIu64 " snapshots failed", s->failed);
+	if (r->outpath != NULL)
+		fprintf(stderr, "; wrote %s", r->outpath);
+	fputc('\n', stderr);
+	/* The summary must not mix into profile data on standard output. */
+	sumf = r->outpath != NULL ? stdout : stderr;
+	profile_write_summary(r->summary, sumf, (int)r->rate, 10, 3);
+	fflush(sumf);
+	return rc;
 }
 
 int
 cmd_record(int argc, char **argv)
 {
-	struct capture_opts copts;
-	struct output_opts oopts;
-	struct cmd_record_stats st;
-	struct capture *cap = NULL;
-	struct analyzer *an = NULL;
-	struct profile *summary = NULL;
-	const struct output_format *fmt = NULL;
-	void *fmtstate = NULL;
-	struct err e = { "" };
-	const char *outpath = NULL, *format = NULL, *why = "stopped";
-	double duration = 0;
-	long rate = 10;
-	uint64_t period_ns, end_ns = 0, next;
-	bool json, status, target_gone = false, warm = false, write_failed = false, stop_all = false;
-	bool sampling = true;
-	int c, rc = EXIT_ERROR;
-	char *endp;
+	struct cmd_record r;
+	const char *why;
+	bool write_failed = false;
+	int rc = EXIT_ERROR;
 	pid_t pid;
-	FILE *out = stdout, *sumf;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:d:o:f:h", cmd_record_options, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			errno = 0;
-			rate = strtol(optarg, &endp, 10);
-			if (errno != 0 || endp == optarg || *endp != '\0' || rate < 1 || rate > 1000) {
-				fprintf(stderr, "holdup: --rate wants snapshots per second, 1-1000\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'd':
-			errno = 0;
-			duration = strtod(optarg, &endp);
-			if (errno != 0 || endp == optarg || *endp != '\0' || !(duration > 0) || duration > 1e7) {
-				fprintf(stderr, "holdup: --duration wants a positive number of seconds\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'o': outpath = optarg; break;
-		case 'f': format = optarg; break;
-		case 'S': stop_all = true; break;
-		case 'P': sampling = false; break;
-		case 'h': cmd_record_help(); return EXIT_OK;
-		default: return cmd_usage("record");
-		}
+	memset(&r, 0, sizeof r);
+	r.rate = 10;
+	r.out = stdout;
+	if (!cmd_record_options(&rc, &r, argc, argv, &pid))
+		return rc;
+	rc = EXIT_ERROR;
+	if (cmd_record_open(&r, pid) == 0) {
+		fprintf(stderr, "holdup: recording pid %d at %ld Hz", (int)pid, r.rate);
+		if (r.duration > 0)
+			fprintf(stderr, " for %gs", r.duration);
+		fprintf(stderr, " into %s (%s); Ctrl-C stops\n", r.outpath != NULL ? r.outpath : "standard output",
+		    r.format);
+		why = cmd_record_loop(&r, &write_failed);
+		rc = cmd_record_finish(&r, why, write_failed);
 	}
-	if (optind != argc - 1)
-		return cmd_usage("record");
-	if (cmd_parse_pid(argv[optind], &pid) < 0)
-		return EXIT_USAGE;
-	if (format == NULL)
-		format = cmd_record_default_format(outpath);
-	if (strcmp(format, "pprof") != 0 && strcmp(format, "folded") != 0 && strcmp(format, "json") != 0) {
-		fprintf(stderr, "holdup: --format wants pprof, folded or json\n");
-		return EXIT_USAGE;
-	}
-	json = strcmp(format, "json") == 0;
-	fmt = output_find(format);
-	if (fmt == NULL) {
-		fprintf(stderr, "holdup: format %s is not available\n", format);
-		return EXIT_ERROR;
-	}
-	if (outpath == NULL && strcmp(format, "pprof") == 0 && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "holdup: pprof output is binary; use -o FILE\n");
-		return EXIT_USAGE;
-	}
-
-	capture_opts_default(&copts);
-	copts.stop_all = stop_all;
-	if (sampling)
-		copts.sample_ns = capture_sample_ns_for(1000000000ULL / (uint64_t)rate);
-	if (capture_open(pid, &copts, &cap, &e) < 0) {
-		fprintf(stderr, "holdup: %s\n", e.msg);
-		return EXIT_ERROR;
-	}
-	/* Opened before the first snapshot so a bad path fails at once, not after an hour. */
-	if (outpath != NULL && (out = fopen(outpath, "w")) == NULL) {
-		fprintf(stderr, "holdup: %s: %s\n", outpath, strerror(errno));
-		out = stdout;
-		goto out;
-	}
-	memset(&oopts, 0, sizeof oopts);
-	oopts.rate_hz = (int)rate;
-	oopts.duration_s = duration;
-	if (!json)
-		fmtstate = fmt->begin(out, &oopts);
-	summary = profile_new();
-	an = analyze_new(pid);
-	status = isatty(STDERR_FILENO);
-	memset(&st, 0, sizeof st);
-	period_ns = 1000000000ULL / (uint64_t)rate;
-	st.start_ns = next = util_now_ns();
-	if (duration > 0)
-		end_ns = st.start_ns + (uint64_t)(duration * 1e9);
-	fprintf(stderr, "holdup: recording pid %d at %ld Hz", (int)pid, rate);
-	if (duration > 0)
-		fprintf(stderr, " for %gs", duration);
-	fprintf(stderr, " into %s (%s); Ctrl-C stops\n", outpath != NULL ? outpath : "standard output", format);
-
-	for (;;) {
-		struct snapshot *snap = NULL;
-		uint64_t now;
-
-		if (signals_quit_requested()) {
-			why = "interrupted";
-			break;
-		}
-		if (end_ns != 0 && next >= end_ns) {
-			why = "duration reached";
-			break;
-		}
-		now = util_now_ns();
-		if (now < next) {
-			cmd_record_sleep_until(next);
-			continue;	/* re-check quit and the end after a signal */
-		}
-		if (capture_snapshot(cap, &snap, &e) < 0) {
-			if (!capture_target_alive(cap)) {
-				target_gone = true;
-				break;
-			}
-			/* A transient failure loses one sample, not the recording. */
-			if (st.failed++ == 0)
-				fprintf(stderr, "%sholdup: snapshot failed: %s\n", status ? "\n" : "", e.msg);
-		} else if (analyze_snapshot(an, snap, &e) < 0) {
-			if (st.failed++ == 0)
-				fprintf(stderr, "%sholdup: analysis failed: %s\n", status ? "\n" : "", e.msg);
-		} else {
-			if (json && output_write(fmt, out, &oopts, snap) < 0) {
-				/* A closed pipe or a full disk: nothing more can be written. */
-				fprintf(stderr, "%sholdup: writing %s: %s\n", status ? "\n" : "",
-				    outpath ? outpath : "output", strerror(errno));
-				snapshot_free(snap);
-				write_failed = true;
-				break;
-			}
-			if (!json)
-				fmt->add(fmtstate, snap);
-			profile_add(summary, snap);
-			st.samples++;
-			st.pause_sum_us += snap->pause_us;
-			if (snap->pause_us > st.pause_max_us)
-				st.pause_max_us = snap->pause_us;
-			st.threads = snap->nthreads;
-		}
-		snapshot_free(snap);
-		if (status)
-			cmd_record_status(&st, false);
-		if (st.samples == 1 && !warm) {
-			/* The first analysis loads symbols and debug info (often most of a second): the
-			 * schedule starts once it is done, so it costs neither ticks nor duration. */
-			warm = true;
-			now = util_now_ns();
-			st.start_ns = now;
-			next = now + period_ns;
-			if (duration > 0)
-				end_ns = now + (uint64_t)(duration * 1e9);
-			continue;
-		}
-		/* A fixed schedule keeps the rate. A tick that came late (a woken holdup may wait
-		 * milliseconds for a busy CPU) is taken at once; only ticks more than CMD_RECORD_BACKLOG
-		 * periods behind are skipped, so a stall does not turn into a burst of snapshots. */
-		next += period_ns;
-		now = util_now_ns();
-		if (next + CMD_RECORD_BACKLOG * period_ns <= now) {
-			uint64_t behind = (now - next) / period_ns - (CMD_RECORD_BACKLOG - 1);
-
-			st.missed += behind;
-			next += behind * period_ns;
-		}
-	}
-	if (status)
-		cmd_record_status(&st, true);
-	if (target_gone)
-		why = "the target exited";
-
-	rc = write_failed ? EXIT_ERROR : EXIT_OK;
-	if (!json) {
-		int wrc = fmt->end(fmtstate);
-
-		fmtstate = NULL;
-		if (wrc < 0) {
-			fprintf(stderr, "holdup: writing %s: %s\n", outpath ? outpath : "output", strerror(errno));
-			rc = EXIT_ERROR;
-		}
-	} else if (!write_failed && (fflush(out) != 0 || ferror(out))) {
-		fprintf(stderr, "holdup: writing %s: %s\n", outpath ? outpath : "output", strerror(errno));
+	if (r.fmtstate != NULL)
+		r.fmt->end(r.fmtstate);
+	if (r.out != stdout && fclose(r.out) != 0 && rc == EXIT_OK) {
+		fprintf(stderr, "holdup: %s: %s\n", r.outpath, strerror(errno));
 		rc = EXIT_ERROR;
 	}
-	fprintf(stderr, "holdup: %s; %" PRIu64 " samples in %.1fs", why, st.samples,
-	    (double)(util_now_ns() - st.start_ns) / 1e9);
-	if (st.missed > 0)
-		fprintf(stderr, ", %" PRIu64 " ticks missed (snapshots slower than the rate)", st.missed);
-	if (st.failed > 0)
-		fprintf(stderr, ", %" PRIu64 " snapshots failed", st.failed);
-	if (outpath != NULL)
-		fprintf(stderr, "; wrote %s", outpath);
-	fputc('\n', stderr);
-	/* The summary must not mix into profile data on standard output. */
-	sumf = outpath != NULL ? stdout : stderr;
-	profile_write_summary(summary, sumf, (int)rate, 10, 3);
-	fflush(sumf);
-out:
-	if (fmtstate != NULL)
-		fmt->end(fmtstate);
-	if (out != stdout && fclose(out) != 0 && rc == EXIT_OK) {
-		fprintf(stderr, "holdup: %s: %s\n", outpath, strerror(errno));
-		rc = EXIT_ERROR;
-	}
-	profile_free(summary);
-	analyze_free(an);
-	capture_close(cap);
+	profile_free(r.summary);
+	session_close(r.session);
 	return rc;
 }

@@ -1,7 +1,6 @@
 /* cmd_watch.c - holdup watch: samples at a low rate and writes a dump when a deadlock or a long block appears. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,25 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "capture.h"
 #include "cmd.h"
 #include "goruntime.h"
 #include "lockgraph.h"
+#include "options.h"
 #include "output.h"
 #include "sanitize.h"
+#include "session.h"
 #include "signals.h"
 #include "util.h"
-
-static const struct option cmd_watch_options[] = {
-	{ "blocked-for", required_argument, NULL, 'b' },
-	{ "dir", required_argument, NULL, 'D' },
-	{ "exec", required_argument, NULL, 'e' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "rate-limit", required_argument, NULL, 'l' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* The kinds of trigger; each is rate-limited on its own. */
 enum cmd_watch_trigger {
@@ -78,22 +67,6 @@ cmd_watch_help(void)
 	    "                      $HOLDUP_REASON\n"
 	    "  -i, --interval SECS time between snapshots (default 1)\n"
 	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n");
-}
-
-static int
-cmd_watch_seconds(const char *arg, const char *opt, double min, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || !(v >= min) || v > 1e7) {
-		fprintf(stderr, "holdup: %s wants a number of seconds (at least %g)\n", opt, min);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static void
@@ -432,116 +405,109 @@ cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 	}
 }
 
-static void
-cmd_watch_sleep_until(uint64_t t)
+/* The options and the PID; false when the command is done, returning *rc. */
+static bool
+cmd_watch_options(int *rc, struct cmd_watch *w, int argc, char **argv)
 {
-	struct timespec ts = { (time_t)(t / 1000000000), (long)(t % 1000000000) };
+	const struct options_spec specs[] = {
+		{ "blocked-for", 0, OPTIONS_SECONDS, &w->blocked_for, .min = 0, .max = 1e7,
+		    .error = "--blocked-for wants a number of seconds (at least 0)" },
+		{ "dir", 0, OPTIONS_STRING, &w->dir },
+		{ "exec", 0, OPTIONS_STRING, &w->exec },
+		{ "interval", 'i', OPTIONS_SECONDS, &w->interval, .min = 0.01, .max = 1e7,
+		    .error = "--interval wants a number of seconds (at least 0.01)" },
+		{ "rate-limit", 0, OPTIONS_SECONDS, &w->rate_limit, .min = 0, .max = 1e7,
+		    .error = "--rate-limit wants a number of seconds (at least 0)" },
+		{ NULL, 0, OPTIONS_END, NULL },
+	};
+	struct stat sb;
 
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	switch (options_parse(argc, argv, specs, &w->pid)) {
+	case OPTIONS_HELP:
+		cmd_watch_help();
+		*rc = EXIT_OK;
+		return false;
+	case OPTIONS_USAGE:
+		*rc = EXIT_USAGE;
+		return false;
+	default: break;
+	}
+	if (stat(w->dir, &sb) < 0 || !S_ISDIR(sb.st_mode) || access(w->dir, W_OK) < 0) {
+		fprintf(stderr, "holdup: --dir %s: %s\n", w->dir, errno ? strerror(errno) : "not a writable directory");
+		*rc = EXIT_ERROR;
+		return false;
+	}
+	return true;
+}
+
+/* Snapshots on the schedule until a quit signal or the target's exit, checking each for triggers. */
+static void
+cmd_watch_loop(struct cmd_watch *w, struct session *ses)
+{
+	char msg[600];
+
+	for (;;) {
+		struct snapshot *s = NULL;
+		enum session_event ev = session_wait(ses);
+
+		cmd_watch_reap(w, 0);
+		if (ev == SESSION_QUIT) {
+			cmd_watch_log("signal %d: stopping after %u dump%s", signals_quit_requested(), w->ndumps,
+			    w->ndumps == 1 ? "" : "s");
+			return;
+		}
+		if (ev == SESSION_SNAPSHOT)
+			ev = session_tick(ses, &s);
+		if (ev == SESSION_GONE) {
+			cmd_watch_log("pid %d exited; %u dump%s written", (int)w->pid, w->ndumps, w->ndumps == 1 ? "" : "s");
+			return;
+		}
+		if (ev == SESSION_FAILED && ses->first_failure)
+			cmd_watch_log("%s", session_error(ses, msg, sizeof msg));
+		if (ev == SESSION_SNAPSHOT) {
+			uint64_t now = util_now_ns();
+
+			cmd_watch_update(w, s, now);
+			cmd_watch_check(w, s, now);
+		}
+		snapshot_free(s);
+	}
 }
 
 int
 cmd_watch(int argc, char **argv)
 {
 	struct cmd_watch w;
-	struct capture_opts copts;
-	struct capture *cap = NULL;
-	struct analyzer *an = NULL;
+	struct session_opts so;
+	struct session *ses = NULL;
 	struct err e = { "" };
-	struct stat sb;
-	uint64_t period, next;
-	unsigned failed = 0;
-	int c, rc = EXIT_ERROR;
+	int rc;
 
 	memset(&w, 0, sizeof w);
 	w.interval = 1;
 	w.blocked_for = 5;
 	w.rate_limit = 60;
 	w.dir = ".";
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:h", cmd_watch_options, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			if (cmd_watch_seconds(optarg, "--blocked-for", 0, &w.blocked_for) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'D': w.dir = optarg; break;
-		case 'e': w.exec = optarg; break;
-		case 'i':
-			if (cmd_watch_seconds(optarg, "--interval", 0.01, &w.interval) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'l':
-			if (cmd_watch_seconds(optarg, "--rate-limit", 0, &w.rate_limit) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'h': cmd_watch_help(); return EXIT_OK;
-		default: return cmd_usage("watch");
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage("watch");
-	if (cmd_parse_pid(argv[optind], &w.pid) < 0)
-		return EXIT_USAGE;
-	if (stat(w.dir, &sb) < 0 || !S_ISDIR(sb.st_mode) || access(w.dir, W_OK) < 0) {
-		fprintf(stderr, "holdup: --dir %s: %s\n", w.dir, errno ? strerror(errno) : "not a writable directory");
-		return EXIT_ERROR;
-	}
+	if (!cmd_watch_options(&rc, &w, argc, argv))
+		return rc;
 
-	capture_opts_default(&copts);
-	if (capture_open(w.pid, &copts, &cap, &e) < 0) {
+	memset(&so, 0, sizeof so);
+	capture_opts_default(&so.capture);
+	/* Steady schedule; a slow snapshot skips ticks rather than bunching them. */
+	so.period_ns = (uint64_t)(w.interval * 1e9);
+	so.backlog = 0;
+	if (session_open(w.pid, &so, &ses, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return EXIT_ERROR;
 	}
-	an = analyze_new(w.pid);
 	cmd_watch_log("watching pid %d every %gs; dumps into %s on a deadlock or a block over %gs%s%s",
 	    (int)w.pid, w.interval, w.dir, w.blocked_for, w.exec ? "; then runs: " : "", w.exec ? w.exec : "");
-	period = (uint64_t)(w.interval * 1e9);
-	next = util_now_ns();
-	for (;;) {
-		struct snapshot *s = NULL;
-		uint64_t now;
-
-		cmd_watch_reap(&w, 0);
-		if (signals_quit_requested()) {
-			cmd_watch_log("signal %d: stopping after %u dump%s", signals_quit_requested(), w.ndumps,
-			    w.ndumps == 1 ? "" : "s");
-			break;
-		}
-		now = util_now_ns();
-		if (now < next) {
-			cmd_watch_sleep_until(next);
-			continue;
-		}
-		if (capture_snapshot(cap, &s, &e) < 0) {
-			if (!capture_target_alive(cap)) {
-				cmd_watch_log("pid %d exited; %u dump%s written", (int)w.pid, w.ndumps, w.ndumps == 1 ? "" : "s");
-				break;
-			}
-			if (failed++ == 0)
-				cmd_watch_log("snapshot failed: %s", e.msg);
-		} else if (analyze_snapshot(an, s, &e) < 0) {
-			if (failed++ == 0)
-				cmd_watch_log("analysis failed: %s", e.msg);
-		} else {
-			now = util_now_ns();
-			cmd_watch_update(&w, s, now);
-			cmd_watch_check(&w, s, now);
-		}
-		snapshot_free(s);
-		/* Steady schedule; a slow snapshot skips ticks rather than bunching them. */
-		next += period;
-		now = util_now_ns();
-		if (next <= now)
-			next += ((now - next) / period + 1) * period;
-	}
-	rc = EXIT_OK;
+	cmd_watch_loop(&w, ses);
 	/* Hooks started for a dump get a moment to finish so their status is logged. */
 	cmd_watch_reap(&w, 5);
 	free(w.blocks);
 	free(w.deadlock_sig);
 	free(w.pending_sig);
-	analyze_free(an);
-	capture_close(cap);
-	return rc;
+	session_close(ses);
+	return EXIT_OK;
 }

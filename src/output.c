@@ -28,7 +28,7 @@ int
 output_write(const struct output_format *fmt, FILE *f, const struct output_opts *o, const struct snapshot *s)
 {
 	void *st = fmt->begin(f, o);
+	int rc = fmt->add(st, s);
 
-	fmt->add(st, s);
-	return fmt->end(st);
+	return fmt->end(st) < 0 || rc < 0 ? -1 : 0;
 }

@@ -19,7 +19,7 @@ struct output_opts {
 struct output_format {
 	const char *name;
 	void *(*begin)(FILE *f, const struct output_opts *o);
-	void (*add)(void *state, const struct snapshot *s);
+	int (*add)(void *state, const struct snapshot *s);	/* 0, or -1 with errno on a write error */
 	int (*end)(void *state);	/* writes what is left, frees state; 0 or -1 on a write error */
 };
 

@@ -28,12 +28,13 @@ output_folded_begin(FILE *f, const struct output_opts *o)
 	return st;
 }
 
-static void
+static int
 output_folded_add(void *state, const struct snapshot *s)
 {
 	struct output_folded *st = state;
 
 	profile_add(st->profile, s);
+	return 0;
 }
 
 /* Appends one frame; ';' separates frames and newlines end lines, so neither may appear in a name. */

@@ -196,12 +196,13 @@ output_json_deadlocks(struct jw *w, const struct snapshot *s)
 	jw_array_end(w);
 }
 
-static void
+static int
 output_json_add(void *state, const struct snapshot *s)
 {
 	struct output_json *oj = state;
 	struct jw *w = &oj->w;
 
+	jw_init(w, w->f, w->pretty);	/* each snapshot is a JSON document (and line) of its own */
 	jw_object_begin(w);
 	jw_kint(w, "pid", s->pid);
 	jw_kstring(w, "exe", s->exe);
@@ -229,6 +230,8 @@ output_json_add(void *state, const struct snapshot *s)
 		output_json_go_print(w, s);
 	jw_object_end(w);
 	fputc('\n', w->f);
+	/* One whole line per snapshot, flushed: a reader of JSON Lines sees complete ones. */
+	return fflush(w->f) == 0 && !ferror(w->f) ? 0 : -1;
 }
 
 static int

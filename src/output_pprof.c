@@ -97,12 +97,13 @@ output_pprof_begin(FILE *f, const struct output_opts *o)
 	return st;
 }
 
-static void
+static int
 output_pprof_add(void *state, const struct snapshot *s)
 {
 	struct output_pprof *st = state;
 
 	profile_add(st->profile, s);
+	return 0;
 }
 
 static int64_t
@@ -147,73 +148,20 @@ output_pprof_period(const struct output_pprof *st)
 	return 1000000000;
 }
 
-/* What the encoding of one profile shares: the string table and two scratch messages. */
-struct output_pprof_enc {
-	const struct profile *p;
-	struct output_pprof_strings t;
-	struct protobuf tmp, sub;
-	int64_t period;
-};
-
+/* The mapping, location and function tables the samples refer to. */
 static void
-output_pprof_encode_samples(struct output_pprof_enc *x, struct protobuf *out)
+output_pprof_tables(const struct profile *p, struct protobuf *out, struct output_pprof_strings *t,
+    struct protobuf *tmp, struct protobuf *sub)
 {
-	const struct profile *p = x->p;
-	struct output_pprof_strings *t = &x->t;
-	struct protobuf *sub = &x->sub, *tmp = &x->tmp;
-	int64_t k_state = output_pprof_str(t, "state"), k_wait = output_pprof_str(t, "wait");
-	int64_t k_lock = output_pprof_str(t, "lock"), k_thread = output_pprof_str(t, "thread");
-	int64_t k_tid = output_pprof_str(t, "tid"), k_goid = output_pprof_str(t, "goroutine");
-	int64_t k_gowait = output_pprof_str(t, "go_wait");
-	uint64_t *ids = NULL;
-	size_t ids_cap = 0;
-
-	for (size_t i = 0; i < p->nsamples; i++) {
-		const struct profile_sample *ps = &p->samples[i];
-		int64_t values[2] = { (int64_t)ps->count, (int64_t)ps->count * x->period };
-		char label[512];
-
-		protobuf_reset(sub);
-		xgrow(&ids, &ids_cap, ps->nlocations + 1, sizeof *ids);
-		for (size_t j = 0; j < ps->nlocations; j++)
-			ids[j] = ps->locations[j] + 1;
-		protobuf_packed_uint64(sub, SAMPLE_LOCATION_ID, ids, ps->nlocations);
-		protobuf_packed_int64(sub, SAMPLE_VALUE, values, 2);
-		output_pprof_label(sub, tmp, k_state, output_pprof_str(t, snapshot_state_name(ps->state)), false, 0);
-		if (ps->wait != WAIT_NONE)
-			output_pprof_label(sub, tmp, k_wait, output_pprof_str(t, snapshot_wait_kind_name(ps->wait)), false, 0);
-		if (ps->lock != NULL) {
-			/* "mutex accounts_lock": the kind and the name in one value, so -tagfocus=lock=NAME finds it. */
-			profile_lock_label(ps, label, sizeof label);
-			output_pprof_label(sub, tmp, k_lock, output_pprof_str(t, label), false, 0);
-		}
-		output_pprof_label(sub, tmp, k_thread, output_pprof_str(t, ps->thread), false, 0);
-		if (ps->goid != 0) {
-			output_pprof_label(sub, tmp, k_goid, 0, true, (int64_t)ps->goid);
-			if (ps->go_wait != NULL)
-				output_pprof_label(sub, tmp, k_gowait, output_pprof_str(t, ps->go_wait), false, 0);
-		} else {
-			output_pprof_label(sub, tmp, k_tid, 0, true, ps->tid);
-		}
-		protobuf_message(out, PPROF_SAMPLE, sub);
-	}
-	free(ids);
-}
-
-static void
-output_pprof_encode_mappings(struct output_pprof_enc *x, struct protobuf *out)
-{
-	struct protobuf *sub = &x->sub;
-
-	for (size_t i = 0; i < x->p->nmappings; i++) {
-		const struct profile_mapping *m = &x->p->mappings[i];
+	for (size_t i = 0; i < p->nmappings; i++) {
+		const struct profile_mapping *m = &p->mappings[i];
 
 		protobuf_reset(sub);
 		protobuf_uint64(sub, MAPPING_ID, i + 1);
 		protobuf_uint64(sub, MAPPING_START, m->start);
 		protobuf_uint64(sub, MAPPING_LIMIT, m->end);
 		protobuf_uint64(sub, MAPPING_OFFSET, m->offset);
-		protobuf_int64(sub, MAPPING_FILENAME, output_pprof_str(&x->t, m->path));
+		protobuf_int64(sub, MAPPING_FILENAME, output_pprof_str(t, m->path));
 		/* Everything is symbolized already: pprof must not try to symbolize again. */
 		protobuf_bool(sub, MAPPING_HAS_FUNCTIONS, true);
 		protobuf_bool(sub, MAPPING_HAS_FILENAMES, true);
@@ -221,15 +169,9 @@ output_pprof_encode_mappings(struct output_pprof_enc *x, struct protobuf *out)
 		protobuf_bool(sub, MAPPING_HAS_INLINE_FRAMES, true);
 		protobuf_message(out, PPROF_MAPPING, sub);
 	}
-}
 
-static void
-output_pprof_encode_locations(struct output_pprof_enc *x, struct protobuf *out)
-{
-	struct protobuf *sub = &x->sub, *tmp = &x->tmp;
-
-	for (size_t i = 0; i < x->p->nlocations; i++) {
-		const struct profile_location *loc = &x->p->locations[i];
+	for (size_t i = 0; i < p->nlocations; i++) {
+		const struct profile_location *loc = &p->locations[i];
 
 		protobuf_reset(sub);
 		protobuf_uint64(sub, LOCATION_ID, i + 1);
@@ -244,15 +186,16 @@ output_pprof_encode_locations(struct output_pprof_enc *x, struct protobuf *out)
 		}
 		protobuf_message(out, PPROF_LOCATION, sub);
 	}
-	for (size_t i = 0; i < x->p->nfunctions; i++) {
-		const struct profile_function *fn = &x->p->functions[i];
-		int64_t name = output_pprof_str(&x->t, fn->name);
+
+	for (size_t i = 0; i < p->nfunctions; i++) {
+		const struct profile_function *fn = &p->functions[i];
+		int64_t name = output_pprof_str(t, fn->name);
 
 		protobuf_reset(sub);
 		protobuf_uint64(sub, FUNCTION_ID, i + 1);
 		protobuf_int64(sub, FUNCTION_NAME, name);
 		protobuf_int64(sub, FUNCTION_SYSTEM_NAME, name);
-		protobuf_int64(sub, FUNCTION_FILENAME, output_pprof_str(&x->t, fn->file));
+		protobuf_int64(sub, FUNCTION_FILENAME, output_pprof_str(t, fn->file));
 		protobuf_message(out, PPROF_FUNCTION, sub);
 	}
 }
@@ -260,41 +203,82 @@ output_pprof_encode_locations(struct output_pprof_enc *x, struct protobuf *out)
 static void
 output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 {
-	struct output_pprof_enc x = { .p = st->profile, .period = output_pprof_period(st) };
-	const struct profile *p = x.p;
-	struct output_pprof_strings *t = &x.t;
+	const struct profile *p = st->profile;
+	struct output_pprof_strings t = { 0 };
+	struct protobuf tmp, sub;
+	int64_t period = output_pprof_period(st);
+	int64_t k_state, k_wait, k_lock, k_thread, k_tid, k_goid, k_gowait;
+	uint64_t *ids = NULL;
+	size_t ids_cap = 0;
 	char *comment;
 
-	protobuf_init(&x.tmp);
-	protobuf_init(&x.sub);
-	output_pprof_str(t, "");
-	output_pprof_value_type(out, &x.tmp, PPROF_SAMPLE_TYPE, output_pprof_str(t, "samples"), output_pprof_str(t, "count"));
-	output_pprof_value_type(out, &x.tmp, PPROF_SAMPLE_TYPE, output_pprof_str(t, "wall"), output_pprof_str(t, "nanoseconds"));
-	output_pprof_encode_samples(&x, out);
-	output_pprof_encode_mappings(&x, out);
-	output_pprof_encode_locations(&x, out);
+	protobuf_init(&tmp);
+	protobuf_init(&sub);
+	output_pprof_str(&t, "");
+	output_pprof_value_type(out, &tmp, PPROF_SAMPLE_TYPE, output_pprof_str(&t, "samples"), output_pprof_str(&t, "count"));
+	output_pprof_value_type(out, &tmp, PPROF_SAMPLE_TYPE, output_pprof_str(&t, "wall"), output_pprof_str(&t, "nanoseconds"));
+	k_state = output_pprof_str(&t, "state");
+	k_wait = output_pprof_str(&t, "wait");
+	k_lock = output_pprof_str(&t, "lock");
+	k_thread = output_pprof_str(&t, "thread");
+	k_tid = output_pprof_str(&t, "tid");
+	k_goid = output_pprof_str(&t, "goroutine");
+	k_gowait = output_pprof_str(&t, "go_wait");
+
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct profile_sample *ps = &p->samples[i];
+		int64_t values[2] = { (int64_t)ps->count, (int64_t)ps->count * period };
+		char label[512];
+
+		protobuf_reset(&sub);
+		xgrow(&ids, &ids_cap, ps->nlocations + 1, sizeof *ids);
+		for (size_t j = 0; j < ps->nlocations; j++)
+			ids[j] = ps->locations[j] + 1;
+		protobuf_packed_uint64(&sub, SAMPLE_LOCATION_ID, ids, ps->nlocations);
+		protobuf_packed_int64(&sub, SAMPLE_VALUE, values, 2);
+		output_pprof_label(&sub, &tmp, k_state, output_pprof_str(&t, snapshot_state_name(ps->state)), false, 0);
+		if (ps->wait != WAIT_NONE)
+			output_pprof_label(&sub, &tmp, k_wait, output_pprof_str(&t, snapshot_wait_kind_name(ps->wait)), false, 0);
+		if (ps->lock != NULL) {
+			/* "mutex accounts_lock": the kind and the name in one value, so -tagfocus=lock=NAME finds it. */
+			profile_lock_label(ps, label, sizeof label);
+			output_pprof_label(&sub, &tmp, k_lock, output_pprof_str(&t, label), false, 0);
+		}
+		output_pprof_label(&sub, &tmp, k_thread, output_pprof_str(&t, ps->thread), false, 0);
+		if (ps->goid != 0) {
+			output_pprof_label(&sub, &tmp, k_goid, 0, true, (int64_t)ps->goid);
+			if (ps->go_wait != NULL)
+				output_pprof_label(&sub, &tmp, k_gowait, output_pprof_str(&t, ps->go_wait), false, 0);
+		} else {
+			output_pprof_label(&sub, &tmp, k_tid, 0, true, ps->tid);
+		}
+		protobuf_message(out, PPROF_SAMPLE, &sub);
+	}
+
+	output_pprof_tables(p, out, &t, &tmp, &sub);
 
 	protobuf_int64(out, PPROF_TIME_NANOS, output_pprof_ns(&p->first));
 	protobuf_int64(out, PPROF_DURATION_NANOS,
-	    p->nsnapshots ? output_pprof_ns(&p->last) - output_pprof_ns(&p->first) + x.period : 0);
-	output_pprof_value_type(out, &x.tmp, PPROF_PERIOD_TYPE, output_pprof_str(t, "wall"), output_pprof_str(t, "nanoseconds"));
-	protobuf_int64(out, PPROF_PERIOD, x.period);
+	    p->nsnapshots ? output_pprof_ns(&p->last) - output_pprof_ns(&p->first) + period : 0);
+	output_pprof_value_type(out, &tmp, PPROF_PERIOD_TYPE, output_pprof_str(&t, "wall"), output_pprof_str(&t, "nanoseconds"));
+	protobuf_int64(out, PPROF_PERIOD, period);
 	comment = xasprintf("holdup record of pid %d (%s): every thread, every state", (int)p->pid,
 	    p->exe != NULL ? p->exe : "?");
-	protobuf_int64(out, PPROF_COMMENT, output_pprof_str(t, comment));
-	protobuf_int64(out, PPROF_DEFAULT_SAMPLE_TYPE, output_pprof_str(t, "wall"));
+	protobuf_int64(out, PPROF_COMMENT, output_pprof_str(&t, comment));
+	protobuf_int64(out, PPROF_DEFAULT_SAMPLE_TYPE, output_pprof_str(&t, "wall"));
 
 	/* The string table comes last: only now is every string known. */
-	for (size_t i = 0; i < t->n; i++)
-		protobuf_string(out, PPROF_STRING_TABLE, t->strs[i]);
+	for (size_t i = 0; i < t.n; i++)
+		protobuf_string(out, PPROF_STRING_TABLE, t.strs[i]);
 
 	free(comment);
-	for (size_t i = 0; i < t->n; i++)
-		free(t->strs[i]);
-	free(t->strs);
-	free(t->slots);
-	protobuf_done(&x.sub);
-	protobuf_done(&x.tmp);
+	free(ids);
+	for (size_t i = 0; i < t.n; i++)
+		free(t.strs[i]);
+	free(t.strs);
+	free(t.slots);
+	protobuf_done(&sub);
+	protobuf_done(&tmp);
 }
 
 /* gzip (windowBits 31) straight into the output file. */

@@ -400,7 +400,7 @@ output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
 	}
 }
 
-static void
+static int
 output_text_add(void *state, const struct snapshot *s)
 {
 	struct output_text *ot = state;
@@ -414,6 +414,7 @@ output_text_add(void *state, const struct snapshot *s)
 	output_text_deadlocks(ot, s);
 	if (s->go != NULL)
 		output_text_go_print(ot->f, s, &ot->o);
+	return ferror(ot->f) ? -1 : 0;
 }
 
 static int

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "session.h"
 #include "signals.h"
 #include "term.h"
 #include "view.h"
@@ -83,24 +84,24 @@ top_take(struct top *t, struct snapshot *s)
 	top_rebuild(t);
 }
 
+/* Takes the session's tick: a new snapshot on screen, a failure in the header, or the target gone. */
 static void
 top_sample(struct top *t)
 {
 	struct snapshot *s = NULL;
-	struct err e;
 
-	t->next_sample_us = util_now_us() + (uint64_t)(t->interval_s * 1e6);
-	e.msg[0] = '\0';
-	if (t->src.sample(t->src.ctx, &s, &e) == 0) {
+	switch (session_tick(t->session, &s)) {
+	case SESSION_SNAPSHOT:
 		t->sample_error[0] = '\0';
 		top_take(t, s);
-		return;
-	}
-	if (t->src.alive != NULL && !t->src.alive(t->src.ctx)) {
+		break;
+	case SESSION_GONE:
 		t->gone = true;
-		return;
+		break;
+	default:
+		snprintf(t->sample_error, sizeof t->sample_error, "%.255s", t->session->error.msg);
+		break;
 	}
-	snprintf(t->sample_error, sizeof t->sample_error, "%s", e.msg);
 }
 
 /* Writes a text dump of the snapshot on screen; says where in the status line. */
@@ -221,9 +222,158 @@ top_key_mouse(struct top *t)
 	}
 }
 
+/* Up/Down, j/k and the mouse: the cursor, or the scroll of a zoomed stack. */
+static void
+top_key_move(struct top *t, int ch)
+{
+	bool up = ch == KEY_UP || ch == 'k';
+
+	if (ch == KEY_MOUSE)
+		top_key_mouse(t);
+	else if (t->zoom && up)
+		t->stack_first = t->stack_first > 0 ? t->stack_first - 1 : 0;
+	else if (t->zoom)
+		t->stack_first++;
+	else
+		top_move(t, up ? -1 : 1);
+}
+
+static void
+top_key_page(struct top *t, int ch)
+{
+	if (ch == KEY_PPAGE || ch == KEY_NPAGE) {
+		top_move(t, ch == KEY_PPAGE ? -(LINES / 2) : LINES / 2);
+		return;
+	}
+	if (ch == KEY_HOME || ch == 'g')
+		t->sel[t->view] = 0;
+	else
+		t->sel[t->view] = top_view_rows(t) > 0 ? top_view_rows(t) - 1 : 0;
+	top_note_selection(t);
+}
+
+/* Enter opens (or closes) the full stack; Esc, Left and Backspace close it. */
+static void
+top_key_zoom(struct top *t, int ch)
+{
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		t->zoom = !t->zoom;
+		t->stack_first = 0;
+	} else
+		t->zoom = false;
+}
+
+static void
+top_key_view(struct top *t, int ch)
+{
+	do
+		t->view = (enum top_view)((t->view + (ch == '\t' ? 1 : TOP_VIEW_COUNT - 1)) % TOP_VIEW_COUNT);
+	while (!top_view_available(t, t->view));
+	t->zoom = false;
+}
+
+static void
+top_key_sort(struct top *t, int ch)
+{
+	t->sort = (enum model_sort)((t->sort + (ch == '>' ? 1 : MODEL_SORT_COUNT - 1)) % MODEL_SORT_COUNT);
+	top_rebuild(t);
+}
+
+static void
+top_key_reverse(struct top *t, int ch)
+{
+	(void)ch;
+	t->reverse = !t->reverse;
+	top_rebuild(t);
+}
+
+static void
+top_key_edit(struct top *t, int ch)
+{
+	(void)ch;
+	t->editing = true;
+	snprintf(t->edit, sizeof t->edit, "%s", t->filter);
+}
+
+static void
+top_key_pause(struct top *t, int ch)
+{
+	(void)ch;
+	t->paused = !t->paused;
+	if (!t->paused)
+		session_ticker_due_now(&t->session->ticker);
+	top_message(t, t->paused ? "sampling paused (p resumes)" : "sampling resumed");
+}
+
+static void
+top_key_interval(struct top *t, int ch)
+{
+	if (ch == '-')
+		t->interval_s = t->interval_s / 2 < TOP_MIN_INTERVAL ? TOP_MIN_INTERVAL : t->interval_s / 2;
+	else
+		t->interval_s = t->interval_s * 2 > TOP_MAX_INTERVAL ? TOP_MAX_INTERVAL : t->interval_s * 2;
+	session_ticker_set_period(&t->session->ticker, (uint64_t)(t->interval_s * 1e9));
+	top_message(t, "sampling every %.1fs", t->interval_s);
+}
+
+static void
+top_key_save(struct top *t, int ch)
+{
+	(void)ch;
+	top_save(t);
+}
+
+static void
+top_key_help(struct top *t, int ch)
+{
+	(void)ch;
+	t->help = true;
+}
+
+static void
+top_key_quit(struct top *t, int ch)
+{
+	(void)ch;
+	t->quit = true;
+}
+
+const struct top_binding top_bindings[] = {
+	{ { KEY_UP, KEY_DOWN, 'k', 'j', KEY_MOUSE }, "Up/Down, j/k",
+	    "move the cursor (mouse wheel too; click selects)", top_key_move },
+	{ { KEY_PPAGE, KEY_NPAGE, 'g', 'G', KEY_HOME, KEY_END }, "PgUp/PgDn, g/G",
+	    "page up/down, first/last row", top_key_page },
+	{ { '\n', '\r', KEY_ENTER, 27, KEY_LEFT, KEY_BACKSPACE }, "Enter",
+	    "open the selected thread's full stack with source (Enter/Esc: back)", top_key_zoom },
+	{ { '\t', KEY_BTAB }, "Tab, Shift-Tab",
+	    "next/previous view: Threads, Locks, Wait chains (and Goroutines for Go)", top_key_view },
+	{ { '<', '>' }, "< >", "sort by the previous/next column (threads)", top_key_sort },
+	{ { 'r' }, "r", "reverse the sort order", top_key_reverse },
+	{ { '/' }, "/", "filter threads by name, state or TID (Enter keeps, Esc clears)", top_key_edit },
+	{ { 'p' }, "p", "pause/resume sampling", top_key_pause },
+	{ { '+', '=', '-' }, "+ -", "sample less/more often (double/halve the interval)", top_key_interval },
+	{ { 's' }, "s", "save a text dump of the snapshot on screen to a file", top_key_save },
+	{ { 'h', '?' }, "h, ?", "this help (any key closes it)", top_key_help },
+	{ { 'q' }, "q", "quit (detaches; the target runs on)", top_key_quit },
+};
+const size_t top_nbindings = sizeof top_bindings / sizeof top_bindings[0];
+
+static const struct top_binding *
+top_binding_find(int ch)
+{
+	for (size_t i = 0; i < top_nbindings; i++)
+		for (size_t k = 0; k < sizeof top_bindings[i].keys / sizeof top_bindings[i].keys[0] &&
+		    top_bindings[i].keys[k] != 0; k++)
+			if (top_bindings[i].keys[k] == ch)
+				return &top_bindings[i];
+	return NULL;
+}
+
+/* A key: the filter being typed takes it first, then an open help (any key closes it), then the table. */
 static void
 top_key(struct top *t, int ch)
 {
+	const struct top_binding *b;
+
 	if (t->editing) {
 		top_key_filter(t, ch);
 		return;
@@ -238,100 +388,8 @@ top_key(struct top *t, int ch)
 			t->quit = true;
 		return;
 	}
-	switch (ch) {
-	case 'q':
-		t->quit = true;
-		break;
-	case 'h':
-	case '?':
-		t->help = true;
-		break;
-	case KEY_UP:
-	case 'k':
-		if (t->zoom)
-			t->stack_first = t->stack_first > 0 ? t->stack_first - 1 : 0;
-		else
-			top_move(t, -1);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		if (t->zoom)
-			t->stack_first++;
-		else
-			top_move(t, 1);
-		break;
-	case KEY_PPAGE:
-		top_move(t, -(LINES / 2));
-		break;
-	case KEY_NPAGE:
-		top_move(t, LINES / 2);
-		break;
-	case KEY_HOME:
-	case 'g':
-		t->sel[t->view] = 0;
-		top_note_selection(t);
-		break;
-	case KEY_END:
-	case 'G':
-		t->sel[t->view] = top_view_rows(t) > 0 ? top_view_rows(t) - 1 : 0;
-		top_note_selection(t);
-		break;
-	case '\t':
-	case KEY_BTAB:
-		do
-			t->view = (enum top_view)((t->view + (ch == '\t' ? 1 : TOP_VIEW_COUNT - 1)) % TOP_VIEW_COUNT);
-		while (!top_view_available(t, t->view));
-		t->zoom = false;
-		break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-		t->zoom = !t->zoom;
-		t->stack_first = 0;
-		break;
-	case 27:
-	case KEY_LEFT:
-	case KEY_BACKSPACE:
-		t->zoom = false;
-		break;
-	case '<':
-	case '>':
-		t->sort = (enum model_sort)((t->sort + (ch == '>' ? 1 : MODEL_SORT_COUNT - 1)) % MODEL_SORT_COUNT);
-		top_rebuild(t);
-		break;
-	case 'r':
-		t->reverse = !t->reverse;
-		top_rebuild(t);
-		break;
-	case '/':
-		t->editing = true;
-		snprintf(t->edit, sizeof t->edit, "%s", t->filter);
-		break;
-	case 'p':
-		t->paused = !t->paused;
-		if (!t->paused)
-			t->next_sample_us = util_now_us();
-		top_message(t, t->paused ? "sampling paused (p resumes)" : "sampling resumed");
-		break;
-	case '+':
-	case '=':
-	case '-':
-		if (ch == '-')
-			t->interval_s = t->interval_s / 2 < TOP_MIN_INTERVAL ? TOP_MIN_INTERVAL : t->interval_s / 2;
-		else
-			t->interval_s = t->interval_s * 2 > TOP_MAX_INTERVAL ? TOP_MAX_INTERVAL : t->interval_s * 2;
-		t->next_sample_us = util_now_us() + (uint64_t)(t->interval_s * 1e6);
-		top_message(t, "sampling every %.1fs", t->interval_s);
-		break;
-	case 's':
-		top_save(t);
-		break;
-	case KEY_MOUSE:
-		top_key_mouse(t);
-		break;
-	default:
-		break;
-	}
+	if ((b = top_binding_find(ch)) != NULL)
+		b->fn(t, ch);
 }
 
 static void
@@ -379,21 +437,21 @@ top_run(struct top *t, struct snapshot *first, struct err *e)
 	t->sort = MODEL_SORT_TID;
 	top_take(t, first);
 	top_note_selection(t);
-	t->next_sample_us = util_now_us() + (uint64_t)(t->interval_s * 1e6);
+	/* The first snapshot was taken just now: the next one is an interval away. */
+	session_ticker_restart(&t->session->ticker);
 	if (term_init() < 0) {
 		rc = err_set(e, "cannot set up the terminal (is TERM set, and is this a terminal?)");
 		goto out;
 	}
 	while (!t->quit && signals_quit_requested() == 0) {
-		uint64_t now;
 		int wait_ms = TOP_INPUT_SLICE_MS, ch;
 
 		top_draw(t);
-		now = util_now_us();
-		if (!t->paused && !t->gone)
-			wait_ms = t->next_sample_us <= now ? 0 :
-			    (int)((t->next_sample_us - now) / 1000 < TOP_INPUT_SLICE_MS ?
-			    (t->next_sample_us - now) / 1000 + 1 : TOP_INPUT_SLICE_MS);
+		if (!t->paused && !t->gone) {
+			int due = session_due_in_ms(t->session);
+
+			wait_ms = due < TOP_INPUT_SLICE_MS ? due : TOP_INPUT_SLICE_MS;
+		}
 		timeout(wait_ms);
 		ch = getch();
 		if (ch != ERR) {
@@ -403,7 +461,7 @@ top_run(struct top *t, struct snapshot *first, struct err *e)
 			while (!t->quit && (ch = getch()) != ERR)
 				top_key(t, ch);
 		}
-		if (!t->quit && !t->paused && !t->gone && util_now_us() >= t->next_sample_us)
+		if (!t->quit && !t->paused && !t->gone && session_due_in_ms(t->session) == 0)
 			top_sample(t);
 	}
 	term_restore();

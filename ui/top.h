@@ -1,4 +1,4 @@
-/* top.h - the live dashboard: the sampling/input loop (its state and snapshot source are in topstate.h). */
+/* top.h - the live dashboard: the sampling/input loop fed by a session (its state and key table are in topstate.h). */
 #ifndef HOLDUP_TOP_H
 #define HOLDUP_TOP_H
 

@@ -20,22 +20,16 @@ enum top_view {
 	TOP_VIEW_COUNT
 };
 
-/* Where snapshots come from: cmd_top.c wires this to capture + analyze; ui/ itself never traces. */
-struct top_source {
-	/* A new analyzed snapshot in *out, 0; or -1 with e set. */
-	int (*sample)(void *ctx, struct snapshot **out, struct err *e);
-	bool (*alive)(void *ctx);
-	void *ctx;
-};
+struct session;
 
 struct top {
 	pid_t pid;
-	struct top_source src;
+	struct session *session;	/* borrowed; the target's snapshots and the sampling schedule (capture
+					 * and analysis happen there: ui/ itself never traces) */
 	struct snapshot *snap;		/* owned; the one on screen */
 	struct history *hist;		/* owned */
 	unsigned nsamples;
 	double interval_s;
-	uint64_t next_sample_us;
 	bool paused;
 	bool gone;			/* target exited: keep the last snapshot, stop sampling */
 	char sample_error[256];		/* the last failed sample, "" if none */
@@ -68,6 +62,18 @@ struct top {
 	uint64_t msg_until_us;
 	bool quit;
 };
+
+/* One row of the key table (defined in top.c), which drives both the key handling (top.c) and
+ * the help screen (view_help.c). */
+struct top_binding {
+	int keys[8];		/* curses key codes, 0-terminated */
+	const char *label;	/* the keys as the help screen names them: "Up/Down, j/k" */
+	const char *help;	/* what they do */
+	void (*fn)(struct top *t, int ch);
+};
+
+extern const struct top_binding top_bindings[];
+extern const size_t top_nbindings;
 
 /* Index into snap->threads of the thread under the cursor (any view), or -1. */
 int topstate_selected_thread(const struct top *t);

@@ -1,23 +1,10 @@
-/* view_help.c - the key list shown by h; top.c's key handler is the other half of this table. */
+/* view_help.c - the key list shown by h, one line per row of top.c's key table, and what the columns mean. */
 #include "view.h"
 
 #include <curses.h>
+#include <stdio.h>
 
-static const char *const view_help_lines[] = {
-	"holdup top - keys",
-	"",
-	"  Up/Down, j/k     move the cursor (mouse wheel too; click selects)",
-	"  PgUp/PgDn, g/G   page up/down, first/last row",
-	"  Enter            open the selected thread's full stack with source (Enter/Esc: back)",
-	"  Tab, Shift-Tab   next/previous view: Threads, Locks, Wait chains (and Goroutines for Go)",
-	"  < >              sort by the previous/next column (threads)",
-	"  r                reverse the sort order",
-	"  /                filter threads by name, state or TID (Enter keeps, Esc clears)",
-	"  p                pause/resume sampling",
-	"  + -              sample less/more often (double/halve the interval)",
-	"  s                save a text dump of the snapshot on screen to a file",
-	"  h, ?             this help (any key closes it)",
-	"  q                quit (detaches; the target runs on)",
+static const char *const view_help_footer[] = {
 	"",
 	"Columns: TIME = time in this state (+: already so when holdup started), CPU% = since the last sample,",
 	"WAITS ON = lock or event, HOLDER = thread holding that lock, WHERE = innermost frame outside libc.",
@@ -27,11 +14,21 @@ static const char *const view_help_lines[] = {
 void
 view_help_draw(const struct top *t, int y, int h)
 {
+	char line[256];
+	int row = 0;
+
 	(void)t;
 	for (int i = 0; i < h; i++) {
 		move(y + i, 0);
 		clrtoeol();
 	}
-	for (size_t i = 0; i < sizeof view_help_lines / sizeof view_help_lines[0] && (int)i < h; i++)
-		term_put(y + (int)i, 2, COLS - 2, view_help_lines[i], i == 0 ? term_style(TERM_TITLE) : term_style(TERM_NORMAL));
+	if (row < h)
+		term_put(y + row++, 2, COLS - 2, "holdup top - keys", term_style(TERM_TITLE));
+	row++;
+	for (size_t i = 0; i < top_nbindings && row < h; i++) {
+		snprintf(line, sizeof line, "  %-17s%s", top_bindings[i].label, top_bindings[i].help);
+		term_put(y + row++, 2, COLS - 2, line, term_style(TERM_NORMAL));
+	}
+	for (size_t i = 0; i < sizeof view_help_footer / sizeof view_help_footer[0] && row < h; i++)
+		term_put(y + row++, 2, COLS - 2, view_help_footer[i], term_style(TERM_NORMAL));
 }

@@ -26,21 +26,25 @@ LAYERS = [
     ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockgraph", "goruntime",
                   "godwarf", "debugfile", "targetfile"]),
     ("output", ["output", "output_*", "profile"]),
+    # the loop top, record and watch share: capture + analysis on a ticker
+    ("session", ["session"]),
     ("ui", ["history", "model", "term", "top", "topstate", "uistr", "view", "view_*"]),
-    ("commands", ["cmd", "cmd_*", "main"]),
+    ("commands", ["cmd", "cmd_*", "main", "options"]),  # options: the parser every command shares
 ]
 
 # Which layers a module of each layer may include: its own and lower ones, except that analysis
 # reads snapshots without knowing how they were captured, and outputs and ui/ draw snapshots
-# without the analysis or capture code (ui/ saves through an output).
+# without the analysis or capture code (ui/ saves through an output and gets its snapshots from
+# the session, never from capture itself).
 MAY_INCLUDE = {
     "base": {"base"},
     "snapshot": {"base", "snapshot"},
     "capture": {"base", "snapshot", "capture"},
     "analysis": {"base", "snapshot", "analysis"},
     "output": {"base", "snapshot", "output"},
-    "ui": {"base", "snapshot", "output", "ui"},
-    "commands": {"base", "snapshot", "capture", "analysis", "output", "ui", "commands"},
+    "session": {"base", "snapshot", "capture", "analysis", "output", "session"},
+    "ui": {"base", "snapshot", "output", "session", "ui"},
+    "commands": {"base", "snapshot", "capture", "analysis", "output", "session", "ui", "commands"},
 }
 
 DIRS = ("src", "ui")  # searched in this order for an include, after the including file's own dir

@@ -1,0 +1,152 @@
+/* options.c - getopt_long driven by one table per command, and the number parsers behind it. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util.h"
+
+#define OPTIONS_MAX 32		/* options per command, --help included */
+#define OPTIONS_LONG_ONLY 256	/* getopt value of spec i without a short name: 256 + i */
+
+int
+options_seconds(const char *arg, double min, bool min_open, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) || v > max)
+		return -1;
+	if (min_open ? !(v > min) : !(v >= min))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+options_count(const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+options_pid(const char *arg, pid_t *pid)
+{
+	long v;
+
+	if (options_count(arg, 1, 4194304, &v) < 0) {
+		fprintf(stderr, "holdup: '%s' is not a process ID\n", arg);
+		return -1;
+	}
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* Stores one option's argument; -1 (message printed) for a bad value. */
+static int
+options_store(const struct options_spec *sp, const char *arg)
+{
+	long n;
+
+	switch (sp->type) {
+	case OPTIONS_FLAG:
+		*(bool *)sp->dest = true;
+		return 0;
+	case OPTIONS_CHOICE:
+		*(int *)sp->dest = sp->value;
+		return 0;
+	case OPTIONS_STRING:
+		*(const char **)sp->dest = arg;
+		return 0;
+	case OPTIONS_SECONDS:
+		if (options_seconds(arg, sp->min, sp->min_open, sp->max, sp->dest) == 0)
+			return 0;
+		break;
+	case OPTIONS_COUNT:
+		if (options_count(arg, (long)sp->min, (long)sp->max, &n) == 0) {
+			*(long *)sp->dest = n;
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	fprintf(stderr, "holdup: %s\n", sp->error);
+	return -1;
+}
+
+/* The getopt_long tables for specs: short options in shortopts, all of them in longopts. */
+static size_t
+options_tables(const struct options_spec *specs, char *shortopts, size_t shortlen, struct option *longopts)
+{
+	size_t n = 0, k = 0;
+
+	for (; specs[n].type != OPTIONS_END; n++) {
+		bool arg = specs[n].type >= OPTIONS_STRING;
+
+		if (n + 2 > OPTIONS_MAX || k + 3 >= shortlen)
+			util_fatal("options: too many options");
+		longopts[n] = (struct option){ specs[n].name, arg ? required_argument : no_argument, NULL,
+		    specs[n].short_name != 0 ? specs[n].short_name : OPTIONS_LONG_ONLY + (int)n };
+		if (specs[n].short_name != 0) {
+			shortopts[k++] = (char)specs[n].short_name;
+			if (arg)
+				shortopts[k++] = ':';
+		}
+	}
+	longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	shortopts[k++] = 'h';
+	shortopts[k] = '\0';
+	return n;
+}
+
+enum options_result
+options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pid)
+{
+	struct option longopts[OPTIONS_MAX];
+	char shortopts[2 * OPTIONS_MAX + 1];
+	size_t n = options_tables(specs, shortopts, sizeof shortopts, longopts);
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct options_spec *sp = NULL;
+
+		if (c == 'h')
+			return OPTIONS_HELP;
+		if (c >= OPTIONS_LONG_ONLY && (size_t)(c - OPTIONS_LONG_ONLY) < n)
+			sp = &specs[c - OPTIONS_LONG_ONLY];
+		for (size_t i = 0; sp == NULL && c != '?' && c != ':' && i < n; i++)
+			if (specs[i].short_name == c)
+				sp = &specs[i];
+		if (sp == NULL) {
+			cmd_usage(argv[0]);
+			return OPTIONS_USAGE;
+		}
+		if (options_store(sp, optarg) < 0)
+			return OPTIONS_USAGE;
+	}
+	if (optind != argc - 1) {
+		cmd_usage(argv[0]);
+		return OPTIONS_USAGE;
+	}
+	if (options_pid(argv[optind], pid) < 0)
+		return OPTIONS_USAGE;
+	return OPTIONS_OK;
+}
