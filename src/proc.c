@@ -531,7 +531,13 @@ proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 	char buf[1024];
 	struct proc_stat st;
 
-	/* syscall first: it is the fact most likely to change, and stat's state should match it */
+	/* The run count first: the later check that a thread left running did not run compares
+	 * against it, so a thread that wakes after this read (and so between the other reads) is
+	 * always caught. Read last, it could miss a thread that woke between the syscall and stat
+	 * reads and still ran at the check: a thread shown waiting on a lock it had just taken. */
+	if (proc_read_small(fc, pid, t->tid, "schedstat", buf, sizeof buf) == 0)
+		proc_parse_schedstat(buf, &t->sched_runtime_ns, &t->sched_wait_ns, &t->sched_slices);
+	/* then syscall: the fact most likely to change, and stat's state should match it */
 	if (proc_read_small(fc, pid, t->tid, "syscall", buf, sizeof buf) == 0)
 		proc_parse_syscall(buf, t);
 	if (proc_read_small(fc, pid, t->tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
@@ -542,8 +548,6 @@ proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 	t->cpu = st.processor;
 	free(t->name);
 	t->name = xstrdup(st.comm);
-	if (proc_read_small(fc, pid, t->tid, "schedstat", buf, sizeof buf) == 0)
-		proc_parse_schedstat(buf, &t->sched_runtime_ns, &t->sched_wait_ns, &t->sched_slices);
 	/* wchan only where the syscall does not already say what the thread waits in */
 	if ((t->proc_state == 'D' || t->syscall < 0) && !t->on_cpu &&
 	    proc_read_small(NULL, pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
