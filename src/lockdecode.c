@@ -15,6 +15,7 @@
 #include "arch.h"
 #include "syscalls.h"
 #include "targetfile.h"
+#include "threadstate.h"
 #include "util.h"
 
 /* glibc's mutex kind bits (nptl/pthreadP.h); KIND_VALID is every bit a kind word may have. */
@@ -403,14 +404,15 @@ lockdecode_object(const struct lockdecode_layout *L, const uint8_t *img, size_t 
 int
 lockdecode_futex_call(const struct thread *t, uint64_t *addr, uint64_t *op, uint32_t *val)
 {
+	/* a timed futex wait resumed as restart_syscall after a stop is still that wait */
+	if (threadstate_syscall(t, NULL) != SYS_futex)
+		return -1;
 	if (t->regs_valid) {
 		/* stopped: the registers are newer than the /proc read; a restarting call keeps its args */
-		if (t->regs.syscall_nr != SYS_futex)
-			return -1;
 		*addr = t->regs.args[0];
 		*op = t->regs.args[1];
 		*val = (uint32_t)t->regs.args[2];
-	} else if (t->syscall == SYS_futex) {
+	} else if (t->syscall >= 0) {
 		*addr = t->syscall_args[0];
 		*op = t->syscall_args[1];
 		*val = (uint32_t)t->syscall_args[2];

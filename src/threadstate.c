@@ -10,10 +10,10 @@
 
 #define TS_MAX_FDS 8	/* fds named in a poll/select detail */
 
-/* The syscall t sleeps in, -1 if none: the stop's syscall number when it was stopped (the /proc
- * read came earlier and may be stale), else /proc's view. */
+/* The syscall number as the thread's registers or /proc say, -1 if none: the stop's when it was
+ * stopped (the /proc read came earlier and may be stale), else /proc's view. */
 static long
-threadstate_syscall(const struct thread *t)
+threadstate_raw_syscall(const struct thread *t)
 {
 	if (t->regs_valid)
 		return t->regs.syscall_nr >= 0 ? (long)t->regs.syscall_nr : -1;
@@ -26,6 +26,62 @@ threadstate_arg(const struct thread *t, int i)
 	if (!t->regs_valid)
 		return t->syscall_args[i];
 	return t->regs.args[i < ARCH_SYSCALL_NARGS ? i : ARCH_SYSCALL_NARGS - 1];
+}
+
+/* The call a thread in restart_syscall resumes, from its stack: a timed wait stopped by a debugger,
+ * strace, SIGSTOP or holdup's own stop-all is resumed by the kernel as restart_syscall, with the
+ * original call's arguments still in its registers and the original call site on its stack. -1
+ * when the stack does not say. */
+static long
+threadstate_restarted(const struct thread *t)
+{
+	static const struct {
+		const char *pat, *call;
+	} pats[] = {
+		/* glibc's futex wrappers and every lock API that waits through them */
+		{ "futex", "futex" }, { "lll_lock", "futex" }, { "pthread_cond_", "futex" },
+		{ "pthread_mutex_", "futex" }, { "pthread_rwlock_", "futex" }, { "sem_", "futex" },
+		{ "pthread_barrier", "futex" }, { "pthread_join", "futex" }, { "pthread_timedjoin", "futex" },
+		{ "pthread_clockjoin", "futex" }, { "mtx_", "futex" }, { "cnd_", "futex" },
+		{ "clock_nanosleep", "clock_nanosleep" }, { "nanosleep", "nanosleep" }, { "ppoll", "ppoll" },
+		{ "poll", "poll" },
+	};
+	size_t n = t->nframes < 8 ? t->nframes : 8;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *f = t->frames[i].function;
+
+		if (f == NULL)
+			continue;
+		for (size_t j = 0; j < sizeof pats / sizeof pats[0]; j++) {
+			long nr;
+
+			if (strstr(f, pats[j].pat) == NULL || (nr = syscalls_number(pats[j].call)) < 0)
+				continue;
+			/* a futex wait must have a waiting op in its second argument */
+			if (strcmp(pats[j].call, "futex") == 0 && !syscalls_futex_op_waits(threadstate_arg(t, 1)))
+				return -1;
+			return nr;
+		}
+	}
+	return -1;
+}
+
+long
+threadstate_syscall(const struct thread *t, bool *restarted)
+{
+	long nr = threadstate_raw_syscall(t), orig;
+	static long restart_nr = -2;
+
+	if (restarted != NULL)
+		*restarted = false;
+	if (restart_nr == -2)
+		restart_nr = syscalls_number("restart_syscall");
+	if (nr < 0 || nr != restart_nr || (orig = threadstate_restarted(t)) < 0)
+		return nr;
+	if (restarted != NULL)
+		*restarted = true;
+	return orig;
 }
 
 /* Appends "fd N (target)" to buf. */
@@ -102,9 +158,10 @@ threadstate_set_wait(struct thread *t, enum wait_kind k, const char *detail)
 static void
 threadstate_sleeper(const struct snapshot *s, struct thread *t)
 {
-	long nr = threadstate_syscall(t);
+	bool restarted;
+	long nr = threadstate_syscall(t, &restarted);
 	const char *name = syscalls_name(nr);
-	char buf[512];
+	char buf[512], rbuf[64];
 
 	buf[0] = '\0';
 	if (nr < 0 && t->regs_valid) {
@@ -119,6 +176,10 @@ threadstate_sleeper(const struct snapshot *s, struct thread *t)
 	}
 	if (name == NULL)
 		name = "syscall";
+	if (restarted) {
+		snprintf(rbuf, sizeof rbuf, "%s, restarted", name);
+		name = rbuf;
+	}
 	switch (syscalls_classify(nr)) {
 	case ARCH_SYSCALL_FUTEX_WAIT:
 		/* lock analysis refines this into blocked/waiting on a known object */
@@ -176,14 +237,22 @@ threadstate_classify(struct snapshot *s)
 			t->state = STATE_DEAD;
 			break;
 		case 'T':
+			/* Job-control stopped before holdup came (SIGSTOP, ^Z: freezing a hung process
+			 * first is common): a thread stopped inside a wait is still in that wait, and
+			 * its locks and the deadlocks they make are what the user is after. */
+			if (threadstate_syscall(t, NULL) >= 0)
+				threadstate_sleeper(s, t);
+			else
+				t->state = STATE_STOPPED;
+			break;
 		case 't':
-			/* stopped before holdup came (job control or another tracer) */
+			/* stopped by another tracer (a debugger at a breakpoint): holdup cannot read it */
 			t->state = STATE_STOPPED;
 			break;
 		case 'D':
 			t->state = STATE_DISK;
-			if (threadstate_syscall(t) >= 0 && syscalls_name(threadstate_syscall(t)) != NULL)
-				threadstate_set_wait(t, WAIT_SYSCALL, syscalls_name(threadstate_syscall(t)));
+			if (threadstate_syscall(t, NULL) >= 0 && syscalls_name(threadstate_syscall(t, NULL)) != NULL)
+				threadstate_set_wait(t, WAIT_SYSCALL, syscalls_name(threadstate_syscall(t, NULL)));
 			else
 				threadstate_set_wait(t, WAIT_SYSCALL, t->wchan);
 			break;

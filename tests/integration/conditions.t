@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 23
+plan 36
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -50,6 +50,42 @@ for v in lock_abba lock_abba-static lock_abba-stripped; do
 	wait_unharmed $FPID; ok $? "$v: target unharmed"
 	stop_fixture $FPID
 done
+
+# --- run conditions: SIGSTOPped before holdup came; after a debugger attached once to a timed
+#     wait (the kernel resumes it as restart_syscall); both together
+sigstop() { kill -STOP $FPID; for i in $(seq 1 100); do grep -q '^State:.*T' /proc/$FPID/status && return; sleep 0.02; done; }
+debugger() {
+	gdb -batch -nx -p $FPID -ex 'info threads' >/dev/null 2>&1
+	for i in $(seq 1 100); do grep -q '^219 ' /proc/$FPID/task/$(fact t1)/syscall && return; sleep 0.02; done
+	diag "thread $(fact t1) is not in restart_syscall: $(cat /proc/$FPID/task/$(fact t1)/syscall)"
+}
+for row in "sigstop:lock_abba" "debugger:lock_abba timed" "debugger+sigstop:lock_abba timed"; do
+	cond=${row%%:*}; args=${row#*:}
+	start_fixture $args || { for i in 1 2 3 4; do ok 1 "$cond: fixture started"; done; continue; }
+	case $cond in *debugger*) debugger;; esac
+	case $cond in *sigstop*) sigstop;; esac
+	"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"; rc=$?
+	ok $([ $rc -eq 3 ] && echo 0 || echo 1) "$cond: dump exits 3 (rc $rc)"
+	abba_facts "$J" "$(fact t1)" "$(fact t2)"; ok $? "$cond: both holders and the cycle"
+	case $cond in
+	*sigstop*)
+		[ "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' /proc/$FPID/status)" = T ]; ok $? "$cond: target still stopped"
+		wait_unharmed $FPID T; ok $? "$cond: target untraced"
+		kill -CONT $FPID;;
+	*)
+		wait_unharmed $FPID; ok $? "$cond: target unharmed"
+		"$HOLDUP" dump $FPID >"$TMPD/d.txt" 2>&1
+		grep -q "^Thread $(fact t1) .* blocked  restart_syscall(" "$TMPD/d.txt"; ok $? "$cond: text shows the restarted call as blocked";;
+	esac
+	stop_fixture $FPID
+done
+# the same after holdup's own stop-all: a timed wait it stopped is still read as that wait
+start_fixture lock_abba timed
+"$HOLDUP" dump --stop-all $FPID >/dev/null 2>&1
+"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"; rc=$?
+ok $([ $rc -eq 3 ] && echo 0 || echo 1) "after holdup --stop-all: dump exits 3 (rc $rc)"
+wait_unharmed $FPID; ok $? "after holdup --stop-all: target unharmed"
+stop_fixture $FPID
 
 # --- its own PID namespace: glibc stores owner TIDs as the container numbers them
 unshare --pid --fork --mount-proc "$FIXTURES/lock_abba" >"$TMPD/ns.out" 2>&1 &
