@@ -29,6 +29,7 @@ struct cmd_record {
 	struct session *session;	/* owned */
 	struct profile *summary;	/* owned */
 	bool status;			/* a live status line on stderr */
+	bool unusable;			/* nothing could be captured (permission, ...) */
 	uint64_t samples;
 	uint64_t pause_sum_us, pause_max_us;
 	size_t threads;			/* in the last snapshot */
@@ -201,6 +202,10 @@ cmd_record_loop(struct cmd_record *r, bool *write_failed)
 		case SESSION_QUIT: return "interrupted";
 		case SESSION_END: return "duration reached";
 		case SESSION_GONE: return "the target exited";
+		case SESSION_UNUSABLE:
+			fprintf(stderr, "%sholdup: %s\n", r->status ? "\n" : "", session_error(r->session, msg, sizeof msg));
+			r->unusable = true;
+			return "nothing could be captured";
 		case SESSION_FAILED:
 			/* A transient failure loses one sample, not the recording. */
 			if (r->session->first_failure)
@@ -232,7 +237,8 @@ static int
 cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
 {
 	const struct session *s = r->session;
-	int rc = write_failed ? EXIT_ERROR : EXIT_OK;
+	/* a profile of nothing is no answer: say so in the exit status too */
+	int rc = write_failed || r->unusable || r->samples == 0 ? EXIT_ERROR : EXIT_OK;
 	FILE *sumf;
 
 	if (r->status)

@@ -44,6 +44,7 @@ struct cmd_watch {
 	double interval, blocked_for, rate_limit;
 	const char *dir;
 	const char *exec;
+	bool unusable;			/* ended because nothing could be captured */
 	struct cmd_watch_block *blocks;	/* sorted by (go, id) */
 	size_t nblocks, blocks_cap;
 	char *deadlock_sig;		/* the deadlocks reported last ("12,13;"), NULL if none */
@@ -458,6 +459,12 @@ cmd_watch_loop(struct cmd_watch *w, struct session *ses)
 		}
 		if (ev == SESSION_SNAPSHOT)
 			ev = session_tick(ses, &s);
+		if (ev == SESSION_UNUSABLE) {
+			/* a hang guard that can never see its target must fail, not watch forever */
+			cmd_watch_log("%s; nothing can be watched", session_error(ses, msg, sizeof msg));
+			w->unusable = true;
+			return;
+		}
 		if (ev == SESSION_GONE) {
 			cmd_watch_log("pid %d exited; %u dump%s written", (int)w->pid, w->ndumps, w->ndumps == 1 ? "" : "s");
 			return;
@@ -509,5 +516,5 @@ cmd_watch(int argc, char **argv)
 	free(w.deadlock_sig);
 	free(w.pending_sig);
 	session_close(ses);
-	return EXIT_OK;
+	return w.unusable ? EXIT_ERROR : EXIT_OK;
 }

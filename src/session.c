@@ -152,8 +152,10 @@ int
 session_snapshot(struct session *s, struct snapshot **out, struct err *e)
 {
 	const char *what;
+	int rc = session_take(s, out, &what, e);
 
-	return session_take(s, out, &what, e);
+	s->taken += rc == 0;
+	return rc;
 }
 
 enum session_event
@@ -193,8 +195,9 @@ session_tick(struct session *s, struct snapshot **out)
 
 	*out = NULL;
 	if (s->gone)
-		return SESSION_GONE;
+		return s->unusable ? SESSION_UNUSABLE : SESSION_GONE;
 	if (session_take(s, out, &what, &e) == 0) {
+		s->taken++;
 		session_ticker_advance(&s->ticker);
 		return SESSION_SNAPSHOT;
 	}
@@ -207,6 +210,12 @@ session_tick(struct session *s, struct snapshot **out)
 	s->error_what = what;
 	s->error = e;
 	session_ticker_advance(&s->ticker);
+	/* capture_snapshot fails only when it got nothing at all: if it never got anything, it never will */
+	if (strcmp(what, "snapshot") == 0 && s->taken == 0) {
+		s->gone = true;
+		s->unusable = true;
+		return SESSION_UNUSABLE;
+	}
 	return SESSION_FAILED;
 }
 

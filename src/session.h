@@ -66,12 +66,16 @@ enum session_event {
 	SESSION_GONE,		/* the target exited: no more ticks */
 	SESSION_QUIT,		/* a quit signal (SIGINT, SIGTERM, SIGHUP) */
 	SESSION_END,		/* the duration is over */
+	SESSION_UNUSABLE,	/* nothing can be captured: the first snapshot failed and the target
+				 * lives (permission, an unreadable /proc); session_error() says why */
 };
 
 /* A capture and an analyzer for one pid, and the ticker. Failure policy: a failed snapshot (or
  * analysis) of a live target costs that tick only: it is counted, and first_failure tells the
  * caller to report it (once per session; later ones are only counted). A failure of a target
- * that no longer exists ends the session (SESSION_GONE, for good). */
+ * that no longer exists ends the session (SESSION_GONE, for good), and so does a capture failure
+ * before any snapshot succeeded (SESSION_UNUSABLE): a watch that can never see its target must
+ * say so and stop, not watch forever. */
 struct session {
 	pid_t pid;
 	struct capture *cap;		/* owned */
@@ -80,6 +84,8 @@ struct session {
 	uint64_t failed;		/* ticks whose snapshot failed */
 	bool first_failure;		/* the last SESSION_FAILED was the session's first */
 	bool gone;
+	uint64_t taken;			/* snapshots captured and analysed */
+	bool unusable;			/* ended by SESSION_UNUSABLE */
 	const char *error_what;		/* "snapshot" or "analysis": what failed last */
 	struct err error;		/* why the last failure happened */
 };

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 37
+plan 44
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -127,4 +127,28 @@ ok $? "go pie: goroutines read, the sync.Mutex named with its $(fact waiters) wa
 "$HOLDUP" dump $FPID >"$TMPD/g.txt" 2>&1
 grep -q "^goroutine 1 \\[" "$TMPD/g.txt"; ok $? "go pie: text lists the goroutines"
 wait_unharmed $FPID; ok $? "go pie: target unharmed"
+stop_fixture $FPID
+
+# --- a target holdup may not trace (an unprivileged user against root's process): every command
+#     says why and exits 1; none watches or records nothing forever or writes an empty answer with 0
+start_fixture lock_abba
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	chmod 755 "$TMPD"
+	H=$(realpath "$HOLDUP")
+	asnobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	asnobody "$HOLDUP" dump $FPID >"$TMPD/u.out" 2>&1; rc=$?
+	ok $([ $rc -eq 1 ] && echo 0 || echo 1) "unprivileged: dump exits 1 (rc $rc)"
+	grep -q "permission denied" "$TMPD/u.out"; ok $? "unprivileged: dump says permission denied"
+	mkdir -p "$TMPD/uw"; chmod 777 "$TMPD/uw"
+	(cd "$TMPD" && asnobody timeout -s KILL 20 "$H" record -d 5 -o "$TMPD/uw/u.pprof" $FPID) >"$TMPD/u.out" 2>&1; rc=$?
+	ok $([ $rc -eq 1 ] && echo 0 || echo 1) "unprivileged: record exits 1 at once (rc $rc)"
+	grep -q "nothing could be captured" "$TMPD/u.out"; ok $? "unprivileged: record says nothing could be captured"
+	mkdir -p "$TMPD/uw"; chmod 777 "$TMPD/uw"
+	(cd "$TMPD" && asnobody timeout -s KILL 20 "$H" watch --blocked-for 1 --dir "$TMPD/uw" $FPID) >"$TMPD/u.out" 2>&1; rc=$?
+	ok $([ $rc -eq 1 ] && echo 0 || echo 1) "unprivileged: watch exits 1 at once (rc $rc), not watching forever"
+	grep -q "permission denied.*nothing can be watched" "$TMPD/u.out"; ok $? "unprivileged: watch says why"
+else
+	for i in 1 2 3 4 5 6; do ok 0 "# SKIP setpriv or user nobody missing"; done
+fi
+wait_unharmed $FPID; ok $? "unprivileged: target unharmed"
 stop_fixture $FPID
