@@ -123,9 +123,18 @@ capture_close(struct capture *c)
 bool
 capture_target_alive(struct capture *c)
 {
+	pid_t *tids = NULL;
+	int n;
+
 	/* A reused PID is a different process. */
-	return capture_stat(c->pid, &c->stat) == 0 && c->stat.state != 'Z' && c->stat.state != 'X' &&
-	    c->stat.starttime == c->starttime;
+	if (capture_stat(c->pid, &c->stat) != 0 || c->stat.starttime != c->starttime)
+		return false;
+	if (c->stat.state != 'Z' && c->stat.state != 'X')
+		return true;
+	/* a main thread that called pthread_exit is a zombie while the other threads run on */
+	n = proc_list_tasks(c->pid, &tids, NULL);
+	free(tids);
+	return n > 1;
 }
 
 /* Splits a remote range into page-aligned pieces so a short read stops at the first unmapped page. */
@@ -474,6 +483,8 @@ capture_take_facts(struct capture *c, struct snapshot *s, bool sampled, pid_t **
 {
 	if (sampled && capture_carry_facts_reuse(c, s, tids, n))
 		return 0;
+	/* memory is read through a live thread: a main thread that exited has none */
+	s->read_ctx = (void *)(intptr_t)proc_live_task(c->pid);
 	if (proc_read_process(s, e) < 0) {
 		if (errno == EACCES || errno == EPERM)
 			capture_perm_explain(c->pid, e);

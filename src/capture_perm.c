@@ -26,8 +26,16 @@ capture_perm_message(pid_t pid, const struct capture_perm_facts *f, struct err *
 	if (f->yama_scope >= 3)
 		return err_set(e, "process %d: permission denied: kernel.yama.ptrace_scope=3 forbids all tracing",
 		    (int)pid);
-	return err_set(e, "process %d: permission denied by the kernel (a security module or "
-	    "ptrace_scope=%d)", (int)pid, f->yama_scope);
+	/* root and still refused: most often a container without CAP_SYS_PTRACE, else a security module */
+	if (f->yama_scope < 0)
+		return err_set(e, "process %d: permission denied by the kernel although holdup is root: in a "
+		    "container, holdup needs CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE; a Kubernetes "
+		    "debug container); otherwise a security module (SELinux, AppArmor) or a seccomp filter "
+		    "forbids it", (int)pid);
+	return err_set(e, "process %d: permission denied by the kernel although holdup is root: in a "
+	    "container, holdup needs CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE; a Kubernetes debug "
+	    "container); otherwise a security module or kernel.yama.ptrace_scope=%d forbids it", (int)pid,
+	    f->yama_scope);
 }
 
 /* The tracer (TracerPid) and owner (Uid) of pid from its status text, which may be NULL. */

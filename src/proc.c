@@ -612,14 +612,14 @@ proc_cmp_fd(const void *a, const void *b)
 }
 
 static void
-proc_read_fds(struct snapshot *s)
+proc_read_fds(struct snapshot *s, const char *dir)
 {
-	char path[64], link[PATH_MAX], target[PATH_MAX];
+	char path[96], link[PATH_MAX], target[PATH_MAX];
 	DIR *d;
 	struct dirent *de;
 	size_t cap = 0;
 
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)s->pid);
+	snprintf(path, sizeof path, "%s/fd", dir);
 	d = opendir(path);
 	if (d == NULL)
 		return;
@@ -644,21 +644,55 @@ proc_read_fds(struct snapshot *s)
 	util_sort(s->fds, s->nfds, sizeof *s->fds, proc_cmp_fd);
 }
 
+pid_t
+proc_live_task(pid_t pid)
+{
+	struct proc_stat st;
+	pid_t *tids = NULL, live = pid;
+	char path[64], *text;
+	int n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((text = util_read_file(path, NULL)) == NULL)
+		return pid;
+	n = proc_parse_stat(text, &st);
+	free(text);
+	if (n < 0 || (st.state != 'Z' && st.state != 'X'))
+		return pid;
+	/* a main thread that called pthread_exit: the process's memory and files are its threads' */
+	n = proc_list_tasks(pid, &tids, NULL);
+	for (int i = 0; i < n && live == pid; i++) {
+		snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tids[i]);
+		if (tids[i] == pid || (text = util_read_file(path, NULL)) == NULL)
+			continue;
+		if (proc_parse_stat(text, &st) == 0 && st.state != 'Z' && st.state != 'X')
+			live = tids[i];
+		free(text);
+	}
+	free(tids);
+	return live;
+}
+
 int
 proc_read_process(struct snapshot *s, struct err *e)
 {
-	char path[64], buf[PATH_MAX];
+	char dir[64], path[96], buf[PATH_MAX];
+	pid_t live = proc_live_task(s->pid);
 	ssize_t n;
 	size_t len;
 	char *text;
 
-	snprintf(path, sizeof path, "/proc/%d/exe", (int)s->pid);
+	if (live == s->pid)
+		snprintf(dir, sizeof dir, "/proc/%d", (int)s->pid);
+	else
+		snprintf(dir, sizeof dir, "/proc/%d/task/%d", (int)s->pid, (int)live);
+	snprintf(path, sizeof path, "%s/exe", dir);
 	n = readlink(path, buf, sizeof buf - 1);
 	buf[n < 0 ? 0 : n] = '\0';
 	free(s->exe);
 	s->exe = xstrdup(buf);
 
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)s->pid);
+	snprintf(path, sizeof path, "%s/cmdline", dir);
 	text = util_read_file(path, &len);
 	if (text != NULL) {
 		if (len > PROC_MAX_CMDLINE)
@@ -673,7 +707,7 @@ proc_read_process(struct snapshot *s, struct err *e)
 		s->cmdline = text;
 	}
 
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)s->pid);
+	snprintf(path, sizeof path, "%s/maps", dir);
 	text = util_read_file(path, NULL);
 	if (text == NULL) {
 		int saved = errno;
@@ -685,7 +719,7 @@ proc_read_process(struct snapshot *s, struct err *e)
 	free(s->maps_text);
 	s->maps_text = text;
 	snapshot_parse_maps(s, text);
-	proc_read_fds(s);
+	proc_read_fds(s, dir);
 	proc_read_namespace(s);
 	return 0;
 }

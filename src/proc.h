@@ -67,6 +67,9 @@ int proc_read_stat(struct proc_fdcache *fc, pid_t pid, pid_t tid, struct proc_st
  * (not read when syscall_line is NULL). */
 int proc_read_progress(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *slices, char *syscall_line,
     size_t len);
+/* pid itself, or a live thread of it when the main thread has exited (pthread_exit) and left its
+ * /proc files empty: the process's memory, maps and files are read through that thread. */
+pid_t proc_live_task(pid_t pid);
 /* Reads exe, cmdline, maps and fds of the process into s, and its PID namespace and cgroup. */
 int proc_read_process(struct snapshot *s, struct err *e);
 /* In a target with its own PID namespace (s->pidns), sets each thread's ns_tid, the TID the

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 44
+plan 49
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -127,6 +127,30 @@ ok $? "go pie: goroutines read, the sync.Mutex named with its $(fact waiters) wa
 "$HOLDUP" dump $FPID >"$TMPD/g.txt" 2>&1
 grep -q "^goroutine 1 \\[" "$TMPD/g.txt"; ok $? "go pie: text lists the goroutines"
 wait_unharmed $FPID; ok $? "go pie: target unharmed"
+stop_fixture $FPID
+
+# --- the main thread called pthread_exit: the process lives on in its other threads
+start_fixture lock_mainexit
+for i in $(seq 1 100); do grep -q '^State:.*Z' /proc/$FPID/status && break; sleep 0.02; done
+"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"; rc=$?
+ok $([ $rc -eq 3 ] && echo 0 || echo 1) "main thread exited: dump exits 3, the worker's self-deadlock (rc $rc)"
+$PY - "$J" "$(fact t1)" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); t1 = int(sys.argv[2])
+th = [t for t in j["threads"] if t["tid"] == t1][0]
+bad = []
+if not j["exe"]: bad.append("no exe")
+if (th.get("wait") or {}).get("symbol") != "relock" or th["wait"].get("holders") != [t1]: bad.append("wait %r" % th.get("wait"))
+if not any(f.get("function") == "worker" for f in th["frames"]): bad.append("frames %r" % [f.get("function") for f in th["frames"]])
+for b in bad: print("# " + b)
+sys.exit(1 if bad else 0)
+PY
+ok $? "main thread exited: the worker's stack, lock name and holder read through it"
+timeout -s KILL 20 "$HOLDUP" record -d 1 -o "$TMPD/me.folded" --format folded $FPID >"$TMPD/me.out" 2>&1; rc=$?
+ok $rc "main thread exited: record runs (rc $rc)"
+grep -q "the target exited" "$TMPD/me.out"; ok $([ $? -ne 0 ] && echo 0 || echo 1) "main thread exited: record does not call the process exited"
+# (checked through the worker: the main thread is a zombie by design)
+wait_unharmed $(fact t1); ok $? "main thread exited: target unharmed"
 stop_fixture $FPID
 
 # --- a target holdup may not trace (an unprivileged user against root's process): every command

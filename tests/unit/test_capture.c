@@ -263,10 +263,17 @@ test_perm_messages(void **state)
 	f.yama_scope = 3;
 	capture_perm_message(77, &f, &e);
 	assert_string_equal(e.msg, "process 77: permission denied: kernel.yama.ptrace_scope=3 forbids all tracing");
+	/* no Yama on this kernel: no ptrace_scope to blame */
 	f.yama_scope = -1;
 	capture_perm_message(77, &f, &e);
-	assert_string_equal(e.msg, "process 77: permission denied by the kernel (a security module or "
-	    "ptrace_scope=-1)");
+	assert_string_equal(e.msg, "process 77: permission denied by the kernel although holdup is root: in a "
+	    "container, holdup needs CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE; a Kubernetes "
+	    "debug container); otherwise a security module (SELinux, AppArmor) or a seccomp filter "
+	    "forbids it");
+	assert_null(strstr(e.msg, "ptrace_scope"));
+	f.yama_scope = 1;
+	capture_perm_message(77, &f, &e);
+	assert_non_null(strstr(e.msg, "kernel.yama.ptrace_scope=1 forbids it"));
 }
 
 int
