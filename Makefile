@@ -79,6 +79,14 @@ build/fixtures/%-stripped: build/fixtures/%
 	objcopy --only-keep-debug $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 COND_FIXTURES = build/fixtures/lock_abba-static build/fixtures/lock_abba-stripped
+# a 32-bit program, built with binutils alone (no multilib needed): holdup must refuse it
+ifeq ($(ARCH),x86_64)
+COND_FIXTURES += build/fixtures/i386_pause
+endif
+build/fixtures/i386_pause: tests/fixtures/i386_pause.S
+	@mkdir -p build/fixtures
+	$(CC) -m32 -c -o $@.o $< 2>/dev/null || as --32 -o $@.o $<
+	ld -m elf_i386 -o $@ $@.o
 fixtures: $(FIXTURES) $(COND_FIXTURES) gofixtures
 
 # Go fixtures: each directory under tests/gofixtures is one main package.

@@ -1,7 +1,9 @@
 /* capture.c - the public capture API: open/close, mode selection and the flow of one snapshot. */
 #include "capture_int.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,8 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "arch.h"
 
 #define CAPTURE_PAGE 4096
 #define CAPTURE_MAX_ROUNDS 8		/* re-listing rounds for threads born during the stop */
@@ -55,6 +59,36 @@ capture_starttime(pid_t pid)
 	return capture_stat(pid, &st) == 0 ? st.starttime : 0;
 }
 
+/* A target of another machine than holdup's (a 32-bit i386 program under a 64-bit kernel) has other
+ * registers, syscall numbers and lock layouts: reading it with these would be confidently wrong, so
+ * it is refused. An executable that cannot be read is left to the checks that follow. */
+static int
+capture_check_machine(pid_t pid, struct err *e)
+{
+	unsigned char h[20];
+	char path[64];
+	uint16_t machine;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+		return 0;
+	n = pread(fd, h, sizeof h, 0);
+	close(fd);
+	if (n != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return 0;
+	memcpy(&machine, h + 18, sizeof machine);	/* e_machine, little-endian like the hosts we build for */
+	if (h[EI_CLASS] == ELFCLASS64 && machine == arch.elf_machine)
+		return 0;
+	if (h[EI_CLASS] == ELFCLASS32)
+		return err_set(e, "process %d is a 32-bit program (ELF machine %u): holdup %s reads only 64-bit %s "
+		    "processes so far; refusing rather than misreading its registers, syscalls and locks", (int)pid,
+		    (unsigned)machine, arch.name, arch.name);
+	return err_set(e, "process %d runs code for another machine (ELF machine %u, holdup is %s): refusing "
+	    "rather than misreading it", (int)pid, (unsigned)machine, arch.name);
+}
+
 int
 capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, struct err *e)
 {
@@ -87,6 +121,8 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 			return err_set(e, "process %d is a zombie: it has exited and waits for its parent to reap it",
 			    (int)pid);
 	}
+	if (capture_check_machine(pid, e) < 0)
+		return -1;
 	c = xcalloc(1, sizeof *c);
 	c->pid = pid;
 	if (opts != NULL)
