@@ -219,6 +219,20 @@ threadstate_sleeper(const struct snapshot *s, struct thread *t)
 	threadstate_set_wait(t, WAIT_SYSCALL, buf);
 }
 
+/* A vfork (or posix_spawn's clone with CLONE_VFORK) parent sleeps uninterruptibly, 'D', until the
+ * child execs or exits: a wait for a process, not disk I/O. */
+static bool
+threadstate_vfork_parent(const struct thread *t)
+{
+	long nr = threadstate_syscall(t, NULL);
+	const char *name = nr >= 0 ? syscalls_name(nr) : NULL;
+
+	if (name != NULL && strcmp(name, "vfork") == 0)
+		return true;
+	return name != NULL && strncmp(name, "clone", 5) == 0 && t->wchan != NULL &&
+	    (strstr(t->wchan, "vfork") != NULL || strstr(t->wchan, "kernel_clone") != NULL);
+}
+
 void
 threadstate_classify(struct snapshot *s)
 {
@@ -250,6 +264,12 @@ threadstate_classify(struct snapshot *s)
 			t->state = STATE_STOPPED;
 			break;
 		case 'D':
+			if (threadstate_vfork_parent(t)) {
+				/* not disk: it waits, killably, for its child to exec or exit */
+				t->state = STATE_WAITING;
+				threadstate_set_wait(t, WAIT_SYSCALL, "vfork: waiting for its child to exec or exit");
+				break;
+			}
 			t->state = STATE_DISK;
 			if (threadstate_syscall(t, NULL) >= 0 && syscalls_name(threadstate_syscall(t, NULL)) != NULL)
 				threadstate_set_wait(t, WAIT_SYSCALL, syscalls_name(threadstate_syscall(t, NULL)));

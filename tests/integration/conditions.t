@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 52
+plan 54
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -151,6 +151,14 @@ ok $rc "main thread exited: record runs (rc $rc)"
 grep -q "the target exited" "$TMPD/me.out"; ok $([ $? -ne 0 ] && echo 0 || echo 1) "main thread exited: record does not call the process exited"
 # (checked through the worker: the main thread is a zombie by design)
 wait_unharmed $(fact t1); ok $? "main thread exited: target unharmed"
+stop_fixture $FPID
+
+# --- a vfork parent sleeps in 'D' until its child execs or exits: a wait, not disk I/O
+start_fixture unstoppable 30
+"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"
+[ "$(json_get "$J" "[t['state'] + ':' + ((t.get('wait') or {}).get('detail') or '') for t in j['threads'] if t['tid'] == $(fact vforker)][0]")" = "waiting:vfork: waiting for its child to exec or exit" ]
+ok $? "vfork parent: waiting for its child, not disk"
+wait_unharmed $FPID; ok $? "vfork parent: target unharmed"
 stop_fixture $FPID
 
 # --- a 32-bit program: refused clearly, never decoded with the 64-bit tables
