@@ -682,6 +682,8 @@ capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 	} else {
 		capture_carry_clear(&c->carry);
 	}
+	/* a thread that exited while we looked has nothing true to show: counted, not listed */
+	(*out)->threads_exited += snapshot_drop_threads(*out, CAPTURE_GONE);
 	c->snap = NULL;		/* the caller's from now on */
 	/* a thread that stopped just after the deadline should not wait for the next snapshot */
 	capture_stop_reap_pending(c);

@@ -215,6 +215,7 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_kuint(w, "pause_us", s->pause_us);
 	jw_kuint(w, "capture_us", s->capture_us);
 	jw_kint(w, "threads_stopped", s->nstopped);
+	jw_kuint(w, "threads_exited", s->threads_exited);
 	jw_kstring(w, "capture_mode", snapshot_capture_mode_name(s));
 	jw_kbool(w, "target_was_stopped", s->target_was_stopped);
 	jw_key(w, "threads");

@@ -261,6 +261,8 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	for (int st = 0; st < STATE_COUNT; st++)
 		if (counts[st] > 0)
 			fprintf(f, " %zu %s", counts[st], snapshot_state_name(st));
+	if (s->threads_exited > 0)
+		fprintf(f, " (and %zu exited while holdup looked)", s->threads_exited);
 	mode = snapshot_capture_mode_name(s);
 	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped, %s; capture took %" PRIu64 " us)\n",
 	    s->pause_us, s->nstopped, s->nthreads, mode != NULL ? mode : "?", s->capture_us);

@@ -139,6 +139,24 @@ snapshot_add_thread(struct snapshot *s, pid_t tid)
 	return t;
 }
 
+size_t
+snapshot_drop_threads(struct snapshot *s, enum capture_status st)
+{
+	size_t kept = 0, n = s->nthreads;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s->threads[i].status == st) {
+			snapshot_thread_done(&s->threads[i]);
+			continue;
+		}
+		if (kept != i)
+			s->threads[kept] = s->threads[i];
+		kept++;
+	}
+	s->nthreads = kept;
+	return n - kept;
+}
+
 pid_t
 snapshot_tid_from_target(const struct snapshot *s, pid_t target_tid)
 {

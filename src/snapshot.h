@@ -246,6 +246,7 @@ struct snapshot {
 	enum capture_mode capture_mode;	/* the mode the snapshot was finally taken in */
 	bool capture_retaken;		/* a fast snapshot discarded and retaken stop-all (a blocked thread ran) */
 
+	size_t threads_exited;		/* threads that exited while the snapshot was taken: counted, not listed */
 	struct thread *threads;		/* owned */
 	size_t nthreads;
 	size_t threads_cap;		/* private to snapshot.c */
@@ -284,6 +285,8 @@ struct thread *snapshot_find_thread(const struct snapshot *s, pid_t tid);
  * that TID is a thread's ns_tid, otherwise its tid. Returns the tid (as holdup sees it), 0 if no
  * thread of s has it. */
 pid_t snapshot_tid_from_target(const struct snapshot *s, pid_t target_tid);
+/* Removes the threads whose capture status is st (their data is freed); returns how many. */
+size_t snapshot_drop_threads(struct snapshot *s, enum capture_status st);
 /* Index of tid in s->threads, -1 if absent. */
 int snapshot_thread_index(const struct snapshot *s, pid_t tid);
 void snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t len);

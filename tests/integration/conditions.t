@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 54
+plan 56
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -159,6 +159,17 @@ start_fixture unstoppable 30
 [ "$(json_get "$J" "[t['state'] + ':' + ((t.get('wait') or {}).get('detail') or '') for t in j['threads'] if t['tid'] == $(fact vforker)][0]")" = "waiting:vfork: waiting for its child to exec or exit" ]
 ok $? "vfork parent: waiting for its child, not disk"
 wait_unharmed $FPID; ok $? "vfork parent: target unharmed"
+stop_fixture $FPID
+
+# --- threads that exit while holdup looks are counted, never listed as "unknown" rows
+start_fixture churn
+bad=0
+for i in $(seq 1 15); do
+	"$HOLDUP" dump --json $FPID >"$J" 2>/dev/null
+	$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(1 if "threads_exited" not in j or any(t["state"] == "unknown" or t.get("capture") == "gone" for t in j["threads"]) else 0)' "$J" || bad=$((bad + 1))
+done
+ok $bad "churn: 15 dumps list no exited thread as an unknown row ($bad bad)"
+wait_unharmed $FPID; ok $? "churn: target unharmed"
 stop_fixture $FPID
 
 # --- a 32-bit program: refused clearly, never decoded with the 64-bit tables
