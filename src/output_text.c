@@ -265,7 +265,7 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 		fprintf(f, " (and %zu exited while holdup looked)", s->threads_exited);
 	mode = snapshot_capture_mode_name(s);
 	/* "mode": the capture's name, not a verdict on the pause (5 ms on a loaded machine is not fast) */
-	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped, %s mode; capture took %" PRIu64 " us)\n",
+	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped, mode %s; capture took %" PRIu64 " us)\n",
 	    s->pause_us, s->nstopped, s->nthreads, mode != NULL ? mode : "?", s->capture_us);
 	if (s->target_was_stopped)
 		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
