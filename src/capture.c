@@ -48,6 +48,8 @@ capture_stat(pid_t pid, struct proc_stat *st)
 		return -1;
 	rc = proc_parse_stat(text, st);
 	free(text);
+	if (rc < 0)
+		errno = EINVAL;
 	return rc;
 }
 
@@ -162,8 +164,11 @@ capture_target_alive(struct capture *c)
 	pid_t *tids = NULL;
 	int n;
 
-	/* A reused PID is a different process. */
-	if (capture_stat(c->pid, &c->stat) != 0 || c->stat.starttime != c->starttime)
+	/* A reused PID is a different process. Only "no such file" means gone: out of descriptors
+	 * (EMFILE) or memory says nothing about the target. */
+	if (capture_stat(c->pid, &c->stat) != 0)
+		return errno != ENOENT && errno != ESRCH;
+	if (c->stat.starttime != c->starttime)
 		return false;
 	if (c->stat.state != 'Z' && c->stat.state != 'X')
 		return true;

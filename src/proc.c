@@ -350,18 +350,11 @@ struct proc_fdcache *
 proc_fdcache_new(pid_t pid)
 {
 	struct proc_fdcache *fc = xcalloc(1, sizeof *fc);
-	struct rlimit rl;
 
 	fc->pid = pid;
-	/* keep well below the soft limit: the rest of holdup (libdw, outputs) opens files too */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 65536) {
-			rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
-			setrlimit(RLIMIT_NOFILE, &rl);
-			getrlimit(RLIMIT_NOFILE, &rl);
-		}
-		fc->budget = rl.rlim_cur > 512 ? (size_t)rl.rlim_cur - 256 : 0;
-	}
+	/* at most half the descriptors: perf events want one per thread too (util_fd_spare keeps the
+	 * reserve for the terminal, libdw and the output) */
+	fc->budget = (size_t)(util_fd_limit() / 2);
 	return fc;
 }
 
@@ -516,7 +509,7 @@ proc_read_small(struct proc_fdcache *fc, pid_t pid, pid_t tid, const char *name,
 	if (fd < 0)
 		return -1;
 	rc = proc_pread_text(fd, buf, len);
-	if (x != NULL && rc == 0 && fc->nopen < fc->budget) {
+	if (x != NULL && rc == 0 && fc->nopen < fc->budget && util_fd_spare(fd)) {
 		x->fd[which] = fd;
 		fc->nopen++;
 		return 0;

@@ -116,6 +116,7 @@ static int
 sampler_open(struct sampler *s, pid_t tid)
 {
 	struct perf_event_attr a;
+	int fd;
 
 	memset(&a, 0, sizeof a);
 	a.size = sizeof a;
@@ -131,7 +132,14 @@ sampler_open(struct sampler *s, pid_t tid)
 	a.write_backward = 1;	/* with a read-only mapping: the kernel overwrites, the newest stays */
 	a.exclude_hv = 1;
 	a.exclude_kernel = s->exclude_kernel;
-	return (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0 && !util_fd_spare(fd)) {
+		/* the descriptors left are the reserve: this thread is stopped for its snapshot instead */
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	return fd;
 }
 
 /* Once the first sample is in, one per period from then on (if the ioctl fails the period stays

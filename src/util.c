@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,4 +277,31 @@ util_basename(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
+}
+
+long
+util_fd_limit(void)
+{
+	static long limit = -1;
+	struct rlimit rl;
+
+	if (limit >= 0)
+		return limit;
+	limit = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return limit;
+	/* a 10,000-thread target needs a descriptor or more per thread while sampling */
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < (1u << 20)) {
+		rl.rlim_cur = rl.rlim_max < (1u << 20) ? rl.rlim_max : (1u << 20);
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 20) ? (1L << 20) : (long)rl.rlim_cur;
+	return limit;
+}
+
+bool
+util_fd_spare(int fd)
+{
+	return fd >= 0 && (long)fd < util_fd_limit() - UTIL_FD_RESERVE;
 }

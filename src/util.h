@@ -3,6 +3,7 @@
 #define HOLDUP_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,16 @@ int util_utf8_len(const unsigned char *s);
 
 /* qsort that accepts an empty (even NULL) array: qsort(NULL, 0, ...) is undefined behaviour. */
 void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+/* Descriptors holdup keeps free below its limit for what must never fail for want of one: the
+ * terminal, libdw's files, the output. */
+#define UTIL_FD_RESERVE 256
+/* Raises the soft RLIMIT_NOFILE to the hard one (once) and returns the soft limit. */
+long util_fd_limit(void);
+/* True when fd, just opened, leaves the reserve free: descriptors are numbered lowest first, so
+ * the number says how many are open. Caches (per-thread /proc files, perf events) keep a
+ * descriptor only when this holds, so together they never eat the reserve. */
+bool util_fd_spare(int fd);
 
 /* Returns the basename part of a path (a pointer into path). */
 const char *util_basename(const char *path);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 56
+plan 60
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -170,6 +170,17 @@ for i in $(seq 1 15); do
 done
 ok $bad "churn: 15 dumps list no exited thread as an unknown row ($bad bad)"
 wait_unharmed $FPID; ok $? "churn: target unharmed"
+stop_fixture $FPID
+
+# --- a low descriptor limit (1024) against 1000 threads: the per-thread /proc files and perf
+#     events share what is left after a reserve; nothing fails for want of one
+start_fixture "$(realpath $BENCHBIN/target)" 1000 mutex
+(ulimit -n 1024; timeout -s KILL 60 "$HOLDUP" record -d 2 -o "$TMPD/lf.json" --format json $FPID) >"$TMPD/lf.out" 2>&1; rc=$?
+ok $rc "fd limit 1024, 1000 threads: record exits 0 (rc $rc)"
+grep -q "the target exited" "$TMPD/lf.out"; ok $([ $? -ne 0 ] && echo 0 || echo 1) "fd limit: record does not call the live target exited"
+$PY -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; sys.exit(0 if len(s) >= 10 and all(len(x["threads"]) >= 1000 for x in s) else 1)' "$TMPD/lf.json"
+ok $? "fd limit: every snapshot has all 1000 threads" || tail -3 "$TMPD/lf.out" | sed 's/^/# /'
+wait_unharmed $FPID; ok $? "fd limit: target unharmed"
 stop_fixture $FPID
 
 # --- a 32-bit program: refused clearly, never decoded with the 64-bit tables
