@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 60
+plan 64
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -103,6 +103,21 @@ grep -q "^Thread $T1 (ns $N1) " "$TMPD/d.txt"; ok $? "pidns: text shows both IDs
 grep -q "its own PID namespace (pid 1 there" "$TMPD/d.txt"; ok $? "pidns: text header names the namespace"
 grep -q "held by $T2" "$TMPD/d.txt"; ok $? "pidns: text says held by the host TID"
 wait_unharmed "$P"; ok $? "pidns: target unharmed"
+stop_fixture "$U"
+
+# --- a container in full: its own PID and mount namespaces, the binary visible only inside
+mkdir -p "$TMPD/ctr"
+unshare --pid --fork --mount-proc --mount --propagation private sh -c "mount -t tmpfs none '$TMPD/ctr' && cp '$FIXTURES/lock_abba' '$TMPD/ctr/app' && exec '$TMPD/ctr/app'" >"$TMPD/ctr.out" 2>&1 &
+U=$!; FIXTURE_PIDS="$FIXTURE_PIDS $U"
+for i in $(seq 1 100); do grep -q '^ready' "$TMPD/ctr.out" && break; sleep 0.05; done
+FOUT=$TMPD/ctr.out
+P=$(pgrep -P $U | head -1); FIXTURE_PIDS="$FIXTURE_PIDS $P"
+N1=$(fact t1); N2=$(fact t2); T1=$(host_tid $N1); T2=$(host_tid $N2)
+test ! -e "$TMPD/ctr/app"; ok $? "container: the binary is not visible from outside"
+"$HOLDUP" dump --json "$P" >"$J" 2>"$TMPD/err"; rc=$?
+ok $([ $rc -eq 3 ] && echo 0 || echo 1) "container: dump exits 3 (rc $rc)"
+abba_facts "$J" "$T1" "$T2" "$N1" "$N2" && has_frame worker; ok $? "container: holders, cycle, ns TIDs and the binary's own symbols"
+wait_unharmed "$P"; ok $? "container: target unharmed"
 stop_fixture "$U"
 
 # --- a Go PIE (-buildmode=pie): linked at 0x400000 and loaded elsewhere
