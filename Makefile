@@ -78,7 +78,7 @@ build/fixtures/%-static: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
 build/fixtures/%-stripped: build/fixtures/%
 	objcopy --only-keep-debug $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
-COND_FIXTURES = build/fixtures/lock_abba-static build/fixtures/lock_abba-stripped
+COND_FIXTURES = build/fixtures/lock_abba-static build/fixtures/lock_abba-stripped build/fixtures/lock_abba-static-stripped
 # a 32-bit program, built with binutils alone (no multilib needed): holdup must refuse it
 ifeq ($(ARCH),x86_64)
 COND_FIXTURES += build/fixtures/i386_pause

@@ -201,11 +201,13 @@ lockdecode_version_from_file(const struct targetfile_root *root, const struct sn
 }
 
 int
-lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root)
+lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root, const char **how)
 {
-	const char *libc = NULL;
+	const char *libc = NULL, *dummy;
 	int v;
 
+	if (how == NULL)
+		how = &dummy;
 	for (size_t i = 0; i < s->nmaps && libc == NULL; i++) {
 		const char *b = util_basename(s->maps[i].path);
 
@@ -214,12 +216,21 @@ lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root 
 	}
 	if (libc != NULL) {
 		/* before 2.34 the file name carries the version */
+		*how = "the libc file name";
 		if ((v = lockdecode_parse_version(util_basename(libc))) != 0)
 			return v;
-		return lockdecode_version_from_file(root, s, libc);
+		*how = "libc's version banner or __nptl_version";
+		if ((v = lockdecode_version_from_file(root, s, libc)) != 0)
+			return v;
+		*how = "not found in libc (not glibc, or unreadable)";
+		return 0;
 	}
 	/* no shared libc: maybe a static glibc executable */
-	return lockdecode_version_from_file(root, s, s->exe);
+	*how = "the static executable's version banner or __nptl_version";
+	if ((v = lockdecode_version_from_file(root, s, s->exe)) != 0)
+		return v;
+	*how = "not found (no shared libc; a static binary without symbols, musl, or no libc)";
+	return 0;
 }
 
 static uint32_t

@@ -60,8 +60,9 @@ const struct lockdecode_layout *lockdecode_layout_lookup(const char *arch, int v
 /* Size in bytes of a lock object of kind k in layout L, 0 if unknown. */
 size_t lockdecode_size(const struct lockdecode_layout *L, enum lock_kind k);
 /* The target's glibc version (major * 1000 + minor) from its loaded libc (or static executable),
- * 0 if not found (musl, no libc, unreadable). Files are opened through root (NULL: none is). */
-int lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root);
+ * 0 if not found (musl, no libc, unreadable). Files are opened through root (NULL: none is).
+ * *how (may be NULL) gets a static string: where the version came from, or why none was found. */
+int lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root, const char **how);
 /* Parses "2.36" or a "libc-2.31.so" file name into major * 1000 + minor; 0 if it is neither. */
 int lockdecode_parse_version(const char *s);
 

@@ -159,7 +159,10 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			continue;
 		if (!looked) {
 			/* the file read behind this is only worth it when someone waits */
-			L = lockdecode_layout_for(lockdecode_glibc_version(s, unwind_root(u)));
+			s->glibc_version = lockdecode_glibc_version(s, unwind_root(u), &s->glibc_source);
+			L = lockdecode_layout_for(s->glibc_version);
+			if (s->glibc_version != 0 && L == NULL)
+				s->glibc_source = "a glibc whose lock layouts holdup does not know for this machine";
 			looked = true;
 		}
 		if (lockdecode_thread(L, s, t, &d) < 0)

@@ -218,6 +218,18 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_kuint(w, "threads_exited", s->threads_exited);
 	jw_kstring(w, "capture_mode", snapshot_capture_mode_name(s));
 	jw_kbool(w, "target_was_stopped", s->target_was_stopped);
+	if (s->glibc_source != NULL) {
+		char v[32];
+
+		snprintf(v, sizeof v, "%d.%d", s->glibc_version / 1000, s->glibc_version % 1000);
+		jw_key(w, "glibc");
+		jw_object_begin(w);
+		jw_kstring(w, "version", s->glibc_version != 0 ? v : NULL);
+		jw_kstring(w, "source", s->glibc_source);
+		jw_object_end(w);
+	}
+	/* an empty deadlocks list is an all-clear only when the lock owners could be read */
+	jw_kbool(w, "deadlocks_complete", !(s->glibc_source != NULL && s->glibc_version == 0));
 	jw_key(w, "threads");
 	jw_array_begin(w);
 	for (size_t i = 0; i < s->nthreads; i++)

@@ -267,6 +267,14 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	/* "mode": the capture's name, not a verdict on the pause (5 ms on a loaded machine is not fast) */
 	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped, mode %s; capture took %" PRIu64 " us)\n",
 	    s->pause_us, s->nstopped, s->nthreads, mode != NULL ? mode : "?", s->capture_us);
+	if (s->glibc_source != NULL) {
+		if (s->glibc_version != 0)
+			fprintf(f, "Libc:    glibc %d.%d (from %s)\n", s->glibc_version / 1000, s->glibc_version % 1000,
+			    s->glibc_source);
+		else
+			fprintf(f, "Libc:    glibc version %s: lock owners cannot be read, so a deadlock "
+			    "cannot be seen either (no DEADLOCK line is no all-clear)\n", s->glibc_source);
+	}
 	if (s->target_was_stopped)
 		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
 	if (s->ndeadlocks > 0)

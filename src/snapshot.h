@@ -269,6 +269,9 @@ struct snapshot {
 	void *read_ctx;			/* borrowed */
 
 	/* Analysis results, owned, NULL until computed. */
+	int glibc_version;		/* major * 1000 + minor, 0 if not known (or not looked for) */
+	const char *glibc_source;	/* static string: where the version came from, or why none was
+					 * found; NULL when nobody waited on a futex, so it was not looked for */
 	struct lock *locks;
 	size_t nlocks;
 	struct deadlock *deadlocks;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 64
+plan 67
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -50,6 +50,16 @@ for v in lock_abba lock_abba-static lock_abba-stripped; do
 	wait_unharmed $FPID; ok $? "$v: target unharmed"
 	stop_fixture $FPID
 done
+
+# --- a stripped static binary: the glibc version cannot be found, and holdup says it cannot tell
+start_fixture lock_abba-static-stripped
+"$HOLDUP" dump --json $FPID >"$J" 2>"$TMPD/err"
+[ "$(json_get "$J" '(j["deadlocks_complete"], j["glibc"]["version"], len(j["deadlocks"]))')" = "(False, None, 0)" ]
+ok $? "static stripped: JSON says the deadlock search is incomplete, no version"
+"$HOLDUP" dump $FPID >"$TMPD/d.txt" 2>&1
+grep -q "^Libc: .*cannot be read, so a deadlock cannot be seen" "$TMPD/d.txt"; ok $? "static stripped: text says it cannot tell"
+wait_unharmed $FPID; ok $? "static stripped: target unharmed"
+stop_fixture $FPID
 
 # --- run conditions: SIGSTOPped before holdup came; after a debugger attached once to a timed
 #     wait (the kernel resumes it as restart_syscall); both together

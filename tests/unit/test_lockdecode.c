@@ -254,13 +254,15 @@ snap_with_waiter(uint64_t addr, uint64_t op, uint32_t val)
 static void
 test_thread_guesses(void **state)
 {
+	const char *how;
 	uint8_t img[64] = { 0 };
 	struct lockdecode_info o;
 	struct snapshot *s;
 
 	(void)state;
 	s = snap_with_waiter(0, 0, 0);
-	assert_int_equal(lockdecode_glibc_version(s, NULL), 2036);
+	assert_int_equal(lockdecode_glibc_version(s, NULL, &how), 2036);
+	assert_string_equal(how, "the libc file name");
 	snapshot_free(s);
 	/* mutex with no frames: value 2 and a plausible kind/owner */
 	s = snap_with_waiter(0x5000, 128, 2);
