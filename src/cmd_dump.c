@@ -105,9 +105,11 @@ cmd_dump(int argc, char **argv)
 		goto out;
 	}
 	if (outpath != NULL) {
-		out = fopen(outpath, "w");
-		if (out == NULL) {
-			fprintf(stderr, "holdup: %s: %s\n", outpath, strerror(errno));
+		struct err oe;
+
+		if ((out = options_open_output(outpath, &oe)) == NULL) {
+			fprintf(stderr, "holdup: %s\n", oe.msg);
+			out = stdout;
 			goto out;
 		}
 	}

@@ -141,7 +141,7 @@ static int
 cmd_record_open(struct cmd_record *r, pid_t pid)
 {
 	struct session_opts so;
-	struct err e = { "" };
+	struct err e = { "" }, oe;
 
 	memset(&so, 0, sizeof so);
 	capture_opts_default(&so.capture);
@@ -156,8 +156,9 @@ cmd_record_open(struct cmd_record *r, pid_t pid)
 		return -1;
 	}
 	/* Opened before the first snapshot so a bad path fails at once, not after an hour. */
-	if (r->outpath != NULL && (r->out = fopen(r->outpath, "w")) == NULL) {
-		fprintf(stderr, "holdup: %s: %s\n", r->outpath, strerror(errno));
+	if (r->outpath != NULL && (r->out = options_open_output(r->outpath, &oe)) == NULL) {
+		r->out = stdout;
+		fprintf(stderr, "holdup: %s\n", oe.msg);
 		r->out = stdout;
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -191,7 +192,17 @@ cmd_watch_deadlock_sig(const struct snapshot *s)
 	return buf;
 }
 
-/* Creates DIR/holdup-PID-TIME[-N].SUFFIX exclusively; the path goes in *path. */
+static unsigned
+cmd_watch_random(void)
+{
+	unsigned r = 0;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (unsigned)util_now_ns() ^ ((unsigned)getpid() << 16);
+	return r;
+}
+
+/* Creates DIR/holdup-PID-TIME-RANDOM[-N].SUFFIX exclusively; the path goes in *path. */
 static FILE *
 cmd_watch_create(const struct cmd_watch *w, const char *stem, const char *suffix, char **path)
 {
@@ -200,7 +211,9 @@ cmd_watch_create(const struct cmd_watch *w, const char *stem, const char *suffix
 
 		*path = n == 0 ? xasprintf("%s/%s.%s", w->dir, stem, suffix) :
 		    xasprintf("%s/%s-%d.%s", w->dir, stem, n, suffix);
-		fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		/* new files only (O_EXCL: never through a planted file or symlink), readable by us alone:
+		 * a dump holds the target's stacks, names and arguments */
+		fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			FILE *f = fdopen(fd, "w");
 
@@ -309,7 +322,8 @@ cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason
 	char *txt, *json;
 
 	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", localtime_r(&s->taken.tv_sec, &tm));
-	snprintf(stem, sizeof stem, "holdup-%d-%s", (int)w->pid, ts);
+	/* a random part: a name another user can predict is a name they can plant first */
+	snprintf(stem, sizeof stem, "holdup-%d-%s-%08x", (int)w->pid, ts, cmd_watch_random());
 	txt = cmd_watch_write(w, s, stem, "text");
 	if (txt == NULL)
 		return;

@@ -2,11 +2,14 @@
 #include "options.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "util.h"
@@ -149,4 +152,28 @@ options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pi
 	if (options_pid(argv[optind], pid) < 0)
 		return OPTIONS_USAGE;
 	return OPTIONS_OK;
+}
+
+FILE *
+options_open_output(const char *path, struct err *e)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid()) {
+		err_set(e, "%s: a symbolic link of uid %d: not followed (name the file itself)", path,
+		    (int)st.st_uid);
+		return NULL;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
 }

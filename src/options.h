@@ -3,7 +3,10 @@
 #define HOLDUP_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
+
+#include "util.h"
 
 enum options_type {
 	OPTIONS_END = 0,	/* ends a table */
@@ -42,5 +45,9 @@ int options_seconds(const char *arg, double min, bool min_open, double max, doub
 int options_count(const char *arg, long min, long max, long *out);
 /* A PID (1 to 4194304); on error prints why and returns -1. */
 int options_pid(const char *arg, pid_t *pid);
+/* Opens -o's file for writing (created 0644 or truncated). A symbolic link there is followed only
+ * when it belongs to root or to the user holdup runs as: root holdup must never truncate the
+ * file another user's planted link points to. Returns the stream, or NULL with e set. */
+FILE *options_open_output(const char *path, struct err *e);
 
 #endif
