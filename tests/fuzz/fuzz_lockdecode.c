@@ -141,8 +141,15 @@ fuzz_thread(const uint8_t *data, size_t size)
 		snapshot_add_thread(s, (pid_t)other)->proc_state = 'R';
 	/* the rest of the input is the target's memory around the futex word */
 	b = FUZZ_MEM_BASE - 64;
-	if (size > 0)
+	if (size > 0) {
 		snapshot_add_memcopy(s, b, data, size);
+		/* and the waiter's stack copy, where the lock API keeps the object pointer */
+		t = &s->threads[0];
+		t->stack = xmalloc(size);
+		memcpy(t->stack, data, size);
+		t->stack_len = t->stack_cap = size;
+		t->stack_addr = FUZZ_MEM_BASE + 0x10000;
+	}
 	if (hdr[0] & 0x04) {
 		s->read_fallback = zero_read;
 		s->read_ctx = NULL;
