@@ -105,12 +105,13 @@ lockdecode_version_from_file(pid_t pid, const char *path)
 
 		if (f == NULL)
 			continue;
-		buf = xmalloc(cap);
+		buf = xmalloc(cap + 1);
 		/* read in chunks, keeping an overlap, so a big executable is never held whole */
 		while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
 			const char *p = buf, *q;
 
 			len += n;
+			buf[len] = '\0';	/* the version is parsed as a string: it must end in the chunk */
 			while (v == 0 && (q = memmem(p, len - (size_t)(p - buf), needle, sizeof needle - 1)) != NULL) {
 				const char *r = memmem(q, len - (size_t)(q - buf) > 200 ? 200 : len - (size_t)(q - buf),
 				    "version ", 8);
