@@ -1,5 +1,6 @@
 /* fuzz_lockdecode.c - fuzzes glibc lock decoding: lock object bytes for every layout and kind, and a waiting thread of a fake snapshot. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,53 @@ fuzz_thread(const uint8_t *data, size_t size)
 	snapshot_free(s);
 }
 
+/* Up to 8 threads in futex waits on locks in the input's memory, their holders named by its words:
+ * the wait-for graph, its cycles and chain roots. */
+static void
+fuzz_graph(const uint8_t *data, size_t size)
+{
+	struct snapshot *s = snapshot_new(100);
+	uint8_t hdr[9];
+	size_t n;
+
+	fuzz_take(&data, &size, hdr, sizeof hdr);
+	/* the version from the file name: no file is read */
+	snapshot_parse_maps(s, "7f0000000000-7f0000200000 r-xp 00000000 08:01 1 /lib/x86_64-linux-gnu/libc-2.36.so\n"
+	    "7f1000000000-7f1000100000 rw-p 00000000 00:00 0 [heap]\n");
+	n = 2 + hdr[0] % 7;
+	for (size_t i = 0; i < n; i++) {
+		struct thread *t = snapshot_add_thread(s, (pid_t)(100 + i));
+
+		t->proc_state = 'S';
+		t->state = STATE_WAITING;
+		/* hdr: which of 8 lock slots (64 bytes apart) each waits on, and how */
+		t->syscall = 202;
+		t->syscall_args[0] = FUZZ_MEM_BASE + 64 * (hdr[1 + i] & 7) + 4 * ((hdr[1 + i] >> 3) & 3);
+		t->syscall_args[1] = (hdr[1 + i] & 0x20) ? 128 | 9 : 128;
+		t->syscall_args[2] = (hdr[1 + i] & 0x40) ? 0 : 2;
+	}
+	if (size > 0)
+		snapshot_add_memcopy(s, FUZZ_MEM_BASE, data, size);
+	lockgraph_build(s, NULL);
+	if (getenv("FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "%zu threads, %zu locks, %zu deadlocks\n", s->nthreads, s->nlocks, s->ndeadlocks);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct thread *t = &s->threads[i];
+
+		FUZZ_CHECK(t->wait.lock >= -1 && t->wait.lock < (int)s->nlocks);
+		FUZZ_CHECK(t->wait.root >= -1 && t->wait.root < (int)s->nthreads);
+	}
+	for (size_t d = 0; d < s->ndeadlocks; d++) {
+		FUZZ_CHECK(s->deadlocks[d].nthreads > 0 && s->deadlocks[d].nthreads <= s->nthreads);
+		for (size_t k = 0; k < s->deadlocks[d].nthreads; k++) {
+			int ti = s->deadlocks[d].threads[k];
+
+			FUZZ_CHECK(ti >= 0 && (size_t)ti < s->nthreads && s->threads[ti].wait.in_deadlock);
+		}
+	}
+	snapshot_free(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -170,5 +218,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(v);
 	fuzz_objects(data, size);
 	fuzz_thread(data, size);
+	fuzz_graph(data, size);
 	return 0;
 }
