@@ -1,4 +1,4 @@
-/* fuzz_lockdecode.c - fuzzes glibc lock decoding: lock object bytes for every layout and kind, and a waiting thread of a fake snapshot. */
+/* fuzz_lockdecode.c - fuzzes glibc lock decoding (lock bytes for every layout and kind, a waiting thread of a fake snapshot, the wait-for graph) and thread state classification. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 
 #include "fuzz.h"
 #include "lockdecode.h"
+#include "threadstate.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -110,7 +111,8 @@ fuzz_thread(const uint8_t *data, size_t size)
 	    "7f1000000000-7f1000100000 rw-p 00000000 00:00 0\n");
 	t = snapshot_add_thread(s, 100);
 	t->proc_state = 'S';
-	t->syscall = (hdr[0] & 0x20) ? (long)(int8_t)hdr[3] : 202;
+	/* any syscall (0..511, or -1) for the state classifier, else futex */
+	t->syscall = (hdr[0] & 0x20) ? (hdr[3] == 0xff ? -1 : (long)(hdr[3] | (hdr[2] & 0x80) << 1)) : 202;
 	t->syscall_args[0] = addr;
 	t->syscall_args[1] = op;
 	t->syscall_args[2] = val;
@@ -159,6 +161,18 @@ fuzz_thread(const uint8_t *data, size_t size)
 	memset(&o, 0x55, sizeof o);
 	if (lockdecode_thread(L, s, &s->threads[0], &o) == 0)
 		check_info(&o);
+	/* the state classifier reads the same syscall, its arguments (pollfd arrays, fd sets) and fds */
+	s->fds = xcalloc(3, sizeof *s->fds);
+	s->nfds = 3;
+	for (int i = 0; i < 3; i++) {
+		s->fds[i].fd = i * 3;
+		s->fds[i].target = xstrdup(i == 1 ? "socket:[1234]" : "/tmp/a\x1b[2Jb");
+	}
+	threadstate_classify(s);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		FUZZ_CHECK(s->threads[i].state >= 0 && s->threads[i].state < STATE_COUNT);
+		FUZZ_CHECK(s->threads[i].wait.kind >= 0 && s->threads[i].wait.kind < WAIT_KIND_COUNT);
+	}
 	snapshot_free(s);
 }
 
