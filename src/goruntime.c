@@ -306,7 +306,8 @@ gr_read_semtable(struct gr_ctx *x)
 			elem = gr_field(buf, sizeof buf, l->sudog_elem);
 			/* the tree node, then the list of waiters on the same address behind it; every step
 			 * after the first counts, so a list that loops back to the node ends too */
-			for (w = node, first = true; w != 0; w = gr_field(buf, sizeof buf, l->sudog_waitlink), first = false) {
+			for (w = node, first = true; w != 0;
+			    w = gr_field(buf, sizeof buf, l->sudog_waitlink), first = false) {
 				if (!first && (++nodes > GR_MAX_SEMA_NODES || !gr_read(x, w, buf, l->sudog_size))) {
 					bad = true;
 					break;
