@@ -3,7 +3,7 @@
 # usage: run.sh SECONDS build-fuzz/fuzz_NAME...   (crash inputs and logs are kept in build-fuzz/)
 secs=$1; shift
 dir=$(dirname "$0")
-pass=0; fail=0; failed=""
+pass=0; fail=0; failed=""; start=$(date +%s)
 for bin in "$@"; do
 	h=$(basename "$bin"); name=${h#fuzz_}
 	out=$(dirname "$bin")/out; mkdir -p "$out"
@@ -25,5 +25,5 @@ for bin in "$@"; do
 		echo "fuzz: $h FAILED (exit $rc; log $log, crash input $out/$h-*)"
 	fi
 done
-echo "fuzz: $pass passed, $fail failed${failed:+ ($failed )}"
+echo "fuzz: $pass passed, $fail failed${failed:+ ($failed )} in $(($(date +%s) - start)) s"
 [ $fail -eq 0 ]
