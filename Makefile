@@ -44,7 +44,7 @@ BENCH_BINS = $(BENCH_SRC:bench/%.c=build/bench/%)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-.PHONY: all deps check lint unit integration fixtures gofixtures demo bench install uninstall clean
+.PHONY: all deps check lint unit integration fixtures gofixtures demo bench install uninstall clean fuzz-build fuzz fuzz-smoke
 all: $(HOLDUP)
 
 # Installs missing build/test packages once (contrib/install-deps.sh says what it installs).
@@ -105,6 +105,37 @@ build/bench/%: bench/%.c $(DEPSTAMP)
 	@mkdir -p build/bench
 	$(CC) -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm
 
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME) over clang builds of
+# the src/ and ui/ objects in build-fuzz/. `make fuzz` runs each for FUZZ_SECONDS; `make fuzz-smoke`
+# (part of `make check`) runs every seed and a few seconds of each, failing on any crash.
+FUZZ_CC = clang
+FUZZ_BUILD = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
+FUZZ_LIBSRC = $(filter-out src/main.c,$(wildcard src/*.c) $(wildcard src/arch/*/*.c) $(wildcard ui/*.c))
+FUZZ_LIBOBJ = $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+$(FUZZ_BUILD)/%.o: %.c $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link $(WARN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_LIBOBJ)
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_SANFLAGS) -fsanitize=fuzzer $(WARN) $(PKG_CFLAGS) -o $@ $< \
+		$(FUZZ_LIBOBJ) $(PKG_LIBS) -lstdc++ -lpthread -lm
+
+-include $(FUZZ_LIBOBJ:.o=.d)
+
+fuzz-build: $(FUZZERS)
+
+fuzz: $(FUZZERS) gofixtures
+	@GOFIXTURES=$(CURDIR)/build/gofixtures sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-smoke: $(FUZZERS) gofixtures
+	@GOFIXTURES=$(CURDIR)/build/gofixtures sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZERS)
+
 unit: $(UNITS)
 	@sh tests/run-unit.sh $(UNITS)
 
@@ -119,9 +150,10 @@ lint:
 	@sh tests/lint/arch.sh && echo "arch: no machine register named outside src/arch/"
 	@python3 tests/lint/funclen.py && echo "funclen: no function over 120 lines"
 
-check: lint $(HOLDUP) fixtures $(UNITS) $(BENCH_BINS)
+check: lint $(HOLDUP) fixtures $(UNITS) $(BENCH_BINS) $(FUZZERS)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 demo: $(HOLDUP) build/fixtures/demo
 	@sh tests/demo.sh $(HOLDUP) build/fixtures/demo
@@ -141,4 +173,4 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/holdup
 
 clean:
-	rm -rf build build-san holdup
+	rm -rf build build-san build-fuzz holdup

@@ -24,6 +24,7 @@ need python3         command -v python3
 need libc6-dbg      dpkg -s libc6-dbg
 need strace         command -v strace
 need util-linux     command -v setpriv
+need clang          command -v clang
 [ -z "$pkgs" ] && exit 0
 echo "holdup: installing missing Debian packages:$pkgs" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else

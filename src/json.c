@@ -1,4 +1,4 @@
-/* json.c - streaming JSON writer; escapes everything, replaces invalid UTF-8, never emits bare control bytes. */
+/* json.c - streaming JSON writer; escapes everything, replaces invalid UTF-8, never emits bare control bytes (C0, DEL, C1). */
 #include "json.h"
 #include "util.h"
 
@@ -84,6 +84,8 @@ jw_raw_string(struct jw *w, const char *str)
 		while (*s >= 0x20 && *s != 0x7f && *s != '"' && *s != '\\') {
 			if (*s < 0x80)
 				s++;
+			else if (*s == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)
+				break;	/* a C1 control (CSI is U+009B): escaped below */
 			else if ((n = util_utf8_len(s)) > 0)
 				s += n;
 			else
@@ -106,6 +108,11 @@ jw_raw_string(struct jw *w, const char *str)
 			default: fprintf(w->f, "\\u%04x", *s); break;
 			}
 			s++;
+			continue;
+		}
+		if (*s == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0) {
+			fprintf(w->f, "\\u%04x", s[1]);
+			s += 2;
 			continue;
 		}
 		/* an invalid UTF-8 byte (the run stopped at it) */

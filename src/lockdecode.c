@@ -173,13 +173,14 @@ lockdecode_version_from_file(const struct targetfile_root *root, const struct sn
 		return 0;
 	if ((fd = targetfile_open_mapped(root, s, path, 0, NULL, &e)) < 0)
 		return 0;
-	buf = xmalloc(cap);
+	buf = xmalloc(cap + 1);
 	/* read in chunks, keeping an overlap, so a big executable is never held whole */
 	while (v == 0 && total < LOCKDECODE_MAX_SCAN && (n = read(fd, buf + len, cap - len)) > 0) {
 		const char *p = buf, *q;
 
 		len += (size_t)n;
 		total += (size_t)n;
+		buf[len] = '\0';	/* the version is parsed as a string: it must end in the chunk */
 		while (v == 0 && (q = memmem(p, len - (size_t)(p - buf), needle, sizeof needle - 1)) != NULL) {
 			const char *r = memmem(q, len - (size_t)(q - buf) > 200 ? 200 : len - (size_t)(q - buf),
 			    "version ", 8);

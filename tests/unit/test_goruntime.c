@@ -1,6 +1,7 @@
 /* test_goruntime.c - the goroutine reader must survive a corrupt runtime: random memory, absurd lengths, cycles. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ struct fake {
 	uint64_t allgs_addr;	/* if set, this slice header is served there */
 	uint64_t allgs[3];
 	uint64_t reads;
+	bool zero;		/* memory reads as zeros instead of garbage */
+	uint64_t word_addr[4], word[4];	/* these 8-byte words are served as given */
 };
 
 static ssize_t
@@ -50,7 +53,10 @@ fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
 		uint64_t a = addr + i, x = (a >> 3) * 6364136223846793005ull + f->seed;
 
 		x ^= x >> 29;
-		b[i] = (uint8_t)(x >> ((a & 7) * 8));
+		b[i] = f->zero ? 0 : (uint8_t)(x >> ((a & 7) * 8));
+		for (size_t w = 0; w < 4; w++)
+			if (f->word_addr[w] != 0 && a >= f->word_addr[w] && a < f->word_addr[w] + 8)
+				b[i] = (uint8_t)(f->word[w] >> ((a - f->word_addr[w]) * 8));
 		if (f->allgs_addr != 0 && a >= f->allgs_addr && a < f->allgs_addr + sizeof f->allgs)
 			b[i] = ((uint8_t *)f->allgs)[a - f->allgs_addr];
 	}
@@ -120,11 +126,37 @@ test_random_memory(void **state)
 	godwarf_layout_done(&l);
 }
 
+/* A sudog whose waitlink leads back to itself: the walk must end (it looped, growing without bound). */
+static void
+test_semtable_waitlink_loop(void **state)
+{
+	struct godwarf_layout l;
+	struct err e = { "" };
+	struct fake f;
+	int pie;
+
+	(void)state;
+	if (access(fixture("gorwqueue"), R_OK) != 0)
+		skip();
+	assert_int_equal(godwarf_load(fixture("gorwqueue"), &l, &pie, &e), GODWARF_OK);
+	assert_true(l.semtable_addr != 0 && l.semaroot_treap.off >= 0 && l.sudog_waitlink.off >= 0);
+	memset(&f, 0, sizeof f);
+	f.zero = true;
+	f.word_addr[0] = l.semtable_addr + (uint64_t)l.semtable_root_off + (uint64_t)l.semaroot_treap.off;
+	f.word[0] = 0xc000010000;
+	f.word_addr[1] = 0xc000010000 + (uint64_t)l.sudog_waitlink.off;
+	f.word[1] = 0xc000010000;
+	run_corrupt(&f, true);
+	assert_true(f.reads < 10 * 1000 * 1000);
+	godwarf_layout_done(&l);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_memory),
+		cmocka_unit_test(test_semtable_waitlink_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

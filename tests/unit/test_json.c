@@ -101,6 +101,25 @@ test_json_escaping(void **state)
 }
 
 static void
+json_doc_c1(struct jw *w)
+{
+	jw_object_begin(w);
+	jw_kstring(w, "\xc2\x9b" "k", "a\xc2\x80" "b\xc2\x9b" "31m\xc2\x9f\xc2\xa0\xc2");
+	jw_object_end(w);
+}
+
+static void
+test_json_c1_controls(void **state)
+{
+	char *s = json_render(json_doc_c1);
+
+	(void)state;
+	/* U+0080..U+009F (U+009B is the one-byte CSI) are escaped; U+00A0 is kept; a lone 0xc2 replaced */
+	assert_string_equal(s, "{\"\\u009bk\":\"a\\u0080b\\u009b31m\\u009f\xc2\xa0\\ufffd\"}");
+	free(s);
+}
+
+static void
 json_doc_nan(struct jw *w)
 {
 	jw_array_begin(w);
@@ -145,6 +164,7 @@ main(void)
 		cmocka_unit_test(test_json_structure),
 		cmocka_unit_test(test_json_intedges),
 		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_json_c1_controls),
 		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_sanitize),
 	};

@@ -5,10 +5,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <pthread.h>
 
 #include "lockdecode.h"
+#include "targetfile.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -365,6 +367,33 @@ test_thread_guesses(void **state)
 	snapshot_free(s);
 }
 
+/* The version string ending exactly at the end of the reader's 64 KiB chunk: parsed within it
+ * (strtol ran past the buffer's end: ASan in SAN=1 builds). */
+static void
+test_version_at_chunk_end(void **state)
+{
+	static const char tail[] = "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36";
+	char path[] = "/tmp/holdup-test-libc.XXXXXX";
+	char *buf = xmalloc(1 << 16);
+	struct snapshot *s = snapshot_new(getpid());
+	struct targetfile_root root;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	memset(buf, 'x', 1 << 16);
+	memcpy(buf + (1 << 16) - (sizeof tail - 1), tail, sizeof tail - 1);
+	assert_int_equal(write(fd, buf, 1 << 16), 1 << 16);
+	close(fd);
+	s->exe = xstrdup(path);		/* no libc mapping: read as a static executable */
+	assert_int_equal(targetfile_root_init_dir(&root, "/", NULL), 0);
+	assert_int_equal(lockdecode_glibc_version(s, &root, NULL), 2036);
+	targetfile_root_done(&root);
+	unlink(path);
+	snapshot_free(s);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -375,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_rwlock),
 		cmocka_unit_test(test_cond_sem_barrier),
 		cmocka_unit_test(test_thread_guesses),
+		cmocka_unit_test(test_version_at_chunk_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
