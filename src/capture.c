@@ -481,14 +481,21 @@ static bool
 capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t *tids, int n)
 {
 	bool sampled = true;
+	size_t refused = 0;
+	struct err last = { "" };
 
 	for (int i = 0; i < n; i++) {
 		struct thread *t = snapshot_add_thread(s, tids[i]);
 		struct err te;
 
 		/* a thread whose event cannot be opened is stopped instead, like one with no sample yet */
-		if (sampled && sampler_track(c->sampler, t->tid, &te) < 0)
+		if (sampled && sampler_track(c->sampler, t->tid, &te) < 0) {
 			sampled = sampler_usable(c->sampler);
+			if (strstr(te.msg, strerror(ESRCH)) == NULL) {
+				refused++;
+				last = te;
+			}
+		}
 		if (sampled && capture_carry_restore(c, t))
 			continue;
 		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
@@ -496,6 +503,12 @@ capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t 
 			/* the reused list is out of date: a thread may have been born in its place */
 			c->carry.facts_ns = 0;
 		}
+	}
+	if (refused > 0 && sampled) {
+		/* said, not hidden: these threads were stopped, where the user asked for no stops */
+		free(s->capture_note);
+		s->capture_note = xasprintf("%zu thread%s without a perf event (%s): read as in fast mode, stopped if running",
+		    refused, refused == 1 ? "" : "s", last.msg);
 	}
 	return sampled;
 }

@@ -218,6 +218,7 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_kuint(w, "threads_exited", s->threads_exited);
 	jw_kstring(w, "capture_mode", snapshot_capture_mode_name(s));
 	jw_kbool(w, "target_was_stopped", s->target_was_stopped);
+	jw_kstring(w, "capture_note", s->capture_note);
 	if (s->glibc_source != NULL) {
 		char v[32];
 

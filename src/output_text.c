@@ -275,6 +275,11 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 			fprintf(f, "Libc:    glibc version %s: lock owners cannot be read, so a deadlock "
 			    "cannot be seen either (no DEADLOCK line is no all-clear)\n", s->glibc_source);
 	}
+	if (s->capture_note != NULL) {
+		fputs("Note:    ", f);
+		sanitize_fputs(s->capture_note, f);
+		fputc('\n', f);
+	}
 	if (s->target_was_stopped)
 		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
 	if (s->ndeadlocks > 0)

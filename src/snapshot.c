@@ -71,6 +71,7 @@ snapshot_free(struct snapshot *s)
 	free(s->exe);
 	free(s->cmdline);
 	free(s->container);
+	free(s->capture_note);
 	free(s);
 }
 

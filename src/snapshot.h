@@ -247,6 +247,7 @@ struct snapshot {
 	bool capture_retaken;		/* a fast snapshot discarded and retaken stop-all (a blocked thread ran) */
 
 	size_t threads_exited;		/* threads that exited while the snapshot was taken: counted, not listed */
+	char *capture_note;		/* owned; what the capture could not do as asked (events refused...), or NULL */
 	struct thread *threads;		/* owned */
 	size_t nthreads;
 	size_t threads_cap;		/* private to snapshot.c */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 67
+plan 68
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -205,6 +205,8 @@ ok $rc "fd limit 1024, 1000 threads: record exits 0 (rc $rc)"
 grep -q "the target exited" "$TMPD/lf.out"; ok $([ $? -ne 0 ] && echo 0 || echo 1) "fd limit: record does not call the live target exited"
 $PY -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; sys.exit(0 if len(s) >= 10 and all(len(x["threads"]) >= 1000 for x in s) else 1)' "$TMPD/lf.json"
 ok $? "fd limit: every snapshot has all 1000 threads" || tail -3 "$TMPD/lf.out" | sed 's/^/# /'
+$PY -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; sys.exit(0 if s and all("without a perf event" in (x["capture_note"] or "") for x in s) else 1)' "$TMPD/lf.json"
+ok $? "fd limit: each snapshot says which threads got no perf event"
 wait_unharmed $FPID; ok $? "fd limit: target unharmed"
 stop_fixture $FPID
 
