@@ -41,11 +41,22 @@ output_folded_add(void *state, const struct snapshot *s)
 static void
 output_folded_frame(FILE *m, const char *name)
 {
-	fputc(';', m);
-	for (; *name != '\0'; name++) {
-		unsigned char c = (unsigned char)*name;
+	const unsigned char *p = (const unsigned char *)name;
 
-		fputc(c == ';' || c < 0x20 || c == 0x7f ? '_' : c, m);
+	fputc(';', m);
+	while (*p != '\0') {
+		int n = util_utf8_len(p);
+
+		/* a name from the target: no C0 or C1 control, no invalid UTF-8 reaches a terminal or a
+		 * flame-graph tool (C1 is U+0080-U+009F, which UTF-8 writes as C2 80 to C2 9F) */
+		if (n == 0 || (n == 1 && (*p == ';' || *p < 0x20 || *p == 0x7f)) ||
+		    (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+			fputc('_', m);
+			p += n == 0 ? 1 : n;
+			continue;
+		}
+		fwrite(p, 1, (size_t)n, m);
+		p += n;
 	}
 }
 

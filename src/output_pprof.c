@@ -7,6 +7,7 @@
 #include "output.h"
 #include "profile.h"
 #include "protobuf.h"
+#include "sanitize.h"
 #include "util.h"
 
 /* Field numbers of profile.proto. */
@@ -65,9 +66,17 @@ static int64_t
 output_pprof_str(struct output_pprof_strings *t, const char *s)
 {
 	size_t i;
+	char *clean;
+	int64_t id;
 
 	if (s == NULL)
 		s = "";
+	/* names come from the target: none carries a control into the tools that show profiles */
+	if ((clean = sanitize_name(s)) != NULL) {
+		id = output_pprof_str(t, clean);
+		free(clean);
+		return id;
+	}
 	if (t->nslots > 0) {
 		for (i = output_pprof_hash(s) & (t->nslots - 1); t->slots[i] != 0; i = (i + 1) & (t->nslots - 1))
 			if (strcmp(t->strs[t->slots[i] - 1], s) == 0)

@@ -78,3 +78,45 @@ sanitize_fputs(const char *s, FILE *f)
 		s += take;
 	}
 }
+
+/* Length of the byte sequence at p that sanitize_name replaces by '_' (0: keep it as it is). */
+static size_t
+sanitize_name_bad(const unsigned char *p, int *keep)
+{
+	int n = util_utf8_len(p);
+
+	*keep = n;
+	if (n == 0)
+		return 1;
+	if ((n == 1 && (*p < 0x20 || *p == 0x7f)) || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0))
+		return (size_t)n;
+	return 0;
+}
+
+char *
+sanitize_name(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+	int keep;
+	size_t bad;
+
+	for (; *p != '\0'; p += keep)
+		if (sanitize_name_bad(p, &keep) != 0)
+			break;
+	if (*p == '\0')
+		return NULL;
+	o = out = xmalloc(strlen(s) + 1);
+	for (p = (const unsigned char *)s; *p != '\0';) {
+		if ((bad = sanitize_name_bad(p, &keep)) != 0) {
+			*o++ = '_';
+			p += bad;
+			continue;
+		}
+		memcpy(o, p, (size_t)keep);
+		o += keep;
+		p += keep;
+	}
+	*o = '\0';
+	return out;
+}

@@ -10,5 +10,8 @@
 char *sanitize_str(const char *s, char *buf, size_t len);
 /* Writes s to f the same way, without a length limit. */
 void sanitize_fputs(const char *s, FILE *f);
+/* For names in files other tools read (pprof): NULL when s holds no C0 or C1 control, DEL or
+ * invalid UTF-8 (use s as it is), else an owned copy with each of those replaced by '_'. */
+char *sanitize_name(const char *s);
 
 #endif

@@ -286,6 +286,37 @@ test_summary(void **state)
 	profile_free(p);
 }
 
+/* Names from the target never put a C0 or C1 control or invalid UTF-8 into folded output. */
+static void
+test_folded_hostile_names(void **state)
+{
+	const struct output_format *fmt = output_find("folded");
+	struct output_opts o = { .rate_hz = 10 };
+	struct snapshot *s = snapshot_new(10);
+	struct thread *t = snapshot_add_thread(s, 11);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	void *st;
+
+	(void)state;
+	t->name = xstrdup("x");
+	t->state = STATE_RUNNING;
+	t->frames = xcalloc(1, sizeof *t->frames);
+	t->nframes = 1;
+	t->frames[0].pc = 0x401000;
+	t->frames[0].function = xstrdup("ev\xc2\x9b" "2J;a\x1b\xff\xc3\xa9" "b");
+	st = fmt->begin(f, &o);
+	assert_int_equal(fmt->add(st, s), 0);
+	assert_int_equal(fmt->end(st), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "running;ev_2J_a__\xc3\xa9" "b 1\n"));	/* C1, ';', ESC, a stray byte: '_'; é kept */
+	assert_null(memchr(buf, 0x1b, len));
+	assert_null(strstr(buf, "\xc2\x9b"));
+	free(buf);
+	snapshot_free(s);
+}
+
 static void
 test_folded(void **state)
 {
@@ -467,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_unchanged_reuse),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_folded_hostile_names),
 		cmocka_unit_test(test_pprof_gzip),
 		cmocka_unit_test(test_goroutines),
 		cmocka_unit_test(test_summary_skips_libc),
