@@ -61,21 +61,6 @@ output_text_go_stack(FILE *f, const struct goroutine *g)
 		output_text_go_frame(f, &g->created_by, true);
 }
 
-/* Goroutines with the same status, wait reason and pcs share a stack for grouping. */
-static bool
-output_text_go_same_stack(const struct goroutine *a, const struct goroutine *b)
-{
-	if (a->status != b->status || a->nframes != b->nframes || a->created_by.pc != b->created_by.pc)
-		return false;
-	if ((a->wait_reason == NULL) != (b->wait_reason == NULL) ||
-	    (a->wait_reason != NULL && strcmp(a->wait_reason, b->wait_reason) != 0))
-		return false;
-	for (size_t i = 0; i < a->nframes; i++)
-		if (a->frames[i].pc != b->frames[i].pc)
-			return false;
-	return true;
-}
-
 static uint64_t
 output_text_go_stack_hash(const struct goroutine *g)
 {
@@ -89,85 +74,104 @@ output_text_go_stack_hash(const struct goroutine *g)
 	return (h ^ g->created_by.pc) * 1099511628211ull;
 }
 
-struct output_text_go_group {
+/* Goroutines with the same status, wait reason, creator and pcs share a stack for grouping. A
+ * total order over exactly that: the hash only orders quickly, it never decides equality (the
+ * pcs are the target's to choose, so are its collisions). */
+static int
+output_text_go_stack_cmp(const struct goroutine *a, uint64_t ha, const struct goroutine *b, uint64_t hb)
+{
+	int c;
+
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	if (a->status != b->status)
+		return a->status < b->status ? -1 : 1;
+	if (a->nframes != b->nframes)
+		return a->nframes < b->nframes ? -1 : 1;
+	if (a->created_by.pc != b->created_by.pc)
+		return a->created_by.pc < b->created_by.pc ? -1 : 1;
+	if ((a->wait_reason == NULL) != (b->wait_reason == NULL))
+		return a->wait_reason == NULL ? -1 : 1;
+	if (a->wait_reason != NULL && (c = strcmp(a->wait_reason, b->wait_reason)) != 0)
+		return c;
+	for (size_t i = 0; i < a->nframes; i++)
+		if (a->frames[i].pc != b->frames[i].pc)
+			return a->frames[i].pc < b->frames[i].pc ? -1 : 1;
+	return 0;
+}
+
+/* A goroutine's place in the grouping sort: its index and its stack's hash, computed once. */
+struct output_text_go_key {
+	const struct goroutine *g;
 	uint64_t hash;
-	size_t first;		/* index of the first goroutine of the group */
+	size_t index;
+};
+
+struct output_text_go_group {
+	size_t start;		/* the group's run in the sorted keys */
 	size_t count;
 };
 
-static const struct goinfo *output_text_go_sort_gi;	/* qsort has no context argument */
+static int
+output_text_go_key_cmp(const void *a, const void *b)
+{
+	const struct output_text_go_key *p = a, *q = b;
+	int c = output_text_go_stack_cmp(p->g, p->hash, q->g, q->hash);
+
+	if (c != 0)
+		return c;
+	return p->index < q->index ? -1 : p->index > q->index;
+}
+
+static const struct output_text_go_key *output_text_go_sort_keys;	/* qsort has no context argument */
 
 static int
 output_text_go_group_cmp(const void *a, const void *b)
 {
 	const struct output_text_go_group *p = a, *q = b;
+	size_t fp = output_text_go_sort_keys[p->start].index, fq = output_text_go_sort_keys[q->start].index;
 
 	if (p->count != q->count)
 		return p->count > q->count ? -1 : 1;
-	return p->first < q->first ? -1 : p->first > q->first;
+	return fp < fq ? -1 : fp > fq;
 }
 
-static int
-output_text_go_idx_cmp(const void *a, const void *b)
-{
-	const size_t *p = a, *q = b;
-	const struct goinfo *gi = output_text_go_sort_gi;
-	uint64_t hp = output_text_go_stack_hash(&gi->gs[*p]), hq = output_text_go_stack_hash(&gi->gs[*q]);
-
-	if (hp != hq)
-		return hp < hq ? -1 : 1;
-	return *p < *q ? -1 : *p > *q;
-}
-
+/* Groups in O(n log n) whatever the stacks: sorted by stack, a group is a run of equal ones. */
 static void
 output_text_go_grouped(FILE *f, const struct goinfo *gi)
 {
-	size_t *idx = xcalloc(gi->ngs ? gi->ngs : 1, sizeof *idx);
-	struct output_text_go_group *grp = xcalloc(gi->ngs ? gi->ngs : 1, sizeof *grp);
+	size_t n = gi->ngs;
+	struct output_text_go_key *keys = xcalloc(n ? n : 1, sizeof *keys);
+	struct output_text_go_group *grp = xcalloc(n ? n : 1, sizeof *grp);
 	size_t ngrp = 0;
-	bool *used = xcalloc(gi->ngs ? gi->ngs : 1, sizeof *used);
 
-	for (size_t i = 0; i < gi->ngs; i++)
-		idx[i] = i;
-	output_text_go_sort_gi = gi;
-	util_sort(idx, gi->ngs, sizeof *idx, output_text_go_idx_cmp);
-	/* equal hashes are adjacent; split them by a real comparison against each group's first */
-	for (size_t i = 0; i < gi->ngs; i++) {
-		if (used[idx[i]])
-			continue;
-		grp[ngrp].first = idx[i];
-		grp[ngrp].count = 0;
-		for (size_t j = i; j < gi->ngs; j++) {
-			if (output_text_go_stack_hash(&gi->gs[idx[j]]) != output_text_go_stack_hash(&gi->gs[idx[i]]))
-				break;
-			if (!used[idx[j]] && output_text_go_same_stack(&gi->gs[idx[i]], &gi->gs[idx[j]])) {
-				used[idx[j]] = true;
-				grp[ngrp].count++;
-			}
-		}
-		ngrp++;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (struct output_text_go_key){ &gi->gs[i], output_text_go_stack_hash(&gi->gs[i]), i };
+	util_sort(keys, n, sizeof *keys, output_text_go_key_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || output_text_go_stack_cmp(keys[i - 1].g, keys[i - 1].hash, keys[i].g, keys[i].hash) != 0)
+			grp[ngrp++] = (struct output_text_go_group){ i, 0 };
+		grp[ngrp - 1].count++;
 	}
+	output_text_go_sort_keys = keys;
 	util_sort(grp, ngrp, sizeof *grp, output_text_go_group_cmp);
 	for (size_t k = 0; k < ngrp; k++) {
-		const struct goroutine *g = &gi->gs[grp[k].first];
-		size_t shown = 0;
+		const struct goroutine *g = keys[grp[k].start].g;
+		size_t shown = grp[k].count < 20 ? grp[k].count : 20;
 
 		output_text_go_header(f, g, grp[k].count);
 		if (grp[k].count > 1) {
+			/* the run is in goroutine order: the first 20 are the lowest indices */
 			fputs("goroutine ids:", f);
-			for (size_t j = grp[k].first; j < gi->ngs && shown < 20; j++)
-				if (output_text_go_same_stack(g, &gi->gs[j])) {
-					fprintf(f, " %" PRIu64, gi->gs[j].id);
-					shown++;
-				}
+			for (size_t j = 0; j < shown; j++)
+				fprintf(f, " %" PRIu64, keys[grp[k].start + j].g->id);
 			fputs(grp[k].count > shown ? " ...\n" : "\n", f);
 		}
 		output_text_go_stack(f, g);
 		fputc('\n', f);
 	}
-	free(used);
 	free(grp);
-	free(idx);
+	free(keys);
 }
 
 void
