@@ -617,6 +617,40 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 	return true;
 }
 
+/* The g addresses seen in allgs: a hostile (or corrupt) allgs that repeats one g pointer
+ * 100,000 times must cost one read and one goroutine, not 100,000 of each. Open addressing over
+ * twice the entries, so it is never full. */
+struct gr_seen {
+	uint64_t *slot;
+	size_t mask;
+};
+
+static void
+gr_seen_init(struct gr_seen *t, size_t n)
+{
+	size_t cap = 64;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	t->slot = xcalloc(cap, sizeof *t->slot);
+	t->mask = cap - 1;
+}
+
+/* True if addr was seen before; remembers it otherwise. */
+static bool
+gr_seen_check(struct gr_seen *t, uint64_t addr)
+{
+	size_t i = (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull) & t->mask;
+
+	if (addr == 0)
+		return false;
+	for (; t->slot[i] != 0; i = (i + 1) & t->mask)
+		if (t->slot[i] == addr)
+			return true;
+	t->slot[i] = addr;
+	return false;
+}
+
 static void
 gr_read_goroutines(struct gr_ctx *x)
 {
@@ -624,7 +658,8 @@ gr_read_goroutines(struct gr_ctx *x)
 	struct goinfo *gi = x->gi;
 	uint64_t hdr[3], len, chunk[512];
 	uint8_t *gbuf;
-	size_t n, max_frames, cap = 0;
+	size_t n, max_frames, cap = 0, dups = 0;
+	struct gr_seen seen;
 
 	if (!gr_read(x, l->allgs_addr + x->bias, hdr, sizeof hdr)) {
 		gr_note(gi, xstrdup("runtime.allgs unreadable"));
@@ -644,6 +679,7 @@ gr_read_goroutines(struct gr_ctx *x)
 	}
 	max_frames = n > GR_MANY ? GR_MAX_FRAMES_MANY : GR_MAX_FRAMES;
 	gbuf = xmalloc(l->g_size);
+	gr_seen_init(&seen, n);
 	for (size_t i = 0; i < n; i += 512) {
 		size_t k = n - i < 512 ? n - i : 512;
 
@@ -655,6 +691,10 @@ gr_read_goroutines(struct gr_ctx *x)
 		for (size_t j = 0; j < k; j++) {
 			bool unreadable;
 
+			if (gr_seen_check(&seen, chunk[j])) {
+				dups++;
+				continue;
+			}
 			xgrow(&gi->gs, &cap, gi->ngs + 1, sizeof *gi->gs);
 			if (gr_read_g(x, chunk[j], gbuf, &gi->gs[gi->ngs], max_frames, &unreadable))
 				gi->ngs++;
@@ -665,6 +705,10 @@ gr_read_goroutines(struct gr_ctx *x)
 		}
 	}
 	free(gbuf);
+	free(seen.slot);
+	if (dups > 0)
+		gr_note(gi, xasprintf("runtime.allgs names %zu g%s more than once (each read once): corrupt or hostile "
+		    "memory", dups, dups == 1 ? "" : "s"));
 	if (gi->nunreadable > 0)
 		gr_note(gi, xasprintf("%zu goroutines unreadable or inconsistent (skipped)", gi->nunreadable));
 }

@@ -40,6 +40,7 @@ struct fake {
 	uint64_t reads;
 	bool zero;		/* memory reads as zeros instead of garbage */
 	uint64_t word_addr[4], word[4];	/* these 8-byte words are served as given */
+	uint64_t fill_lo, fill_hi, fill;	/* every 8-byte word in [fill_lo, fill_hi) reads as fill */
 };
 
 static ssize_t
@@ -59,6 +60,8 @@ fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
 				b[i] = (uint8_t)(f->word[w] >> ((a - f->word_addr[w]) * 8));
 		if (f->allgs_addr != 0 && a >= f->allgs_addr && a < f->allgs_addr + sizeof f->allgs)
 			b[i] = ((uint8_t *)f->allgs)[a - f->allgs_addr];
+		if (a >= f->fill_lo && a < f->fill_hi)
+			b[i] = (uint8_t)(f->fill >> ((a & 7) * 8));
 	}
 	return (ssize_t)len;
 }
@@ -151,12 +154,58 @@ test_semtable_waitlink_loop(void **state)
 	godwarf_layout_done(&l);
 }
 
+/* allgs repeating one g pointer 50,000 times: one read of that g, one note, not 50,000 goroutines. */
+static void
+test_allgs_duplicates(void **state)
+{
+	struct godwarf_layout l;
+	struct err e = { "" };
+	struct snapshot *s = snapshot_new(0);
+	struct unwinder *u = unwind_new(0);
+	void *cache = NULL;
+	struct fake f;
+	bool noted = false;
+	int pie;
+
+	(void)state;
+	if (access(fixture("gorwqueue"), R_OK) != 0)
+		skip();
+	assert_int_equal(godwarf_load(fixture("gorwqueue"), &l, &pie, &e), GODWARF_OK);
+	memset(&f, 0, sizeof f);
+	f.zero = true;
+	f.allgs_addr = l.allgs_addr;
+	f.allgs[0] = 0xc000100000;
+	f.allgs[1] = f.allgs[2] = 50000;
+	f.fill_lo = 0xc000100000;
+	f.fill_hi = 0xc000100000 + 8 * 50000;
+	f.fill = 0xc000010000;
+	s->exe = xstrdup(fixture("gorwqueue"));
+	s->read_fallback = fake_read;
+	s->read_ctx = &f;
+	snapshot_parse_maps(s, "00400000-00600000 rw-p 00000000 00:00 0\n"
+	    "c000000000-c000400000 rw-p 00000000 00:00 0\n");
+	goruntime_analyze(s, u, &cache);
+	assert_non_null(s->go);
+	assert_true(s->go->ngs + s->go->ndead + s->go->nunreadable <= 1);
+	for (size_t i = 0; i < s->go->nnotes; i++)
+		noted |= strstr(s->go->notes[i], "names 49999 gs more than once") != NULL;
+	for (size_t i = 0; i < s->go->nnotes && !noted; i++)
+		print_message("note: %s\n", s->go->notes[i]);
+	assert_true(noted);
+	assert_true(f.reads < 5000);	/* the allgs chunks and one g, not 50,000 of them */
+	snapshot_free(s);
+	goruntime_cache_free(cache);
+	unwind_free(u);
+	godwarf_layout_done(&l);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_memory),
 		cmocka_unit_test(test_semtable_waitlink_loop),
+		cmocka_unit_test(test_allgs_duplicates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
