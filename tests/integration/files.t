@@ -1,7 +1,7 @@
 #!/bin/bash
 # files.t - files the target names are opened inside its root, as the mapped file: a binary only its mount namespace sees, a deleted executable, hostile names.
 . tests/integration/lib.sh
-plan 16
+plan 22
 
 J=$TMPD/d.json
 # check_named DESC: the JSON dump in $J names lock_abba's frames and locks and finds its deadlock.
@@ -55,6 +55,40 @@ ok $([ $rc -eq 3 ] && echo 0 || echo 1) "/dev/zero at the deleted name: dump fin
 check_named; ok $? "/dev/zero at the deleted name: frames still named"
 wait_unharmed "$FPID"; ok $? "hostile names: target unharmed"
 stop_fixture "$FPID"
+
+# 3b. Debug links a target controls: one names a FIFO beside the binary, one "../../../../dev/zero".
+#     Neither may block or be read: the FIFO is looked at through O_PATH only, the path with a "/"
+#     is not tried at all (strace shows what was opened).
+if command -v strace >/dev/null; then
+	mkdir -p "$TMPD/dl"
+	cp "$FIXTURES/lock_abba" "$TMPD/dl/app"
+	objcopy --only-keep-debug "$TMPD/dl/app" "$TMPD/dl/app.dbg"
+	objcopy --strip-debug --add-gnu-debuglink="$TMPD/dl/app.dbg" "$TMPD/dl/app" "$TMPD/dl/fifo-link"
+	rm -f "$TMPD/dl/app.dbg"; mkfifo "$TMPD/dl/app.dbg"
+	printf '../../../../dev/zero\0\0\0\0\0\0\0\0' >"$TMPD/dl/sect"
+	objcopy --strip-debug --add-section .gnu_debuglink="$TMPD/dl/sect" "$TMPD/dl/app" "$TMPD/dl/zero-link"
+	for b in fifo-link zero-link; do
+		start_fixture "$TMPD/dl/$b"
+		timeout -s KILL 20 strace -f -qq -e trace=open,openat,openat2 -o "$TMPD/dl/$b.st" "$HOLDUP" dump $FPID >/dev/null 2>&1; rc=$?
+		ok $([ $rc -eq 3 ] && echo 0 || echo 1) "debuglink $b: dump finishes with the deadlock (rc $rc)"
+		! grep -E 'app\.dbg|dev/zero' "$TMPD/dl/$b.st" | grep -v O_PATH | grep -q .; ok $? "debuglink $b: the named file is never opened for reading"
+		stop_fixture $FPID
+	done
+else
+	for i in 1 2 3 4; do ok 0 "# SKIP strace missing"; done
+fi
+
+# 3c. A deleted executable whose name now links to a root-only ELF: its symbols are never used.
+cp "$FIXTURES/lock_philo" "$TMPD/secret"; chmod 600 "$TMPD/secret"
+cp "$FIXTURES/lock_abba" "$TMPD/victim"
+start_fixture "$TMPD/victim"; rm -f "$TMPD/victim"; ln -s "$TMPD/secret" "$TMPD/victim"
+# and at the name as maps shows it, " (deleted)" and all (libdwfl's own find_elf opened that)
+ln -s "$TMPD/secret" "$TMPD/victim (deleted)"
+"$HOLDUP" dump --json $FPID >"$J" 2>/dev/null
+$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); fns=[f.get("function") or "" for t in j["threads"] for f in t["frames"]] + [l.get("symbol") or "" for l in j["locks"]]; sys.exit(1 if any("philosopher" in f or "forks" in f for f in fns) else 0)' "$J"
+ok $? "a root-only file at a deleted binary's name: none of its symbols appear"
+wait_unharmed $FPID; ok $? "root-only link: target unharmed"
+stop_fixture $FPID
 
 # 4. The same with map_files out of reach (an unprivileged holdup, as the target's own user, with
 #    CAP_SYS_PTRACE only): files are opened inside the root and checked by inode.
