@@ -5,12 +5,12 @@
 #include "cmd.h"
 
 static const struct cmd cmd_table[] = {
-	{ "dump", "[--json] [-o FILE] [--stop-all] [--stack-bytes N] PID",
+	{ "dump", "[--json] [-o FILE] [--stop-all] [--stack-bytes N] [-p] PID",
 	    "print every thread's state, stack, locks and deadlocks once", cmd_dump },
-	{ "top", "[-i SECONDS] [--no-sampling] PID", "live dashboard of threads, locks and wait chains", cmd_top },
-	{ "record", "[-r HZ] [-d SECONDS] [-o FILE] [--format pprof|folded|json] [--no-sampling] PID",
+	{ "top", "[-i SECONDS] [--no-sampling] [-p] PID", "live dashboard of threads, locks and wait chains", cmd_top },
+	{ "record", "[-r HZ] [-d SECONDS] [-o FILE] [--format pprof|folded|json] [--no-sampling] [-p] PID",
 	    "sample stacks and wait states over time into a profile", cmd_record },
-	{ "watch", "[--blocked-for SECONDS] [--dir DIR] [--exec CMD] PID",
+	{ "watch", "[--blocked-for SECONDS] [--dir DIR] [--exec CMD] [-p] PID",
 	    "write a dump when a deadlock or a long block appears", cmd_watch },
 };
 

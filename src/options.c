@@ -102,7 +102,7 @@ options_tables(const struct options_spec *specs, char *shortopts, size_t shortle
 	for (; specs[n].type != OPTIONS_END; n++) {
 		bool arg = specs[n].type >= OPTIONS_STRING;
 
-		if (n + 2 > OPTIONS_MAX || k + 3 >= shortlen)
+		if (n + 3 > OPTIONS_MAX || k + 6 >= shortlen)
 			util_fatal("options: too many options");
 		longopts[n] = (struct option){ specs[n].name, arg ? required_argument : no_argument, NULL,
 		    specs[n].short_name != 0 ? specs[n].short_name : OPTIONS_LONG_ONLY + (int)n };
@@ -112,9 +112,13 @@ options_tables(const struct options_spec *specs, char *shortopts, size_t shortle
 				shortopts[k++] = ':';
 		}
 	}
+	/* -p/--pid PID as well as the positional PID: py-spy's, eu-stack's and gdb's habit */
 	longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[n + 1] = (struct option){ "pid", required_argument, NULL, 'p' };
+	longopts[n + 2] = (struct option){ NULL, 0, NULL, 0 };
 	shortopts[k++] = 'h';
+	shortopts[k++] = 'p';
+	shortopts[k++] = ':';
 	shortopts[k] = '\0';
 	return n;
 }
@@ -127,12 +131,23 @@ options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pi
 	size_t n = options_tables(specs, shortopts, sizeof shortopts, longopts);
 	int c;
 
+	const char *pidarg = NULL;
+
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const struct options_spec *sp = NULL;
 
 		if (c == 'h')
 			return OPTIONS_HELP;
+		if (c == 'p') {
+			if (pidarg != NULL) {
+				fprintf(stderr, "holdup: one PID at a time\n");
+				cmd_usage(argv[0]);
+				return OPTIONS_USAGE;
+			}
+			pidarg = optarg;
+			continue;
+		}
 		if (c >= OPTIONS_LONG_ONLY && (size_t)(c - OPTIONS_LONG_ONLY) < n)
 			sp = &specs[c - OPTIONS_LONG_ONLY];
 		for (size_t i = 0; sp == NULL && c != '?' && c != ':' && i < n; i++)
@@ -145,11 +160,13 @@ options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pi
 		if (options_store(sp, optarg) < 0)
 			return OPTIONS_USAGE;
 	}
-	if (optind != argc - 1) {
+	if (pidarg == NULL && optind == argc - 1)
+		pidarg = argv[optind++];
+	if (pidarg == NULL || optind != argc) {
 		cmd_usage(argv[0]);
 		return OPTIONS_USAGE;
 	}
-	if (options_pid(argv[optind], pid) < 0)
+	if (options_pid(pidarg, pid) < 0)
 		return OPTIONS_USAGE;
 	return OPTIONS_OK;
 }

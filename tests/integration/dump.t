@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
 . tests/integration/lib.sh
-plan 58
+plan 61
 
 # --- usage and errors
 "$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
@@ -9,6 +9,11 @@ plan 58
 "$HOLDUP" dump notapid 2>$TMPD/err >/dev/null; ok $([ $? -eq 2 ] && echo 0 || echo 1) "non-numeric PID: exit 2"
 "$HOLDUP" frobnicate 1 >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "unknown command: exit 2"
 "$HOLDUP" dump --help | grep -q 'usage: holdup dump'; ok $? "dump --help prints usage"
+# -p/--pid as well as the positional PID (py-spy's, eu-stack's and gdb's habit), not both
+me=$$
+"$HOLDUP" dump -p $me 2>/dev/null | grep -q "^Process $me "; ok $? "dump -p PID"
+"$HOLDUP" dump --json --pid=$me 2>/dev/null | grep -q "^{\"pid\":$me,"; ok $? "dump --pid=PID"
+"$HOLDUP" dump -p $$ $$ >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "dump -p PID PID: exit 2"
 
 # a PID that does not exist: find a free one
 nopid=$(( $(cat /proc/sys/kernel/pid_max) - 7 )); while [ -d /proc/$nopid ]; do nopid=$((nopid - 1)); done

@@ -133,6 +133,11 @@ test_parse(void **state)
 	assert_int_equal(a.color, 0);
 	assert_int_equal(PARSE(&a, &pid, "--no-color", "--color", "1"), OPTIONS_OK);
 	assert_int_equal(a.color, 1);
+	/* -p/--pid instead of the positional PID */
+	assert_int_equal(PARSE(&a, &pid, "-p", "88", "-r", "5"), OPTIONS_OK);
+	assert_int_equal(pid, 88);
+	assert_int_equal(PARSE(&a, &pid, "--pid=89"), OPTIONS_OK);
+	assert_int_equal(pid, 89);
 }
 
 static void
@@ -154,6 +159,10 @@ test_parse_help_and_usage(void **state)
 	assert_int_equal(PARSE(&a, &pid, "-x", "1"), OPTIONS_USAGE);
 	assert_int_equal(PARSE(&a, &pid, "1", "-r"), OPTIONS_USAGE);
 	assert_int_equal(PARSE(&a, &pid, "--stop-all=yes", "1"), OPTIONS_USAGE);
+	/* one PID at a time, however it is given */
+	assert_int_equal(PARSE(&a, &pid, "-p", "1", "2"), OPTIONS_USAGE);
+	assert_int_equal(PARSE(&a, &pid, "-p", "1", "--pid", "2"), OPTIONS_USAGE);
+	assert_int_equal(PARSE(&a, &pid, "-p", "x"), OPTIONS_USAGE);
 }
 
 int
