@@ -113,7 +113,9 @@ cmd_dump(int argc, char **argv)
 			goto out;
 		}
 	}
-	oopts.color = color == 1 || (color == -1 && strcmp(format, "text") == 0 && isatty(fileno(out)));
+	/* --color forces it; otherwise a terminal gets colour unless NO_COLOR says no */
+	oopts.color = color == 1 || (color == -1 && strcmp(format, "text") == 0 && isatty(fileno(out)) &&
+	    !util_no_color());
 	if (output_write(output_find(format), out, &oopts, snap) < 0) {
 		fprintf(stderr, "holdup: writing %s: %s\n", outpath ? outpath : "output", strerror(errno));
 		goto out;

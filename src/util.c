@@ -305,3 +305,11 @@ util_fd_spare(int fd)
 {
 	return fd >= 0 && (long)fd < util_fd_limit() - UTIL_FD_RESERVE;
 }
+
+bool
+util_no_color(void)
+{
+	const char *v = getenv("NO_COLOR");
+
+	return v != NULL && v[0] != '\0';
+}

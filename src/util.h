@@ -59,6 +59,9 @@ long util_fd_limit(void);
  * descriptor only when this holds, so together they never eat the reserve. */
 bool util_fd_spare(int fd);
 
+/* True when the user asked for no colour: NO_COLOR set and not empty (no-color.org). */
+bool util_no_color(void);
+
 /* Returns the basename part of a path (a pointer into path). */
 const char *util_basename(const char *path);
 

@@ -33,7 +33,8 @@ term_init(void)
 	/* Escape alone closes prompts; do not wait a second for a sequence. */
 	set_escdelay(25);
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	term_color = has_colors();
+	/* NO_COLOR: attributes (reverse, bold, underline) only */
+	term_color = has_colors() && !util_no_color();
 	if (term_color) {
 		start_color();
 		use_default_colors();

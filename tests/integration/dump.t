@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
 . tests/integration/lib.sh
-plan 61
+plan 63
 
 # --- usage and errors
 "$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
@@ -14,6 +14,15 @@ me=$$
 "$HOLDUP" dump -p $me 2>/dev/null | grep -q "^Process $me "; ok $? "dump -p PID"
 "$HOLDUP" dump --json --pid=$me 2>/dev/null | grep -q "^{\"pid\":$me,"; ok $? "dump --pid=PID"
 "$HOLDUP" dump -p $$ $$ >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "dump -p PID PID: exit 2"
+# colour on a terminal, none with NO_COLOR (no-color.org); script(1) gives the dump a terminal
+if command -v script >/dev/null; then
+	n=$(script -qec "$HOLDUP dump $me" /dev/null | grep -c $'\e\[')
+	ok $([ "$n" -gt 0 ] && echo 0 || echo 1) "text dump on a terminal is coloured ($n lines)"
+	n=$(NO_COLOR=1 script -qec "$HOLDUP dump $me" /dev/null | grep -c $'\e\[')
+	ok $([ "$n" -eq 0 ] && echo 0 || echo 1) "NO_COLOR: no escape sequence ($n lines)"
+else
+	ok 0 "# SKIP script missing"; ok 0 "# SKIP script missing"
+fi
 
 # a PID that does not exist: find a free one
 nopid=$(( $(cat /proc/sys/kernel/pid_max) - 7 )); while [ -d /proc/$nopid ]; do nopid=$((nopid - 1)); done
