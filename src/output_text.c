@@ -257,7 +257,7 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 			fprintf(f, "%sits own PID namespace (pid %d there; thread IDs there shown as \"ns N\")",
 			    s->container != NULL ? ", " : "", (int)s->ns_pid);
 	}
-	fprintf(f, "\nTaken:   %s, %zu threads:", when, s->nthreads);
+	fprintf(f, "\nTaken:   %s, %zu thread%s:", when, s->nthreads, s->nthreads == 1 ? "" : "s");
 	for (int st = 0; st < STATE_COUNT; st++)
 		if (counts[st] > 0)
 			fprintf(f, " %zu %s", counts[st], snapshot_state_name(st));
@@ -265,8 +265,9 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 		fprintf(f, " (and %zu exited while holdup looked)", s->threads_exited);
 	mode = snapshot_capture_mode_name(s);
 	/* "mode": the capture's name, not a verdict on the pause (5 ms on a loaded machine is not fast) */
-	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu threads stopped, mode %s; capture took %" PRIu64 " us)\n",
-	    s->pause_us, s->nstopped, s->nthreads, mode != NULL ? mode : "?", s->capture_us);
+	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu thread%s stopped, mode %s; capture took %" PRIu64 " us)\n",
+	    s->pause_us, s->nstopped, s->nthreads, s->nthreads == 1 ? "" : "s", mode != NULL ? mode : "?",
+	    s->capture_us);
 	if (s->glibc_source != NULL) {
 		if (s->glibc_version != 0)
 			fprintf(f, "Libc:    glibc %d.%d (from %s)\n", s->glibc_version / 1000, s->glibc_version % 1000,
@@ -381,8 +382,8 @@ output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
 	for (size_t d = 0; d < s->ndeadlocks; d++) {
 		const struct deadlock *dl = &s->deadlocks[d];
 
-		fprintf(f, "%sFound one deadlock (%zu threads):%s\n", output_text_c(ot, C_RED), dl->nthreads,
-		    output_text_c(ot, C_RESET));
+		fprintf(f, "%sFound one deadlock (%zu thread%s):%s\n", output_text_c(ot, C_RED), dl->nthreads,
+		    dl->nthreads == 1 ? ", waiting on a lock it holds itself" : "s", output_text_c(ot, C_RESET));
 		fputs("=============================\n", f);
 		for (size_t i = 0; i < dl->nthreads; i++) {
 			const struct thread *t = &s->threads[dl->threads[i]];

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 68
+plan 69
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -171,6 +171,8 @@ for b in bad: print("# " + b)
 sys.exit(1 if bad else 0)
 PY
 ok $? "main thread exited: the worker's stack, lock name and holder read through it"
+"$HOLDUP" dump $FPID >"$TMPD/me.txt" 2>&1
+grep -q "^Found one deadlock (1 thread, waiting on a lock it holds itself):" "$TMPD/me.txt"; ok $? "self-deadlock: said so, in the singular"
 timeout -s KILL 20 "$HOLDUP" record -d 1 -o "$TMPD/me.folded" --format folded $FPID >"$TMPD/me.out" 2>&1; rc=$?
 ok $rc "main thread exited: record runs (rc $rc)"
 grep -q "the target exited" "$TMPD/me.out"; ok $([ $? -ne 0 ] && echo 0 || echo 1) "main thread exited: record does not call the process exited"
