@@ -160,7 +160,8 @@ out:
 /* glibc's version string ("... release version 2.36.") in a libc or static executable file, opened
  * through targetfile (inside the target's root, the mapped file, never blocking). */
 static int
-lockdecode_version_from_file(const struct targetfile_root *root, const struct snapshot *s, const char *path)
+lockdecode_version_from_file(const struct targetfile_root *root, const struct snapshot *s, const char *path,
+    bool *from_symbol)
 {
 	static const char needle[] = "GNU C Library";
 	size_t cap = 1 << 16, len = 0, total = 0;
@@ -196,7 +197,7 @@ lockdecode_version_from_file(const struct targetfile_root *root, const struct sn
 	}
 	free(buf);
 	if (v == 0)
-		v = lockdecode_version_from_symbol(fd);
+		*from_symbol = (v = lockdecode_version_from_symbol(fd)) != 0;
 	close(fd);
 	return v;
 }
@@ -205,6 +206,7 @@ int
 lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root *root, const char **how)
 {
 	const char *libc = NULL, *dummy;
+	bool sym = false;
 	int v;
 
 	if (how == NULL)
@@ -220,16 +222,18 @@ lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root 
 		*how = "the libc file name";
 		if ((v = lockdecode_parse_version(util_basename(libc))) != 0)
 			return v;
-		*how = "libc's version banner or __nptl_version";
-		if ((v = lockdecode_version_from_file(root, s, libc)) != 0)
+		if ((v = lockdecode_version_from_file(root, s, libc, &sym)) != 0) {
+			*how = sym ? "libc's __nptl_version symbol" : "libc's version banner";
 			return v;
+		}
 		*how = "not found in libc (not glibc, or unreadable)";
 		return 0;
 	}
 	/* no shared libc: maybe a static glibc executable */
-	*how = "the static executable's version banner or __nptl_version";
-	if ((v = lockdecode_version_from_file(root, s, s->exe)) != 0)
+	if ((v = lockdecode_version_from_file(root, s, s->exe, &sym)) != 0) {
+		*how = sym ? "the static executable's __nptl_version symbol" : "the static executable's version banner";
 		return v;
+	}
 	*how = "not found (no shared libc; a static binary without symbols, musl, or no libc)";
 	return 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conditions.t - the same lock facts under production conditions: a PID namespace of its own (a container), ...
 . tests/integration/lib.sh
-plan 69
+plan 70
 
 J=$TMPD/d.json
 # abba_facts FILE T1 T2 [NS1 NS2]: the JSON dump of lock_abba names both mutexes, their host-TID holders,
@@ -50,6 +50,14 @@ for v in lock_abba lock_abba-static lock_abba-stripped; do
 	wait_unharmed $FPID; ok $? "$v: target unharmed"
 	stop_fixture $FPID
 done
+
+# the static binary's version came from its __nptl_version symbol, and the dump says so
+start_fixture lock_abba-static
+"$HOLDUP" dump --json $FPID >"$J" 2>/dev/null
+# (its banner is not linked in: only the symbol can tell)
+[ "$(json_get "$J" 'j["glibc"]["version"] + " " + j["glibc"]["source"]')" = "2.36 the static executable's __nptl_version symbol" ]
+ok $? "static: the glibc version and where it came from ($(json_get "$J" 'j["glibc"]' 2>/dev/null))"
+stop_fixture $FPID
 
 # --- a stripped static binary: the glibc version cannot be found, and holdup says it cannot tell
 start_fixture lock_abba-static-stripped
