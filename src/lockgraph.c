@@ -158,8 +158,18 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		if (t->state != STATE_WAITING || lockdecode_futex_call(t, &a, &op, &v) < 0)
 			continue;
 		if (!looked) {
-			/* the file read behind this is only worth it when someone waits */
-			s->glibc_version = lockdecode_glibc_version(s, unwind_root(u), &s->glibc_source);
+			/* the file read behind this is only worth it when someone waits, and only once
+			 * per target (the unwinder forgets it when the maps change) */
+			struct unwind_libc *c = unwind_libc(u);
+
+			if (c != NULL && c->looked) {
+				s->glibc_version = c->version;
+				s->glibc_source = c->source;
+			} else {
+				s->glibc_version = lockdecode_glibc_version(s, unwind_root(u), &s->glibc_source);
+				if (c != NULL)
+					*c = (struct unwind_libc){ true, s->glibc_version, s->glibc_source };
+			}
 			L = lockdecode_layout_for(s->glibc_version);
 			if (s->glibc_version != 0 && L == NULL)
 				s->glibc_source = "a glibc whose lock layouts holdup does not know for this machine";

@@ -72,6 +72,7 @@ struct unwinder {
 	char *maps_text;		/* owned; the maps text last reported */
 	struct snapshot *mapsnap;	/* owned; those maps parsed, for opening the modules' files */
 	struct targetfile_root root;	/* the target's "/", where its files are opened */
+	struct unwind_libc libc;	/* its libc, as long as the maps stay the same */
 
 	/* The snapshot being unwound and the thread inside it, for the libdwfl callbacks. */
 	const struct snapshot *cur;	/* borrowed, only during unwind_snapshot */
@@ -889,6 +890,7 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 	if (u->reported && (s == NULL || s->maps_text == NULL))
 		return 0;	/* nothing newer to go by: keep what we have */
 	unwind_cache_clear(u);
+	memset(&u->libc, 0, sizeof u->libc);
 	free(u->maps_text);
 	u->maps_text = NULL;
 	dwfl_report_begin(u->dwfl);
@@ -951,6 +953,12 @@ unwind_new(pid_t pid)
 	else if (targetfile_root_init_dir(&u->root, "/", NULL) != 0)
 		u->root.dirfd = -1;
 	return u;
+}
+
+struct unwind_libc *
+unwind_libc(struct unwinder *u)
+{
+	return u != NULL ? &u->libc : NULL;
 }
 
 const struct targetfile_root *

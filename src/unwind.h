@@ -17,6 +17,15 @@ struct targetfile_root;
 /* pid 0: no live process; files are opened under holdup's own "/". */
 struct unwinder *unwind_new(pid_t pid);
 void unwind_free(struct unwinder *u);
+/* What was found about the target's libc, kept with the modules (forgotten when the maps change):
+ * finding the glibc version may read the whole libc or static executable, once per target. */
+struct unwind_libc {
+	bool looked;
+	int version;		/* as lockdecode_glibc_version returns it */
+	const char *source;	/* static string, as it returns it */
+};
+/* The cache of u, NULL if u is. */
+struct unwind_libc *unwind_libc(struct unwinder *u);
 /* The target's root, through which every file it names is opened (targetfile.h); NULL if u is. */
 const struct targetfile_root *unwind_root(const struct unwinder *u);
 /* Fills frames (and unwind_error) of every thread of s that has registers or a syscall sp/pc.
