@@ -634,7 +634,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	if (c->carry.facts_ns == 0 && sampled)
 		capture_add_new_threads(c, s);
 	capture_split_runnable(c, s, sampled);
-	proc_read_ns_tids(s);
+	proc_read_ns_tids(c->fdc, s);
 	if (s->nthreads > 0 && s->threads[0].tid == c->pid && s->threads[0].proc_state == 'T')
 		s->target_was_stopped = true;
 

@@ -270,28 +270,6 @@ proc_read_namespace(struct snapshot *s)
 	}
 }
 
-void
-proc_read_ns_tids(struct snapshot *s)
-{
-	if (!s->pidns)
-		return;
-	for (size_t i = 0; i < s->nthreads; i++) {
-		struct thread *t = &s->threads[i];
-		char path[64], val[256];
-		char *text;
-		pid_t inner;
-
-		if (t->ns_tid != 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)s->pid, (int)t->tid);
-		if ((text = util_read_file(path, NULL)) == NULL)
-			continue;
-		if (proc_status_field(text, "NSpid", val, sizeof val) == 0 && proc_parse_nspid(val, &inner) > 1)
-			t->ns_tid = inner;
-		free(text);
-	}
-}
-
 static int
 proc_cmp_pid(const void *a, const void *b)
 {
@@ -334,6 +312,8 @@ static const char *const proc_fnames[PROC_F_COUNT] = { "syscall", "stat", "sched
 
 struct proc_fdentry {
 	pid_t tid;			/* 0: free slot */
+	pid_t ns_tid;			/* its TID in the target's PID namespace, 0 until read; it never
+					 * changes while the thread lives */
 	bool seen;
 	int fd[PROC_F_COUNT];		/* -1 when not open */
 };
@@ -368,6 +348,7 @@ proc_fdentry_close(struct proc_fdcache *fc, struct proc_fdentry *x)
 		}
 		x->fd[i] = -1;
 	}
+	x->ns_tid = 0;		/* gone: the TID may come back as another thread */
 }
 
 void
@@ -418,6 +399,7 @@ proc_fdcache_slot(struct proc_fdcache *fc, pid_t tid)
 		i = (i + 1) & (fc->cap - 1);
 	if (fc->e[i].tid == 0) {
 		fc->e[i].tid = tid;
+		fc->e[i].ns_tid = 0;
 		for (int k = 0; k < PROC_F_COUNT; k++)
 			fc->e[i].fd[k] = -1;
 		fc->used++;
@@ -501,6 +483,7 @@ proc_read_small(struct proc_fdcache *fc, pid_t pid, pid_t tid, const char *name,
 			/* the thread exited (ESRCH) or the tid was reused: start over */
 			close(x->fd[which]);
 			x->fd[which] = -1;
+			x->ns_tid = 0;
 			fc->nopen--;
 		}
 	}
@@ -715,4 +698,35 @@ proc_read_process(struct snapshot *s, struct err *e)
 	proc_read_fds(s, dir);
 	proc_read_namespace(s);
 	return 0;
+}
+
+void
+proc_read_ns_tids(struct proc_fdcache *fc, struct snapshot *s)
+{
+	if (!s->pidns)
+		return;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		struct proc_fdentry *x = fc != NULL ? proc_fdcache_slot(fc, t->tid) : NULL;
+		char path[64], val[256];
+		char *text;
+		pid_t inner;
+
+		if (t->ns_tid != 0)
+			continue;
+		/* read once per thread, not once per snapshot: top and record take many */
+		if (x != NULL && x->ns_tid != 0) {
+			t->ns_tid = x->ns_tid;
+			continue;
+		}
+		snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)s->pid, (int)t->tid);
+		if ((text = util_read_file(path, NULL)) == NULL)
+			continue;
+		if (proc_status_field(text, "NSpid", val, sizeof val) == 0 && proc_parse_nspid(val, &inner) > 1) {
+			t->ns_tid = inner;
+			if (x != NULL)
+				x->ns_tid = inner;
+		}
+		free(text);
+	}
 }

@@ -73,8 +73,8 @@ pid_t proc_live_task(pid_t pid);
 /* Reads exe, cmdline, maps and fds of the process into s, and its PID namespace and cgroup. */
 int proc_read_process(struct snapshot *s, struct err *e);
 /* In a target with its own PID namespace (s->pidns), sets each thread's ns_tid, the TID the
- * target's own code sees (and stores in its locks), from /proc/PID/task/TID/status. Threads
- * whose file is gone keep 0. */
-void proc_read_ns_tids(struct snapshot *s);
+ * target's own code sees (and stores in its locks), from /proc/PID/task/TID/status, read once per
+ * thread and kept in fc (may be NULL). Threads whose file is gone keep 0. */
+void proc_read_ns_tids(struct proc_fdcache *fc, struct snapshot *s);
 
 #endif
