@@ -608,6 +608,9 @@ capture_take_rounds(struct capture *c, struct snapshot *s, size_t **idx, struct 
 /* One attempt: /proc reads, then the stop of every thread (stop_all) or of those not blocked in
  * the kernel, copies, resume; then rounds for threads born meanwhile. *out stays NULL (and *ran
  * says how many ran) when a fast attempt must be retaken stop-all. */
+/* Rounds of reading again the threads of a sampled snapshot that ran while it was read. */
+#define CAPTURE_REREAD_ROUNDS 4
+
 static int
 capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ran, struct err *e)
 {
@@ -646,13 +649,15 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 		capture_stop_copy_lockwords(c, s);
 	if (sampled)
 		s->capture_mode = CAPTURE_MODE_SAMPLED;
-	if (!stop_all && (*ran = capture_unstopped_ran(c, s, sampled)) > 0) {
+	/* A sampled snapshot is not atomic anyway: the threads that ran are read again and the lock
+	 * words copied after them, then checked again, since one more may have woken and taken a lock
+	 * between its read and that copy (seen as waiting for a lock it holds, in testing). */
+	for (int round = 0; !stop_all && round < CAPTURE_REREAD_ROUNDS &&
+	    (*ran = capture_unstopped_ran(c, s, sampled)) > 0; round++) {
 		if (!sampled) {
 			rc = 0;	/* the caller retakes it in stop-all mode */
 			goto fail;
 		}
-		/* A sampled snapshot is not atomic anyway: the threads that ran are read again and the
-		 * lock words copied after them, so none is seen waiting for a lock it has taken. */
 		nidx = capture_reread(c, s, idx);
 		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
 			goto fail;
