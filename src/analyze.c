@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "goruntime.h"
+#include "holders.h"
 #include "lockgraph.h"
 #include "threadstate.h"
 
@@ -35,5 +36,11 @@ analyze_snapshot(struct analyzer *a, struct snapshot *s, struct err *e)
 	threadstate_classify(s);
 	lockgraph_build(s, a->unwinder);
 	goruntime_analyze(s, a->unwinder, &a->go_cache);
+	/* who probably holds the locks that record no owner, then the cycles through them */
+	struct holders_hooks goh;
+
+	goruntime_holder_hooks(a->go_cache, s, a->unwinder, &goh);
+	holders_find(s, a->unwinder, goh.ctx != NULL ? &goh : NULL);
+	lockgraph_link(s);
 	return 0;
 }

@@ -28,6 +28,7 @@ static const char *const godwarf_vars[GV_COUNT] = {
 };
 static const char *const godwarf_fns[GOFN_COUNT] = {
 	"sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow", "sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock",
+	"sync.(*Mutex).Unlock", "sync.(*RWMutex).Unlock", "sync.(*RWMutex).RUnlock",
 };
 
 struct godwarf_scan {
@@ -384,6 +385,18 @@ godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc)
 		if (pc >= f->r[i].lo && pc < f->r[i].hi)
 			return 1;
 	return 0;
+}
+
+uint64_t
+godwarf_last_in(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t lo, uint64_t hi)
+{
+	const struct godwarf_func *f = &l->funcs[fn];
+	uint64_t best = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->r[i].lo >= lo && f->r[i].lo < hi && f->r[i].lo > best)
+			best = f->r[i].lo;
+	return best;
 }
 
 /* The link-time address of file offset 0: Go's PIEs are linked at 0x400000, not 0. */

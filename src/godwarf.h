@@ -19,6 +19,9 @@ enum godwarf_fn {
 	GOFN_MUTEX_LOCKSLOW,	/* sync.(*Mutex).lockSlow */
 	GOFN_RW_LOCK,		/* sync.(*RWMutex).Lock */
 	GOFN_RW_RLOCK,		/* sync.(*RWMutex).RLock */
+	GOFN_MUTEX_UNLOCK,	/* sync.(*Mutex).Unlock (probable holders: has the frame released it?) */
+	GOFN_RW_UNLOCK,		/* sync.(*RWMutex).Unlock */
+	GOFN_RW_RUNLOCK,	/* sync.(*RWMutex).RUnlock */
 	GOFN_COUNT
 };
 
@@ -83,5 +86,7 @@ enum godwarf_result godwarf_load_fd(int fd, const char *path, struct godwarf_lay
 void godwarf_layout_done(struct godwarf_layout *l);
 /* True if pc lies in function fn (out of line or inlined). */
 int godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc);
+/* The highest start of a range of fn (its body or an inlined copy) in [lo, hi), 0 if none. */
+uint64_t godwarf_last_in(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t lo, uint64_t hi);
 
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "godwarf.h"
+#include "holders.h"
 #include "targetfile.h"
 #include "unwind.h"
 #include "util.h"
@@ -47,6 +48,10 @@ struct gocache {
 	bool reasons_read;
 	char *version;
 	bool version_read;
+	/* the context of the probable-holder hooks, for the snapshot last analyzed */
+	const struct snapshot *hk_s;
+	struct unwinder *hk_u;
+	uint64_t hk_bias;
 };
 
 /* One goroutine parked on a semaphore, from the runtime's semaphore table. */
@@ -361,14 +366,15 @@ gr_sema_of(const struct gr_ctx *x, uint64_t g)
 /* Frame-pointer walk on a goroutine stack: the frame record at bp holds the caller's bp and the
  * return address (arch.go_fp_slot, arch.go_ra_slot). */
 static size_t
-gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t bp, uint64_t lo, uint64_t hi, uint64_t *pcs, size_t max,
-    const char **why)
+gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t sp, uint64_t bp, uint64_t lo, uint64_t hi, uint64_t *pcs,
+    uint64_t *sps, size_t max, const char **why)
 {
 	size_t n = 0;
 
 	*why = NULL;
 	if (pc == 0 || max == 0)
 		return 0;
+	sps[n] = sp;
 	pcs[n++] = pc;
 	while (bp != 0) {
 		uint64_t fr[2];
@@ -387,6 +393,8 @@ gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t bp, uint64_t lo, uint64_t hi, ui
 		}
 		if (fr[arch.go_ra_slot] == 0)
 			break;
+		/* the caller's sp is just above the frame record */
+		sps[n] = bp + 8 * (uint64_t)(arch.go_ra_slot > arch.go_fp_slot ? arch.go_ra_slot + 1 : arch.go_fp_slot + 1);
 		pcs[n++] = fr[arch.go_ra_slot];
 		if (fr[arch.go_fp_slot] != 0 && fr[arch.go_fp_slot] <= bp) {
 			*why = "frame pointer chain not increasing";
@@ -407,7 +415,8 @@ gr_frame_copy(struct frame *dst, const struct frame *src)
 }
 
 static void
-gr_symbolize(struct gr_ctx *x, struct goroutine *g, const uint64_t *pcs, size_t n, bool first_is_activation)
+gr_symbolize(struct gr_ctx *x, struct goroutine *g, const uint64_t *pcs, const uint64_t *sps, size_t n,
+    bool first_is_activation)
 {
 	size_t cap = 0;
 
@@ -420,6 +429,8 @@ gr_symbolize(struct gr_ctx *x, struct goroutine *g, const uint64_t *pcs, size_t 
 			memset(&g->frames[g->nframes], 0, sizeof *g->frames);
 			g->frames[g->nframes++].pc = pcs[i];
 		}
+		for (size_t k = before; k < g->nframes; k++)
+			g->frames[k].sp = sps[i];
 	}
 }
 
@@ -531,7 +542,7 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 {
 	const struct godwarf_layout *l = x->l;
 	size_t len = l->g_size;
-	uint64_t pcs[GR_MAX_FRAMES], m, lo, hi, reason;
+	uint64_t pcs[GR_MAX_FRAMES], sps[GR_MAX_FRAMES], m, lo, hi, reason;
 	size_t npcs = 0;
 	const char *why = NULL;
 	int64_t since;
@@ -592,21 +603,22 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 		for (size_t i = 0; i < t->nframes && i < max_frames; i++)
 			gr_frame_copy(&g->frames[g->nframes++], &t->frames[i]);
 	} else if (t != NULL && t->regs_valid && g->status == G_RUNNING) {
-		npcs = gr_walk(x, t->regs.pc, t->regs.fp, lo, hi, pcs, max_frames, &why);
+		npcs = gr_walk(x, t->regs.pc, t->regs.sp, t->regs.fp, lo, hi, pcs, sps, max_frames, &why);
 		activation = true;
 	} else if (g->status == G_SYSCALL) {
 		npcs = 0;
+		sps[0] = gr_field(buf, len, l->g_syscallsp);
 		if ((pcs[0] = gr_field(buf, len, l->g_syscallpc)) != 0)
 			npcs = 1;
 		why = "in a system call: only its entry point is known";
 	} else if (g->status == G_RUNNING) {
 		why = "running, but its thread's registers are not in the snapshot";
 	} else {
-		npcs = gr_walk(x, gr_field(buf, len, l->g_sched_pc), gr_field(buf, len, l->g_sched_bp), lo, hi,
-		    pcs, max_frames, &why);
+		npcs = gr_walk(x, gr_field(buf, len, l->g_sched_pc), gr_field(buf, len, l->g_sched_sp),
+		    gr_field(buf, len, l->g_sched_bp), lo, hi, pcs, sps, max_frames, &why);
 	}
 	if (npcs > 0)
-		gr_symbolize(x, g, pcs, npcs, activation);
+		gr_symbolize(x, g, pcs, sps, npcs, activation);
 	if (why != NULL)
 		g->unwind_error = xstrdup(why);
 	gr_creator(x, g);
@@ -779,6 +791,7 @@ gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size
 	lk->holders_known = false;
 	lk->readers = -1;
 	lk->count = -1;
+	lk->size = (uint32_t)(rw ? l->rwmutex_size : l->mutex_size);
 	lk->go_waiters = xcalloc(n, sizeof *lk->go_waiters);
 	for (size_t i = 0; i < n; i++) {
 		gi->gs[refs[i].gi].lock = idx;
@@ -795,6 +808,7 @@ gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size
 		}
 		int64_t st = gr_sfield(buf, sz, l->mutex_state);
 		lk->count = (int)(st >> MUTEX_WAITER_SHIFT);
+		lk->expected_holders = (st & MUTEX_LOCKED) ? 1 : 0;
 		lk->note = xasprintf("%s, %" PRId64 " waiter%s%s; Go mutexes do not record their holder",
 		    (st & MUTEX_LOCKED) ? "locked" : "unlocked (being handed over)", st >> MUTEX_WAITER_SHIFT,
 		    (st >> MUTEX_WAITER_SHIFT) == 1 ? "" : "s", (st & MUTEX_STARVING) ? ", starving" : "");
@@ -823,6 +837,8 @@ gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size
 	active = writer_pending ? rwait : rc;
 	lk->readers = (int)active;
 	lk->count = (int)(wstate >> MUTEX_WAITER_SHIFT);
+	/* readers hold it, or with a writer pending and none left, that writer (not one waiting) */
+	lk->expected_holders = active > 0 ? (int)active : (writer_pending && nwriter == 0) ? 1 : 0;
 	if (writer_pending) {
 		char wdesc[64];
 
@@ -910,4 +926,120 @@ goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
 	gr_read_goroutines(&x);
 	gr_build_locks(&x);
 	free(x.sw);
+}
+
+/* ---- hooks for probable holders (holders.h) ---- */
+
+/* A lock or unlock call the code at [lo, hi) makes last, by the positions of the sync functions'
+ * inlined copies and of direct calls to their bodies. Returns the function, or -1 if none. */
+static int
+gr_last_lockop(const struct gocache *c, uint64_t lo, uint64_t hi)
+{
+	static const enum godwarf_fn ops[] = { GOFN_MUTEX_LOCK, GOFN_RW_LOCK, GOFN_RW_RLOCK, GOFN_MUTEX_UNLOCK,
+		GOFN_RW_UNLOCK, GOFN_RW_RUNLOCK };
+	enum { MAXCODE = 16384 };
+	uint64_t bias = c->hk_bias, best = 0;
+	int which = -1;
+	uint8_t *code;
+	ssize_t got;
+
+	if (hi <= lo || hi - lo > MAXCODE)
+		return -1;
+	/* an inlined Mutex.Lock inside RWMutex.Lock (Unlock likewise) is the same kind of op */
+	for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+		uint64_t at = godwarf_last_in(&c->l, ops[k], lo - bias, hi - bias);
+
+		if (at != 0 && at + bias > best) {
+			best = at + bias;
+			which = (int)ops[k];
+		}
+	}
+	code = xmalloc(hi - lo);
+	got = snapshot_read(c->hk_s, lo, code, hi - lo);
+	for (ssize_t p = ARCH_CALL_BYTES; got > 0 && p <= got; p++) {
+		uint64_t target = 0, ra = lo + (uint64_t)p;
+
+		if (ra <= best || !arch_call_decode(code + p - ARCH_CALL_BYTES, ra, &target) || target == 0)
+			continue;
+		for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+			if (target - bias == godwarf_last_in(&c->l, ops[k], target - bias, target - bias + 1)) {
+				best = ra;
+				which = (int)ops[k];
+				break;
+			}
+	}
+	free(code);
+	return which;
+}
+
+static enum holder_mode
+gr_op_mode(int op)
+{
+	return op == GOFN_RW_RLOCK || op == GOFN_RW_RUNLOCK ? HOLDER_MODE_READ : HOLDER_MODE_WRITE;
+}
+
+/* The code range of the function holding addr: [*lo, *hi). */
+static bool
+gr_func_range(const struct gocache *c, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+	char *name = NULL;
+	uint64_t off = 0, size = 0;
+	int rc = unwind_addr_symbol(c->hk_u, addr, &name, &off, &size);
+
+	free(name);
+	if (rc != 0 || size == 0)
+		return false;
+	*lo = addr - off;
+	*hi = *lo + size;
+	return true;
+}
+
+static bool
+gr_hook_deferred(void *ctx, uint64_t fnpc, enum holder_mode *mode)
+{
+	const struct gocache *c = ctx;
+	uint64_t lo, hi;
+	int op;
+
+	/* a function value's code pointer is the entry of a (small) closure */
+	if (fnpc < 4096 || !gr_func_range(c, fnpc, &lo, &hi) || lo != fnpc || hi - lo > 4096)
+		return false;
+	op = gr_last_lockop(c, lo, hi);
+	if (op != GOFN_MUTEX_UNLOCK && op != GOFN_RW_UNLOCK && op != GOFN_RW_RUNLOCK)
+		return false;
+	*mode = gr_op_mode(op);
+	return true;
+}
+
+static bool
+gr_hook_locked(void *ctx, const struct frame *f, enum holder_mode *mode)
+{
+	const struct gocache *c = ctx;
+	uint64_t lo, hi;
+	int op;
+
+	if (f->pc < 4096 || !gr_func_range(c, f->pc - 1, &lo, &hi))
+		return false;
+	op = gr_last_lockop(c, lo, f->pc);
+	if (op != GOFN_MUTEX_LOCK && op != GOFN_RW_LOCK && op != GOFN_RW_RLOCK)
+		return false;
+	*mode = gr_op_mode(op);
+	return true;
+}
+
+bool
+goruntime_holder_hooks(void *cache, const struct snapshot *s, struct unwinder *u, struct holders_hooks *h)
+{
+	struct gocache *c = cache;
+
+	memset(h, 0, sizeof *h);
+	if (c == NULL || c->res != GODWARF_OK || s->go == NULL)
+		return false;
+	c->hk_s = s;
+	c->hk_u = u;
+	c->hk_bias = gr_bias(s, c);
+	h->ctx = c;
+	h->deferred_unlock = gr_hook_deferred;
+	h->frame_locked = gr_hook_locked;
+	return true;
 }

@@ -2,6 +2,9 @@
 #ifndef HOLDUP_GORUNTIME_H
 #define HOLDUP_GORUNTIME_H
 
+#include <stdbool.h>
+
+#include "holders.h"
 #include "snapshot.h"
 
 struct unwinder;
@@ -14,5 +17,9 @@ struct unwinder;
  * freed with goruntime_cache_free. Never fails: what cannot be read is recorded in s->go. */
 void goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache);
 void goruntime_cache_free(void *cache);
+/* The Go hooks for probable holders (holders.h) of the snapshot s last analyzed with cache: deferred
+ * Unlock/RUnlock closures and frames that took a sync lock before their pc. False (h zeroed) if s is
+ * not a Go program with a known layout. h stays valid while cache, s and u do. */
+bool goruntime_holder_hooks(void *cache, const struct snapshot *s, struct unwinder *u, struct holders_hooks *h);
 
 #endif

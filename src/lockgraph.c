@@ -189,6 +189,12 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		t->wait.detail = d.note[0] != '\0' ? xstrdup(d.note) : NULL;
 		if (s->locks[li].symbol == NULL)
 			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockdecode_size(L, d.kind));
+		/* for probable holders (holders.c): how big it is, how many hold it */
+		s->locks[li].size = (uint32_t)lockdecode_size(L, d.kind);
+		if (s->locks[li].kind == LOCK_RWLOCK && s->locks[li].readers > 0)
+			s->locks[li].expected_holders = s->locks[li].readers;
+		else if (s->locks[li].kind == LOCK_MUTEX)
+			s->locks[li].expected_holders = 1;
 		free(t->wait.symbol);
 		t->wait.symbol = s->locks[li].symbol != NULL ? xstrdup(s->locks[li].symbol) : NULL;
 	}
@@ -207,12 +213,15 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 	}
 }
 
-/* The thread t waits for through its lock: the first holder that is a thread of the snapshot. */
+/* The thread t waits for through its lock: the first holder that is a thread of the snapshot, else
+ * (*probable set) a probable holder: one that waits itself if there is one, as only such can close
+ * a cycle. */
 static int
-lockgraph_next(const struct snapshot *s, int ti)
+lockgraph_next(const struct snapshot *s, int ti, bool *probable)
 {
 	const struct thread *t = &s->threads[ti];
 	const struct lock *l;
+	int first = -1;
 
 	if (t->wait.lock < 0 || (size_t)t->wait.lock >= s->nlocks)
 		return -1;
@@ -223,7 +232,21 @@ lockgraph_next(const struct snapshot *s, int ti)
 		if (hi >= 0)
 			return hi;
 	}
-	return -1;
+	for (size_t h = 0; h < l->nprobable; h++) {
+		int hi = l->probable[h].thread;
+
+		if (hi < 0 || (size_t)hi >= s->nthreads || hi == ti)
+			continue;
+		if (first < 0)
+			first = hi;
+		if (s->threads[hi].wait.lock >= 0) {
+			first = hi;
+			break;
+		}
+	}
+	if (first >= 0 && probable != NULL)
+		*probable = true;
+	return first;
 }
 
 /*
@@ -245,7 +268,7 @@ lockgraph_cycles(struct snapshot *s)
 		while (cur >= 0 && color[cur] == 0) {
 			color[cur] = 1;
 			path[len++] = cur;
-			cur = lockgraph_next(s, cur);
+			cur = lockgraph_next(s, cur, NULL);
 		}
 		if (cur >= 0 && color[cur] == 1) {
 			/* closed a new cycle: path from cur's position to the end */
@@ -259,9 +282,13 @@ lockgraph_cycles(struct snapshot *s)
 			dl->nthreads = dl->nlocks = len - from;
 			dl->threads = xmalloc(dl->nthreads * sizeof *dl->threads);
 			dl->locks = xmalloc(dl->nlocks * sizeof *dl->locks);
+			dl->probable = false;
+			dl->goroutines = NULL;
+			dl->ngoroutines = 0;
 			for (size_t k = from; k < len; k++) {
 				struct thread *t = &s->threads[path[k]];
 
+				lockgraph_next(s, path[k], &dl->probable);
 				dl->threads[k - from] = path[k];
 				dl->locks[k - from] = s->locks[t->wait.lock].address;
 				t->wait.in_deadlock = true;
@@ -285,7 +312,7 @@ lockgraph_roots(struct snapshot *s)
 {
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
-		int cur = lockgraph_next(s, (int)i);
+		int cur = lockgraph_next(s, (int)i, NULL);
 		size_t steps = 0;
 
 		t->wait.root = -1;
@@ -296,7 +323,7 @@ lockgraph_roots(struct snapshot *s)
 
 			if (s->threads[cur].wait.in_deadlock)
 				break;
-			if ((nx = lockgraph_next(s, cur)) < 0)
+			if ((nx = lockgraph_next(s, cur, NULL)) < 0)
 				break;
 			cur = nx;
 		}
@@ -304,11 +331,124 @@ lockgraph_roots(struct snapshot *s)
 	}
 }
 
+/* Goroutine ids to indices into s->go->gs, sorted by id. */
+struct lockgraph_goid {
+	uint64_t id;
+	size_t gi;
+};
+
+static int
+lockgraph_goid_cmp(const void *a, const void *b)
+{
+	const struct lockgraph_goid *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The goroutine g waits for: a probable holder of its lock (Go locks record none), preferring one
+ * that waits itself; -1 if none. */
+static long
+lockgraph_go_next(const struct snapshot *s, const struct lockgraph_goid *ids, size_t n, size_t gi)
+{
+	const struct goroutine *g = &s->go->gs[gi];
+	const struct lock *l;
+	long first = -1;
+
+	if (g->lock < 0 || (size_t)g->lock >= s->nlocks)
+		return -1;
+	l = &s->locks[g->lock];
+	for (size_t h = 0; h < l->nprobable; h++) {
+		struct lockgraph_goid key = { l->probable[h].goroutine, 0 }, *f;
+
+		if (key.id == 0 || key.id == g->id ||
+		    (f = bsearch(&key, ids, n, sizeof *ids, lockgraph_goid_cmp)) == NULL)
+			continue;
+		if (first < 0)
+			first = (long)f->gi;
+		if (s->go->gs[f->gi].lock >= 0) {
+			first = (long)f->gi;
+			break;
+		}
+	}
+	return first;
+}
+
+/* Cycles of goroutines through probable holders: each one a probable deadlock. */
+static void
+lockgraph_go_cycles(struct snapshot *s)
+{
+	size_t n = s->go != NULL ? s->go->ngs : 0, cap = s->ndeadlocks;
+	struct lockgraph_goid *ids;
+	int *color;
+	long *path;
+
+	if (n == 0)
+		return;
+	ids = xmalloc(n * sizeof *ids);
+	color = xcalloc(n, sizeof *color);
+	path = xmalloc(n * sizeof *path);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (struct lockgraph_goid){ s->go->gs[i].id, i };
+	util_sort(ids, n, sizeof *ids, lockgraph_goid_cmp);
+	for (size_t start = 0; start < n; start++) {
+		size_t len = 0;
+		long cur = (long)start;
+
+		while (cur >= 0 && color[cur] == 0) {
+			color[cur] = 1;
+			path[len++] = cur;
+			cur = lockgraph_go_next(s, ids, n, (size_t)cur);
+		}
+		if (cur >= 0 && color[cur] == 1) {
+			struct deadlock *dl;
+			size_t from = 0;
+
+			while (path[from] != cur)
+				from++;
+			xgrow(&s->deadlocks, &cap, s->ndeadlocks + 1, sizeof *s->deadlocks);
+			dl = &s->deadlocks[s->ndeadlocks++];
+			memset(dl, 0, sizeof *dl);
+			dl->probable = true;
+			dl->ngoroutines = dl->nlocks = len - from;
+			dl->goroutines = xmalloc(dl->ngoroutines * sizeof *dl->goroutines);
+			dl->locks = xmalloc(dl->nlocks * sizeof *dl->locks);
+			for (size_t k = from; k < len; k++) {
+				const struct goroutine *g = &s->go->gs[path[k]];
+
+				dl->goroutines[k - from] = g->id;
+				dl->locks[k - from] = s->locks[g->lock].address;
+			}
+		}
+		for (size_t k = 0; k < len; k++)
+			color[path[k]] = 2;
+	}
+	free(ids);
+	free(color);
+	free(path);
+}
+
+void
+lockgraph_link(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->ndeadlocks; i++) {
+		free(s->deadlocks[i].threads);
+		free(s->deadlocks[i].locks);
+		free(s->deadlocks[i].goroutines);
+	}
+	free(s->deadlocks);
+	s->deadlocks = NULL;
+	s->ndeadlocks = 0;
+	for (size_t i = 0; i < s->nthreads; i++)
+		s->threads[i].wait.in_deadlock = false;
+	lockgraph_cycles(s);
+	lockgraph_roots(s);
+	lockgraph_go_cycles(s);
+}
+
 void
 lockgraph_build(struct snapshot *s, struct unwinder *u)
 {
 	snapshot_locks_free(s);
 	lockgraph_decode(s, u);
-	lockgraph_cycles(s);
-	lockgraph_roots(s);
+	lockgraph_link(s);
 }

@@ -13,6 +13,10 @@ struct unwinder;
 /* Decodes locks, builds the wait-for graph, finds cycles and chain roots; fills s->locks,
  * s->deadlocks, thread.wait.{lock,root,in_deadlock}. */
 void lockgraph_build(struct snapshot *s, struct unwinder *u);
+/* The wait-for graph again, with the edges through probable holders (lock.probable, holders.c):
+ * replaces s->deadlocks (a cycle through a probable holder has probable set; cycles of goroutines
+ * through Go locks' probable holders are added with deadlock.goroutines) and the chain roots. */
+void lockgraph_link(struct snapshot *s);
 /* A name for a lock at addr: its symbol ("accounts_lock", "forks[2]" when elem, the object size,
  * divides the offset, else "forks+80"), or "heap", "stack of TID N", the mapping's file name;
  * NULL if unmapped. u may be NULL. Returns an owned string. */

@@ -1,7 +1,12 @@
 /* output.c - the registry of output formats and the one-snapshot convenience writer. */
 #include "output.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "sanitize.h"
+#include "util.h"
 
 extern const struct output_format output_text_format;
 extern const struct output_format output_json_format;
@@ -31,4 +36,53 @@ output_write(const struct output_format *fmt, FILE *f, const struct output_opts 
 	int rc = fmt->add(st, s);
 
 	return fmt->end(st) < 0 || rc < 0 ? -1 : 0;
+}
+
+char *
+output_probable_describe(const struct snapshot *s, const struct probable_holder *p, char *buf, size_t len)
+{
+	static const char *const what[HOLDER_EV_COUNT] = {
+		"a pointer to its object", "its address", "a lock taken and not released",
+		"a deferred unlock", "a guard",
+	};
+	char fn[128], file[128], who[48], where[320];
+	const char *ev = (unsigned)p->evidence < HOLDER_EV_COUNT ? what[p->evidence] : "its address";
+
+	if (p->thread >= 0 && (size_t)p->thread < s->nthreads)
+		snprintf(who, sizeof who, "thread %d", (int)s->threads[p->thread].tid);
+	else
+		snprintf(who, sizeof who, "goroutine %" PRIu64, p->goroutine);
+	if (p->frame_index < 0) {
+		snprintf(where, sizeof where, "in a register");
+	} else {
+		sanitize_str(p->frame.function, fn, sizeof fn);
+		if (p->frame.file != NULL) {
+			sanitize_str(util_basename(p->frame.file), file, sizeof file);
+			snprintf(where, sizeof where, "in frame #%d %s() at %s:%d", p->frame_index, fn, file,
+			    p->frame.line);
+		} else {
+			snprintf(where, sizeof where, "in frame #%d %s()", p->frame_index, fn);
+		}
+	}
+	snprintf(buf, len, "%s (%s%s%s %s)", who, p->mode != HOLDER_MODE_UNKNOWN ? snapshot_holder_mode_name(p->mode) : "",
+	    p->mode != HOLDER_MODE_UNKNOWN ? "; " : "", ev, where);
+	return buf;
+}
+
+char *
+output_probable_line(const struct snapshot *s, const struct lock *l, char *buf, size_t len)
+{
+	size_t at;
+
+	buf[0] = '\0';
+	if (l->nprobable == 0 || len < 32)
+		return buf;
+	at = (size_t)snprintf(buf, len, "probably held by ");
+	for (size_t i = 0; i < l->nprobable && at < len; i++) {
+		char one[512];
+
+		output_probable_describe(s, &l->probable[i], one, sizeof one);
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", one);
+	}
+	return buf;
 }

@@ -26,6 +26,11 @@ struct output_format {
 /* The format called name ("text", "json", "folded", "pprof"), or NULL. */
 const struct output_format *output_find(const char *name);
 /* Convenience: begin + add + end for one snapshot. */
+/* One probable holder in words, sanitized, for text and the ui: "goroutine 6 (read; a deferred
+ * unlock in frame #2 main.(*queue).peek() at main.go:48)". Returns buf. */
+char *output_probable_describe(const struct snapshot *s, const struct probable_holder *p, char *buf, size_t len);
+/* All of a lock's probable holders on one line ("probably held by A, B; ..."), or "" if none. */
+char *output_probable_line(const struct snapshot *s, const struct lock *l, char *buf, size_t len);
 int output_write(const struct output_format *fmt, FILE *f, const struct output_opts *o, const struct snapshot *s);
 
 #endif

@@ -129,6 +129,47 @@ output_json_thread(struct jw *w, const struct snapshot *s, const struct thread *
 	jw_object_end(w);
 }
 
+/* A lock's probable holders (only for a lock that records no owner): likely, never certain. */
+static void
+output_json_probable(struct jw *w, const struct snapshot *s, const struct lock *l)
+{
+	jw_key(w, "probable_holders");
+	jw_array_begin(w);
+	for (size_t j = 0; j < l->nprobable; j++) {
+		const struct probable_holder *p = &l->probable[j];
+
+		jw_object_begin(w);
+		if (p->thread >= 0 && (size_t)p->thread < s->nthreads)
+			jw_kint(w, "thread", s->threads[p->thread].tid);
+		else
+			jw_kuint(w, "goroutine", p->goroutine);
+		jw_key(w, "frame");
+		if (p->frame_index < 0) {
+			jw_null(w);
+		} else {
+			jw_object_begin(w);
+			jw_kint(w, "index", p->frame_index);
+			jw_khex(w, "pc", p->frame.pc);
+			jw_kstring(w, "function", p->frame.function);
+			jw_kstring(w, "file", p->frame.file);
+			jw_kint(w, "line", p->frame.line);
+			jw_object_end(w);
+		}
+		if (p->slot != 0)
+			jw_khex(w, "slot", p->slot);
+		else
+			jw_kstring(w, "slot", NULL);
+		jw_kstring(w, "mode", snapshot_holder_mode_name(p->mode));
+		jw_kstring(w, "evidence", snapshot_holder_evidence_name(p->evidence));
+		jw_kint(w, "rank", p->rank);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	if (l->expected_holders > 0)
+		jw_kint(w, "expected_holders", l->expected_holders);
+	jw_kstring(w, "probable_note", l->probable_note);
+}
+
 static void
 output_json_locks(struct jw *w, const struct snapshot *s)
 {
@@ -168,6 +209,7 @@ output_json_locks(struct jw *w, const struct snapshot *s)
 				jw_uint(w, l->go_waiters[j]);
 			jw_array_end(w);
 		}
+		output_json_probable(w, s, l);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -191,6 +233,14 @@ output_json_deadlocks(struct jw *w, const struct snapshot *s)
 		for (size_t j = 0; j < d->nlocks; j++)
 			jw_hex(w, d->locks[j]);
 		jw_array_end(w);
+		jw_kbool(w, "probable", d->probable);
+		if (d->ngoroutines > 0) {
+			jw_key(w, "goroutines");
+			jw_array_begin(w);
+			for (size_t j = 0; j < d->ngoroutines; j++)
+				jw_uint(w, d->goroutines[j]);
+			jw_array_end(w);
+		}
 		jw_object_end(w);
 	}
 	jw_array_end(w);

@@ -153,6 +153,22 @@ output_text_frames(FILE *f, const struct frame *fr, size_t n)
 	}
 }
 
+/* The probable holders' names only: "thread 12, thread 13". */
+static void
+output_text_probable_who(FILE *f, const struct snapshot *s, const struct lock *l)
+{
+	for (size_t i = 0; i < l->nprobable && i < 8; i++) {
+		const struct probable_holder *p = &l->probable[i];
+
+		if (p->thread >= 0 && (size_t)p->thread < s->nthreads)
+			fprintf(f, "%s%d", i ? ", " : "", (int)s->threads[p->thread].tid);
+		else
+			fprintf(f, "%sgoroutine %" PRIu64, i ? ", " : "", p->goroutine);
+	}
+	if (l->nprobable > 8)
+		fputs(", ...", f);
+}
+
 static void
 output_text_holders(FILE *f, const struct lock *l)
 {
@@ -167,6 +183,22 @@ output_text_holders(FILE *f, const struct lock *l)
 	fputs("held by ", f);
 	for (size_t i = 0; i < l->nholders; i++)
 		fprintf(f, "%s%d", i ? ", " : "", (int)l->holders[i]);
+}
+
+/* A lock's probable holders, one a line, and what limited the search. */
+void
+output_text_probable(FILE *f, const struct snapshot *s, const struct lock *l, const char *indent)
+{
+	char buf[512];
+
+	for (size_t i = 0; i < l->nprobable; i++)
+		fprintf(f, "%sprobably held by %s\n", indent,
+		    output_probable_describe(s, &l->probable[i], buf, sizeof buf));
+	if (l->probable_note != NULL) {
+		fprintf(f, "%s(probable holders: ", indent);
+		sanitize_fputs(l->probable_note, f);
+		fputs(")\n", f);
+	}
 }
 
 static void
@@ -200,6 +232,10 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 		if (l != NULL) {
 			fputs(", ", f);
 			output_text_holders(f, l);
+			if (l->nprobable > 0 && l->nholders == 0) {
+				fputs(", probably held by ", f);
+				output_text_probable_who(f, s, l);
+			}
 		}
 		fputs(output_text_c(ot, C_RESET), f);
 		fputc('\n', f);
@@ -283,9 +319,20 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	}
 	if (s->target_was_stopped)
 		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
-	if (s->ndeadlocks > 0)
-		fprintf(f, "%sDEADLOCK: %zu wait cycle%s found, see below%s\n", output_text_c(ot, C_RED),
-		    s->ndeadlocks, s->ndeadlocks == 1 ? "" : "s", output_text_c(ot, C_RESET));
+	if (s->ndeadlocks > 0) {
+		size_t nprob = 0;
+
+		for (size_t d = 0; d < s->ndeadlocks; d++)
+			nprob += s->deadlocks[d].probable;
+		if (nprob == s->ndeadlocks)
+			fprintf(f, "%sPROBABLE DEADLOCK: %zu wait cycle%s through probable lock holders, see below%s\n",
+			    output_text_c(ot, C_RED), s->ndeadlocks, s->ndeadlocks == 1 ? "" : "s",
+			    output_text_c(ot, C_RESET));
+		else
+			fprintf(f, "%sDEADLOCK: %zu wait cycle%s found (%zu of them probable), see below%s\n",
+			    output_text_c(ot, C_RED), s->ndeadlocks, s->ndeadlocks == 1 ? "" : "s", nprob,
+			    output_text_c(ot, C_RESET));
+	}
 	fputc('\n', f);
 }
 
@@ -369,6 +416,37 @@ output_text_locks(struct output_text *ot, const struct snapshot *s)
 			fputc(')', f);
 		}
 		fputc('\n', f);
+		if (l->kind != LOCK_GO_MUTEX && l->kind != LOCK_GO_RWMUTEX)
+			output_text_probable(f, s, l, "    ");
+	}
+	fputc('\n', f);
+}
+
+/* A cycle of goroutines through Go locks' probable holders. */
+static void
+output_text_go_deadlock(struct output_text *ot, const struct snapshot *s, const struct deadlock *dl)
+{
+	FILE *f = ot->f;
+
+	fprintf(f, "%sFound one probable deadlock (%zu goroutine%s):%s\n", output_text_c(ot, C_RED), dl->ngoroutines,
+	    dl->ngoroutines == 1 ? "" : "s", output_text_c(ot, C_RESET));
+	fputs("=============================\n", f);
+	fputs("(probable: Go locks record no owner; the holders are inferred from the goroutines' stacks)\n", f);
+	for (size_t i = 0; i < dl->ngoroutines; i++) {
+		const struct lock *l = NULL;
+
+		for (size_t k = 0; k < s->nlocks && i < dl->nlocks; k++)
+			if (s->locks[k].address == dl->locks[i])
+				l = &s->locks[k];
+		fprintf(f, "Goroutine %" PRIu64 ":\n  waiting to lock ", dl->goroutines[i]);
+		if (l != NULL) {
+			output_text_lockname(f, l);
+			fputs(",\n  which is probably held by ", f);
+			output_text_probable_who(f, s, l);
+		} else if (i < dl->nlocks) {
+			fprintf(f, "0x%" PRIx64, dl->locks[i]);
+		}
+		fputc('\n', f);
 	}
 	fputc('\n', f);
 }
@@ -382,9 +460,17 @@ output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
 	for (size_t d = 0; d < s->ndeadlocks; d++) {
 		const struct deadlock *dl = &s->deadlocks[d];
 
-		fprintf(f, "%sFound one deadlock (%zu thread%s):%s\n", output_text_c(ot, C_RED), dl->nthreads,
+		if (dl->ngoroutines > 0) {
+			output_text_go_deadlock(ot, s, dl);
+			continue;
+		}
+		fprintf(f, "%sFound one %sdeadlock (%zu thread%s):%s\n", output_text_c(ot, C_RED),
+		    dl->probable ? "probable " : "", dl->nthreads,
 		    dl->nthreads == 1 ? ", waiting on a lock it holds itself" : "s", output_text_c(ot, C_RESET));
 		fputs("=============================\n", f);
+		if (dl->probable)
+			fputs("(probable: a lock in the cycle records no owner; its holder is inferred from the stacks, "
+			    "see the lock's probable holders)\n", f);
 		for (size_t i = 0; i < dl->nthreads; i++) {
 			const struct thread *t = &s->threads[dl->threads[i]];
 			const struct lock *l = NULL;
@@ -398,7 +484,12 @@ output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
 			if (l != NULL) {
 				output_text_lockname(f, l);
 				fputs(",\n  which is ", f);
-				output_text_holders(f, l);
+				if (l->nholders == 0 && l->nprobable > 0) {
+					fputs("probably held by ", f);
+					output_text_probable_who(f, s, l);
+				} else {
+					output_text_holders(f, l);
+				}
 			} else if (i < dl->nlocks) {
 				fprintf(f, "0x%" PRIx64, dl->locks[i]);
 			}

@@ -228,5 +228,6 @@ output_text_go_print(FILE *f, const struct snapshot *s, const struct output_opts
 		for (size_t j = 0; j < l->ngo_waiters && j < 32; j++)
 			fprintf(f, " %" PRIu64, l->go_waiters[j]);
 		fputs(l->ngo_waiters > 32 ? " ...\n" : "\n", f);
+		output_text_probable(f, s, l, "    ");
 	}
 }

@@ -87,6 +87,7 @@ snapshot_locks_free(struct snapshot *s)
 		free(l->waiters);
 		free(l->note);
 		free(l->go_waiters);
+		snapshot_probable_free(l);
 	}
 	free(s->locks);
 	s->locks = NULL;
@@ -94,6 +95,7 @@ snapshot_locks_free(struct snapshot *s)
 	for (size_t i = 0; i < s->ndeadlocks; i++) {
 		free(s->deadlocks[i].threads);
 		free(s->deadlocks[i].locks);
+		free(s->deadlocks[i].goroutines);
 	}
 	free(s->deadlocks);
 	s->deadlocks = NULL;
@@ -456,6 +458,37 @@ snapshot_lock_kind_name(enum lock_kind k)
 	};
 
 	return (unsigned)k < LOCK_KIND_COUNT ? names[k] : "futex";
+}
+
+void
+snapshot_probable_free(struct lock *l)
+{
+	for (size_t i = 0; i < l->nprobable; i++) {
+		free(l->probable[i].frame.function);
+		free(l->probable[i].frame.module);
+		free(l->probable[i].frame.file);
+	}
+	free(l->probable);
+	free(l->probable_note);
+	l->probable = NULL;
+	l->nprobable = 0;
+	l->probable_note = NULL;
+}
+
+const char *
+snapshot_holder_evidence_name(enum holder_evidence e)
+{
+	static const char *const names[HOLDER_EV_COUNT] = {
+		"object-pointer", "pointer", "locked-frame", "deferred-unlock", "guard",
+	};
+
+	return (unsigned)e < HOLDER_EV_COUNT ? names[e] : "pointer";
+}
+
+const char *
+snapshot_holder_mode_name(enum holder_mode m)
+{
+	return m == HOLDER_MODE_READ ? "read" : m == HOLDER_MODE_WRITE ? "write" : "unknown";
 }
 
 const char *

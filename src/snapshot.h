@@ -67,6 +67,9 @@ struct frame {
 	int line;		/* 0 if unknown */
 	int column;		/* 0 if unknown */
 	bool inlined;		/* an inlined call inside the next (outer) frame, same pc */
+	uint64_t sp;		/* the frame's stack pointer as unwound (an inlined call has its
+				 * function's), 0 if unknown; its slots lie from here up to the next
+				 * outer frame's sp (probable holders, holders.c) */
 };
 
 struct wait_info {
@@ -158,6 +161,37 @@ enum lock_kind {
 	LOCK_KIND_COUNT
 };
 
+/* What in a stack says a thread or goroutine probably holds a lock (holders.c), weakest first;
+ * names: snapshot_holder_evidence_name. */
+enum holder_evidence {
+	HOLDER_EV_OBJECT = 0,	/* a pointer a little below the lock: to the object that contains it */
+	HOLDER_EV_POINTER,	/* the lock's own address in a stack slot or register */
+	HOLDER_EV_LOCKED_FRAME,	/* a pointer in a frame whose function took the lock before its pc and
+				 * has not released it since (Go: RLock/Lock inlined or called) */
+	HOLDER_EV_DEFER,	/* a deferred Unlock/RUnlock whose receiver is the lock (Go) */
+	HOLDER_EV_GUARD,	/* a lock guard object in scope in the frame (C++ lock_guard, ...) */
+	HOLDER_EV_COUNT
+};
+
+/* How a probable holder holds it; names: snapshot_holder_mode_name ("unknown", "read", "write"). */
+enum holder_mode {
+	HOLDER_MODE_UNKNOWN = 0,
+	HOLDER_MODE_READ,
+	HOLDER_MODE_WRITE,
+};
+
+/* One probable holder of a lock that records none (holders.c fills them). */
+struct probable_holder {
+	int thread;		/* index into snapshot.threads, -1 if a goroutine */
+	uint64_t goroutine;	/* goid, 0 if a thread */
+	int frame_index;	/* the frame holding the evidence: #N of that stack, -1 for a register */
+	struct frame frame;	/* a copy of that frame (its strings owned), zero for a register */
+	uint64_t slot;		/* address of the stack slot with the evidence, 0 for a register */
+	enum holder_mode mode;
+	enum holder_evidence evidence;
+	int rank;		/* strength: higher is stronger (the evidence, see holders.c) */
+};
+
 struct lock {
 	uint64_t address;
 	enum lock_kind kind;
@@ -174,13 +208,24 @@ struct lock {
 	char *note;		/* owned; free text for the reader, or NULL */
 	uint64_t *go_waiters;	/* owned; goroutine ids waiting (Go locks) */
 	size_t ngo_waiters;
+	uint32_t size;		/* bytes of the lock object (a pointer into it is evidence), 0 if unknown */
+	struct probable_holder *probable;	/* owned; most likely first (holders.c), only for a lock
+					 * that records no owner (or an rwlock's readers) */
+	size_t nprobable;
+	int expected_holders;	/* how many hold it as its state says (readers, 1 for a locked mutex), 0 if unknown */
+	char *probable_note;	/* owned; what limited the search (bounds hit, ...), or NULL */
 };
 
 struct deadlock {
 	int *threads;		/* owned; indices into snapshot.threads, in cycle order */
 	size_t nthreads;
-	uint64_t *locks;	/* owned; lock addresses, locks[i] is what threads[i] waits for */
+	uint64_t *locks;	/* owned; lock addresses, locks[i] is what threads[i] (or goroutines[i]) waits for */
 	size_t nlocks;
+	bool probable;		/* a wait-for edge of the cycle goes through a probable holder (holders.c),
+				 * not a recorded owner: likely, not certain */
+	uint64_t *goroutines;	/* owned; goroutine ids in cycle order for a cycle of goroutines (then
+				 * nthreads is 0), NULL otherwise */
+	size_t ngoroutines;
 };
 
 /* What a goroutine parked on a semaphore waits for, found through the runtime's semaphore table. */
@@ -322,5 +367,9 @@ const char *snapshot_lock_kind_name(enum lock_kind k);
 /* The runtime's name of a goroutine status (the scan bit ignored), "unknown" if out of range. */
 const char *snapshot_go_status_name(uint32_t status);
 const char *snapshot_go_wait_role_name(enum go_wait_role r);
+const char *snapshot_holder_evidence_name(enum holder_evidence e);
+const char *snapshot_holder_mode_name(enum holder_mode m);
+/* Frees l's probable holders and leaves none. */
+void snapshot_probable_free(struct lock *l);
 
 #endif

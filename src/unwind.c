@@ -57,6 +57,7 @@ struct unwind_prevwalk {
 	pid_t tid;
 	uint64_t start_pc, start_sp, start_fp;	/* the registers it started from */
 	uint64_t *pc;			/* owned */
+	uint64_t *sp;			/* owned; 0 where the walk had none */
 	bool *activation;		/* owned */
 	size_t n;
 	char *stop;			/* owned, or NULL */
@@ -379,6 +380,7 @@ unwind_walks_free(struct unwind_prevwalk *w, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(w[i].pc);
+		free(w[i].sp);
 		free(w[i].activation);
 		free(w[i].stop);
 	}
@@ -836,6 +838,17 @@ unwind_append(const struct unwind_pcent *p, struct frame **frames, size_t *n, si
 	}
 }
 
+/* unwind_append, each frame given the stack pointer of the walk's frame (inlined calls share it). */
+static void
+unwind_append_sp(const struct unwind_pcent *p, uint64_t sp, struct frame **frames, size_t *n, size_t *cap)
+{
+	size_t before = *n;
+
+	unwind_append(p, frames, n, cap);
+	for (size_t i = before; i < *n; i++)
+		(*frames)[i].sp = sp;
+}
+
 /* --- modules --- */
 
 static int
@@ -1212,8 +1225,8 @@ unwind_prevwalk_key(const struct thread *t, uint64_t *pc, uint64_t *sp, uint64_t
 
 /* Records t's walk for the next snapshot; pc and activation are copied, stop too. */
 static void
-unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t *pc, const bool *activation,
-    size_t n, const char *stop)
+unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t *pc, const uint64_t *sp,
+    const bool *activation, size_t n, const char *stop)
 {
 	struct unwind_prevwalk *p;
 
@@ -1223,9 +1236,11 @@ unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t 
 	unwind_prevwalk_key(t, &p->start_pc, &p->start_sp, &p->start_fp);
 	p->n = n;
 	p->pc = xmalloc((n ? n : 1) * sizeof *p->pc);
+	p->sp = xmalloc((n ? n : 1) * sizeof *p->sp);
 	p->activation = xmalloc((n ? n : 1) * sizeof *p->activation);
 	if (n > 0) {
 		memcpy(p->pc, pc, n * sizeof *pc);
+		memcpy(p->sp, sp, n * sizeof *sp);
 		memcpy(p->activation, activation, n * sizeof *activation);
 	}
 	p->stop = stop != NULL ? xstrdup(stop) : NULL;
@@ -1246,12 +1261,14 @@ unwind_prevwalk_reuse(struct unwinder *u, struct thread *t)
 	if (p == NULL || p->start_pc != pc || p->start_sp != sp || p->start_fp != fp)
 		return false;
 	for (size_t i = 0; i < p->n; i++)
-		unwind_append(unwind_lookup(u, p->pc[i], p->activation[i]), &t->frames, &t->nframes, &cap);
+		unwind_append_sp(unwind_lookup(u, p->pc[i], p->activation[i]), p->sp[i], &t->frames, &t->nframes,
+		    &cap);
 	t->unwind_error = p->stop != NULL ? xstrdup(p->stop) : NULL;
 	/* the entry moves on to the next snapshot's list; this one is dropped at its end */
 	xgrow(&u->next, &u->next_cap, u->nnext + 1, sizeof *u->next);
 	u->next[u->nnext++] = *p;
 	p->pc = NULL;
+	p->sp = NULL;
 	p->activation = NULL;
 	p->stop = NULL;
 	return true;
@@ -1321,10 +1338,14 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 		free(w->stop);
 		w->stop = m;
 	}
-	for (size_t i = 0; i < w->n; i++)
-		unwind_append(unwind_lookup(u, w->pc[i], w->activation[i]), &t->frames, &t->nframes, &cap);
+	for (size_t i = 0; i < w->n; i++) {
+		if (!w->hassp[i])
+			w->sp[i] = 0;
+		unwind_append_sp(unwind_lookup(u, w->pc[i], w->activation[i]), w->sp[i], &t->frames, &t->nframes,
+		    &cap);
+	}
 	if (unwind_prevwalk_kept(t))
-		unwind_prevwalk_keep(u, t, w->pc, w->activation, w->n, w->stop);
+		unwind_prevwalk_keep(u, t, w->pc, w->sp, w->activation, w->n, w->stop);
 	t->unwind_error = w->stop;
 	w->stop = NULL;
 	free(w2->stop);
@@ -1462,4 +1483,64 @@ unwind_addr_symbol(struct unwinder *u, uint64_t addr, char **name, uint64_t *off
 	if (a.found != NULL && a.found != mod)
 		return unwind_mod_symbol(a.found, addr, name, off, size);
 	return -1;
+}
+
+/* The name of the type of a variable DIE with typedefs and qualifiers stripped (bounded), or NULL. */
+static const char *
+unwind_var_typename(Dwarf_Die *var)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die t, *cur = var;
+
+	for (int depth = 0; depth < 8; depth++) {
+		int tag;
+
+		if (dwarf_attr_integrate(cur, DW_AT_type, &at) == NULL || dwarf_formref_die(&at, &t) == NULL)
+			return NULL;
+		tag = dwarf_tag(&t);
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type)
+			return dwarf_diename(&t);
+		cur = &t;
+	}
+	return NULL;
+}
+
+int
+unwind_scope_var_type(struct unwinder *u, uint64_t pc, bool activation, const char *const *prefixes, size_t n)
+{
+	uint64_t lookup = activation ? pc : pc - 1;
+	Dwfl_Module *mod;
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cudie, *scopes = NULL;
+	int nscopes, found = -1;
+
+	if (u == NULL || u->dwfl == NULL || pc == 0 || (mod = dwfl_addrmodule(u->dwfl, lookup)) == NULL)
+		return -1;
+	if ((cudie = dwfl_module_addrdie(mod, lookup, &bias)) == NULL)
+		return -1;
+	nscopes = unwind_getscopes(cudie, lookup - bias, &scopes);
+	/* innermost scope first, up to the function (the CU's globals are not locals) */
+	for (int i = 0; i < nscopes && found < 0; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		Dwarf_Die child;
+		size_t seen = 0;
+
+		if (tag == DW_TAG_compile_unit || tag == DW_TAG_partial_unit)
+			break;
+		if (dwarf_child(&scopes[i], &child) == 0) {
+			do {
+				const char *tn;
+
+				if (dwarf_tag(&child) != DW_TAG_variable || (tn = unwind_var_typename(&child)) == NULL)
+					continue;
+				for (size_t k = 0; k < n && found < 0; k++)
+					if (strncmp(tn, prefixes[k], strlen(prefixes[k])) == 0)
+						found = (int)k;
+			} while (found < 0 && ++seen < 4096 && dwarf_siblingof(&child, &child) == 0);
+		}
+		if (tag == DW_TAG_subprogram)
+			break;
+	}
+	free(scopes);
+	return found;
 }

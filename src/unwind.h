@@ -39,5 +39,9 @@ void unwind_symbolize(struct unwinder *u, const struct snapshot *s, uint64_t pc,
 /* Names a data or code address: symbol covering addr (owned string in *name, offset in *off).
  * Returns 0 if found, -1 if no symbol covers it. For lock names like "accounts_lock" or "forks+80". */
 int unwind_addr_symbol(struct unwinder *u, uint64_t addr, char **name, uint64_t *off, uint64_t *size);
+/* Whether a local variable whose type name starts with one of prefixes[0..n) is in scope at pc (a
+ * C++ lock_guard<...> in the frame's function or a block around pc): the index of the first prefix
+ * found, -1 if none (or no DWARF). activation as for unwind_symbolize. */
+int unwind_scope_var_type(struct unwinder *u, uint64_t pc, bool activation, const char *const *prefixes, size_t n);
 
 #endif

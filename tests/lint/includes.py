@@ -24,7 +24,7 @@ LAYERS = [
     ("snapshot", ["snapshot"]),  # plain data, result types included
     ("capture", ["capture", "capture_*", "proc", "sampler"]),
     ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockgraph", "goruntime",
-                  "godwarf", "debugfile", "targetfile"]),
+                  "godwarf", "debugfile", "targetfile", "holders"]),
     ("output", ["output", "output_*", "profile"]),
     # the loop top, record and watch share: capture + analysis on a ticker
     ("session", ["session"]),
