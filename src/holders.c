@@ -15,6 +15,8 @@ static const char *const holders_guards[] = {
 	"lock_guard<", "unique_lock<", "scoped_lock<", "shared_lock<",
 };
 #define HOLDERS_GUARD_SHARED 3
+/* frames out from a slot's own frame where its guard may live */
+#define HOLDERS_GUARD_REACH 16
 
 int
 holders_rank(enum holder_evidence e)
@@ -125,10 +127,15 @@ holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct ho
 		c->mode = md;
 		return;
 	}
-	if (exact && st->thread >= 0 && (g = holders_guard(u, st, m, fi)) >= 0) {
-		c->ev = HOLDER_EV_GUARD;
-		c->mode = g == HOLDERS_GUARD_SHARED ? HOLDER_MODE_READ : HOLDER_MODE_UNKNOWN;
-		return;
+	/* a guard kept in registers (-O1 and up) reaches the stack only where a callee saves them, in
+	 * that callee's frame: the guard's own frame is this one or one further out */
+	for (int k = fi; exact && st->thread >= 0 && k < (int)st->nframes && k < fi + HOLDERS_GUARD_REACH; k++) {
+		if ((g = holders_guard(u, st, m, k)) >= 0) {
+			c->frame = k;
+			c->ev = HOLDER_EV_GUARD;
+			c->mode = g == HOLDERS_GUARD_SHARED ? HOLDER_MODE_READ : HOLDER_MODE_UNKNOWN;
+			return;
+		}
 	}
 	/* Go spills a callee's register arguments into its caller's frame, just above the return
 	 * address: a pointer there may be the callee's, so both frames are asked */
@@ -180,10 +187,32 @@ holders_range(const struct snapshot *s, const struct holders_stack *st, uint64_t
 	return *hi > *lo;
 }
 
+/* Stronger evidence wins; at equal strength a stack slot (which names a frame) beats a register. */
 static bool
 holders_better(const struct holders_cand *a, const struct holders_cand *b)
 {
-	return holders_rank(a->ev) > holders_rank(b->ev);
+	int ra = holders_rank(a->ev), rb = holders_rank(b->ev);
+
+	return ra > rb || (ra == rb && a->frame >= 0 && b->frame < 0);
+}
+
+/* Reads [lo, lo+len) as far as it can: the snapshot's copy of a stack top may end before the range
+ * does (then the rest comes from the target, where there is one). Returns the bytes read. */
+static ssize_t
+holders_read(const struct snapshot *s, uint64_t lo, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	if (snapshot_read(s, lo, buf, len) == (ssize_t)len)
+		return (ssize_t)len;
+	while (got < len) {
+		size_t n = len - got < 512 ? len - got : 512;
+
+		if (snapshot_read(s, lo + got, (uint8_t *)buf + got, n) != (ssize_t)n)
+			break;
+		got += n;
+	}
+	return (ssize_t)got;
 }
 
 /* The best evidence of one stack, if any: true with *best filled. */
@@ -208,7 +237,7 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
 	if (!holders_range(s, st, &lo, &hi) || hi - lo > *budget)
 		return found;
 	words = xmalloc(hi - lo);
-	got = snapshot_read(s, lo, words, hi - lo);
+	got = holders_read(s, lo, words, hi - lo);
 	*budget -= hi - lo;
 	for (size_t i = 0; got > 0 && i < (size_t)got / 8; i++) {
 		uint64_t v = words[i];
@@ -229,11 +258,19 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
 	return found;
 }
 
+/* The order of candidates: by evidence, and at equal evidence a stack slot (which names the frame)
+ * before a register (a callee-saved register may be any outer frame's, long after its use). */
+static int
+holders_key(const struct holders_cand *c)
+{
+	return 2 * holders_rank(c->ev) + (c->frame >= 0);
+}
+
 static int
 holders_cand_cmp(const void *a, const void *b)
 {
 	const struct holders_cand *x = a, *y = b;
-	int rx = holders_rank(x->ev), ry = holders_rank(y->ev);
+	int rx = holders_key(x), ry = holders_key(y);
 
 	if (rx != ry)
 		return ry - rx;
@@ -279,16 +316,17 @@ holders_search(const struct snapshot *s, struct unwinder *u, const struct holder
 	for (size_t i = 0; i < n; i++) {
 		if (holders_skipped(t, &stacks[i]))
 			continue;
-		if (holders_scan_stack(s, u, h, t, &stacks[i], i, budget, &c[nc]) &&
-		    c[nc].ev != HOLDER_EV_OBJECT)	/* a pointer near the lock alone says too little */
+		/* a pointer near the lock alone says too little, whatever the target allows */
+		if (holders_scan_stack(s, u, h, t, &stacks[i], i, budget, &c[nc]) && c[nc].ev != HOLDER_EV_OBJECT &&
+		    c[nc].ev >= t->min_evidence)
 			nc++;
 	}
 	util_sort(c, nc, sizeof *c, holders_cand_cmp);
 	/* as many as the lock's state says hold it, and everyone as strong as the last of them */
 	want = t->expected > 0 ? (size_t)t->expected : 1;
-	cut = nc == 0 ? 0 : holders_rank(c[(want < nc ? want : nc) - 1].ev);
+	cut = nc == 0 ? 0 : holders_key(&c[(want < nc ? want : nc) - 1]);
 	for (size_t i = 0; i < nc && listed < max; i++) {
-		if (holders_rank(c[i].ev) < cut)
+		if (holders_key(&c[i]) < cut)
 			break;
 		holders_emit(t, &stacks[c[i].stack], &c[i], out, nout, &cap);
 		listed++;
@@ -364,6 +402,10 @@ holders_target_of(const struct lock *l, struct holders_target *t)
 		t->mode = HOLDER_MODE_READ;
 	else if (l->kind == LOCK_MUTEX || l->kind == LOCK_GO_MUTEX)
 		t->mode = HOLDER_MODE_WRITE;
+	/* Go code that holds a lock shows it (a deferred unlock, the lock call in the frame); a bare
+	 * pointer to a Go lock is as often a bystander's (measured: doc/design.md) */
+	if (l->kind == LOCK_GO_MUTEX || l->kind == LOCK_GO_RWMUTEX)
+		t->min_evidence = HOLDER_EV_LOCKED_FRAME;
 	t->skip_threads = l->waiters;
 	t->nskip_threads = l->nwaiters;
 	t->skip_gs = l->go_waiters;
@@ -397,6 +439,9 @@ holders_find(struct snapshot *s, struct unwinder *u, const struct holders_hooks 
 		if (budget < before && budget < (size_t)HOLDERS_MAX_SLOTS * 8)
 			l->probable_note = xasprintf("the stacks were searched only in part (%u MiB read in all)",
 			    HOLDERS_MAX_BYTES >> 20);
+		else if (found == 0)
+			l->probable_note = xstrdup(go ? "no goroutine's stack shows it held (a lock taken without defer and "
+			    "without a pointer kept in the frame leaves no trace)" : "no other thread's stack holds its address");
 		else if (found > l->nprobable)
 			l->probable_note = xasprintf("%zu more stack%s with weaker or equal evidence not listed",
 			    found - l->nprobable, found - l->nprobable == 1 ? "" : "s");

@@ -47,6 +47,7 @@ struct holders_target {
 	uint64_t size;			/* bytes of the lock object (0: 8) */
 	enum holder_mode mode;		/* the mode a holder must have as the lock's state says, or unknown */
 	int expected;			/* holders its state says there are, 0 if unknown */
+	enum holder_evidence min_evidence;	/* weaker evidence is not listed */
 	const int *skip_threads;	/* borrowed; thread indices not to list (waiters) */
 	size_t nskip_threads;
 	const uint64_t *skip_gs;	/* borrowed; goroutine ids not to list */

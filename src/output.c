@@ -55,13 +55,19 @@ output_probable_describe(const struct snapshot *s, const struct probable_holder 
 	if (p->frame_index < 0) {
 		snprintf(where, sizeof where, "in a register");
 	} else {
+		size_t fl;
+		const char *paren;
+
 		sanitize_str(p->frame.function, fn, sizeof fn);
+		/* a demangled C++ name brings its own parameter list */
+		fl = strlen(fn);
+		paren = fl > 0 && fn[fl - 1] == ')' ? "" : "()";
 		if (p->frame.file != NULL) {
 			sanitize_str(util_basename(p->frame.file), file, sizeof file);
-			snprintf(where, sizeof where, "in frame #%d %s() at %s:%d", p->frame_index, fn, file,
+			snprintf(where, sizeof where, "in frame #%d %s%s at %s:%d", p->frame_index, fn, paren, file,
 			    p->frame.line);
 		} else {
-			snprintf(where, sizeof where, "in frame #%d %s()", p->frame_index, fn);
+			snprintf(where, sizeof where, "in frame #%d %s%s", p->frame_index, fn, paren);
 		}
 	}
 	snprintf(buf, len, "%s (%s%s%s %s)", who, p->mode != HOLDER_MODE_UNKNOWN ? snapshot_holder_mode_name(p->mode) : "",
