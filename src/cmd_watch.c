@@ -186,6 +186,8 @@ cmd_watch_deadlock_sig(const struct snapshot *s)
 
 			fprintf(m, "%s%d", j ? "," : "", ti >= 0 && (size_t)ti < s->nthreads ? (int)s->threads[ti].tid : -1);
 		}
+		for (size_t j = 0; j < s->deadlocks[i].ngoroutines; j++)
+			fprintf(m, "%sg%" PRIu64, j ? "," : "", s->deadlocks[i].goroutines[j]);
 		fputc(';', m);
 	}
 	fclose(m);

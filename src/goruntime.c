@@ -744,6 +744,17 @@ gr_lock_symbol(struct gr_ctx *x, uint64_t addr)
 	const struct mapping *m;
 
 	if (unwind_addr_symbol(x->u, addr, &name, &off, &size) == 0 && name != NULL) {
+		/* a lock inside a global: main.accounts[1].mu, by the global's DWARF type */
+		char *path = unwind_data_path(x->u, addr);
+
+		if (path != NULL && (off == 0 || path[0] == '[' || path[0] == '.')) {
+			char *full = xasprintf("%s%s", name, path);
+
+			free(path);
+			free(name);
+			return full;
+		}
+		free(path);
 		if (off == 0)
 			return name;
 		char *r = xasprintf("%s+%" PRIu64, name, off);

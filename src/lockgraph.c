@@ -40,6 +40,15 @@ lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t ad
 			free(name);
 			name = plain;
 		}
+		/* the DWARF type of the global says where in it the lock is: accts[1].mu, forks[0] */
+		if ((r = unwind_data_path(u, addr)) != NULL && (off == 0 || r[0] == '[' || r[0] == '.')) {
+			char *full = xasprintf("%s%s", name, r);
+
+			free(r);
+			free(name);
+			return full;
+		}
+		free(r);
 		if (off == 0)
 			return name;
 		/* an element of an array of locks reads better as forks[2] than forks+80 */

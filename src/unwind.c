@@ -63,6 +63,8 @@ struct unwind_prevwalk {
 	char *stop;			/* owned, or NULL */
 };
 
+#define UNWIND_PATHS 64
+
 struct unwinder {
 	pid_t pid;
 	Dwfl *dwfl;			/* NULL until the first snapshot (or address lookup) */
@@ -98,6 +100,12 @@ struct unwinder {
 	size_t nwalks;
 	struct unwind_prevwalk *next;	/* owned: this snapshot's, becoming walks at its end */
 	size_t nnext, next_cap;
+	struct unwind_pathent {		/* data paths found (unwind_data_path), by symbol start and offset */
+		uint64_t addr;
+		char *path;		/* owned; NULL: none found */
+		bool used;
+	} paths[UNWIND_PATHS];
+	size_t npaths_next;		/* the slot the next one replaces */
 };
 
 static char *unwind_debuginfo_path;
@@ -405,6 +413,11 @@ unwind_cache_clear(struct unwinder *u)
 	unwind_walks_free(u->walks, u->nwalks);
 	u->walks = NULL;
 	u->nwalks = 0;
+	for (size_t i = 0; i < UNWIND_PATHS; i++) {
+		free(u->paths[i].path);
+		u->paths[i].path = NULL;
+		u->paths[i].used = false;
+	}
 }
 
 static size_t
@@ -1543,4 +1556,189 @@ unwind_scope_var_type(struct unwinder *u, uint64_t pc, bool activation, const ch
 	}
 	free(scopes);
 	return found;
+}
+
+/* ---- data paths: a lock inside a global's arrays and structs, by DWARF type ---- */
+
+#define UNWIND_PATH_DEPTH 8
+#define UNWIND_PATH_DIES 200000	/* top-level DIEs looked at per lookup */
+
+/* Whether a type is a lock itself (its name says so): the walk names it and stops there. */
+static bool
+unwind_lockish(Dwarf_Die *t)
+{
+	static const char *const words[] = { "mutex", "Mutex", "rwlock", "RWMutex", "sem_t", "cond", "spinlock",
+		"Lock", "lock_t" };
+	const char *n = dwarf_diename(t);
+
+	for (size_t i = 0; n != NULL && i < sizeof words / sizeof words[0]; i++)
+		if (strstr(n, words[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* The type of DIE d (following typedefs and qualifiers only as far as strip says) into *out. */
+static bool
+unwind_type_of(Dwarf_Die *d, Dwarf_Die *out)
+{
+	Dwarf_Attribute at;
+
+	return dwarf_attr_integrate(d, DW_AT_type, &at) != NULL && dwarf_formref_die(&at, out) != NULL;
+}
+
+/* Strips typedefs and qualifiers, stopping early at a typedef that names a lock. */
+static bool
+unwind_strip(Dwarf_Die *t, bool *lock)
+{
+	*lock = false;
+	for (int k = 0; k < 8; k++) {
+		int tag = dwarf_tag(t);
+
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type) {
+			*lock = *lock || unwind_lockish(t);
+			return true;
+		}
+		if (tag == DW_TAG_typedef && unwind_lockish(t))
+			*lock = true;
+		if (!unwind_type_of(t, t))
+			return false;
+	}
+	return false;
+}
+
+/* The member of struct t holding offset rem: its DIE, location and type. */
+static bool
+unwind_member_at(Dwarf_Die *t, uint64_t rem, Dwarf_Die *m, uint64_t *loc, Dwarf_Die *mt)
+{
+	Dwarf_Die c;
+	size_t k = 0;
+
+	if (dwarf_child(t, &c) != 0)
+		return false;
+	do {
+		Dwarf_Attribute at;
+		Dwarf_Word l;
+		Dwarf_Word sz;
+
+		if (dwarf_tag(&c) != DW_TAG_member || dwarf_attr(&c, DW_AT_data_member_location, &at) == NULL ||
+		    dwarf_formudata(&at, &l) != 0 || !unwind_type_of(&c, mt) || dwarf_aggregate_size(mt, &sz) != 0)
+			continue;
+		if (rem >= l && rem - l < (sz ? sz : 1)) {
+			*m = c;
+			*loc = l;
+			return true;
+		}
+	} while (++k < 4096 && dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
+/* Appends to buf the path from type t down to offset rem: "[1].mu". Bounded depth. */
+static void
+unwind_walk_type(Dwarf_Die *t, uint64_t rem, char *buf, size_t len)
+{
+	for (int depth = 0; depth < UNWIND_PATH_DEPTH; depth++) {
+		size_t o = strlen(buf);
+		bool lock;
+		int tag;
+
+		if (!unwind_strip(t, &lock) || (rem == 0 && lock))
+			return;
+		tag = dwarf_tag(t);
+		if (tag == DW_TAG_array_type) {
+			Dwarf_Die el;
+			Dwarf_Word esz;
+
+			if (!unwind_type_of(t, &el) || dwarf_aggregate_size(&el, &esz) != 0 || esz == 0)
+				break;
+			snprintf(buf + o, len - o, "[%" PRIu64 "]", rem / esz);
+			rem %= esz;
+			*t = el;
+		} else if (tag == DW_TAG_structure_type || tag == DW_TAG_class_type) {
+			Dwarf_Die m, mt;
+			uint64_t loc;
+			bool mlock;
+
+			if (!unwind_member_at(t, rem, &m, &loc, &mt))
+				break;
+			/* at the start of a struct that is no lock, only a lock member is the lock */
+			if (rem == 0) {
+				Dwarf_Die probe = mt;
+
+				if (!unwind_strip(&probe, &mlock) || !mlock)
+					return;
+			}
+			snprintf(buf + o, len - o, ".%s", dwarf_diename(&m) ? dwarf_diename(&m) : "?");
+			rem -= loc;
+			*t = mt;
+		} else {
+			break;
+		}
+	}
+	if (rem != 0) {
+		size_t o = strlen(buf);
+
+		snprintf(buf + o, len - o, "+%" PRIu64, rem);
+	}
+}
+
+/* The DIE of the global variable at link-time address a in module mod, searched among the CUs'
+ * top-level DIEs (bounded). */
+static bool
+unwind_global_die(Dwarf *dw, uint64_t a, Dwarf_Die *out)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, seen = 0;
+
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0 && seen < UNWIND_PATH_DIES) {
+		Dwarf_Die cu, c;
+
+		if (dwarf_offdie(dw, off + hsize, &cu) != NULL && dwarf_child(&cu, &c) == 0) {
+			do {
+				Dwarf_Attribute at;
+				Dwarf_Op *ops;
+				size_t nops;
+
+				if (dwarf_tag(&c) != DW_TAG_variable || dwarf_attr(&c, DW_AT_location, &at) == NULL ||
+				    dwarf_getlocation(&at, &ops, &nops) != 0)
+					continue;
+				if (nops == 1 && ops[0].atom == DW_OP_addr && ops[0].number == a) {
+					*out = c;
+					return true;
+				}
+			} while (++seen < UNWIND_PATH_DIES && dwarf_siblingof(&c, &c) == 0);
+		}
+		off = next;
+	}
+	return false;
+}
+
+char *
+unwind_data_path(struct unwinder *u, uint64_t addr)
+{
+	char *name = NULL, buf[256] = "";
+	uint64_t off = 0, size = 0, start;
+	Dwfl_Module *mod;
+	Dwarf_Addr bias = 0;
+	Dwarf *dw;
+	Dwarf_Die var, t;
+	struct unwind_pathent *pe;
+
+	if (u == NULL || unwind_addr_symbol(u, addr, &name, &off, &size) != 0)
+		return NULL;
+	free(name);
+	start = addr - off;
+	for (size_t i = 0; i < UNWIND_PATHS; i++)
+		if (u->paths[i].used && u->paths[i].addr == addr)
+			return u->paths[i].path != NULL ? xstrdup(u->paths[i].path) : NULL;
+	pe = &u->paths[u->npaths_next];
+	u->npaths_next = (u->npaths_next + 1) % UNWIND_PATHS;
+	free(pe->path);
+	*pe = (struct unwind_pathent){ addr, NULL, true };
+	if ((mod = dwfl_addrmodule(u->dwfl, start)) == NULL || (dw = dwfl_module_getdwarf(mod, &bias)) == NULL)
+		return NULL;
+	if (!unwind_global_die(dw, start - bias, &var) || !unwind_type_of(&var, &t))
+		return NULL;
+	unwind_walk_type(&t, off, buf, sizeof buf);
+	pe->path = xstrdup(buf);
+	return xstrdup(buf);
 }

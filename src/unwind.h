@@ -43,5 +43,10 @@ int unwind_addr_symbol(struct unwinder *u, uint64_t addr, char **name, uint64_t 
  * C++ lock_guard<...> in the frame's function or a block around pc): the index of the first prefix
  * found, -1 if none (or no DWARF). activation as for unwind_symbolize. */
 int unwind_scope_var_type(struct unwinder *u, uint64_t pc, bool activation, const char *const *prefixes, size_t n);
+/* Where in a global the data address addr lies, by the DWARF type of the global: "[1].mu" for the
+ * member mu of element 1 of an array of structs, "[0]" for element 0 of an array of locks, "" for
+ * the global itself, "+N" where the types say no more; NULL without a global or its DWARF. Bounded
+ * (depth, DIEs searched) and cached per address until the maps change. Returns an owned string. */
+char *unwind_data_path(struct unwinder *u, uint64_t addr);
 
 #endif

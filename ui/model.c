@@ -367,10 +367,25 @@ model_wait_text(const struct snapshot *s, const struct thread *t, char *buf, siz
 }
 
 void
-model_lock_holders(const struct lock *l, char *buf, size_t len)
+model_lock_holders(const struct snapshot *s, const struct lock *l, char *buf, size_t len)
 {
 	size_t o = 0;
 
+	if (l->nholders == 0 && l->nprobable > 0) {
+		/* "~" marks what the stacks suggest, not what the lock records */
+		o = (size_t)snprintf(buf, len, "~");
+		for (size_t k = 0; k < l->nprobable && o + 1 < len; k++) {
+			const struct probable_holder *p = &l->probable[k];
+			int n = p->goroutine != 0 ? snprintf(buf + o, len - o, "%sg%" PRIu64, k ? "," : "", p->goroutine) :
+			    p->thread >= 0 && (size_t)p->thread < s->nthreads ?
+			    snprintf(buf + o, len - o, "%s%d", k ? "," : "", (int)s->threads[p->thread].tid) : 0;
+
+			if (n < 0)
+				break;
+			o += (size_t)n;
+		}
+		return;
+	}
 	if (!l->holders_known) {
 		snprintf(buf, len, "%s", "unknown");
 		return;
@@ -397,7 +412,7 @@ model_holder_text(const struct snapshot *s, const struct thread *t, char *buf, s
 	if (l == NULL)
 		snprintf(buf, len, "%s", "");
 	else
-		model_lock_holders(l, buf, len);
+		model_lock_holders(s, l, buf, len);
 }
 
 static bool

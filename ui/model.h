@@ -56,6 +56,7 @@ void model_frame_text(const struct frame *f, char *buf, size_t len);
 void model_wait_text(const struct snapshot *s, const struct thread *t, char *buf, size_t len);
 void model_lock_name(const struct lock *l, char *buf, size_t len);
 void model_holder_text(const struct snapshot *s, const struct thread *t, char *buf, size_t len);
-void model_lock_holders(const struct lock *l, char *buf, size_t len);
+/* Who holds l: TIDs, or "~" then the probable holders (TIDs, gN for goroutines), or "unknown". */
+void model_lock_holders(const struct snapshot *s, const struct lock *l, char *buf, size_t len);
 
 #endif

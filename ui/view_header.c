@@ -2,6 +2,7 @@
 #include "view.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,9 +19,18 @@ view_header_cycle(const struct snapshot *s, size_t d, char *buf, size_t len)
 	const struct deadlock *dl = &s->deadlocks[d];
 	size_t o;
 
-	snprintf(buf, len, "DEADLOCK (%zu of %zu): ", d + 1, s->ndeadlocks);
+	snprintf(buf, len, "%sDEADLOCK (%zu of %zu): ", dl->probable ? "PROBABLE " : "", d + 1, s->ndeadlocks);
 	o = strlen(buf);
-	for (size_t i = 0; i <= dl->nthreads && o + 1 < len; i++) {
+	/* a cycle of goroutines (through probable holders) names goroutines, not threads */
+	for (size_t i = 0; dl->nthreads == 0 && i <= dl->ngoroutines && dl->ngoroutines > 0 && o + 1 < len; i++) {
+		int n = snprintf(buf + o, len - o, i == dl->ngoroutines ? "g%" PRIu64 : "g%" PRIu64 " -> ",
+		    dl->goroutines[i % dl->ngoroutines]);
+
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	for (size_t i = 0; dl->nthreads > 0 && i <= dl->nthreads && o + 1 < len; i++) {
 		int ti = dl->threads[i % dl->nthreads];
 		const struct thread *th;
 		int n;

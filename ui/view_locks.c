@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "output.h"
 #include "uistr.h"
 
 static bool
@@ -13,7 +14,28 @@ view_locks_in_deadlock(const struct snapshot *s, const struct lock *l)
 	for (size_t i = 0; i < l->nwaiters; i++)
 		if (l->waiters[i] >= 0 && (size_t)l->waiters[i] < s->nthreads && s->threads[l->waiters[i]].wait.in_deadlock)
 			return true;
+	/* goroutine cycles name their locks only */
+	for (size_t d = 0; d < s->ndeadlocks; d++)
+		for (size_t k = 0; s->deadlocks[d].ngoroutines > 0 && k < s->deadlocks[d].nlocks; k++)
+			if (s->deadlocks[d].locks[k] == l->address)
+				return true;
 	return false;
+}
+
+/* Whether every cycle through l goes through a probable holder. */
+static bool
+view_locks_probable(const struct snapshot *s, const struct lock *l)
+{
+	bool any = false;
+
+	for (size_t d = 0; d < s->ndeadlocks; d++)
+		for (size_t k = 0; k < s->deadlocks[d].nlocks; k++)
+			if (s->deadlocks[d].locks[k] == l->address) {
+				if (!s->deadlocks[d].probable)
+					return false;
+				any = true;
+			}
+	return any;
 }
 
 void
@@ -41,18 +63,19 @@ view_locks_draw(struct top *t, int y, int h)
 		const struct lock *l = &s->locks[li];
 		bool sel = r == t->sel[TOP_VIEW_LOCKS], dl = view_locks_in_deadlock(s, l);
 		int base = sel ? term_style(TERM_SELECTED) : term_style(TERM_NORMAL);
-		char cell[6][512];
+		char cell[6][512], prob[400];
 
-		snprintf(cell[0], sizeof cell[0], "%zu", l->nwaiters);
+		snprintf(cell[0], sizeof cell[0], "%zu", l->nwaiters + l->ngo_waiters);
 		snprintf(cell[1], sizeof cell[1], "%s", l->symbol ? l->symbol : "");
 		if (l->symbol == NULL)
 			snprintf(cell[1], sizeof cell[1], "0x%llx", (unsigned long long)l->address);
 		snprintf(cell[2], sizeof cell[2], "%s", snapshot_lock_kind_name(l->kind));
-		model_lock_holders(l, cell[3], sizeof cell[3]);
+		model_lock_holders(s, l, cell[3], sizeof cell[3]);
 		uistr_duration(cell[4], sizeof cell[4], model_lock_longest_wait(s, t->hist, li));
-		snprintf(cell[5], sizeof cell[5], "%s%s%s%s%s", dl ? "DEADLOCK " : "",
-		    l->owner_died ? "owner died " : "", l->variant ? l->variant : "",
-		    l->variant && l->note ? "; " : "", l->note ? l->note : "");
+		output_probable_line(s, l, prob, sizeof prob);
+		snprintf(cell[5], sizeof cell[5], "%s%s%s%s%s%s%s", dl ? (view_locks_probable(s, l) ? "PROBABLE DEADLOCK " :
+		    "DEADLOCK ") : "", l->owner_died ? "owner died " : "", prob, prob[0] && (l->variant || l->note) ? "; " : "",
+		    l->variant ? l->variant : "", l->variant && l->note ? "; " : "", l->note ? l->note : "");
 		if (sel)
 			term_bar(y + i, base);
 		else {

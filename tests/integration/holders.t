@@ -2,7 +2,7 @@
 # holders.t - probable holders of locks that record no owner (Go RWMutex/Mutex, glibc rwlock readers,
 # C++ guards), bystanders left out, probable deadlocks (exit 3, deadlocks[].probable); targets unharmed.
 . tests/integration/lib.sh
-plan 36
+plan 40
 case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
 case "$FIXTURES" in /*|./*) ;; *) FIXTURES=./$FIXTURES;; esac
 
@@ -81,6 +81,7 @@ is "${R[0]}" False "c fast: neither the bystanders with the table's address nor 
 # C code shows (measured in doc/design.md); it must say it is only a pointer
 case "${R[1]}" in "[]"|"['pointer']") ok 0 "c fast: the lock-address bystander, if listed, is listed as a bare pointer";;
 	*) diag "${R[1]}"; ok 1 "c fast: bystander evidence";; esac
+is "$(jeval $TMPD/c.json "lock('$addr')['symbol']")" "tables[0].lock" "c: the lock is named by its path in the global (tables[0].lock)"
 wait_unharmed $P; ok $? "c fast: target unharmed"
 "$HOLDUP" dump --json --stop-all $P >$TMPD/c.json 2>$TMPD/err; rc=$?
 mapfile -t R < <(jeval $TMPD/c.json "all(r in who(lock('$addr')).split() for r in '$readers'.split())" \
@@ -118,4 +119,13 @@ is "${R[2]}" "['browse(catalog*)']" "c++: in the guard's frame"
 grep -Eq '^    probably held by thread [0-9]+ \(read; a guard in frame #[0-9]+ browse\(catalog\*\) at holders_cxx.cc:[0-9]+\)$' $TMPD/x.txt
 ok $? "c++: text says a guard in frame #N browse(catalog*) at file:line"
 wait_unharmed $P; ok $? "c++: target unharmed"
+stop_fixture $P
+
+# --- lock names by path: element 0 of an array of locks is forks[0], not the bare array name
+start_fixture "$FIXTURES/lock_philo" || exit 1
+P=$FPID
+"$HOLDUP" dump --json $P >$TMPD/p.json 2>$TMPD/err
+is "$(jeval $TMPD/p.json "sorted(l['symbol'] for l in j['locks'])")" "['forks[0]', 'forks[1]', 'forks[2]', 'forks[3]', 'forks[4]']" "philo: the forks are forks[0] to forks[4]"
+is "$(jeval $TMPD/p.json "sum(len(l['probable_holders']) for l in j['locks'])")" 0 "philo: no probable holders where the owners are recorded"
+wait_unharmed $P; ok $? "philo: target unharmed"
 stop_fixture $P

@@ -2,6 +2,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -28,6 +29,13 @@
 /* Globals to name by address: one in .data, one in .bss. */
 int unwind_test_initialized[4] = { 1, 2, 3, 4 };
 long unwind_test_zeroed[16];
+/* lock names by path (unwind_data_path): a lock in an array of structs, an array of locks */
+struct unwind_test_acct {
+	long balance;
+	pthread_mutex_t mu;
+};
+struct unwind_test_acct unwind_test_accts[3];
+pthread_mutex_t unwind_test_forks[4];
 
 /* The chain the child blocks in: outer -> inner -> (inlined) inl -> read(2).
  * Called with fd < 0 they return the source line the test expects instead. */
@@ -363,6 +371,29 @@ test_addr_symbol(void **state)
 	free(name);
 	assert_int_equal(unwind_addr_symbol(u, (uintptr_t)heap, &name, &off, &size), -1);
 	assert_null(name);
+	/* where in a global a lock lies, from the global's DWARF type */
+	name = unwind_data_path(u, (uintptr_t)&unwind_test_accts[1].mu);
+	assert_non_null(name);
+	assert_string_equal(name, "[1].mu");
+	free(name);
+	name = unwind_data_path(u, (uintptr_t)&unwind_test_forks[0]);
+	assert_non_null(name);
+	assert_string_equal(name, "[0]");
+	free(name);
+	name = unwind_data_path(u, (uintptr_t)&unwind_test_forks[2]);
+	assert_string_equal(name, "[2]");
+	free(name);
+	name = unwind_data_path(u, (uintptr_t)&unwind_test_accts[2]);	/* a struct that is no lock: no member */
+	assert_string_equal(name, "[2]");
+	free(name);
+	name = unwind_data_path(u, (uintptr_t)&unwind_test_forks[1]);	/* again, from the cache */
+	assert_string_equal(name, "[1]");
+	free(name);
+	name = unwind_data_path(u, (uintptr_t)&unwind_test_forks[1]);
+	assert_string_equal(name, "[1]");
+	free(name);
+	assert_null(unwind_data_path(u, (uintptr_t)heap));
+	name = NULL;
 	assert_int_equal(unwind_addr_symbol(u, 0, &name, &off, &size), -1);
 
 	unwind_symbolize(u, s, (uintptr_t)unwind_test_outer, true, &fr, &n, &cap);
