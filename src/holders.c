@@ -439,7 +439,7 @@ holders_find(struct snapshot *s, struct unwinder *u, const struct holders_hooks 
 		if (budget < before && budget < (size_t)HOLDERS_MAX_SLOTS * 8)
 			l->probable_note = xasprintf("the stacks were searched only in part (%u MiB read in all)",
 			    HOLDERS_MAX_BYTES >> 20);
-		else if (found == 0)
+		else if (found == 0 && (go || l->expected_holders > 0))
 			l->probable_note = xstrdup(go ? "no goroutine's stack shows it held (a lock taken without defer and "
 			    "without a pointer kept in the frame leaves no trace)" : "no other thread's stack holds its address");
 		else if (found > l->nprobable)

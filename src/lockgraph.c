@@ -241,7 +241,9 @@ lockgraph_next(const struct snapshot *s, int ti, bool *probable)
 		if (hi >= 0)
 			return hi;
 	}
-	for (size_t h = 0; h < l->nprobable; h++) {
+	/* a raw futex is as often an event as a lock: only one a decoder says is held (expected_holders,
+	 * as for Rust's futex mutexes) is waited for through its probable holders */
+	for (size_t h = 0; h < l->nprobable && (l->kind != LOCK_FUTEX || l->expected_holders > 0); h++) {
 		int hi = l->probable[h].thread;
 
 		if (hi < 0 || (size_t)hi >= s->nthreads || hi == ti)

@@ -15,7 +15,9 @@ struct unwinder;
 void lockgraph_build(struct snapshot *s, struct unwinder *u);
 /* The wait-for graph again, with the edges through probable holders (lock.probable, holders.c):
  * replaces s->deadlocks (a cycle through a probable holder has probable set; cycles of goroutines
- * through Go locks' probable holders are added with deadlock.goroutines) and the chain roots. */
+ * through Go locks' probable holders are added with deadlock.goroutines) and the chain roots. A raw
+ * futex (LOCK_FUTEX) gives edges through its probable holders only when its expected_holders is
+ * set (a decoder that knows the word is a held lock, such as a Rust mutex, sets it). */
 void lockgraph_link(struct snapshot *s);
 /* A name for a lock at addr: its symbol ("accounts_lock", "forks[2]" when elem, the object size,
  * divides the offset, else "forks+80"), or "heap", "stack of TID N", the mapping's file name;

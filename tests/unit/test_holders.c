@@ -214,6 +214,19 @@ test_probable_deadlock(void **state)
 	assert_true(s->deadlocks[0].probable);
 	assert_int_equal(s->deadlocks[0].nthreads, 2);
 	assert_true(s->threads[0].wait.in_deadlock && s->threads[1].wait.in_deadlock);
+
+	/* the same through a raw futex: an event as often as a lock, so no edge unless a decoder says
+	 * it is held (expected_holders, as a Rust mutex decoder sets it) */
+	s->locks[0].kind = LOCK_FUTEX;
+	s->locks[0].expected_holders = 0;
+	holders_find(s, NULL, NULL);
+	assert_int_equal(s->locks[0].nprobable, 1);
+	lockgraph_link(s);
+	assert_int_equal(s->ndeadlocks, 0);
+	s->locks[0].expected_holders = 1;
+	lockgraph_link(s);
+	assert_int_equal(s->ndeadlocks, 1);
+	assert_true(s->deadlocks[0].probable);
 	snapshot_free(s);
 }
 
