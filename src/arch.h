@@ -90,4 +90,9 @@ void arch_regs_from_perf(const uint64_t *vals, struct arch_regs *out);
  * *target gets a direct call's destination, 0 for an indirect call (or when it is not a call). */
 bool arch_call_decode(const uint8_t code[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target);
 
+#define ARCH_PLT_BYTES		16	/* code bytes of a PLT entry arch_plt_slot looks at */
+/* Whether the code at addr is a PLT entry that jumps through a pointer in memory (the GOT): true
+ * with *slot the address of that pointer (probable holders name the function a call goes to). */
+bool arch_plt_slot(const uint8_t code[ARCH_PLT_BYTES], uint64_t addr, uint64_t *slot);
+
 #endif

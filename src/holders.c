@@ -196,6 +196,118 @@ holders_better(const struct holders_cand *a, const struct holders_cand *b)
 	return ra > rb || (ra == rb && a->frame >= 0 && b->frame < 0);
 }
 
+/* ---- C code: which lock functions a frame called (through the PLT or directly) ---- */
+
+enum holders_cop { COP_NONE = 0, COP_READ, COP_WRITE, COP_RELEASE };
+
+/* What calling the function named name does to a lock (leading underscores and a 64 suffix of
+ * glibc's internal names ignored). */
+static enum holders_cop
+holders_cop_of(const char *name)
+{
+	static const struct { const char *name; enum holders_cop op; } ops[] = {
+		{ "pthread_rwlock_rdlock", COP_READ }, { "pthread_rwlock_timedrdlock", COP_READ },
+		{ "pthread_rwlock_clockrdlock", COP_READ }, { "pthread_rwlock_tryrdlock", COP_READ },
+		{ "pthread_rwlock_wrlock", COP_WRITE }, { "pthread_rwlock_timedwrlock", COP_WRITE },
+		{ "pthread_rwlock_clockwrlock", COP_WRITE }, { "pthread_rwlock_trywrlock", COP_WRITE },
+		{ "pthread_mutex_lock", COP_WRITE }, { "pthread_mutex_timedlock", COP_WRITE },
+		{ "pthread_mutex_clocklock", COP_WRITE }, { "pthread_mutex_trylock", COP_WRITE },
+		{ "sem_wait", COP_WRITE }, { "sem_timedwait", COP_WRITE }, { "sem_clockwait", COP_WRITE },
+		{ "pthread_rwlock_unlock", COP_RELEASE }, { "pthread_mutex_unlock", COP_RELEASE },
+		{ "sem_post", COP_RELEASE },
+	};
+
+	while (name != NULL && *name == '_')
+		name++;
+	for (size_t i = 0; name != NULL && i < sizeof ops / sizeof ops[0]; i++) {
+		size_t n = strlen(ops[i].name);
+
+		if (strncmp(name, ops[i].name, n) == 0 && (name[n] == '\0' || strcmp(name + n, "64") == 0 ||
+		    name[n] == '@'))
+			return ops[i].op;
+	}
+	return COP_NONE;
+}
+
+/* The lock operation a direct call to target is: the symbol there, or the one its PLT entry's GOT
+ * slot points to. */
+static enum holders_cop
+holders_call_op(const struct snapshot *s, struct unwinder *u, uint64_t target)
+{
+	uint8_t code[ARCH_PLT_BYTES];
+	uint64_t slot, dest, off = 0, size = 0;
+	char *name = NULL;
+	enum holders_cop op = COP_NONE;
+
+	if (unwind_addr_symbol(u, target, &name, &off, &size) == 0 && off == 0) {
+		op = holders_cop_of(name);
+		free(name);
+		return op;
+	}
+	free(name);
+	name = NULL;
+	if (snapshot_read(s, target, code, sizeof code) != (ssize_t)sizeof code || !arch_plt_slot(code, target, &slot) ||
+	    snapshot_read(s, slot, &dest, sizeof dest) != (ssize_t)sizeof dest)
+		return COP_NONE;
+	if (unwind_addr_symbol(u, dest, &name, &off, &size) == 0 && off == 0)
+		op = holders_cop_of(name);
+	free(name);
+	return op;
+}
+
+/* Whether the function of frame f, in code order up to its pc, last called a lock function
+ * rather than an unlock: the mode it took it in. */
+static bool
+holders_c_locked(const struct snapshot *s, struct unwinder *u, const struct frame *f, enum holder_mode *mode)
+{
+	enum { MAXCODE = 16384 };
+	uint64_t lo, off = 0, size = 0;
+	char *name = NULL;
+	uint8_t *code;
+	ssize_t got;
+	enum holders_cop last = COP_NONE;
+
+	if (u == NULL || f->pc < 4096 || unwind_addr_symbol(u, f->pc - 1, &name, &off, &size) != 0) {
+		free(name);
+		return false;
+	}
+	free(name);
+	lo = f->pc - 1 - off;
+	if (f->pc - lo > MAXCODE)
+		return false;
+	code = xmalloc(f->pc - lo);
+	got = snapshot_read(s, lo, code, f->pc - lo);
+	for (ssize_t p = ARCH_CALL_BYTES; got > 0 && p <= got; p++) {
+		uint64_t target = 0;
+		enum holders_cop op;
+
+		if (!arch_call_decode(code + p - ARCH_CALL_BYTES, lo + (uint64_t)p, &target) || target == 0 ||
+		    target == lo)
+			continue;
+		if ((op = holders_call_op(s, u, target)) != COP_NONE)
+			last = op;
+	}
+	free(code);
+	if (last != COP_READ && last != COP_WRITE)
+		return false;
+	*mode = last == COP_READ ? HOLDER_MODE_READ : HOLDER_MODE_WRITE;
+	return true;
+}
+
+/* The hooks' context for C threads. */
+struct holders_cctx {
+	const struct snapshot *s;
+	struct unwinder *u;
+};
+
+static bool
+holders_hook_c_locked(void *ctx, const struct frame *f, enum holder_mode *mode)
+{
+	const struct holders_cctx *c = ctx;
+
+	return holders_c_locked(c->s, c->u, f, mode);
+}
+
 /* Reads [lo, lo+len) as far as it can: the snapshot's copy of a stack top may end before the range
  * does (then the rest comes from the target, where there is one). Returns the bytes read. */
 static ssize_t
@@ -231,6 +343,17 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
 		if (st->regs[r] >= t->addr && st->regs[r] - t->addr < size) {
 			*best = (struct holders_cand){ si, -1, 0, HOLDER_EV_POINTER, HOLDER_MODE_UNKNOWN };
 			found = true;
+			break;
+		}
+	}
+	/* a callee-saved register may be any frame's: the innermost one that took a lock owns it */
+	for (size_t k = 0; found && k < st->nframes && k < HOLDERS_GUARD_REACH; k++) {
+		enum holder_mode md;
+
+		if (holders_locked(h, st, &memo, (int)k, &md)) {
+			best->frame = (int)k;
+			best->ev = HOLDER_EV_LOCKED_FRAME;
+			best->mode = md;
 			break;
 		}
 	}
@@ -418,6 +541,8 @@ holders_find(struct snapshot *s, struct unwinder *u, const struct holders_hooks 
 	size_t nthr, ngo, budget = HOLDERS_MAX_BYTES, looked = 0;
 	uint64_t *regs;
 	struct holders_stack *st = holders_stacks(s, &nthr, &ngo, &regs);
+	struct holders_cctx cc = { s, u };
+	struct holders_hooks ch = { .ctx = &cc, .frame_locked = holders_hook_c_locked };
 
 	for (size_t i = 0; i < s->nlocks; i++) {
 		struct lock *l = &s->locks[i];
@@ -434,7 +559,7 @@ holders_find(struct snapshot *s, struct unwinder *u, const struct holders_hooks 
 		}
 		holders_target_of(l, &t);
 		before = budget;
-		found = holders_search(s, u, go ? goh : NULL, &t, go ? st + nthr : st, go ? ngo : nthr,
+		found = holders_search(s, u, go ? goh : &ch, &t, go ? st + nthr : st, go ? ngo : nthr,
 		    HOLDERS_MAX_LISTED, &l->probable, &l->nprobable, &budget);
 		if (budget < before && budget < (size_t)HOLDERS_MAX_SLOTS * 8)
 			l->probable_note = xasprintf("the stacks were searched only in part (%u MiB read in all)",

@@ -2,7 +2,7 @@
 # holders.t - probable holders of locks that record no owner (Go RWMutex/Mutex, glibc rwlock readers,
 # C++ guards), bystanders left out, probable deadlocks (exit 3, deadlocks[].probable); targets unharmed.
 . tests/integration/lib.sh
-plan 40
+plan 42
 case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
 case "$FIXTURES" in /*|./*) ;; *) FIXTURES=./$FIXTURES;; esac
 
@@ -90,6 +90,8 @@ mapfile -t R < <(jeval $TMPD/c.json "all(r in who(lock('$addr')).split() for r i
     "[d['probable'] for d in j['deadlocks']]" \
     "' '.join(sorted(str(t) for t in j['deadlocks'][0]['threads'])) if j['deadlocks'] else ''")
 is "${R[0]}" True "c stop-all: the 3 readers are among the probable holders (their registers are read)"
+is "$(jeval $TMPD/c.json "who(lock('$addr'))")" "$readers" "c stop-all: exactly the readers: the frame that called rdlock outranks the lock-address bystander"
+is "$(jeval $TMPD/c.json "sorted(set((p['evidence'], p['frame']['function']) for p in lock('$addr')['probable_holders']))")" "[('locked-frame', 'read_rows')]" "c stop-all: by read_rows, which called pthread_rwlock_rdlock and not unlock"
 is "${R[1]}" "{'read'}" "c stop-all: held for reading (the rwlock's state says so)"
 is "${R[2]}" False "c stop-all: neither the table-address bystanders nor the waiting writer are listed"
 wait_unharmed $P; ok $? "c stop-all: target unharmed"

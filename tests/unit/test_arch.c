@@ -249,6 +249,23 @@ test_x86_64_calls(void **state)
 	assert_int_equal(t, 0);
 	assert_false(call_at_end(NULL, 0, &t));
 }
+
+/* PLT entries: the GOT slot they jump through (probable holders name what a call went to). */
+static void
+test_x86_64_plt(void **state)
+{
+	uint8_t plt[ARCH_PLT_BYTES] = { 0xff, 0x25, 0x9a, 0x2f, 0x00, 0x00, 0x68, 0x06 };	/* jmp *0x2f9a(%rip) */
+	uint8_t sec[ARCH_PLT_BYTES] = { 0xf3, 0x0f, 0x1e, 0xfa, 0xf2, 0xff, 0x25, 0x10, 0x00, 0x00, 0x00 };
+	uint8_t other[ARCH_PLT_BYTES] = { 0x55, 0x48, 0x89, 0xe5 };	/* push rbp; mov rsp, rbp */
+	uint64_t slot = 0;
+
+	(void)state;
+	assert_true(arch_plt_slot(plt, 0x1090, &slot));
+	assert_int_equal(slot, 0x4030);		/* as objdump says: 0x1090 + 6 + 0x2f9a */
+	assert_true(arch_plt_slot(sec, 0x2000, &slot));
+	assert_int_equal(slot, 0x2000 + 11 + 0x10);	/* endbr64; bnd jmp *0x10(%rip) */
+	assert_false(arch_plt_slot(other, 0x3000, &slot));
+}
 #endif
 
 int
@@ -263,6 +280,7 @@ main(void)
 		cmocka_unit_test(test_x86_64_prstatus),
 		cmocka_unit_test(test_x86_64_perf),
 		cmocka_unit_test(test_x86_64_calls),
+		cmocka_unit_test(test_x86_64_plt),
 #endif
 	};
 
