@@ -18,6 +18,8 @@ cmd_dump_help(void)
 	printf("usage: holdup dump [OPTIONS] PID\n\n"
 	    "Prints every thread's state, stack, the locks it holds and waits for, and deadlocks.\n\n"
 	    "  --json              JSON instead of text (schema: doc/json-schema.md)\n"
+	    "  --format FORMAT     text, json or dot (the wait-for graph for Graphviz:\n"
+	    "                      holdup dump --format dot PID | dot -Tsvg > wait.svg)\n"
 	    "  -o, --output FILE   write to FILE instead of standard output\n"
 	    "  --stop-all          stop every thread, even those blocked in the kernel\n"
 	    "  --stack-bytes N     bytes of each stack copied while stopped (default 32768)\n"
@@ -34,8 +36,10 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 {
 	long stack_bytes = (long)copts->stack_bytes, stop_timeout = copts->stop_timeout_ms;
 	bool json = false;
+	const char *fmt = NULL;
 	const struct options_spec specs[] = {
 		{ "json", 'j', OPTIONS_FLAG, &json },
+		{ "format", 'f', OPTIONS_STRING, &fmt },
 		{ "output", 'o', OPTIONS_STRING, outpath },
 		{ "stop-all", 0, OPTIONS_FLAG, &copts->stop_all },
 		{ "stack-bytes", 0, OPTIONS_COUNT, &stack_bytes, .min = 0, .max = 8 << 20,
@@ -61,6 +65,14 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 	copts->stack_bytes = (size_t)stack_bytes;
 	copts->stop_timeout_ms = (int)stop_timeout;
 	*format = json ? "json" : "text";
+	if (fmt != NULL && ((strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0 && strcmp(fmt, "dot") != 0) ||
+	    (json && strcmp(fmt, "json") != 0))) {
+		fprintf(stderr, "holdup: --format wants text, json or dot (and --json only goes with json)\n");
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	if (fmt != NULL)
+		*format = fmt;
 	return true;
 }
 

@@ -10,6 +10,8 @@
 struct output_json {
 	struct jw w;
 	struct output_opts o;
+	bool array;		/* json-array: one JSON document, an array of snapshots */
+	size_t nsnap;
 };
 
 static void *
@@ -202,6 +204,8 @@ output_json_add(void *state, const struct snapshot *s)
 	struct output_json *oj = state;
 	struct jw *w = &oj->w;
 
+	if (oj->array)
+		fputs(oj->nsnap++ == 0 ? "[\n" : ",\n", w->f);
 	jw_init(w, w->f, w->pretty);	/* each snapshot is a JSON document (and line) of its own */
 	jw_object_begin(w);
 	jw_kint(w, "pid", s->pid);
@@ -243,7 +247,8 @@ output_json_add(void *state, const struct snapshot *s)
 	if (s->go != NULL)
 		output_json_go_print(w, s);
 	jw_object_end(w);
-	fputc('\n', w->f);
+	if (!oj->array)
+		fputc('\n', w->f);
 	/* One whole line per snapshot, flushed: a reader of JSON Lines sees complete ones. */
 	return fflush(w->f) == 0 && !ferror(w->f) ? 0 : -1;
 }
@@ -252,12 +257,30 @@ static int
 output_json_end(void *state)
 {
 	struct output_json *oj = state;
-	int rc = fflush(oj->w.f) == 0 && !ferror(oj->w.f) ? 0 : -1;
+	int rc;
 
+	/* an array of no snapshot is still one valid document */
+	if (oj->array)
+		fputs(oj->nsnap == 0 ? "[]\n" : "\n]\n", oj->w.f);
+	rc = fflush(oj->w.f) == 0 && !ferror(oj->w.f) ? 0 : -1;
 	free(oj);
 	return rc;
 }
 
+static void *
+output_json_array_begin(FILE *f, const struct output_opts *o)
+{
+	struct output_json *oj = output_json_begin(f, o);
+
+	oj->array = true;
+	return oj;
+}
+
 const struct output_format output_json_format = {
 	"json", output_json_begin, output_json_add, output_json_end,
+};
+
+/* record -o FILE.json: one JSON document (an array of snapshot objects), not JSON Lines. */
+const struct output_format output_json_array_format = {
+	"json-array", output_json_array_begin, output_json_add, output_json_end,
 };

@@ -1,0 +1,60 @@
+#!/bin/bash
+# outputs.t - record --format speedscope and json-array, the .json/.jsonl naming rule, dump --format dot.
+. tests/integration/lib.sh
+plan 22
+
+yes_no() { [ "$@" ] && echo 0 || echo 1; }
+
+# --- speedscope: a timeline per thread; rec_hang's workers make progress, then deadlock after 1 s
+start_fixture rec_hang deadlock 1 || exit 1
+P=$FPID
+W1=$(fact worker1_tid); W2=$(fact worker2_tid)
+"$HOLDUP" record -r 20 -d 3 -o $TMPD/r.speedscope.json $P >/dev/null 2>$TMPD/err; rc=$?
+ok $rc "record -o X.speedscope.json exits 0"
+grep -q '(speedscope)' $TMPD/err; ok $? "X.speedscope.json means --format speedscope"
+# the schema's required structure (speedscope's src/lib/file-format-spec.ts, file-format-schema.json)
+$PY tests/integration/data/speedscope_check.py $TMPD/r.speedscope.json $P $W1 $W2 >$TMPD/check 2>&1
+ok $? "speedscope file valid per the spec's schema, balanced per-thread events in time order"
+[ $? -eq 0 ] || sed 's/^/# /' $TMPD/check
+grep -q "^profiles per thread ok" $TMPD/check; ok $? "one evented profile per thread, named by TID and name"
+grep -q "^functions ok" $TMPD/check; ok $? "the workers' timelines hold the fixture's functions (worker, ...) with file:line"
+grep -q "^began waiting ok" $TMPD/check; ok $? "a worker's timeline shows it began waiting on a mutex after the start (the hang)"
+wait_unharmed $P; ok $? "target unharmed after speedscope record"
+
+# --- .json is one JSON document; .jsonl JSON Lines; --format json into .json is a usage error
+"$HOLDUP" record -d 0.5 -o $TMPD/r.json $P >/dev/null 2>$TMPD/err; ok $? "record -o X.json exits 0"
+grep -q '(json-array)' $TMPD/err; ok $? "X.json means json-array"
+n=$(json_get $TMPD/r.json 'len([s for s in j if s["pid"] == '$P'])' 2>/dev/null)
+ok $(yes_no "${n:-0}" -ge 2) "X.json is one JSON array of snapshots ($n)"
+"$HOLDUP" record -d 0.5 -o $TMPD/r.jsonl $P >/dev/null 2>$TMPD/err; ok $? "record -o X.jsonl exits 0"
+$PY -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' $TMPD/r.jsonl && [ "$(wc -l <$TMPD/r.jsonl)" -ge 2 ]
+ok $? "X.jsonl is JSON Lines"
+"$HOLDUP" record -d 0.5 --format json -o $TMPD/bad.json $P >/dev/null 2>$TMPD/err; rc=$?
+ok $([ $rc -eq 2 ] && grep -q 'jsonl' $TMPD/err && [ ! -e $TMPD/bad.json ] && echo 0 || echo 1) \
+    "--format json -o X.json: usage error naming .jsonl, no file written"
+wait_unharmed $P; ok $? "target unharmed after json records"
+stop_fixture $P
+
+# --- dump --format dot: the demo's wait-for graph
+start_fixture demo || exit 1
+P=$FPID
+"$HOLDUP" dump --format dot $P >$TMPD/g.dot 2>$TMPD/err; rc=$?
+ok $([ $rc -eq 3 ] && echo 0 || echo 1) "dump --format dot of the demo exits 3 (deadlock)"
+dot -Tsvg $TMPD/g.dot >$TMPD/g.svg 2>$TMPD/doterr && grep -q '<svg' $TMPD/g.svg; ok $? "dot -Tsvg accepts it"
+"$HOLDUP" dump --json $P >$TMPD/g.json 2>/dev/null
+$PY tests/integration/data/dot_check.py $TMPD/g.dot $TMPD/g.json >$TMPD/check 2>&1
+ok $? "dot: thread and lock node counts match the JSON, every waiter->lock->holder edge there"
+[ $? -eq 0 ] || sed 's/^/# /' $TMPD/check
+grep -q "^cycle ok" $TMPD/check; ok $? "dot: exactly the deadlock cycle's edges are red and bold"
+grep -q 'join of thread' $TMPD/g.dot; ok $? "dot: the join is a node of its own"
+"$HOLDUP" dump --format pprof $P >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "dump --format pprof: usage error"
+wait_unharmed $P; ok $? "demo unharmed after dot dump"
+stop_fixture $P
+
+# --- target strings are escaped for DOT
+start_fixture badnames || exit 1
+P=$FPID
+"$HOLDUP" dump --format dot $P >$TMPD/b.dot 2>/dev/null
+dot -Tsvg $TMPD/b.dot >/dev/null 2>&1 && ! grep -q $'[\x01-\x08\x0b-\x1f]' $TMPD/b.dot
+ok $? "dot of a target with hostile thread names: dot accepts it, no control bytes"
+stop_fixture $P
