@@ -187,6 +187,9 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			t->state = STATE_BLOCKED;
 		free(t->wait.detail);
 		t->wait.detail = d.note[0] != '\0' ? xstrdup(d.note) : NULL;
+		/* a join's word lies in the joined thread's descriptor, on its stack: the thread is the name */
+		if (s->locks[li].symbol == NULL && d.kind == LOCK_JOIN && d.holder != 0)
+			s->locks[li].symbol = xasprintf("thread %d", (int)d.holder);
 		if (s->locks[li].symbol == NULL)
 			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockdecode_size(L, d.kind));
 		free(t->wait.symbol);

@@ -68,6 +68,34 @@ output_json_syscall(struct jw *w, const struct snapshot *s, const struct thread 
 	jw_object_end(w);
 }
 
+/* What the wait's own line says in text: the cycle a waiter is stuck behind (behind_deadlock: its
+ * index in deadlocks, present only then) and holders that are no thread of the process any more
+ * (holders_exited, present only then). */
+static void
+output_json_wait_more(struct jw *w, const struct snapshot *s, const struct thread *t, const struct lock *l)
+{
+	size_t gone = 0;
+
+	if (!t->wait.in_deadlock && t->wait.root >= 0)
+		for (size_t d = 0; d < s->ndeadlocks; d++)
+			for (size_t i = 0; i < s->deadlocks[d].nthreads; i++)
+				if (s->deadlocks[d].threads[i] == t->wait.root) {
+					jw_kuint(w, "behind_deadlock", d);
+					d = s->ndeadlocks - 1;
+					break;
+				}
+	for (size_t i = 0; l != NULL && i < l->nholders; i++)
+		gone += snapshot_thread_index(s, l->holders[i]) < 0;
+	if (gone == 0)
+		return;
+	jw_key(w, "holders_exited");
+	jw_array_begin(w);
+	for (size_t i = 0; i < l->nholders; i++)
+		if (snapshot_thread_index(s, l->holders[i]) < 0)
+			jw_int(w, l->holders[i]);
+	jw_array_end(w);
+}
+
 static void
 output_json_wait(struct jw *w, const struct snapshot *s, const struct thread *t)
 {
@@ -96,6 +124,7 @@ output_json_wait(struct jw *w, const struct snapshot *s, const struct thread *t)
 	else
 		jw_kstring(w, "root", NULL);
 	jw_kbool(w, "in_deadlock", t->wait.in_deadlock);
+	output_json_wait_more(w, s, t, l);
 	jw_object_end(w);
 }
 

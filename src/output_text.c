@@ -169,6 +169,37 @@ output_text_holders(FILE *f, const struct lock *l)
 		fprintf(f, "%s%d", i ? ", " : "", (int)l->holders[i]);
 }
 
+/* On a waiter's own line: a holder that is no thread of the process (it exited holding the lock). */
+static void
+output_text_holders_gone(FILE *f, const struct snapshot *s, const struct lock *l)
+{
+	for (size_t i = 0; i < l->nholders; i++)
+		if (snapshot_thread_index(s, l->holders[i]) < 0)
+			fprintf(f, " (%d is not a thread of this process: it exited holding the lock?)", (int)l->holders[i]);
+}
+
+/* "threads 12 and 13", "threads 12, 13 and 14": the members of a deadlock cycle. */
+static void
+output_text_cycle_members(FILE *f, const struct snapshot *s, const struct deadlock *dl)
+{
+	fputs(dl->nthreads == 1 ? "thread" : "threads", f);
+	for (size_t i = 0; i < dl->nthreads; i++)
+		if (dl->threads[i] >= 0 && (size_t)dl->threads[i] < s->nthreads)
+			fprintf(f, "%s%d", i == 0 ? " " : i + 1 == dl->nthreads ? " and " : ", ",
+			    (int)s->threads[dl->threads[i]].tid);
+}
+
+/* The deadlock cycle thread index ti is part of, or NULL. */
+static const struct deadlock *
+output_text_cycle_of(const struct snapshot *s, int ti)
+{
+	for (size_t d = 0; d < s->ndeadlocks; d++)
+		for (size_t i = 0; i < s->deadlocks[d].nthreads; i++)
+			if (s->deadlocks[d].threads[i] == ti)
+				return &s->deadlocks[d];
+	return NULL;
+}
+
 static void
 output_text_lockname(FILE *f, const struct lock *l)
 {
@@ -188,7 +219,9 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 	const struct lock *l = t->wait.lock >= 0 && (size_t)t->wait.lock < s->nlocks ? &s->locks[t->wait.lock] : NULL;
 
 	if (t->wait.kind == WAIT_JOIN && l != NULL && l->nholders == 1) {
-		fprintf(f, "  - waiting to join thread %d\n", (int)l->holders[0]);
+		fprintf(f, "  - waiting for thread %d to exit (join)", (int)l->holders[0]);
+		output_text_holders_gone(f, s, l);
+		fputc('\n', f);
 	} else if (t->wait.kind != WAIT_NONE && t->wait.kind != WAIT_SYSCALL) {
 		fprintf(f, "  %s- waiting on %s", output_text_c(ot, C_BOLD), snapshot_wait_kind_name(t->wait.kind));
 		if (t->wait.symbol != NULL) {
@@ -200,6 +233,7 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 		if (l != NULL) {
 			fputs(", ", f);
 			output_text_holders(f, l);
+			output_text_holders_gone(f, s, l);
 		}
 		fputs(output_text_c(ot, C_RESET), f);
 		fputc('\n', f);
@@ -211,8 +245,19 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 	}
 	if (t->wait.in_deadlock)
 		fprintf(f, "  %s- part of a deadlock%s\n", output_text_c(ot, C_RED), output_text_c(ot, C_RESET));
-	else if (t->wait.root >= 0 && t->wait.root != ti && (size_t)t->wait.root < s->nthreads)
-		fprintf(f, "  - wait chain ends at thread %d (the likely culprit)\n", (int)s->threads[t->wait.root].tid);
+	else if (t->wait.root >= 0 && t->wait.root != ti && (size_t)t->wait.root < s->nthreads) {
+		const struct deadlock *dl = output_text_cycle_of(s, t->wait.root);
+
+		/* behind a cycle no one member is the culprit: the cycle is */
+		if (dl != NULL) {
+			fprintf(f, "  %s- waits on the deadlock of ", output_text_c(ot, C_RED));
+			output_text_cycle_members(f, s, dl);
+			fprintf(f, "%s\n", output_text_c(ot, C_RESET));
+		} else {
+			fprintf(f, "  - wait chain ends at thread %d (the likely culprit)\n",
+			    (int)s->threads[t->wait.root].tid);
+		}
+	}
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct lock *h = &s->locks[i];
 

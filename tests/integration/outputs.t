@@ -1,7 +1,7 @@
 #!/bin/bash
 # outputs.t - record --format speedscope and json-array, the .json/.jsonl naming rule, dump --format dot.
 . tests/integration/lib.sh
-plan 22
+plan 21
 
 yes_no() { [ "$@" ] && echo 0 || echo 1; }
 
@@ -50,11 +50,4 @@ grep -q 'join of thread' $TMPD/g.dot; ok $? "dot: the join is a node of its own"
 "$HOLDUP" dump --format pprof $P >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "dump --format pprof: usage error"
 wait_unharmed $P; ok $? "demo unharmed after dot dump"
 stop_fixture $P
-
-# --- target strings are escaped for DOT
-start_fixture badnames || exit 1
-P=$FPID
-"$HOLDUP" dump --format dot $P >$TMPD/b.dot 2>/dev/null
-dot -Tsvg $TMPD/b.dot >/dev/null 2>&1 && ! grep -q $'[\x01-\x08\x0b-\x1f]' $TMPD/b.dot
-ok $? "dot of a target with hostile thread names: dot accepts it, no control bytes"
-stop_fixture $P
+# target strings escaped for DOT: tests/unit/test_output_dot.c
