@@ -4,6 +4,7 @@
 #include "json.h"
 #include "output.h"
 #include "output_json_go.h"
+#include "output_select.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -227,6 +228,40 @@ output_json_deadlocks(struct jw *w, const struct snapshot *s)
 	jw_array_end(w);
 }
 
+/* The threads the filters pass; with --group also thread_groups, the TIDs of each fold. */
+static void
+output_json_threads(struct jw *w, const struct snapshot *s, const struct output_opts *o)
+{
+	int *sel;
+	size_t nsel = output_select_threads(s, o->filter, &sel);
+
+	if (o->filter != NULL && o->filter->on) {
+		jw_kuint(w, "threads_total", s->nthreads);
+		jw_kstring(w, "filter", o->filter->text);
+	}
+	jw_key(w, "threads");
+	jw_array_begin(w);
+	for (size_t i = 0; i < nsel; i++)
+		output_json_thread(w, s, &s->threads[sel[i]]);
+	jw_array_end(w);
+	if (o->group) {
+		struct output_group *g;
+		size_t ng = output_group_threads(s, sel, nsel, NULL, &g);
+
+		jw_key(w, "thread_groups");
+		jw_array_begin(w);
+		for (size_t i = 0; i < ng; i++) {
+			jw_array_begin(w);
+			for (size_t k = 0; k < g[i].n; k++)
+				jw_int(w, s->threads[g[i].threads[k]].tid);
+			jw_array_end(w);
+		}
+		jw_array_end(w);
+		output_groups_free(g, ng);
+	}
+	free(sel);
+}
+
 static int
 output_json_add(void *state, const struct snapshot *s)
 {
@@ -264,11 +299,7 @@ output_json_add(void *state, const struct snapshot *s)
 	}
 	/* an empty deadlocks list is an all-clear only when the lock owners could be read */
 	jw_kbool(w, "deadlocks_complete", !(s->glibc_source != NULL && s->glibc_version == 0));
-	jw_key(w, "threads");
-	jw_array_begin(w);
-	for (size_t i = 0; i < s->nthreads; i++)
-		output_json_thread(w, s, &s->threads[i]);
-	jw_array_end(w);
+	output_json_threads(w, s, &oj->o);
 	jw_key(w, "locks");
 	output_json_locks(w, s);
 	jw_key(w, "deadlocks");

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "output_select.h"
 #include "output_text_go.h"
 #include "sanitize.h"
 #include "syscalls.h"
@@ -462,6 +463,42 @@ output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
 	}
 }
 
+/* The threads the filters pass, folded into groups when asked or when there are many. */
+static void
+output_text_threads(struct output_text *ot, const struct snapshot *s)
+{
+	FILE *f = ot->f;
+	int *sel;
+	size_t nsel = output_select_threads(s, ot->o.filter, &sel), ng;
+	struct output_group *g;
+
+	if (ot->o.filter != NULL && ot->o.filter->on)
+		fprintf(f, "Shown:   %zu of %zu thread%s (filter %s)\n\n", nsel, s->nthreads, s->nthreads == 1 ? "" : "s",
+		    ot->o.filter->text);
+	if (!ot->o.group && (ot->o.no_group || s->nthreads <= OUTPUT_GROUP_DEFAULT_ABOVE)) {
+		for (size_t i = 0; i < nsel; i++)
+			output_text_thread(ot, s, sel[i]);
+		free(sel);
+		return;
+	}
+	ng = output_group_threads(s, sel, nsel, NULL, &g);
+	if (!ot->o.group && ng < nsel)
+		fprintf(f, "Grouped: %zu threads in %zu entr%s, threads with the same state, wait and stack folded "
+		    "(--no-group lists each)\n\n", nsel, ng, ng == 1 ? "y" : "ies");
+	for (size_t i = 0; i < ng; i++) {
+		if (g[i].n > 1) {
+			fprintf(f, "%s%zu threads with this state, wait and stack:%s", output_text_c(ot, C_BOLD), g[i].n,
+			    output_text_c(ot, C_RESET));
+			for (size_t k = 0; k < g[i].n; k++)
+				fprintf(f, " %d", (int)s->threads[g[i].threads[k]].tid);
+			fputc('\n', f);
+		}
+		output_text_thread(ot, s, g[i].threads[0]);
+	}
+	output_groups_free(g, ng);
+	free(sel);
+}
+
 static int
 output_text_add(void *state, const struct snapshot *s)
 {
@@ -470,8 +507,7 @@ output_text_add(void *state, const struct snapshot *s)
 	if (ot->nsnap++ > 0)
 		fputs("----\n", ot->f);
 	output_text_header(ot, s);
-	for (size_t i = 0; i < s->nthreads; i++)
-		output_text_thread(ot, s, (int)i);
+	output_text_threads(ot, s);
 	output_text_locks(ot, s);
 	output_text_deadlocks(ot, s);
 	if (s->go != NULL)
