@@ -154,9 +154,19 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		uint64_t op;
 		uint32_t v;
 		int li;
+		const char *idle;
 
 		if (t->state != STATE_WAITING || lockdecode_futex_call(t, &a, &op, &v) < 0)
 			continue;
+		if ((idle = lockdecode_go_idle(t)) != NULL) {
+			/* the runtime's own parking of an OS thread: no lock, nothing to find an owner of */
+			t->wait.kind = WAIT_SYSCALL;
+			t->wait.address = 0;
+			free(t->wait.detail);
+			t->wait.detail = xasprintf("the Go runtime's idle wait: an OS thread (M) parked in %s with no "
+			    "goroutine to run; not a lock", idle);
+			continue;
+		}
 		if (!looked) {
 			/* the file read behind this is only worth it when someone waits, and only once
 			 * per target (the unwinder forgets it when the maps change) */
