@@ -25,6 +25,17 @@ lockgraph_stack_owner(const struct snapshot *s, const struct mapping *m)
 	return -1;
 }
 
+/* A thread running Go code (a runtime frame on its stack): its sp lies in Go's heap, where the
+ * runtime allocates goroutine stacks, so the mapping around it is no thread's stack. */
+static bool
+lockgraph_runs_go(const struct thread *t)
+{
+	for (size_t i = 0; i < t->nframes; i++)
+		if (t->frames[i].function != NULL && strncmp(t->frames[i].function, "runtime.", 8) == 0)
+			return true;
+	return false;
+}
+
 char *
 lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t addr, size_t elem)
 {
@@ -55,8 +66,11 @@ lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t ad
 		return NULL;
 	if (strcmp(m->path, "[heap]") == 0)
 		return xstrdup("heap");
-	if ((ti = lockgraph_stack_owner(s, m)) >= 0)
+	if ((ti = lockgraph_stack_owner(s, m)) >= 0) {
+		if (m->path[0] == '\0' && lockgraph_runs_go(&s->threads[ti]))
+			return xstrdup("Go heap");
 		return xasprintf("stack of TID %d", (int)s->threads[ti].tid);
+	}
 	if (strcmp(m->path, "[stack]") == 0)
 		return xasprintf("stack of TID %d", (int)s->pid);
 	if (m->path[0] != '\0')
