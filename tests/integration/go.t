@@ -1,7 +1,7 @@
 #!/bin/bash
 # go.t - Go programs: goroutines, wait reasons, sync.Mutex/RWMutex waits, a running goroutine, no DWARF; target unharmed.
 . tests/integration/lib.sh
-plan 79
+plan 81
 # start_fixture takes absolute or ./ paths as they are
 case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
 
@@ -99,6 +99,13 @@ is "${R[1]}" True "mutex: runtime frames have a .go file and line"
 "$HOLDUP" dump $P >$TMPD/m.txt 2>&1
 grep -q "Mutex $(fact lock) ($addr): locked, $nwait waiters; Go mutexes do not record their holder" $TMPD/m.txt
 ok $? "mutex: text says locked, waiters, no holder" || grep -A1 '^Go locks' $TMPD/m.txt | sed 's/^/# /'
+# the wait-for graph: a goroutine node per waiter, an edge to the mutex, whose holder is unknown
+"$HOLDUP" dump --format dot $P >$TMPD/m.dot 2>/dev/null
+dot -Tsvg $TMPD/m.dot >/dev/null 2>&1; ok $? "mutex: dot -Tsvg accepts the Go wait-for graph"
+li=$(sed -n "s/^  \(l[0-9]*\) \[shape=ellipse label=\"go-mutex .*\\\\n$addr\".*/\1/p" $TMPD/m.dot)
+n=$(grep -c "^  g[0-9]* -> $li \[label=\"waits\"\];" $TMPD/m.dot)
+[ -n "$li" ] && [ "$n" = "$nwait" ] && grep -q "^  $li -> u[0-9]* \[style=dashed" $TMPD/m.dot
+ok $? "mutex: dot has the $nwait goroutines waiting on it ($n) and an unknown holder"
 wait_unharmed $P; ok $? "mutex: target unharmed"
 stop_fixture $P
 
