@@ -311,7 +311,7 @@ def repeated(wd):
 	"""First vs later snapshot cost from holdup record's JSON (whatever per-snapshot timings it holds)."""
 	lines = []
 	best = None
-	files = sorted(glob.glob(os.path.join(wd, "record.*.json")), key=lambda p: int(p.split(".")[-2]))
+	files = sorted(glob.glob(os.path.join(wd, "record.*.jsonl")), key=lambda p: int(p.split(".")[-2]))
 	if not files:
 		return ["n/a: holdup record produced no JSON in this run (see notes)."], None
 	lines.append("| N | snapshots | first capture ms | later capture ms (median) | later/first | first pause ms | later pause ms (median) | first interval ms | later intervals ms (median) | later/first |")

@@ -191,7 +191,7 @@ if [ -x "$HOLDUP" ] && part repeat; then
 		start_target target "$n" "$BENCH_MODE" || continue
 		signal_read gap USR1 >/dev/null	# the heartbeat runs: the "N blocked + 1 running" case
 		if "$BENCHBIN/runmeasure" -t "$BENCH_TIMEOUT" "$W/rm.rec.$n" \
-			"$HOLDUP" record -r 10 -d "$BENCH_RECORD_SECONDS" --format json -o "$W/record.$n.json" "$TPID" >"$W/record.$n.log" 2>&1; then
+			"$HOLDUP" record -r 10 -d "$BENCH_RECORD_SECONDS" --format json -o "$W/record.$n.jsonl" "$TPID" >"$W/record.$n.log" 2>&1; then
 			:
 		fi
 		signal_read gap USR2 >/dev/null
@@ -267,7 +267,7 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 			say "live rep $rep: record -r 100 --format json"
 			# the same with every snapshot written out whole as JSON, for comparison
 			live_record record100json "$rep" "$W/live-recordjson.$rep" -r 100 --format json \
-				-o "$W/live-recordjson.$rep.json"
+				-o "$W/live-recordjson.$rep.jsonl"
 		fi
 		[ "$(harm_check)" = ok ] || note "live rep $rep: cpuload not clean afterwards"
 	done

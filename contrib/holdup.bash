@@ -11,12 +11,17 @@ _holdup()
 	fi
 	case $prev in
 	-o|--output|--dir) COMPREPLY=($(compgen -f -- "$cur")); return;;
-	--format|-f) COMPREPLY=($(compgen -W "pprof folded json" -- "$cur")); return;;
+	--format|-f)
+		if [ "$cmd" = dump ]; then COMPREPLY=($(compgen -W "text json dot" -- "$cur"))
+		else COMPREPLY=($(compgen -W "pprof folded json json-array speedscope" -- "$cur")); fi
+		return;;
+	--state) COMPREPLY=($(compgen -W "running runnable blocked waiting sleeping io disk stopped dead unknown" -- "${cur##*,}")); return;;
+	--tid|--lock) return;;
 	-i|--interval|-r|--rate|-d|--duration|--blocked-for|--stack-bytes|--stop-timeout|--rate-limit|--exec) return;;
 	esac
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		dump) COMPREPLY=($(compgen -W "--json --output --stop-all --stack-bytes --stop-timeout --group --color --no-color --help" -- "$cur"));;
+		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --help" -- "$cur"));;
 		top) COMPREPLY=($(compgen -W "--interval --no-sampling --help" -- "$cur"));;
 		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --help" -- "$cur"));;
 		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --help" -- "$cur"));;

@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "options.h"
 #include "output.h"
+#include "output_select.h"
 #include "signals.h"
 
 static void
@@ -18,11 +19,19 @@ cmd_dump_help(void)
 	printf("usage: holdup dump [OPTIONS] PID\n\n"
 	    "Prints every thread's state, stack, the locks it holds and waits for, and deadlocks.\n\n"
 	    "  --json              JSON instead of text (schema: doc/json-schema.md)\n"
+	    "  --format FORMAT     text, json or dot (the wait-for graph for Graphviz:\n"
+	    "                      holdup dump --format dot PID | dot -Tsvg > wait.svg)\n"
 	    "  -o, --output FILE   write to FILE instead of standard output\n"
 	    "  --stop-all          stop every thread, even those blocked in the kernel\n"
 	    "  --stack-bytes N     bytes of each stack copied while stopped (default 32768)\n"
 	    "  --stop-timeout MS   give up on a thread that does not stop within MS (default 200)\n"
-	    "  --group             group goroutines that share a stack (Go programs)\n"
+	    "  --group             fold threads (and goroutines) with the same state, wait and stack into\n"
+	    "                      one entry listing them; text does so by default above 32 threads\n"
+	    "  --no-group          list every thread even when there are many\n"
+	    "  --state S[,S...]    only threads in these states (blocked, waiting, running, ...)\n"
+	    "  --tid T[,T...]      only these threads\n"
+	    "  --lock ADDR|NAME    only threads waiting on or holding this lock (0x... or its name)\n"
+	    "                      (the header still counts every thread and says a filter is on)\n"
 	    "  --color, --no-color colour in text output (default: when writing to a terminal)\n\n"
 	    "exit status: 0 ok, 1 error, 2 usage, 3 a deadlock was found\n");
 }
@@ -34,8 +43,12 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 {
 	long stack_bytes = (long)copts->stack_bytes, stop_timeout = copts->stop_timeout_ms;
 	bool json = false;
+	const char *fmt = NULL, *fstate = NULL, *ftid = NULL, *flock = NULL;
+	static struct output_filter filter;	/* lives as long as the dump: oopts borrows it */
+	struct err fe;
 	const struct options_spec specs[] = {
 		{ "json", 'j', OPTIONS_FLAG, &json },
+		{ "format", 'f', OPTIONS_STRING, &fmt },
 		{ "output", 'o', OPTIONS_STRING, outpath },
 		{ "stop-all", 0, OPTIONS_FLAG, &copts->stop_all },
 		{ "stack-bytes", 0, OPTIONS_COUNT, &stack_bytes, .min = 0, .max = 8 << 20,
@@ -43,6 +56,10 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 		{ "stop-timeout", 0, OPTIONS_COUNT, &stop_timeout, .min = 1, .max = 60000,
 		    .error = "--stop-timeout wants milliseconds (1-60000)" },
 		{ "group", 0, OPTIONS_FLAG, &oopts->group },
+		{ "no-group", 0, OPTIONS_FLAG, &oopts->no_group },
+		{ "state", 0, OPTIONS_STRING, &fstate },
+		{ "tid", 0, OPTIONS_STRING, &ftid },
+		{ "lock", 0, OPTIONS_STRING, &flock },
 		{ "color", 0, OPTIONS_CHOICE, color, .value = 1 },
 		{ "no-color", 0, OPTIONS_CHOICE, color, .value = 0 },
 		{ NULL, 0, OPTIONS_END, NULL },
@@ -61,6 +78,20 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 	copts->stack_bytes = (size_t)stack_bytes;
 	copts->stop_timeout_ms = (int)stop_timeout;
 	*format = json ? "json" : "text";
+	if (fmt != NULL && ((strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0 && strcmp(fmt, "dot") != 0) ||
+	    (json && strcmp(fmt, "json") != 0))) {
+		fprintf(stderr, "holdup: --format wants text, json or dot (and --json only goes with json)\n");
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	if (fmt != NULL)
+		*format = fmt;
+	if (output_filter_parse(&filter, fstate, ftid, flock, &fe) < 0) {
+		fprintf(stderr, "holdup: %s\n", fe.msg);
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	oopts->filter = &filter;
 	return true;
 }
 

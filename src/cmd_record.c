@@ -44,8 +44,9 @@ cmd_record_help(void)
 	    "  -r, --rate HZ         snapshots per second (default 10, at most 1000)\n"
 	    "  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C or the target exits)\n"
 	    "  -o, --output FILE     write to FILE (default: standard output)\n"
-	    "  -f, --format FORMAT   pprof, folded or json; default pprof for FILE ending in .pb.gz or\n"
-	    "                        .pprof, json for .json/.jsonl, folded otherwise\n"
+	    "  -f, --format FORMAT   pprof, folded, json, json-array or speedscope; default pprof for FILE\n"
+	    "                        ending in .pb.gz or .pprof, json for .jsonl, speedscope for\n"
+	    "                        .speedscope.json, json-array for other .json, folded otherwise\n"
 	    "  --stop-all            stop every thread per sample, even those blocked in the kernel\n"
 	    "  --no-sampling         stop running threads with ptrace for each snapshot instead of\n"
 	    "                        reading their registers and stacks from perf_event samples\n\n"
@@ -53,6 +54,8 @@ cmd_record_help(void)
 	    "  labels state, wait, lock (\"mutex accounts_lock\"), thread, tid.\n"
 	    "folded: \"state;outermost;...;innermost[;[lock]] count\" lines for flamegraph.pl or speedscope.\n"
 	    "json: one JSON object per snapshot per line (JSON Lines), as holdup dump --json writes it.\n"
+	    "json-array: one JSON document, an array of those objects.\n"
+	    "speedscope: speedscope's file format, one timeline per thread (when each began to wait).\n"
 	    "A summary of the locks with the most waiting goes to standard error (standard output with -o).\n");
 }
 
@@ -71,8 +74,11 @@ cmd_record_default_format(const char *path)
 		return "folded";
 	if (cmd_record_suffix(path, ".pb.gz") || cmd_record_suffix(path, ".pprof") || cmd_record_suffix(path, ".pb"))
 		return "pprof";
-	if (cmd_record_suffix(path, ".json") || cmd_record_suffix(path, ".jsonl"))
+	/* .jsonl is JSON Lines; .json one JSON document (an array of snapshots), never JSON Lines */
+	if (cmd_record_suffix(path, ".jsonl"))
 		return "json";
+	if (cmd_record_suffix(path, ".json"))
+		return cmd_record_suffix(path, ".speedscope.json") ? "speedscope" : "json-array";
 	return "folded";
 }
 
@@ -118,8 +124,16 @@ cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv, pid_t *
 	}
 	if (r->format == NULL)
 		r->format = cmd_record_default_format(r->outpath);
-	if (strcmp(r->format, "pprof") != 0 && strcmp(r->format, "folded") != 0 && strcmp(r->format, "json") != 0) {
-		fprintf(stderr, "holdup: --format wants pprof, folded or json\n");
+	if (strcmp(r->format, "pprof") != 0 && strcmp(r->format, "folded") != 0 && strcmp(r->format, "json") != 0 &&
+	    strcmp(r->format, "json-array") != 0 && strcmp(r->format, "speedscope") != 0) {
+		fprintf(stderr, "holdup: --format wants pprof, folded, json, json-array or speedscope\n");
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	if (strcmp(r->format, "json") == 0 && r->outpath != NULL && cmd_record_suffix(r->outpath, ".json")) {
+		/* a .json file that is not one JSON document would fail every JSON reader */
+		fprintf(stderr, "holdup: --format json writes JSON Lines: name the file .jsonl, or use "
+		    "--format json-array for one JSON document\n");
 		*rc = EXIT_USAGE;
 		return false;
 	}

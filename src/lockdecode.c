@@ -439,6 +439,31 @@ lockdecode_futex_call(const struct thread *t, uint64_t *addr, uint64_t *op, uint
 
 /* Which lock API the libc frames on the stack are in; innermost match wins, so a condvar waiter
  * re-taking its mutex counts as a mutex waiter. */
+const char *
+lockdecode_go_idle(const struct thread *t)
+{
+	static const char *const sleeps[] = { "runtime.futexsleep", "runtime.notesleep", "runtime.notetsleep_internal",
+		"runtime.notetsleep", "runtime.notetsleepg" };
+	static const char *const idles[] = { "runtime.mPark", "runtime.stopm", "runtime.findRunnable",
+		"runtime.findrunnable", "runtime.stoplockedm", "runtime.templateThread", "runtime.sysmon",
+		"runtime.stopTheWorldWithSema", "runtime.gcstopm" };
+	bool slept = false;
+
+	/* only the innermost frames: the sleep is at the top, its caller a few frames out */
+	for (size_t i = 0; i < t->nframes && i < 16; i++) {
+		const char *fn = t->frames[i].function;
+
+		if (fn == NULL)
+			continue;
+		for (size_t k = 0; k < sizeof sleeps / sizeof sleeps[0] && !slept; k++)
+			slept = strcmp(fn, sleeps[k]) == 0;
+		for (size_t k = 0; k < sizeof idles / sizeof idles[0] && slept; k++)
+			if (strcmp(fn, idles[k]) == 0)
+				return idles[k];
+	}
+	return NULL;
+}
+
 static bool
 ld_frames_kind(const struct thread *t, enum lock_kind *kind, enum wait_kind *want, bool *internal)
 {

@@ -79,6 +79,10 @@ int lockdecode_futex_call(const struct thread *t, uint64_t *addr, uint64_t *op, 
 /* Everything about what t waits on in a futex: kind (from frames, op and lock words), the
  * object start, holders. L may be NULL (unknown glibc): kind from frames, "owner unknown".
  * Returns 0, or -1 when t is not in a futex wait. */
+/* When t is an idle Go runtime thread (an M asleep in futexsleep/notesleep under runtime.mPark,
+ * stopm, findRunnable, sysmon...: no goroutine to run, no lock), the runtime function it idles in
+ * (a static string); NULL otherwise. */
+const char *lockdecode_go_idle(const struct thread *t);
 int lockdecode_thread(const struct lockdecode_layout *L, const struct snapshot *s, const struct thread *t,
     struct lockdecode_info *out);
 

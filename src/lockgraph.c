@@ -25,6 +25,17 @@ lockgraph_stack_owner(const struct snapshot *s, const struct mapping *m)
 	return -1;
 }
 
+/* A thread running Go code (a runtime frame on its stack): its sp lies in Go's heap, where the
+ * runtime allocates goroutine stacks, so the mapping around it is no thread's stack. */
+static bool
+lockgraph_runs_go(const struct thread *t)
+{
+	for (size_t i = 0; i < t->nframes; i++)
+		if (t->frames[i].function != NULL && strncmp(t->frames[i].function, "runtime.", 8) == 0)
+			return true;
+	return false;
+}
+
 char *
 lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t addr, size_t elem)
 {
@@ -64,8 +75,11 @@ lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t ad
 		return NULL;
 	if (strcmp(m->path, "[heap]") == 0)
 		return xstrdup("heap");
-	if ((ti = lockgraph_stack_owner(s, m)) >= 0)
+	if ((ti = lockgraph_stack_owner(s, m)) >= 0) {
+		if (m->path[0] == '\0' && lockgraph_runs_go(&s->threads[ti]))
+			return xstrdup("Go heap");
 		return xasprintf("stack of TID %d", (int)s->threads[ti].tid);
+	}
 	if (strcmp(m->path, "[stack]") == 0)
 		return xasprintf("stack of TID %d", (int)s->pid);
 	if (m->path[0] != '\0')
@@ -163,9 +177,19 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		uint64_t op;
 		uint32_t v;
 		int li;
+		const char *idle;
 
 		if (t->state != STATE_WAITING || lockdecode_futex_call(t, &a, &op, &v) < 0)
 			continue;
+		if ((idle = lockdecode_go_idle(t)) != NULL) {
+			/* the runtime's own parking of an OS thread: no lock, nothing to find an owner of */
+			t->wait.kind = WAIT_SYSCALL;
+			t->wait.address = 0;
+			free(t->wait.detail);
+			t->wait.detail = xasprintf("the Go runtime's idle wait: an OS thread (M) parked in %s with no "
+			    "goroutine to run; not a lock", idle);
+			continue;
+		}
 		if (!looked) {
 			/* the file read behind this is only worth it when someone waits, and only once
 			 * per target (the unwinder forgets it when the maps change) */
@@ -196,6 +220,9 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			t->state = STATE_BLOCKED;
 		free(t->wait.detail);
 		t->wait.detail = d.note[0] != '\0' ? xstrdup(d.note) : NULL;
+		/* a join's word lies in the joined thread's descriptor, on its stack: the thread is the name */
+		if (s->locks[li].symbol == NULL && d.kind == LOCK_JOIN && d.holder != 0)
+			s->locks[li].symbol = xasprintf("thread %d", (int)d.holder);
 		if (s->locks[li].symbol == NULL)
 			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockdecode_size(L, d.kind));
 		/* for probable holders (holders.c): how big it is, how many hold it */

@@ -20,7 +20,8 @@ void lockgraph_build(struct snapshot *s, struct unwinder *u);
  * set (a decoder that knows the word is a held lock, such as a Rust mutex, sets it). */
 void lockgraph_link(struct snapshot *s);
 /* A name for a lock at addr: its symbol ("accounts_lock", "forks[2]" when elem, the object size,
- * divides the offset, else "forks+80"), or "heap", "stack of TID N", the mapping's file name;
+ * divides the offset, else "forks+80"), or "heap", "stack of TID N" ("Go heap" when that thread
+ * runs Go code: Go allocates goroutine stacks in its heap), the mapping's file name;
  * NULL if unmapped. u may be NULL. Returns an owned string. */
 char *lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t addr, size_t elem);
 

@@ -12,12 +12,18 @@ extern const struct output_format output_text_format;
 extern const struct output_format output_json_format;
 extern const struct output_format output_folded_format;
 extern const struct output_format output_pprof_format;
+extern const struct output_format output_json_array_format;
+extern const struct output_format output_speedscope_format;
+extern const struct output_format output_dot_format;
 
 static const struct output_format *const output_formats[] = {
 	&output_text_format,
 	&output_json_format,
 	&output_folded_format,
 	&output_pprof_format,
+	&output_json_array_format,
+	&output_speedscope_format,
+	&output_dot_format,
 };
 
 const struct output_format *

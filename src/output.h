@@ -7,12 +7,16 @@
 
 #include "snapshot.h"
 
+struct output_filter;
+
 struct output_opts {
 	bool color;		/* ANSI colour in text output */
 	bool group;		/* group identical stacks (goroutines, threads) */
 	bool verbose;
 	double duration_s;	/* profiles: the recording's length, 0 if unknown */
 	int rate_hz;		/* profiles: sampling rate */
+	bool no_group;		/* text: do not fold threads even when there are many (--no-group) */
+	const struct output_filter *filter;	/* borrowed; dump's thread filters (output_select.h), NULL for none */
 };
 
 /* A format is a begin/snapshot/end triple: a dump writes one snapshot, a profile aggregates many. */

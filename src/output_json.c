@@ -4,12 +4,15 @@
 #include "json.h"
 #include "output.h"
 #include "output_json_go.h"
+#include "output_select.h"
 #include "syscalls.h"
 #include "util.h"
 
 struct output_json {
 	struct jw w;
 	struct output_opts o;
+	bool array;		/* json-array: one JSON document, an array of snapshots */
+	size_t nsnap;
 };
 
 static void *
@@ -66,6 +69,34 @@ output_json_syscall(struct jw *w, const struct snapshot *s, const struct thread 
 	jw_object_end(w);
 }
 
+/* What the wait's own line says in text: the cycle a waiter is stuck behind (behind_deadlock: its
+ * index in deadlocks, present only then) and holders that are no thread of the process any more
+ * (holders_exited, present only then). */
+static void
+output_json_wait_more(struct jw *w, const struct snapshot *s, const struct thread *t, const struct lock *l)
+{
+	size_t gone = 0;
+
+	if (!t->wait.in_deadlock && t->wait.root >= 0)
+		for (size_t d = 0; d < s->ndeadlocks; d++)
+			for (size_t i = 0; i < s->deadlocks[d].nthreads; i++)
+				if (s->deadlocks[d].threads[i] == t->wait.root) {
+					jw_kuint(w, "behind_deadlock", d);
+					d = s->ndeadlocks - 1;
+					break;
+				}
+	for (size_t i = 0; l != NULL && i < l->nholders; i++)
+		gone += snapshot_thread_index(s, l->holders[i]) < 0;
+	if (gone == 0)
+		return;
+	jw_key(w, "holders_exited");
+	jw_array_begin(w);
+	for (size_t i = 0; i < l->nholders; i++)
+		if (snapshot_thread_index(s, l->holders[i]) < 0)
+			jw_int(w, l->holders[i]);
+	jw_array_end(w);
+}
+
 static void
 output_json_wait(struct jw *w, const struct snapshot *s, const struct thread *t)
 {
@@ -94,6 +125,7 @@ output_json_wait(struct jw *w, const struct snapshot *s, const struct thread *t)
 	else
 		jw_kstring(w, "root", NULL);
 	jw_kbool(w, "in_deadlock", t->wait.in_deadlock);
+	output_json_wait_more(w, s, t, l);
 	jw_object_end(w);
 }
 
@@ -246,12 +278,48 @@ output_json_deadlocks(struct jw *w, const struct snapshot *s)
 	jw_array_end(w);
 }
 
+/* The threads the filters pass; with --group also thread_groups, the TIDs of each fold. */
+static void
+output_json_threads(struct jw *w, const struct snapshot *s, const struct output_opts *o)
+{
+	int *sel;
+	size_t nsel = output_select_threads(s, o->filter, &sel);
+
+	if (o->filter != NULL && o->filter->on) {
+		jw_kuint(w, "threads_total", s->nthreads);
+		jw_kstring(w, "filter", o->filter->text);
+	}
+	jw_key(w, "threads");
+	jw_array_begin(w);
+	for (size_t i = 0; i < nsel; i++)
+		output_json_thread(w, s, &s->threads[sel[i]]);
+	jw_array_end(w);
+	if (o->group) {
+		struct output_group *g;
+		size_t ng = output_group_threads(s, sel, nsel, NULL, &g);
+
+		jw_key(w, "thread_groups");
+		jw_array_begin(w);
+		for (size_t i = 0; i < ng; i++) {
+			jw_array_begin(w);
+			for (size_t k = 0; k < g[i].n; k++)
+				jw_int(w, s->threads[g[i].threads[k]].tid);
+			jw_array_end(w);
+		}
+		jw_array_end(w);
+		output_groups_free(g, ng);
+	}
+	free(sel);
+}
+
 static int
 output_json_add(void *state, const struct snapshot *s)
 {
 	struct output_json *oj = state;
 	struct jw *w = &oj->w;
 
+	if (oj->array)
+		fputs(oj->nsnap++ == 0 ? "[\n" : ",\n", w->f);
 	jw_init(w, w->f, w->pretty);	/* each snapshot is a JSON document (and line) of its own */
 	jw_object_begin(w);
 	jw_kint(w, "pid", s->pid);
@@ -281,11 +349,7 @@ output_json_add(void *state, const struct snapshot *s)
 	}
 	/* an empty deadlocks list is an all-clear only when the lock owners could be read */
 	jw_kbool(w, "deadlocks_complete", !(s->glibc_source != NULL && s->glibc_version == 0));
-	jw_key(w, "threads");
-	jw_array_begin(w);
-	for (size_t i = 0; i < s->nthreads; i++)
-		output_json_thread(w, s, &s->threads[i]);
-	jw_array_end(w);
+	output_json_threads(w, s, &oj->o);
 	jw_key(w, "locks");
 	output_json_locks(w, s);
 	jw_key(w, "deadlocks");
@@ -293,7 +357,8 @@ output_json_add(void *state, const struct snapshot *s)
 	if (s->go != NULL)
 		output_json_go_print(w, s);
 	jw_object_end(w);
-	fputc('\n', w->f);
+	if (!oj->array)
+		fputc('\n', w->f);
 	/* One whole line per snapshot, flushed: a reader of JSON Lines sees complete ones. */
 	return fflush(w->f) == 0 && !ferror(w->f) ? 0 : -1;
 }
@@ -302,12 +367,30 @@ static int
 output_json_end(void *state)
 {
 	struct output_json *oj = state;
-	int rc = fflush(oj->w.f) == 0 && !ferror(oj->w.f) ? 0 : -1;
+	int rc;
 
+	/* an array of no snapshot is still one valid document */
+	if (oj->array)
+		fputs(oj->nsnap == 0 ? "[]\n" : "\n]\n", oj->w.f);
+	rc = fflush(oj->w.f) == 0 && !ferror(oj->w.f) ? 0 : -1;
 	free(oj);
 	return rc;
 }
 
+static void *
+output_json_array_begin(FILE *f, const struct output_opts *o)
+{
+	struct output_json *oj = output_json_begin(f, o);
+
+	oj->array = true;
+	return oj;
+}
+
 const struct output_format output_json_format = {
 	"json", output_json_begin, output_json_add, output_json_end,
+};
+
+/* record -o FILE.json: one JSON document (an array of snapshot objects), not JSON Lines. */
+const struct output_format output_json_array_format = {
+	"json-array", output_json_array_begin, output_json_add, output_json_end,
 };

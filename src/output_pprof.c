@@ -18,7 +18,7 @@ enum {
 	VALUETYPE_TYPE = 1, VALUETYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
 	LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
-	MAPPING_ID = 1, MAPPING_START = 2, MAPPING_LIMIT = 3, MAPPING_OFFSET = 4, MAPPING_FILENAME = 5,
+	MAPPING_ID = 1, MAPPING_START = 2, MAPPING_LIMIT = 3, MAPPING_OFFSET = 4, MAPPING_FILENAME = 5, MAPPING_BUILD_ID = 6,
 	MAPPING_HAS_FUNCTIONS = 7, MAPPING_HAS_FILENAMES = 8, MAPPING_HAS_LINE_NUMBERS = 9,
 	MAPPING_HAS_INLINE_FRAMES = 10,
 	LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_ADDRESS = 3, LOCATION_LINE = 4,
@@ -171,6 +171,8 @@ output_pprof_tables(const struct profile *p, struct protobuf *out, struct output
 		protobuf_uint64(sub, MAPPING_LIMIT, m->end);
 		protobuf_uint64(sub, MAPPING_OFFSET, m->offset);
 		protobuf_int64(sub, MAPPING_FILENAME, output_pprof_str(t, m->path));
+		if (m->build_id[0] != '\0')
+			protobuf_int64(sub, MAPPING_BUILD_ID, output_pprof_str(t, m->build_id));
 		/* Everything is symbolized already: pprof must not try to symbolize again. */
 		protobuf_bool(sub, MAPPING_HAS_FUNCTIONS, true);
 		protobuf_bool(sub, MAPPING_HAS_FILENAMES, true);

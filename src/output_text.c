@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "output_select.h"
 #include "output_text_go.h"
 #include "sanitize.h"
 #include "syscalls.h"
@@ -201,6 +202,37 @@ output_text_probable(FILE *f, const struct snapshot *s, const struct lock *l, co
 	}
 }
 
+/* On a waiter's own line: a holder that is no thread of the process (it exited holding the lock). */
+static void
+output_text_holders_gone(FILE *f, const struct snapshot *s, const struct lock *l)
+{
+	for (size_t i = 0; i < l->nholders; i++)
+		if (snapshot_thread_index(s, l->holders[i]) < 0)
+			fprintf(f, " (%d is not a thread of this process: it exited holding the lock?)", (int)l->holders[i]);
+}
+
+/* "threads 12 and 13", "threads 12, 13 and 14": the members of a deadlock cycle. */
+static void
+output_text_cycle_members(FILE *f, const struct snapshot *s, const struct deadlock *dl)
+{
+	fputs(dl->nthreads == 1 ? "thread" : "threads", f);
+	for (size_t i = 0; i < dl->nthreads; i++)
+		if (dl->threads[i] >= 0 && (size_t)dl->threads[i] < s->nthreads)
+			fprintf(f, "%s%d", i == 0 ? " " : i + 1 == dl->nthreads ? " and " : ", ",
+			    (int)s->threads[dl->threads[i]].tid);
+}
+
+/* The deadlock cycle thread index ti is part of, or NULL. */
+static const struct deadlock *
+output_text_cycle_of(const struct snapshot *s, int ti)
+{
+	for (size_t d = 0; d < s->ndeadlocks; d++)
+		for (size_t i = 0; i < s->deadlocks[d].nthreads; i++)
+			if (s->deadlocks[d].threads[i] == ti)
+				return &s->deadlocks[d];
+	return NULL;
+}
+
 static void
 output_text_lockname(FILE *f, const struct lock *l)
 {
@@ -220,7 +252,9 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 	const struct lock *l = t->wait.lock >= 0 && (size_t)t->wait.lock < s->nlocks ? &s->locks[t->wait.lock] : NULL;
 
 	if (t->wait.kind == WAIT_JOIN && l != NULL && l->nholders == 1) {
-		fprintf(f, "  - waiting to join thread %d\n", (int)l->holders[0]);
+		fprintf(f, "  - waiting for thread %d to exit (join)", (int)l->holders[0]);
+		output_text_holders_gone(f, s, l);
+		fputc('\n', f);
 	} else if (t->wait.kind != WAIT_NONE && t->wait.kind != WAIT_SYSCALL) {
 		fprintf(f, "  %s- waiting on %s", output_text_c(ot, C_BOLD), snapshot_wait_kind_name(t->wait.kind));
 		if (t->wait.symbol != NULL) {
@@ -236,6 +270,7 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 				fputs(", probably held by ", f);
 				output_text_probable_who(f, s, l);
 			}
+			output_text_holders_gone(f, s, l);
 		}
 		fputs(output_text_c(ot, C_RESET), f);
 		fputc('\n', f);
@@ -247,8 +282,19 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 	}
 	if (t->wait.in_deadlock)
 		fprintf(f, "  %s- part of a deadlock%s\n", output_text_c(ot, C_RED), output_text_c(ot, C_RESET));
-	else if (t->wait.root >= 0 && t->wait.root != ti && (size_t)t->wait.root < s->nthreads)
-		fprintf(f, "  - wait chain ends at thread %d (the likely culprit)\n", (int)s->threads[t->wait.root].tid);
+	else if (t->wait.root >= 0 && t->wait.root != ti && (size_t)t->wait.root < s->nthreads) {
+		const struct deadlock *dl = output_text_cycle_of(s, t->wait.root);
+
+		/* behind a cycle no one member is the culprit: the cycle is */
+		if (dl != NULL) {
+			fprintf(f, "  %s- waits on the deadlock of ", output_text_c(ot, C_RED));
+			output_text_cycle_members(f, s, dl);
+			fprintf(f, "%s\n", output_text_c(ot, C_RESET));
+		} else {
+			fprintf(f, "  - wait chain ends at thread %d (the likely culprit)\n",
+			    (int)s->threads[t->wait.root].tid);
+		}
+	}
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct lock *h = &s->locks[i];
 
@@ -508,6 +554,42 @@ output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
 	}
 }
 
+/* The threads the filters pass, folded into groups when asked or when there are many. */
+static void
+output_text_threads(struct output_text *ot, const struct snapshot *s)
+{
+	FILE *f = ot->f;
+	int *sel;
+	size_t nsel = output_select_threads(s, ot->o.filter, &sel), ng;
+	struct output_group *g;
+
+	if (ot->o.filter != NULL && ot->o.filter->on)
+		fprintf(f, "Shown:   %zu of %zu thread%s (filter %s)\n\n", nsel, s->nthreads, s->nthreads == 1 ? "" : "s",
+		    ot->o.filter->text);
+	if (!ot->o.group && (ot->o.no_group || s->nthreads <= OUTPUT_GROUP_DEFAULT_ABOVE)) {
+		for (size_t i = 0; i < nsel; i++)
+			output_text_thread(ot, s, sel[i]);
+		free(sel);
+		return;
+	}
+	ng = output_group_threads(s, sel, nsel, NULL, &g);
+	if (!ot->o.group && ng < nsel)
+		fprintf(f, "Grouped: %zu threads in %zu entr%s, threads with the same state, wait and stack folded "
+		    "(--no-group lists each)\n\n", nsel, ng, ng == 1 ? "y" : "ies");
+	for (size_t i = 0; i < ng; i++) {
+		if (g[i].n > 1) {
+			fprintf(f, "%s%zu threads with this state, wait and stack:%s", output_text_c(ot, C_BOLD), g[i].n,
+			    output_text_c(ot, C_RESET));
+			for (size_t k = 0; k < g[i].n; k++)
+				fprintf(f, " %d", (int)s->threads[g[i].threads[k]].tid);
+			fputc('\n', f);
+		}
+		output_text_thread(ot, s, g[i].threads[0]);
+	}
+	output_groups_free(g, ng);
+	free(sel);
+}
+
 static int
 output_text_add(void *state, const struct snapshot *s)
 {
@@ -516,8 +598,7 @@ output_text_add(void *state, const struct snapshot *s)
 	if (ot->nsnap++ > 0)
 		fputs("----\n", ot->f);
 	output_text_header(ot, s);
-	for (size_t i = 0; i < s->nthreads; i++)
-		output_text_thread(ot, s, (int)i);
+	output_text_threads(ot, s);
 	output_text_locks(ot, s);
 	output_text_deadlocks(ot, s);
 	if (s->go != NULL)

@@ -33,6 +33,7 @@ struct profile_location {
 struct profile_mapping {
 	uint64_t start, end, offset;
 	char *path;		/* owned; "" for anonymous memory */
+	char build_id[65];	/* hex GNU build ID (snapshot's mapping.build_id), "" if unknown */
 };
 
 /* One distinct combination of labels and stack, and how many thread-snapshots had it. */

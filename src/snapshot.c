@@ -353,6 +353,7 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 		m->offset = off;
 		m->dev = dev;
 		m->ino = ino;
+		m->build_id[0] = '\0';
 		snprintf(m->perms, sizeof m->perms, "%.*s", (int)(plen < 4 ? plen : 4), perms);
 		plen = (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q);
 		memcpy(paths + used, q, plen);

@@ -137,6 +137,8 @@ struct mapping {
 	uint64_t dev;			/* device of the mapped file (as makedev(major, minor)), 0 if none */
 	uint64_t ino;			/* its inode, 0 if none */
 	char *path;			/* borrowed from snapshot.maps_paths; may be "" or "[stack]" */
+	char build_id[65];		/* the mapped ELF's GNU build ID in hex (unwind fills it for the
+					 * modules it opened: those holding frames), "" if unknown */
 };
 
 /* An open file descriptor of the target, from /proc/PID/fd before the stop. */

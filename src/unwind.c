@@ -1367,6 +1367,34 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 	w3->stop = NULL;
 }
 
+/* Each executable mapping's build ID, from the module libdwfl opened for it (by the unwinding
+ * and symbolizing just done: the modules frames are in); pprof's mappings carry them, so Parca and
+ * Pyroscope can symbolize by build ID. A module not opened yet is left without: opening every
+ * library for it would cost more than the snapshot. */
+static void
+unwind_build_ids(struct unwinder *u, struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nmaps; i++) {
+		struct mapping *m = &s->maps[i];
+		Dwfl_Module *mod;
+		const unsigned char *id = NULL;
+		GElf_Addr idaddr;
+		int len;
+		char *p = m->build_id;
+
+		m->build_id[0] = '\0';
+		if (strchr(m->perms, 'x') == NULL || m->path[0] != '/' || (mod = dwfl_addrmodule(u->dwfl, m->start)) == NULL)
+			continue;
+		len = dwfl_module_build_id(mod, &id, &idaddr);
+		if (len <= 0 || id == NULL)
+			continue;
+		if (len > 32)
+			len = 32;
+		for (int k = 0; k < len; k++)
+			p += sprintf(p, "%02x", id[k]);
+	}
+}
+
 int
 unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 {
@@ -1412,6 +1440,7 @@ unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 	u->nwalks = u->nnext;
 	u->next = NULL;
 	u->nnext = u->next_cap = 0;
+	unwind_build_ids(u, s);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
 . tests/integration/lib.sh
-plan 63
+plan 65
 
 # --- usage and errors
 "$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
@@ -50,6 +50,8 @@ grep -q "^Process $P " $TMPD/out; ok $? "text header names the pid"
 grep -q "^Pause: " $TMPD/out; ok $? "text header reports the pause"
 grep -q "Thread $(fact auditor) \"auditor\"" $TMPD/out; ok $? "auditor thread listed with its name"
 grep -q 'auditor+0x[0-9a-f]* (demo) tests/fixtures/demo.c:[0-9]' $TMPD/out; ok $? "auditor frame symbolized with file:line"
+grep -q "^  - waiting for thread $(fact teller1) to exit (join)$" $TMPD/out; ok $? "the join wait reads: waiting for thread N to exit"
+grep -q "stack of TID" $TMPD/out; ok $([ $? = 1 ]; echo $?) "no join named the stack of a TID"
 wait_unharmed $P; ok $? "demo unharmed after text dump"
 
 "$HOLDUP" dump --json -o $TMPD/demo.json $P 2>$TMPD/err; rc=$?

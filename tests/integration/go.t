@@ -1,7 +1,7 @@
 #!/bin/bash
 # go.t - Go programs: goroutines, wait reasons, sync.Mutex/RWMutex waits, a running goroutine, no DWARF; target unharmed.
 . tests/integration/lib.sh
-plan 76
+plan 81
 # start_fixture takes absolute or ./ paths as they are
 case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
 
@@ -99,6 +99,13 @@ is "${R[1]}" True "mutex: runtime frames have a .go file and line"
 "$HOLDUP" dump $P >$TMPD/m.txt 2>&1
 grep -q "Mutex $(fact lock) ($addr): locked, $nwait waiters; Go mutexes do not record their holder" $TMPD/m.txt
 ok $? "mutex: text says locked, waiters, no holder" || grep -A1 '^Go locks' $TMPD/m.txt | sed 's/^/# /'
+# the wait-for graph: a goroutine node per waiter, an edge to the mutex, whose holder is unknown
+"$HOLDUP" dump --format dot $P >$TMPD/m.dot 2>/dev/null
+dot -Tsvg $TMPD/m.dot >/dev/null 2>&1; ok $? "mutex: dot -Tsvg accepts the Go wait-for graph"
+li=$(sed -n "s/^  \(l[0-9]*\) \[shape=ellipse label=\"go-mutex .*\\\\n$addr\".*/\1/p" $TMPD/m.dot)
+n=$(grep -c "^  g[0-9]* -> $li \[label=\"waits\"\];" $TMPD/m.dot)
+[ -n "$li" ] && [ "$n" = "$nwait" ] && grep -q "^  $li -> u[0-9]* \[style=dashed" $TMPD/m.dot
+ok $? "mutex: dot has the $nwait goroutines waiting on it ($n) and an unknown holder"
 wait_unharmed $P; ok $? "mutex: target unharmed"
 stop_fixture $P
 
@@ -115,6 +122,16 @@ is "${R[1]}" "$(fact chan_send)" "chan: chan send count"
 is "${R[2]}" "$(fact select)" "chan: select count"
 is "${R[3]}" "$(fact select_nocases)" "chan: empty select count"
 is "${R[4]}" $(( $(fact chan_receive) + $(fact chan_send) + $(fact select) )) "chan: channel waiters are waiting, on no thread"
+# idle runtime threads (Ms parked in futexsleep under stopm/mPark/findRunnable) read as the runtime's
+# idle wait, not as a raw futex whose owner is unknown
+IDLE="{'runtime.stopm', 'runtime.mPark', 'runtime.findRunnable', 'runtime.findrunnable'}"
+idlet="[t for t in j['threads'] if t['frames'] and t['frames'][0]['function'] in ('runtime.futex', 'runtime.futexsleep') and IDLE & {f['function'] for f in t['frames'][:16]}]"
+mapfile -t R < <(jeval $TMPD/c.json "len([t for t in j['threads'] if t['frames'] and $IDLE & {f['function'] for f in t['frames'][:16]}])" \
+    "all(t['wait']['kind'] == 'syscall' and t['wait']['detail'].startswith(\"the Go runtime's idle wait\") for t in ${idlet//IDLE/$IDLE})" \
+    "[l for l in j['locks'] if l['kind'] == 'futex' and 'raw futex' in (l['note'] or '') and set(l['waiters']) & {t['tid'] for t in ${idlet//IDLE/$IDLE}}]")
+ok $([ "${R[0]:-0}" -ge 1 ] 2>/dev/null && echo 0 || echo 1) "chan: idle runtime threads present (${R[0]})"
+is "${R[1]}" True "chan: each idle M reads as the Go runtime's idle wait"
+is "${R[2]}" "[]" "chan: no idle M is listed as a raw futex waiter"
 wait_unharmed $P; ok $? "chan: target unharmed"
 stop_fixture $P
 

@@ -2,7 +2,7 @@
 # locks.t - thread states, lock kinds, holders, names, deadlock cycles and exit status on the lock_* fixtures.
 . tests/integration/lib.sh
 RUNS=3
-plan 141
+plan 146
 
 J=$TMPD/dump.json
 T=$TMPD/dump.txt
@@ -87,6 +87,12 @@ for run in $(seq $RUNS); do
 	flush
 	check "bystander run $run: target unharmed" wait_unharmed $FPID
 done
+# wording: behind a cycle the bystander waits on the cycle, not on one "likely culprit" of it
+dump $FPID
+section() { awk -v t="$1" '/^Thread /{on = ($2 == t)} on' "$T"; }
+section $b | grep -qE "^  - waits on the deadlock of threads [0-9]+ and [0-9]+$"; ok $? "bystander text: waits on the deadlock of threads A and B"
+section $b | grep -q "likely culprit"; ok $([ $? = 1 ]; echo $?) "bystander text: no cycle member named the likely culprit"
+[ "$(jq_ "w($b).get('behind_deadlock')")" = 0 ]; ok $? "bystander json: behind_deadlock names the cycle"
 stop_fixture $FPID
 
 # --- rwlock
@@ -118,6 +124,12 @@ for run in $(seq $RUNS); do
 	flush
 	check "mutexkinds run $run: target unharmed" wait_unharmed $FPID
 done
+# wording: a holder that exited is said on the waiter's own line
+dump $FPID
+oh=$(fact orphan_holder)
+section $(fact orphan_waiter) | grep -q "held by $oh ($oh is not a thread of this process: it exited holding the lock?)"
+ok $? "orphan waiter text: its own line says the holder exited"
+[ "$(jq_ "w($(fact orphan_waiter)).get('holders_exited')")" = "[$oh]" ]; ok $? "orphan waiter json: holders_exited"
 stop_fixture $FPID
 
 # --- events

@@ -2,7 +2,7 @@
 # record.t - holdup record: pprof read back by go tool pprof (top, tags, tagfocus), folded parsed,
 # JSON Lines, Ctrl-C and target exit leave complete files, and the target is never harmed.
 . tests/integration/lib.sh
-plan 38
+plan 41
 
 yes_no() { [ "$@" ] && echo 0 || echo 1; }
 HAVE_GO=1; command -v go >/dev/null 2>&1 || HAVE_GO=0
@@ -48,6 +48,11 @@ skip_or "tags: state label with blocked" grep -q 'blocked' $TMPD/tags
 skip_or "tags: lock label 'mutex accounts_lock'" grep -q 'mutex accounts_lock' $TMPD/tags
 skip_or "tags: thread names teller-N" grep -q 'teller-0' $TMPD/tags
 skip_or "raw: file:line of the fixture" grep -q 'rec_contend.c:[0-9]' $TMPD/raw
+# mappings carry build IDs (Parca and Pyroscope symbolize by them): the fixture's and libc's
+BID=$(readelf -n "$FIXTURES/rec_contend" | sed -n 's/^ *Build ID: //p')
+skip_or "raw: the executable's mapping has its build ID ($BID)" grep -Eq "^1: 0x[0-9a-f/x]+ [^ ]*rec_contend $BID " $TMPD/raw
+skip_or "raw: libc's mapping has a build ID" grep -Eq "libc\.so\.6 [0-9a-f]{40} " $TMPD/raw
+skip_or "tags: tid and thread labels on the samples" sh -c "grep -q 'tid:' $TMPD/tags && grep -q 'thread:' $TMPD/tags"
 
 # --- folded
 "$HOLDUP" record -d 1.5 --format folded -o $TMPD/r.folded $P >/dev/null 2>$TMPD/err; rc=$?

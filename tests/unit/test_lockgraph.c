@@ -10,6 +10,7 @@
 #include "lockgraph.h"
 #include "syscalls.h"
 #include "threadstate.h"
+#include "util.h"
 
 #define HEAP 0x10000
 
@@ -219,6 +220,14 @@ test_names(void **state)
 	free(n);
 	n = lockgraph_name_address(s, NULL, 0x7ffd9000, 40);
 	assert_string_equal(n, "stack of TID 100");
+	free(n);
+	/* a thread running Go code: its sp is in Go's heap (goroutine stacks live there), not a stack */
+	t = &s->threads[1];
+	t->frames = xcalloc(1, sizeof *t->frames);
+	t->frames[0].function = xstrdup("runtime.futex");
+	t->nframes = 1;
+	n = lockgraph_name_address(s, NULL, 0x31000, 40);
+	assert_string_equal(n, "Go heap");
 	free(n);
 	n = lockgraph_name_address(s, NULL, 0x50000, 40);
 	assert_string_equal(n, "locks");
