@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "launch.h"
 #include "options.h"
 #include "output.h"
 #include "profile.h"
@@ -21,7 +22,10 @@ struct cmd_record {
 	const char *outpath, *format;
 	double duration;
 	long rate;
-	bool stop_all, no_sampling;
+	bool stop_all, no_sampling, subprocesses;
+	struct options_targets targets;
+	struct launch launch;		/* launch mode: the command started */
+	bool launched;
 	const struct output_format *fmt;
 	struct output_opts oopts;
 	void *fmtstate;			/* fmt's state between begin and end */
@@ -38,14 +42,18 @@ struct cmd_record {
 static void
 cmd_record_help(void)
 {
-	printf("usage: holdup record [OPTIONS] PID\n\n"
+	printf("usage: holdup record [OPTIONS] PID\n"
+	    "       holdup record [OPTIONS] -- COMMAND [ARGS...]\n\n"
 	    "Samples every thread of PID (running, runnable, blocked, waiting, sleeping, io: all of them)\n"
-	    "and writes a wait profile: where threads spend their time and on which locks.\n\n"
+	    "and writes a wait profile: where threads spend their time and on which locks.\n"
+	    "With -- COMMAND, starts COMMAND, records it until it exits and exits with its status.\n\n"
 	    "  -r, --rate HZ         snapshots per second (default 10, at most 1000)\n"
 	    "  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C or the target exits)\n"
 	    "  -o, --output FILE     write to FILE (default: standard output)\n"
 	    "  -f, --format FORMAT   pprof, folded or json; default pprof for FILE ending in .pb.gz or\n"
 	    "                        .pprof, json for .json/.jsonl, folded otherwise\n"
+	    "  --subprocesses        the target's descendants too, as they come and go; each stack's\n"
+	    "                        root names its process (folded: \"PID COMM\"; pprof: labels)\n"
 	    "  --stop-all            stop every thread per sample, even those blocked in the kernel\n"
 	    "  --no-sampling         stop running threads with ptrace for each snapshot instead of\n"
 	    "                        reading their registers and stacks from perf_event samples\n\n"
@@ -90,9 +98,9 @@ cmd_record_status(const struct cmd_record *r, bool final)
 	fflush(stderr);
 }
 
-/* The options and the PID; false when the command is done, returning *rc. */
+/* The options and the PID (or command); false when the command is done, returning *rc. */
 static bool
-cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv, pid_t *pid)
+cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv)
 {
 	const struct options_spec specs[] = {
 		{ "rate", 'r', OPTIONS_COUNT, &r->rate, .min = 1, .max = 1000,
@@ -103,10 +111,11 @@ cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv, pid_t *
 		{ "format", 'f', OPTIONS_STRING, &r->format },
 		{ "stop-all", 0, OPTIONS_FLAG, &r->stop_all },
 		{ "no-sampling", 0, OPTIONS_FLAG, &r->no_sampling },
+		{ "subprocesses", 0, OPTIONS_FLAG, &r->subprocesses },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
-	switch (options_parse(argc, argv, specs, pid)) {
+	switch (options_parse_targets(argc, argv, specs, OPTIONS_TARGET_COMMAND, &r->targets)) {
 	case OPTIONS_HELP:
 		cmd_record_help();
 		*rc = EXIT_OK;
@@ -151,6 +160,8 @@ cmd_record_open(struct cmd_record *r, pid_t pid)
 		so.capture.sample_ns = capture_sample_ns_for(so.period_ns);
 	so.backlog = CMD_RECORD_BACKLOG;
 	so.duration_ns = (uint64_t)(r->duration * 1e9);
+	so.subprocesses = r->subprocesses;
+	so.launch = r->launched ? &r->launch : NULL;
 	if (session_open(pid, &so, &r->session, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return -1;
@@ -163,6 +174,7 @@ cmd_record_open(struct cmd_record *r, pid_t pid)
 		return -1;
 	}
 	r->oopts.rate_hz = (int)r->rate;
+	r->oopts.processes = r->subprocesses;
 	r->oopts.duration_s = r->duration;
 	r->fmtstate = r->fmt->begin(r->out, &r->oopts);
 	r->summary = profile_new();
@@ -202,7 +214,8 @@ cmd_record_loop(struct cmd_record *r, bool *write_failed)
 		switch (session_next(r->session, &snap)) {
 		case SESSION_QUIT: return "interrupted";
 		case SESSION_END: return "duration reached";
-		case SESSION_GONE: return "the target exited";
+		case SESSION_GONE: return r->launched ? "the command exited" : "the target exited";
+		case SESSION_IDLE: break;
 		case SESSION_UNUSABLE:
 			fprintf(stderr, "%sholdup: %s\n", r->status ? "\n" : "", session_error(r->session, msg, sizeof msg));
 			r->unusable = true;
@@ -238,8 +251,9 @@ static int
 cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
 {
 	const struct session *s = r->session;
-	/* a profile of nothing is no answer: say so in the exit status too */
-	int rc = write_failed || r->unusable || r->samples == 0 ? EXIT_ERROR : EXIT_OK;
+	/* a profile of nothing is no answer: say so in the exit status too (a launched command
+	 * that was done before the first sample is no failure of holdup's) */
+	int rc = write_failed || r->unusable || (r->samples == 0 && !r->launched) ? EXIT_ERROR : EXIT_OK;
 	FILE *sumf;
 
 	if (r->status)
@@ -255,6 +269,8 @@ cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
 		fprintf(stderr, ", %" PRIu64 " ticks missed (snapshots slower than the rate)", s->ticker.missed);
 	if (s->failed > 0)
 		fprintf(stderr, ", %" PRIu64 " snapshots failed", s->failed);
+	if (s->subprocesses)
+		fprintf(stderr, ", %" PRIu64 " descendant%s joined", s->joined, s->joined == 1 ? "" : "s");
 	if (r->outpath != NULL)
 		fprintf(stderr, "; wrote %s", r->outpath);
 	fputc('\n', stderr);
@@ -263,6 +279,25 @@ cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
 	profile_write_summary(r->summary, sumf, (int)r->rate, 10, 3);
 	fflush(sumf);
 	return rc;
+}
+
+/* Launch mode: starts the command; -1 (rc set) when it could not be started. */
+static int
+cmd_record_launch(struct cmd_record *r, pid_t *pid, int *rc)
+{
+	struct err e = { "" };
+
+	if (r->targets.command == NULL) {
+		*pid = r->targets.pids[0];
+		return 0;
+	}
+	if (launch_start(r->targets.command, &r->launch, rc, &e) < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		return -1;
+	}
+	r->launched = true;
+	*pid = r->launch.pid;
+	return 0;
 }
 
 int
@@ -277,11 +312,14 @@ cmd_record(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.rate = 10;
 	r.out = stdout;
-	if (!cmd_record_options(&rc, &r, argc, argv, &pid))
+	if (!cmd_record_options(&rc, &r, argc, argv))
 		return rc;
+	if (cmd_record_launch(&r, &pid, &rc) < 0)
+		goto done;
 	rc = EXIT_ERROR;
 	if (cmd_record_open(&r, pid) == 0) {
-		fprintf(stderr, "holdup: recording pid %d at %ld Hz", (int)pid, r.rate);
+		fprintf(stderr, "holdup: recording %s %d%s at %ld Hz", r.launched ? "command" : "pid", (int)pid,
+		    r.subprocesses ? " and its descendants" : "", r.rate);
 		if (r.duration > 0)
 			fprintf(stderr, " for %gs", r.duration);
 		fprintf(stderr, " into %s (%s); Ctrl-C stops\n", r.outpath != NULL ? r.outpath : "standard output",
@@ -297,5 +335,9 @@ cmd_record(int argc, char **argv)
 	}
 	profile_free(r.summary);
 	session_close(r.session);
+	if (r.launched)
+		rc = cmd_launch_status(&r.launch, rc);
+done:
+	options_targets_free(&r.targets);
 	return rc;
 }

@@ -13,6 +13,7 @@ struct output_opts {
 	bool verbose;
 	double duration_s;	/* profiles: the recording's length, 0 if unknown */
 	int rate_hz;		/* profiles: sampling rate */
+	bool processes;		/* profiles of several processes: each stack's root names its process */
 };
 
 /* A format is a begin/snapshot/end triple: a dump writes one snapshot, a profile aggregates many. */
