@@ -67,6 +67,14 @@ proctree_has(const pid_t *pids, size_t n, pid_t pid)
 	return false;
 }
 
+static int
+proctree_pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static bool
 proctree_exists(const char *proc, pid_t pid)
 {
@@ -84,7 +92,7 @@ proctree_children(const char *proc, pid_t pid, pid_t *out, size_t *n, size_t max
 	DIR *d;
 	struct dirent *de;
 	bool any = false;
-	size_t ntasks = 0;
+	size_t ntasks = 0, base = *n;
 
 	snprintf(path, sizeof path, "%s/%d/task", proc, (int)pid);
 	if ((d = opendir(path)) == NULL)
@@ -114,6 +122,8 @@ proctree_children(const char *proc, pid_t pid, pid_t *out, size_t *n, size_t max
 		}
 	}
 	closedir(d);
+	/* the children of one process in PID order, whatever order its threads were listed in */
+	util_sort(out + base, *n - base, sizeof *out, proctree_pid_cmp);
 	return any ? 0 : -1;
 }
 
