@@ -121,9 +121,19 @@ cmd_dump_pids(struct cmd_dump *d, pid_t **out)
 	struct err e;
 
 	if (!d->subprocesses) {
+		size_t k = 0;
+
+		/* each process once, in the order first given */
 		*out = xcalloc(d->targets.npids, sizeof **out);
-		memcpy(*out, d->targets.pids, d->targets.npids * sizeof **out);
-		return d->targets.npids;
+		for (size_t i = 0; i < d->targets.npids; i++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < k && !dup; j++)
+				dup = (*out)[j] == d->targets.pids[i];
+			if (!dup)
+				(*out)[k++] = d->targets.pids[i];
+		}
+		return k;
 	}
 	*out = xcalloc(PROCTREE_MAX, sizeof **out);
 	n = proctree_list("/proc", d->targets.pids, d->targets.npids, *out, PROCTREE_MAX, &truncated, &e);
