@@ -73,17 +73,21 @@ struct cmd_watch {
 static void
 cmd_watch_help(void)
 {
-	printf("usage: holdup watch [OPTIONS] PID\n\n"
+	printf("usage: holdup watch [OPTIONS] PID\n"
+	    "       holdup watch [OPTIONS] -- COMMAND [ARGS...]\n\n"
 	    "Takes a snapshot of PID every interval and writes a text and a JSON dump into DIR when a\n"
 	    "deadlock appears or when a thread (or goroutine) stays blocked on the same lock longer than\n"
-	    "the threshold. Keeps watching after a dump; exits 0 when PID exits or on SIGINT/SIGTERM.\n\n"
+	    "the threshold. Keeps watching after a dump; exits 0 when PID exits or on SIGINT/SIGTERM.\n"
+	    "With -- COMMAND, starts COMMAND, watches it until it exits and exits with its status; a\n"
+	    "SIGTERM to holdup is passed on to it (CI: watch --blocked-for 60 --subprocesses -- make test).\n\n"
 	    "  --blocked-for SECS  threshold for one block on one lock (default 5)\n"
 	    "  --dir DIR           where dumps go (default .), as holdup-PID-TIME.txt and .json\n"
 	    "  --exec CMD          run CMD with /bin/sh after each dump; the text dump's path is $1 and\n"
 	    "                      $HOLDUP_DUMP, the JSON one $2 and $HOLDUP_DUMP_JSON, the reason\n"
 	    "                      $HOLDUP_REASON\n"
 	    "  -i, --interval SECS time between snapshots (default 1)\n"
-	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n");
+	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n"
+	    "  --subprocesses      the target's descendants too, as they come and go (one dump per process)\n");
 }
 
 static void
