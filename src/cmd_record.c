@@ -145,12 +145,26 @@ cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv)
 	return true;
 }
 
+/* Opens -o's file; 0, or -1 after saying why. */
+static int
+cmd_record_output(struct cmd_record *r)
+{
+	struct err oe;
+
+	if ((r->out = options_open_output(r->outpath, &oe)) == NULL) {
+		r->out = stdout;
+		fprintf(stderr, "holdup: %s\n", oe.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Attaches and opens the output; 0, or -1 after saying why. */
 static int
 cmd_record_open(struct cmd_record *r, pid_t pid)
 {
 	struct session_opts so;
-	struct err e = { "" }, oe;
+	struct err e = { "" };
 
 	memset(&so, 0, sizeof so);
 	capture_opts_default(&so.capture);
@@ -166,13 +180,10 @@ cmd_record_open(struct cmd_record *r, pid_t pid)
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return -1;
 	}
-	/* Opened before the first snapshot so a bad path fails at once, not after an hour. */
-	if (r->outpath != NULL && (r->out = options_open_output(r->outpath, &oe)) == NULL) {
-		r->out = stdout;
-		fprintf(stderr, "holdup: %s\n", oe.msg);
-		r->out = stdout;
+	/* Opened before the first snapshot so a bad path fails at once, not after an hour (in launch
+	 * mode before the command starts: cmd_record_output). */
+	if (r->outpath != NULL && r->out == stdout && cmd_record_output(r) < 0)
 		return -1;
-	}
 	r->oopts.rate_hz = (int)r->rate;
 	r->oopts.processes = r->subprocesses;
 	r->oopts.duration_s = r->duration;
@@ -291,6 +302,11 @@ cmd_record_launch(struct cmd_record *r, pid_t *pid, int *rc)
 		*pid = r->targets.pids[0];
 		return 0;
 	}
+	/* a bad -o path must not start the command and leave it to run unobserved */
+	if (r->outpath != NULL && cmd_record_output(r) < 0) {
+		*rc = EXIT_ERROR;
+		return -1;
+	}
 	if (launch_start(r->targets.command, &r->launch, rc, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return -1;
@@ -314,8 +330,11 @@ cmd_record(int argc, char **argv)
 	r.out = stdout;
 	if (!cmd_record_options(&rc, &r, argc, argv))
 		return rc;
-	if (cmd_record_launch(&r, &pid, &rc) < 0)
+	if (cmd_record_launch(&r, &pid, &rc) < 0) {
+		if (r.out != stdout)
+			fclose(r.out);
 		goto done;
+	}
 	rc = EXIT_ERROR;
 	if (cmd_record_open(&r, pid) == 0) {
 		fprintf(stderr, "holdup: recording %s %d%s at %ld Hz", r.launched ? "command" : "pid", (int)pid,

@@ -3,7 +3,7 @@
 # mode (record|watch -- CMD) with the command's exit status, signals passed on, an unprivileged
 # user, and the CI hang catcher: watch --subprocesses -- SUITE dumps the descendant that hung.
 . tests/integration/lib.sh
-plan 48
+plan 50
 
 yes_no() { [ "$@" ] && echo 0 || echo 1; }
 is() { ok $(yes_no "$1" = "$2") "$3 (got '$1', want '$2')"; }
@@ -24,6 +24,8 @@ H record -o $TMPD/k.folded -- sh -c 'sleep 0.5; kill -9 $$' >/dev/null 2>&1; is 
 H record -- /nonexistent/command >/dev/null 2>$TMPD/l2.err; is $? 127 "a command that does not exist: exit 127"
 grep -q "/nonexistent/command: No such file" $TMPD/l2.err; ok $? "and says why"
 H record -- sh -c 'exit 0' >/dev/null 2>&1; is $? 0 "a command done before the first sample: exit 0"
+H record -o $TMPD/no/such/dir/p.folded -- sh -c "touch $TMPD/ran" >/dev/null 2>&1; is $? 1 "record -o into a missing directory: exit 1"
+ok $([ -e $TMPD/ran ] && echo 1 || echo 0) "and the command was never started"
 
 # --- record in launch mode writes a profile; --subprocesses names each process at the stack root
 H record -r 20 --subprocesses -o $TMPD/l.folded -- timeout -s KILL 2 "$FIXTURES/lock_abba" >/dev/null 2>$TMPD/l3.err
