@@ -280,8 +280,10 @@ cmd_dump(int argc, char **argv)
 	capture_opts_default(&d.copts);
 	d.color = -1;
 	d.format = "text";
-	if (!cmd_dump_options(&rc, argc, argv, &d))
+	if (!cmd_dump_options(&rc, argc, argv, &d)) {
+		options_targets_free(&d.targets);
 		return rc;
+	}
 	rc = EXIT_ERROR;
 	n = cmd_dump_pids(&d, &pids);
 	/* one PID, no --subprocesses: the output is exactly one snapshot's, as it always was */

@@ -328,8 +328,10 @@ cmd_record(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.rate = 10;
 	r.out = stdout;
-	if (!cmd_record_options(&rc, &r, argc, argv))
+	if (!cmd_record_options(&rc, &r, argc, argv)) {
+		options_targets_free(&r.targets);
 		return rc;
+	}
 	if (cmd_record_launch(&r, &pid, &rc) < 0) {
 		if (r.out != stdout)
 			fclose(r.out);
