@@ -5,6 +5,18 @@ _holdup()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
+	# launch mode: after "--" the words are the command's, completed as a command line
+	local i
+	for ((i = 2; i < COMP_CWORD; i++)); do
+		if [ "${COMP_WORDS[i]}" = "--" ]; then
+			if [ $((i + 1)) -eq "$COMP_CWORD" ]; then
+				COMPREPLY=($(compgen -c -- "$cur"))
+			else
+				COMPREPLY=($(compgen -f -- "$cur"))
+			fi
+			return
+		fi
+	done
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "dump top record watch --help --version" -- "$cur"))
 		return
@@ -21,10 +33,10 @@ _holdup()
 	esac
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --help" -- "$cur"));;
-		top) COMPREPLY=($(compgen -W "--interval --no-sampling --help" -- "$cur"));;
-		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --help" -- "$cur"));;
-		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --help" -- "$cur"));;
+		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --subprocesses --pid --help" -- "$cur"));;
+		top) COMPREPLY=($(compgen -W "--interval --no-sampling --pid --help" -- "$cur"));;
+		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --subprocesses --pid -- --help" -- "$cur"));;
+		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --subprocesses --pid -- --help" -- "$cur"));;
 		esac
 		return
 	fi

@@ -39,6 +39,9 @@ void capture_close(struct capture *c);
 bool capture_target_alive(struct capture *c);
 /* Reads the live target's memory (process_vm_readv, page by page). Bytes read or -1. */
 ssize_t capture_read_live(pid_t pid, uint64_t addr, void *buf, size_t len);
+/* True (with the wait status) when one of capture's waits for a stop reaped pid's exit instead:
+ * only possible for a child of holdup (launch mode), whose parent is also its tracer. */
+bool capture_reaped(pid_t pid, int *status);
 /* Detaches from every thread holdup traces right now; safe to call from a signal handler. */
 void capture_emergency_detach(void);
 

@@ -26,6 +26,31 @@ static size_t capture_seized_cap;
 
 static volatile sig_atomic_t capture_alarm_fired;
 
+/* Exits the waits below reaped: when holdup launched the target it is the parent as well as the
+ * tracer, and the exit status its waitpid took is the launcher's to report (capture_reaped). */
+#define CAPTURE_REAPED_MAX 16
+static struct { pid_t pid; int status; } capture_reaped_list[CAPTURE_REAPED_MAX];
+static size_t capture_nreaped;
+
+static void
+capture_stop_note_exit(pid_t pid, int status)
+{
+	capture_reaped_list[capture_nreaped % CAPTURE_REAPED_MAX].pid = pid;
+	capture_reaped_list[capture_nreaped % CAPTURE_REAPED_MAX].status = status;
+	capture_nreaped++;
+}
+
+bool
+capture_reaped(pid_t pid, int *status)
+{
+	for (size_t i = 0; i < CAPTURE_REAPED_MAX && i < capture_nreaped; i++)
+		if (capture_reaped_list[i].pid == pid) {
+			*status = capture_reaped_list[i].status;
+			return true;
+		}
+	return false;
+}
+
 void
 capture_emergency_detach(void)
 {
@@ -77,7 +102,8 @@ capture_stop_reap_pending(struct capture *c)
 			if ((status >> 16) != PTRACE_EVENT_STOP && WSTOPSIG(status) != SIGTRAP)
 				sig = WSTOPSIG(status);
 			ptrace(PTRACE_DETACH, tid, 0, sig);
-		}
+		} else if (r == tid && (WIFEXITED(status) || WIFSIGNALED(status)))
+			capture_stop_note_exit(tid, status);
 	}
 	c->npending = kept;
 	capture_stop_track_pending(c);
@@ -233,6 +259,7 @@ capture_stop_wait(struct thread *t)
 			return -1;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			capture_stop_note_exit(r, status);
 			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
 			return -1;
 		}

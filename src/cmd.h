@@ -23,6 +23,13 @@ int cmd_top(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 
+struct launch;
+
+/* Launch mode's exit status, once holdup is done with the command: waits for it to exit (unless
+ * a second quit signal came), says how it ended, and returns its status (128 + signal when
+ * killed), or EXIT_ERROR when it succeeded but holdup's own work (rc) failed. */
+int cmd_launch_status(struct launch *l, int rc);
+
 /* The command called name, or NULL. */
 const struct cmd *cmd_find(const char *name);
 /* The list of commands, for holdup --help. */

@@ -1,5 +1,6 @@
 /* cmd_dump.c - holdup dump: one snapshot of every thread, analysed and printed as text or JSON. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +9,19 @@
 #include "analyze.h"
 #include "capture.h"
 #include "cmd.h"
+#include "json.h"
 #include "options.h"
 #include "output.h"
 #include "output_select.h"
+#include "proctree.h"
 #include "signals.h"
 
 static void
 cmd_dump_help(void)
 {
-	printf("usage: holdup dump [OPTIONS] PID\n\n"
-	    "Prints every thread's state, stack, the locks it holds and waits for, and deadlocks.\n\n"
+	printf("usage: holdup dump [OPTIONS] PID [PID...]\n\n"
+	    "Prints every thread's state, stack, the locks it holds and waits for, and deadlocks.\n"
+	    "Several PIDs (or -p 12,13): one snapshot per process, one after another.\n\n"
 	    "  --json              JSON instead of text (schema: doc/json-schema.md)\n"
 	    "  --format FORMAT     text, json or dot (the wait-for graph for Graphviz:\n"
 	    "                      holdup dump --format dot PID | dot -Tsvg > wait.svg)\n"
@@ -32,16 +36,30 @@ cmd_dump_help(void)
 	    "  --tid T[,T...]      only these threads\n"
 	    "  --lock ADDR|NAME    only threads waiting on or holding this lock (0x... or its name)\n"
 	    "                      (the header still counts every thread and says a filter is on)\n"
+	    "  --subprocesses      each PID's descendants too (pre-fork servers, process trees)\n"
 	    "  --color, --no-color colour in text output (default: when writing to a terminal)\n\n"
-	    "exit status: 0 ok, 1 error, 2 usage, 3 a deadlock was found\n");
+	    "exit status: 0 ok, 1 error (some process could not be read), 2 usage, 3 a deadlock was\n"
+	    "found (in any of the processes)\n");
 }
 
-/* The options and the PID; false when the command is done, returning *rc. *format gets the output format. */
+/* What dump was asked for. */
+struct cmd_dump {
+	struct capture_opts copts;
+	struct output_opts oopts;
+	const char *outpath, *format;
+	int color;
+	bool subprocesses;
+	struct options_targets targets;
+	bool multi;		/* several processes: a header per process, JSON wrapped in "processes" */
+	size_t nerrors;		/* processes that could not be read */
+	bool deadlock;		/* some process has one */
+};
+
+/* The options and the PIDs; false when the command is done, returning *rc. */
 static bool
-cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, struct output_opts *oopts,
-    const char **outpath, const char **format, int *color, pid_t *pid)
+cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 {
-	long stack_bytes = (long)copts->stack_bytes, stop_timeout = copts->stop_timeout_ms;
+	long stack_bytes = (long)d->copts.stack_bytes, stop_timeout = d->copts.stop_timeout_ms;
 	bool json = false;
 	const char *fmt = NULL, *fstate = NULL, *ftid = NULL, *flock = NULL;
 	static struct output_filter filter;	/* lives as long as the dump: oopts borrows it */
@@ -49,23 +67,24 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 	const struct options_spec specs[] = {
 		{ "json", 'j', OPTIONS_FLAG, &json },
 		{ "format", 'f', OPTIONS_STRING, &fmt },
-		{ "output", 'o', OPTIONS_STRING, outpath },
-		{ "stop-all", 0, OPTIONS_FLAG, &copts->stop_all },
+		{ "output", 'o', OPTIONS_STRING, &d->outpath },
+		{ "stop-all", 0, OPTIONS_FLAG, &d->copts.stop_all },
 		{ "stack-bytes", 0, OPTIONS_COUNT, &stack_bytes, .min = 0, .max = 8 << 20,
 		    .error = "--stack-bytes wants a number of bytes up to 8 MiB" },
 		{ "stop-timeout", 0, OPTIONS_COUNT, &stop_timeout, .min = 1, .max = 60000,
 		    .error = "--stop-timeout wants milliseconds (1-60000)" },
-		{ "group", 0, OPTIONS_FLAG, &oopts->group },
-		{ "no-group", 0, OPTIONS_FLAG, &oopts->no_group },
+		{ "group", 0, OPTIONS_FLAG, &d->oopts.group },
+		{ "no-group", 0, OPTIONS_FLAG, &d->oopts.no_group },
 		{ "state", 0, OPTIONS_STRING, &fstate },
 		{ "tid", 0, OPTIONS_STRING, &ftid },
 		{ "lock", 0, OPTIONS_STRING, &flock },
-		{ "color", 0, OPTIONS_CHOICE, color, .value = 1 },
-		{ "no-color", 0, OPTIONS_CHOICE, color, .value = 0 },
+		{ "color", 0, OPTIONS_CHOICE, &d->color, .value = 1 },
+		{ "no-color", 0, OPTIONS_CHOICE, &d->color, .value = 0 },
+		{ "subprocesses", 0, OPTIONS_FLAG, &d->subprocesses },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
-	switch (options_parse(argc, argv, specs, pid)) {
+	switch (options_parse_targets(argc, argv, specs, OPTIONS_TARGET_MANY, &d->targets)) {
 	case OPTIONS_HELP:
 		cmd_dump_help();
 		*rc = EXIT_OK;
@@ -75,9 +94,9 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 		return false;
 	default: break;
 	}
-	copts->stack_bytes = (size_t)stack_bytes;
-	copts->stop_timeout_ms = (int)stop_timeout;
-	*format = json ? "json" : "text";
+	d->copts.stack_bytes = (size_t)stack_bytes;
+	d->copts.stop_timeout_ms = (int)stop_timeout;
+	d->format = json ? "json" : "text";
 	if (fmt != NULL && ((strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0 && strcmp(fmt, "dot") != 0) ||
 	    (json && strcmp(fmt, "json") != 0))) {
 		fprintf(stderr, "holdup: --format wants text, json or dot (and --json only goes with json)\n");
@@ -85,80 +104,235 @@ cmd_dump_options(int *rc, int argc, char **argv, struct capture_opts *copts, str
 		return false;
 	}
 	if (fmt != NULL)
-		*format = fmt;
+		d->format = fmt;
 	if (output_filter_parse(&filter, fstate, ftid, flock, &fe) < 0) {
 		fprintf(stderr, "holdup: %s\n", fe.msg);
 		*rc = EXIT_USAGE;
 		return false;
 	}
-	oopts->filter = &filter;
+	d->oopts.filter = &filter;
 	return true;
+}
+
+/* One process's snapshot, analysed; NULL after saying why (on stderr, and in JSON's "errors"). */
+static struct snapshot *
+cmd_dump_take(struct cmd_dump *d, pid_t pid, struct err *e)
+{
+	struct capture *cap = NULL;
+	struct analyzer *an;
+	struct snapshot *snap = NULL;
+
+	if (capture_open(pid, &d->copts, &cap, e) < 0)
+		return NULL;
+	if (capture_snapshot(cap, &snap, e) < 0) {
+		capture_close(cap);
+		return NULL;
+	}
+	/* The target runs again from here on; everything below works on the copies. */
+	capture_close(cap);
+	if (signals_quit_requested()) {
+		err_set(e, "interrupted");
+		snapshot_free(snap);
+		return NULL;
+	}
+	an = analyze_new(pid);
+	if (analyze_snapshot(an, snap, e) < 0) {
+		snapshot_free(snap);
+		snap = NULL;
+	}
+	analyze_free(an);
+	return snap;
+}
+
+/* The processes to dump: the PIDs given, with --subprocesses their descendants after them. */
+static size_t
+cmd_dump_pids(struct cmd_dump *d, pid_t **out)
+{
+	int n, truncated = 0;
+	struct err e;
+
+	if (!d->subprocesses) {
+		size_t k = 0;
+
+		/* each process once, in the order first given */
+		*out = xcalloc(d->targets.npids, sizeof **out);
+		for (size_t i = 0; i < d->targets.npids; i++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < k && !dup; j++)
+				dup = (*out)[j] == d->targets.pids[i];
+			if (!dup)
+				(*out)[k++] = d->targets.pids[i];
+		}
+		return k;
+	}
+	*out = xcalloc(PROCTREE_MAX, sizeof **out);
+	n = proctree_list("/proc", d->targets.pids, d->targets.npids, *out, PROCTREE_MAX, &truncated, &e);
+	if (n < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		n = 0;
+	}
+	if (truncated)
+		fprintf(stderr, "holdup: more than %d processes in the tree: the first %d are shown\n", PROCTREE_MAX, n);
+	/* a PID asked for that does not exist is still tried, so it is reported */
+	for (size_t i = 0; i < d->targets.npids; i++) {
+		bool listed = false;
+
+		for (int j = 0; j < n && !listed; j++)
+			listed = (*out)[j] == d->targets.pids[i];
+		if (!listed && n < PROCTREE_MAX)
+			(*out)[n++] = d->targets.pids[i];
+	}
+	return (size_t)n;
+}
+
+static bool
+cmd_dump_asked(const struct cmd_dump *d, pid_t pid)
+{
+	for (size_t i = 0; i < d->targets.npids; i++)
+		if (d->targets.pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* One "errors" entry of the JSON wrapper. */
+static void
+cmd_dump_json_error(FILE *out, bool first, pid_t pid, const char *msg)
+{
+	struct jw w;
+
+	if (!first)
+		fputc(',', out);
+	jw_init(&w, out, false);
+	jw_object_begin(&w);
+	jw_kint(&w, "pid", pid);
+	jw_kstring(&w, "error", msg);
+	jw_object_end(&w);
+}
+
+/* Opens -o's file (or takes standard output) when there is something to write: a single dump
+ * that failed leaves no empty file behind. -1 after saying why. */
+static int
+cmd_dump_open(struct cmd_dump *d, FILE **out)
+{
+	struct err oe;
+
+	if (*out != NULL)
+		return 0;
+	if (d->outpath == NULL)
+		*out = stdout;
+	else if ((*out = options_open_output(d->outpath, &oe)) == NULL) {
+		fprintf(stderr, "holdup: %s\n", oe.msg);
+		return -1;
+	}
+	/* --color forces it; otherwise a terminal gets colour unless NO_COLOR says no */
+	d->oopts.color = d->color == 1 || (d->color == -1 && strcmp(d->format, "text") == 0 &&
+	    isatty(fileno(*out)) && !util_no_color());
+	return 0;
+}
+
+/* Dumps every process in turn; -1 when the output cannot be written (or opened: *opened false). */
+static int
+cmd_dump_all(struct cmd_dump *d, FILE **outp, const pid_t *pids, size_t n)
+{
+	const struct output_format *fmt = output_find(d->format);
+	bool json = strcmp(d->format, "json") == 0, first = true;
+	char **errs = xcalloc(n ? n : 1, sizeof *errs);
+	int rc = 0;
+	FILE *out;
+
+	if (d->multi && cmd_dump_open(d, outp) < 0) {
+		free(errs);
+		return -2;
+	}
+	out = *outp;
+	if (d->multi && json)
+		fputs("{\"processes\":[\n", out);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct err e = { "" };
+		struct snapshot *snap = cmd_dump_take(d, pids[i], &e);
+
+		if (snap == NULL) {
+			/* a descendant that exited since it was listed is no error: it is just not there */
+			bool asked = !d->subprocesses || cmd_dump_asked(d, pids[i]) || kill(pids[i], 0) == 0 || errno != ESRCH;
+
+			fprintf(stderr, "holdup: %s%s\n", e.msg, asked ? "" : " (a descendant that exited: skipped)");
+			if (asked) {
+				d->nerrors++;
+				errs[i] = xasprintf("%s", e.msg);
+			}
+			continue;
+		}
+		if (cmd_dump_open(d, outp) < 0) {
+			snapshot_free(snap);
+			rc = -2;
+			break;
+		}
+		out = *outp;
+		if (d->multi && !json)
+			fprintf(out, "%s==== process %d (%zu of %zu) ====\n", first ? "" : "\n", (int)snap->pid, i + 1, n);
+		else if (d->multi && !first)
+			fputs(",\n", out);
+		first = false;
+		d->deadlock |= snap->ndeadlocks > 0;
+		if (output_write(fmt, out, &d->oopts, snap) < 0)
+			rc = -1;
+		snapshot_free(snap);
+	}
+	if (d->multi && json && rc == 0) {
+		bool efirst = true;
+
+		fputs("],\"errors\":[", out);
+		for (size_t i = 0; i < n; i++)
+			if (errs[i] != NULL) {
+				cmd_dump_json_error(out, efirst, pids[i], errs[i]);
+				efirst = false;
+			}
+		fputs("]}\n", out);
+		if (fflush(out) != 0 || ferror(out))
+			rc = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(errs[i]);
+	free(errs);
+	return rc;
 }
 
 int
 cmd_dump(int argc, char **argv)
 {
-	struct capture_opts copts;
-	struct output_opts oopts;
-	struct capture *cap = NULL;
-	struct analyzer *an = NULL;
-	struct snapshot *snap = NULL;
-	struct err e = { "" };
-	const char *outpath = NULL, *format = "text";
-	int color = -1, rc;
-	pid_t pid;
-	FILE *out = stdout;
+	struct cmd_dump d;
+	pid_t *pids = NULL;
+	size_t n;
+	int rc, wr;
+	FILE *out = NULL;
 
-	capture_opts_default(&copts);
-	memset(&oopts, 0, sizeof oopts);
-	if (!cmd_dump_options(&rc, argc, argv, &copts, &oopts, &outpath, &format, &color, &pid))
+	memset(&d, 0, sizeof d);
+	capture_opts_default(&d.copts);
+	d.color = -1;
+	d.format = "text";
+	if (!cmd_dump_options(&rc, argc, argv, &d)) {
+		options_targets_free(&d.targets);
 		return rc;
+	}
 	rc = EXIT_ERROR;
-
-	if (capture_open(pid, &copts, &cap, &e) < 0) {
-		fprintf(stderr, "holdup: %s\n", e.msg);
-		return EXIT_ERROR;
-	}
-	if (capture_snapshot(cap, &snap, &e) < 0) {
-		fprintf(stderr, "holdup: %s\n", e.msg);
+	n = cmd_dump_pids(&d, &pids);
+	/* one PID, no --subprocesses: the output is exactly one snapshot's, as it always was */
+	d.multi = d.subprocesses || d.targets.npids > 1;
+	if ((wr = cmd_dump_all(&d, &out, pids, n)) < 0) {
+		if (wr == -1)
+			fprintf(stderr, "holdup: writing %s: %s\n", d.outpath ? d.outpath : "output", strerror(errno));
 		goto out;
 	}
-	/* The target runs again from here on; everything below works on the copies. */
-	capture_close(cap);
-	cap = NULL;
-	if (signals_quit_requested()) {
-		fprintf(stderr, "holdup: interrupted\n");
-		goto out;
-	}
-	an = analyze_new(pid);
-	if (analyze_snapshot(an, snap, &e) < 0) {
-		fprintf(stderr, "holdup: %s\n", e.msg);
-		goto out;
-	}
-	if (outpath != NULL) {
-		struct err oe;
-
-		if ((out = options_open_output(outpath, &oe)) == NULL) {
-			fprintf(stderr, "holdup: %s\n", oe.msg);
-			out = stdout;
-			goto out;
-		}
-	}
-	/* --color forces it; otherwise a terminal gets colour unless NO_COLOR says no */
-	oopts.color = color == 1 || (color == -1 && strcmp(format, "text") == 0 && isatty(fileno(out)) &&
-	    !util_no_color());
-	if (output_write(output_find(format), out, &oopts, snap) < 0) {
-		fprintf(stderr, "holdup: writing %s: %s\n", outpath ? outpath : "output", strerror(errno));
-		goto out;
-	}
-	rc = snap->ndeadlocks > 0 ? EXIT_DEADLOCK : EXIT_OK;
+	rc = d.deadlock ? EXIT_DEADLOCK : d.nerrors > 0 ? EXIT_ERROR : EXIT_OK;
+	if (d.multi && d.nerrors > 0)
+		fprintf(stderr, "holdup: %zu of %zu processes could not be read\n", d.nerrors, n);
 out:
 	if (out != stdout && out != NULL && fclose(out) != 0 && rc != EXIT_ERROR) {
-		fprintf(stderr, "holdup: %s: %s\n", outpath, strerror(errno));
+		fprintf(stderr, "holdup: %s: %s\n", d.outpath, strerror(errno));
 		rc = EXIT_ERROR;
 	}
-	snapshot_free(snap);
-	analyze_free(an);
-	capture_close(cap);
+	free(pids);
+	options_targets_free(&d.targets);
 	return rc;
 }

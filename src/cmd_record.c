@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "launch.h"
 #include "options.h"
 #include "output.h"
 #include "profile.h"
@@ -21,7 +22,10 @@ struct cmd_record {
 	const char *outpath, *format;
 	double duration;
 	long rate;
-	bool stop_all, no_sampling;
+	bool stop_all, no_sampling, subprocesses;
+	struct options_targets targets;
+	struct launch launch;		/* launch mode: the command started */
+	bool launched;
 	const struct output_format *fmt;
 	struct output_opts oopts;
 	void *fmtstate;			/* fmt's state between begin and end */
@@ -38,15 +42,19 @@ struct cmd_record {
 static void
 cmd_record_help(void)
 {
-	printf("usage: holdup record [OPTIONS] PID\n\n"
+	printf("usage: holdup record [OPTIONS] PID\n"
+	    "       holdup record [OPTIONS] -- COMMAND [ARGS...]\n\n"
 	    "Samples every thread of PID (running, runnable, blocked, waiting, sleeping, io: all of them)\n"
-	    "and writes a wait profile: where threads spend their time and on which locks.\n\n"
+	    "and writes a wait profile: where threads spend their time and on which locks.\n"
+	    "With -- COMMAND, starts COMMAND, records it until it exits and exits with its status.\n\n"
 	    "  -r, --rate HZ         snapshots per second (default 10, at most 1000)\n"
 	    "  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C or the target exits)\n"
 	    "  -o, --output FILE     write to FILE (default: standard output)\n"
 	    "  -f, --format FORMAT   pprof, folded, json, json-array or speedscope; default pprof for FILE\n"
 	    "                        ending in .pb.gz or .pprof, json for .jsonl, speedscope for\n"
 	    "                        .speedscope.json, json-array for other .json, folded otherwise\n"
+	    "  --subprocesses        the target's descendants too, as they come and go; each stack's\n"
+	    "                        root names its process (folded: \"PID COMM\"; pprof: labels)\n"
 	    "  --stop-all            stop every thread per sample, even those blocked in the kernel\n"
 	    "  --no-sampling         stop running threads with ptrace for each snapshot instead of\n"
 	    "                        reading their registers and stacks from perf_event samples\n\n"
@@ -96,9 +104,9 @@ cmd_record_status(const struct cmd_record *r, bool final)
 	fflush(stderr);
 }
 
-/* The options and the PID; false when the command is done, returning *rc. */
+/* The options and the PID (or command); false when the command is done, returning *rc. */
 static bool
-cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv, pid_t *pid)
+cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv)
 {
 	const struct options_spec specs[] = {
 		{ "rate", 'r', OPTIONS_COUNT, &r->rate, .min = 1, .max = 1000,
@@ -109,10 +117,11 @@ cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv, pid_t *
 		{ "format", 'f', OPTIONS_STRING, &r->format },
 		{ "stop-all", 0, OPTIONS_FLAG, &r->stop_all },
 		{ "no-sampling", 0, OPTIONS_FLAG, &r->no_sampling },
+		{ "subprocesses", 0, OPTIONS_FLAG, &r->subprocesses },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
-	switch (options_parse(argc, argv, specs, pid)) {
+	switch (options_parse_targets(argc, argv, specs, OPTIONS_TARGET_COMMAND, &r->targets)) {
 	case OPTIONS_HELP:
 		cmd_record_help();
 		*rc = EXIT_OK;
@@ -150,12 +159,26 @@ cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv, pid_t *
 	return true;
 }
 
+/* Opens -o's file; 0, or -1 after saying why. */
+static int
+cmd_record_output(struct cmd_record *r)
+{
+	struct err oe;
+
+	if ((r->out = options_open_output(r->outpath, &oe)) == NULL) {
+		r->out = stdout;
+		fprintf(stderr, "holdup: %s\n", oe.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Attaches and opens the output; 0, or -1 after saying why. */
 static int
 cmd_record_open(struct cmd_record *r, pid_t pid)
 {
 	struct session_opts so;
-	struct err e = { "" }, oe;
+	struct err e = { "" };
 
 	memset(&so, 0, sizeof so);
 	capture_opts_default(&so.capture);
@@ -165,18 +188,18 @@ cmd_record_open(struct cmd_record *r, pid_t pid)
 		so.capture.sample_ns = capture_sample_ns_for(so.period_ns);
 	so.backlog = CMD_RECORD_BACKLOG;
 	so.duration_ns = (uint64_t)(r->duration * 1e9);
+	so.subprocesses = r->subprocesses;
+	so.launch = r->launched ? &r->launch : NULL;
 	if (session_open(pid, &so, &r->session, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		return -1;
 	}
-	/* Opened before the first snapshot so a bad path fails at once, not after an hour. */
-	if (r->outpath != NULL && (r->out = options_open_output(r->outpath, &oe)) == NULL) {
-		r->out = stdout;
-		fprintf(stderr, "holdup: %s\n", oe.msg);
-		r->out = stdout;
+	/* Opened before the first snapshot so a bad path fails at once, not after an hour (in launch
+	 * mode before the command starts: cmd_record_output). */
+	if (r->outpath != NULL && r->out == stdout && cmd_record_output(r) < 0)
 		return -1;
-	}
 	r->oopts.rate_hz = (int)r->rate;
+	r->oopts.processes = r->subprocesses;
 	r->oopts.duration_s = r->duration;
 	r->fmtstate = r->fmt->begin(r->out, &r->oopts);
 	r->summary = profile_new();
@@ -216,7 +239,8 @@ cmd_record_loop(struct cmd_record *r, bool *write_failed)
 		switch (session_next(r->session, &snap)) {
 		case SESSION_QUIT: return "interrupted";
 		case SESSION_END: return "duration reached";
-		case SESSION_GONE: return "the target exited";
+		case SESSION_GONE: return r->launched ? "the command exited" : "the target exited";
+		case SESSION_IDLE: break;
 		case SESSION_UNUSABLE:
 			fprintf(stderr, "%sholdup: %s\n", r->status ? "\n" : "", session_error(r->session, msg, sizeof msg));
 			r->unusable = true;
@@ -252,8 +276,9 @@ static int
 cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
 {
 	const struct session *s = r->session;
-	/* a profile of nothing is no answer: say so in the exit status too */
-	int rc = write_failed || r->unusable || r->samples == 0 ? EXIT_ERROR : EXIT_OK;
+	/* a profile of nothing is no answer: say so in the exit status too (a launched command
+	 * that was done before the first sample is no failure of holdup's) */
+	int rc = write_failed || r->unusable || (r->samples == 0 && !r->launched) ? EXIT_ERROR : EXIT_OK;
 	FILE *sumf;
 
 	if (r->status)
@@ -269,6 +294,8 @@ cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
 		fprintf(stderr, ", %" PRIu64 " ticks missed (snapshots slower than the rate)", s->ticker.missed);
 	if (s->failed > 0)
 		fprintf(stderr, ", %" PRIu64 " snapshots failed", s->failed);
+	if (s->subprocesses)
+		fprintf(stderr, ", %" PRIu64 " descendant%s joined", s->joined, s->joined == 1 ? "" : "s");
 	if (r->outpath != NULL)
 		fprintf(stderr, "; wrote %s", r->outpath);
 	fputc('\n', stderr);
@@ -277,6 +304,30 @@ cmd_record_finish(struct cmd_record *r, const char *why, bool write_failed)
 	profile_write_summary(r->summary, sumf, (int)r->rate, 10, 3);
 	fflush(sumf);
 	return rc;
+}
+
+/* Launch mode: starts the command; -1 (rc set) when it could not be started. */
+static int
+cmd_record_launch(struct cmd_record *r, pid_t *pid, int *rc)
+{
+	struct err e = { "" };
+
+	if (r->targets.command == NULL) {
+		*pid = r->targets.pids[0];
+		return 0;
+	}
+	/* a bad -o path must not start the command and leave it to run unobserved */
+	if (r->outpath != NULL && cmd_record_output(r) < 0) {
+		*rc = EXIT_ERROR;
+		return -1;
+	}
+	if (launch_start(r->targets.command, &r->launch, rc, &e) < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		return -1;
+	}
+	r->launched = true;
+	*pid = r->launch.pid;
+	return 0;
 }
 
 int
@@ -291,11 +342,19 @@ cmd_record(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.rate = 10;
 	r.out = stdout;
-	if (!cmd_record_options(&rc, &r, argc, argv, &pid))
+	if (!cmd_record_options(&rc, &r, argc, argv)) {
+		options_targets_free(&r.targets);
 		return rc;
+	}
+	if (cmd_record_launch(&r, &pid, &rc) < 0) {
+		if (r.out != stdout)
+			fclose(r.out);
+		goto done;
+	}
 	rc = EXIT_ERROR;
 	if (cmd_record_open(&r, pid) == 0) {
-		fprintf(stderr, "holdup: recording pid %d at %ld Hz", (int)pid, r.rate);
+		fprintf(stderr, "holdup: recording %s %d%s at %ld Hz", r.launched ? "command" : "pid", (int)pid,
+		    r.subprocesses ? " and its descendants" : "", r.rate);
 		if (r.duration > 0)
 			fprintf(stderr, " for %gs", r.duration);
 		fprintf(stderr, " into %s (%s); Ctrl-C stops\n", r.outpath != NULL ? r.outpath : "standard output",
@@ -311,5 +370,9 @@ cmd_record(int argc, char **argv)
 	}
 	profile_free(r.summary);
 	session_close(r.session);
+	if (r.launched)
+		rc = cmd_launch_status(&r.launch, rc);
+done:
+	options_targets_free(&r.targets);
 	return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "goruntime.h"
+#include "launch.h"
 #include "lockgraph.h"
 #include "options.h"
 #include "output.h"
@@ -40,35 +41,53 @@ struct cmd_watch_block {
 	bool fired;		/* a dump already reported this block */
 };
 
-struct cmd_watch {
+/* What watch follows of one process (with --subprocesses, each process of the tree has its own). */
+struct cmd_watch_state {
 	pid_t pid;
-	double interval, blocked_for, rate_limit;
-	const char *dir;
-	const char *exec;
-	bool unusable;			/* ended because nothing could be captured */
 	struct cmd_watch_block *blocks;	/* sorted by (go, id) */
 	size_t nblocks, blocks_cap;
 	char *deadlock_sig;		/* the deadlocks reported last ("12,13;"), NULL if none */
 	char *pending_sig;		/* deadlocks seen once, not yet confirmed by a second snapshot */
 	uint64_t last_dump_ns[WATCH_TRIGGERS];
 	bool dumped[WATCH_TRIGGERS];
-	unsigned ndumps, nexec_running;
+};
+
+struct cmd_watch {
+	pid_t pid;
+	double interval, blocked_for, rate_limit;
+	const char *dir;
+	const char *exec;
+	bool subprocesses;
+	struct options_targets targets;
+	struct launch launch;		/* launch mode: the command started */
+	bool launched;
+	bool unusable;			/* ended because nothing could be captured */
+	struct cmd_watch_state *states;	/* owned; one per process seen */
+	size_t nstates, states_cap;
+	struct cmd_watch_state *st;	/* the process of the snapshot being looked at */
+	unsigned ndumps;
+	pid_t *execs;			/* --exec hooks still running */
+	size_t nexecs, execs_cap;
 };
 
 static void
 cmd_watch_help(void)
 {
-	printf("usage: holdup watch [OPTIONS] PID\n\n"
+	printf("usage: holdup watch [OPTIONS] PID\n"
+	    "       holdup watch [OPTIONS] -- COMMAND [ARGS...]\n\n"
 	    "Takes a snapshot of PID every interval and writes a text and a JSON dump into DIR when a\n"
 	    "deadlock appears or when a thread (or goroutine) stays blocked on the same lock longer than\n"
-	    "the threshold. Keeps watching after a dump; exits 0 when PID exits or on SIGINT/SIGTERM.\n\n"
+	    "the threshold. Keeps watching after a dump; exits 0 when PID exits or on SIGINT/SIGTERM.\n"
+	    "With -- COMMAND, starts COMMAND, watches it until it exits and exits with its status; a\n"
+	    "SIGTERM to holdup is passed on to it (CI: watch --blocked-for 60 --subprocesses -- make test).\n\n"
 	    "  --blocked-for SECS  threshold for one block on one lock (default 5)\n"
 	    "  --dir DIR           where dumps go (default .), as holdup-PID-TIME.txt and .json\n"
 	    "  --exec CMD          run CMD with /bin/sh after each dump; the text dump's path is $1 and\n"
 	    "                      $HOLDUP_DUMP, the JSON one $2 and $HOLDUP_DUMP_JSON, the reason\n"
 	    "                      $HOLDUP_REASON\n"
 	    "  -i, --interval SECS time between snapshots (default 1)\n"
-	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n");
+	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n"
+	    "  --subprocesses      the target's descendants too, as they come and go (one dump per process)\n");
 }
 
 static void
@@ -107,9 +126,9 @@ cmd_watch_find(const struct cmd_watch *w, bool go, uint64_t id)
 {
 	struct cmd_watch_block key = { .id = id, .go = go };
 
-	if (w->nblocks == 0)
+	if (w->st->nblocks == 0)
 		return NULL;
-	return bsearch(&key, w->blocks, w->nblocks, sizeof key, cmd_watch_block_cmp);
+	return bsearch(&key, w->st->blocks, w->st->nblocks, sizeof key, cmd_watch_block_cmp);
 }
 
 /* Continues a block from the previous snapshot or starts a new one. */
@@ -162,10 +181,10 @@ cmd_watch_update(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 			cmd_watch_track(w, &nb, &n, &cap, true, g->id, g->lock_addr, 0, now);
 	}
 	util_sort(nb, n, sizeof *nb, cmd_watch_block_cmp);
-	free(w->blocks);
-	w->blocks = nb;
-	w->nblocks = n;
-	w->blocks_cap = cap;
+	free(w->st->blocks);
+	w->st->blocks = nb;
+	w->st->nblocks = n;
+	w->st->blocks_cap = cap;
 }
 
 /* "tid,tid;..." naming the current deadlocks, NULL if there are none. */
@@ -283,36 +302,83 @@ cmd_watch_run(struct cmd_watch *w, const char *txt, const char *json, const char
 		execl("/bin/sh", "sh", "-c", w->exec, "holdup-exec", txt, json != NULL ? json : "", (char *)NULL);
 		_exit(127);
 	}
-	w->nexec_running++;
+	xgrow(&w->execs, &w->execs_cap, w->nexecs + 1, sizeof *w->execs);
+	w->execs[w->nexecs++] = child;
 	cmd_watch_log("started --exec (pid %d) for %s", (int)child, txt);
 }
 
-/* Collects finished --exec children; with wait_s > 0 waits up to that long for all of them. */
+/* Collects finished --exec children; with wait_s > 0 waits up to that long for all of them. Only
+ * the hooks' own PIDs are waited for: a launched command's status is launch.c's to collect. */
 static void
 cmd_watch_reap(struct cmd_watch *w, double wait_s)
 {
 	uint64_t until = util_now_ns() + (uint64_t)(wait_s * 1e9);
 
-	while (w->nexec_running > 0) {
-		int status;
-		pid_t p = waitpid(-1, &status, WNOHANG);
+	while (w->nexecs > 0) {
+		size_t kept = 0;
 
-		if (p > 0) {
-			w->nexec_running--;
-			if (WIFEXITED(status))
+		for (size_t i = 0; i < w->nexecs; i++) {
+			int status;
+			pid_t p = waitpid(w->execs[i], &status, WNOHANG);
+
+			if (p == 0 || (p < 0 && errno == EINTR)) {
+				w->execs[kept++] = w->execs[i];
+				continue;
+			}
+			if (p > 0 && WIFEXITED(status))
 				cmd_watch_log("--exec (pid %d) exited with status %d", (int)p, WEXITSTATUS(status));
-			else if (WIFSIGNALED(status))
+			else if (p > 0 && WIFSIGNALED(status))
 				cmd_watch_log("--exec (pid %d) killed by signal %d", (int)p, WTERMSIG(status));
-			continue;
 		}
-		if (p < 0 && errno == ECHILD) {
-			w->nexec_running = 0;
-			break;
-		}
-		if (util_now_ns() >= until)
+		w->nexecs = kept;
+		if (w->nexecs == 0 || util_now_ns() >= until)
 			break;
 		usleep(50000);
 	}
+}
+
+/* The state of pid's process, made on first sight. */
+static struct cmd_watch_state *
+cmd_watch_state(struct cmd_watch *w, pid_t pid)
+{
+	struct cmd_watch_state *st;
+
+	for (size_t i = 0; i < w->nstates; i++)
+		if (w->states[i].pid == pid)
+			return &w->states[i];
+	xgrow(&w->states, &w->states_cap, w->nstates + 1, sizeof *w->states);
+	st = &w->states[w->nstates++];
+	memset(st, 0, sizeof *st);
+	st->pid = pid;
+	return st;
+}
+
+static void
+cmd_watch_state_free(struct cmd_watch_state *st)
+{
+	free(st->blocks);
+	free(st->deadlock_sig);
+	free(st->pending_sig);
+}
+
+/* Forgets the processes that left the session (exited): their PIDs may come back as others. */
+static void
+cmd_watch_prune(struct cmd_watch *w, const struct session *ses)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->nstates; i++) {
+		bool live = false;
+
+		for (size_t j = 0; j < ses->nmembers && !live; j++)
+			live = ses->members[j].pid == w->states[i].pid && !ses->members[j].gone;
+		if (live)
+			w->states[kept++] = w->states[i];
+		else
+			cmd_watch_state_free(&w->states[i]);
+	}
+	w->nstates = kept;
+	w->st = NULL;
 }
 
 /* Writes the dump pair, logs it and runs the hook. */
@@ -325,13 +391,22 @@ cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason
 
 	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", localtime_r(&s->taken.tv_sec, &tm));
 	/* a random part: a name another user can predict is a name they can plant first */
-	snprintf(stem, sizeof stem, "holdup-%d-%s-%08x", (int)w->pid, ts, cmd_watch_random());
+	snprintf(stem, sizeof stem, "holdup-%d-%s-%08x", (int)s->pid, ts, cmd_watch_random());
 	txt = cmd_watch_write(w, s, stem, "text");
 	if (txt == NULL)
 		return;
 	json = cmd_watch_write(w, s, stem, "json");
 	w->ndumps++;
-	cmd_watch_log("%s: wrote %s%s%s", reason, txt, json ? " and " : "", json ? json : "");
+	if (s->pid != w->pid) {
+		char name[64] = "?";
+		const struct thread *t = snapshot_find_thread(s, s->pid);
+
+		if (t != NULL && t->name != NULL)
+			sanitize_str(t->name, name, sizeof name);
+		cmd_watch_log("process %d (%s): %s: wrote %s%s%s", (int)s->pid, name, reason, txt, json ? " and " : "",
+		    json ? json : "");
+	} else
+		cmd_watch_log("%s: wrote %s%s%s", reason, txt, json ? " and " : "", json ? json : "");
 	if (w->exec != NULL)
 		cmd_watch_run(w, txt, json, reason);
 	free(txt);
@@ -342,10 +417,10 @@ cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason
 static bool
 cmd_watch_allowed(struct cmd_watch *w, enum cmd_watch_trigger k, uint64_t now)
 {
-	if (w->dumped[k] && now - w->last_dump_ns[k] < (uint64_t)(w->rate_limit * 1e9))
+	if (w->st->dumped[k] && now - w->st->last_dump_ns[k] < (uint64_t)(w->rate_limit * 1e9))
 		return false;
-	w->dumped[k] = true;
-	w->last_dump_ns[k] = now;
+	w->st->dumped[k] = true;
+	w->st->last_dump_ns[k] = now;
 	return true;
 }
 
@@ -361,13 +436,13 @@ cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 	 * and only once two snapshots in a row agree: a real deadlock persists, while a snapshot torn
 	 * by a thread that moved during the capture can show a cycle that never existed. */
 	if (sig == NULL) {
-		free(w->deadlock_sig);
-		w->deadlock_sig = NULL;
-		free(w->pending_sig);
-		w->pending_sig = NULL;
-	} else if (w->deadlock_sig != NULL && strcmp(sig, w->deadlock_sig) == 0) {
+		free(w->st->deadlock_sig);
+		w->st->deadlock_sig = NULL;
+		free(w->st->pending_sig);
+		w->st->pending_sig = NULL;
+	} else if (w->st->deadlock_sig != NULL && strcmp(sig, w->st->deadlock_sig) == 0) {
 		/* already reported */
-	} else if (w->pending_sig != NULL && strcmp(sig, w->pending_sig) == 0) {
+	} else if (w->st->pending_sig != NULL && strcmp(sig, w->st->pending_sig) == 0) {
 		if (cmd_watch_allowed(w, WATCH_DEADLOCK, now)) {
 			snprintf(reason, sizeof reason, "deadlock of threads %.200s", sig);
 			/* "12,13;14,15;" reads as "12,13 14,15" */
@@ -375,27 +450,27 @@ cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 				if (*p == ';')
 					*p = p[1] == '\0' ? '\0' : ' ';
 			cmd_watch_dump(w, s, reason);
-			free(w->deadlock_sig);
-			w->deadlock_sig = sig;
+			free(w->st->deadlock_sig);
+			w->st->deadlock_sig = sig;
 			sig = NULL;
 		}
 	} else {
-		free(w->pending_sig);
-		w->pending_sig = sig;
+		free(w->st->pending_sig);
+		w->st->pending_sig = sig;
 		sig = NULL;
 	}
 	free(sig);
 	/* Threads of a reported deadlock are covered by its dump: no second one for their long block. */
-	for (size_t i = 0; w->deadlock_sig != NULL && i < s->nthreads; i++) {
+	for (size_t i = 0; w->st->deadlock_sig != NULL && i < s->nthreads; i++) {
 		struct cmd_watch_block key = { .id = (uint64_t)s->threads[i].tid, .go = false }, *b;
 
-		if (s->threads[i].wait.in_deadlock && w->nblocks > 0 &&
-		    (b = bsearch(&key, w->blocks, w->nblocks, sizeof key, cmd_watch_block_cmp)) != NULL)
+		if (s->threads[i].wait.in_deadlock && w->st->nblocks > 0 &&
+		    (b = bsearch(&key, w->st->blocks, w->st->nblocks, sizeof key, cmd_watch_block_cmp)) != NULL)
 			b->fired = true;
 	}
 
-	for (size_t i = 0; i < w->nblocks; i++) {
-		const struct cmd_watch_block *b = &w->blocks[i];
+	for (size_t i = 0; i < w->st->nblocks; i++) {
+		const struct cmd_watch_block *b = &w->st->blocks[i];
 
 		if (!b->fired && (double)(now - b->since_ns) / 1e9 >= w->blocked_for) {
 			if (first == NULL)
@@ -416,9 +491,9 @@ cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
 		    nlong > 1 ? " (and others)" : "");
 		cmd_watch_dump(w, s, reason);
 		/* One dump covers every block over the threshold right now. */
-		for (size_t i = 0; i < w->nblocks; i++)
-			if ((double)(now - w->blocks[i].since_ns) / 1e9 >= w->blocked_for)
-				w->blocks[i].fired = true;
+		for (size_t i = 0; i < w->st->nblocks; i++)
+			if ((double)(now - w->st->blocks[i].since_ns) / 1e9 >= w->blocked_for)
+				w->st->blocks[i].fired = true;
 	}
 }
 
@@ -435,11 +510,12 @@ cmd_watch_options(int *rc, struct cmd_watch *w, int argc, char **argv)
 		    .error = "--interval wants a number of seconds (at least 0.01)" },
 		{ "rate-limit", 0, OPTIONS_SECONDS, &w->rate_limit, .min = 0, .max = 1e7,
 		    .error = "--rate-limit wants a number of seconds (at least 0)" },
+		{ "subprocesses", 0, OPTIONS_FLAG, &w->subprocesses },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 	struct stat sb;
 
-	switch (options_parse(argc, argv, specs, &w->pid)) {
+	switch (options_parse_targets(argc, argv, specs, OPTIONS_TARGET_COMMAND, &w->targets)) {
 	case OPTIONS_HELP:
 		cmd_watch_help();
 		*rc = EXIT_OK;
@@ -449,6 +525,8 @@ cmd_watch_options(int *rc, struct cmd_watch *w, int argc, char **argv)
 		return false;
 	default: break;
 	}
+	if (w->targets.command == NULL)
+		w->pid = w->targets.pids[0];
 	if (stat(w->dir, &sb) < 0 || !S_ISDIR(sb.st_mode) || access(w->dir, W_OK) < 0) {
 		fprintf(stderr, "holdup: --dir %s: %s\n", w->dir, errno ? strerror(errno) : "not a writable directory");
 		*rc = EXIT_ERROR;
@@ -482,7 +560,8 @@ cmd_watch_loop(struct cmd_watch *w, struct session *ses)
 			return;
 		}
 		if (ev == SESSION_GONE) {
-			cmd_watch_log("pid %d exited; %u dump%s written", (int)w->pid, w->ndumps, w->ndumps == 1 ? "" : "s");
+			cmd_watch_log("%s %d exited; %u dump%s written", w->launched ? "command" : "pid", (int)w->pid,
+			    w->ndumps, w->ndumps == 1 ? "" : "s");
 			return;
 		}
 		if (ev == SESSION_FAILED && ses->first_failure)
@@ -490,20 +569,54 @@ cmd_watch_loop(struct cmd_watch *w, struct session *ses)
 		if (ev == SESSION_SNAPSHOT) {
 			uint64_t now = util_now_ns();
 
+			w->st = cmd_watch_state(w, s->pid);
 			cmd_watch_update(w, s, now);
 			cmd_watch_check(w, s, now);
+			w->st = NULL;
 		}
 		snapshot_free(s);
+		if (w->subprocesses && ses->next == 0)
+			cmd_watch_prune(w, ses);	/* a round is over */
 	}
+}
+
+/* Opens the session (in launch mode after starting the command); -1 (rc set) after saying why. */
+static int
+cmd_watch_open(struct cmd_watch *w, struct session **ses, int *rc)
+{
+	struct session_opts so;
+	struct err e = { "" };
+
+	*rc = EXIT_ERROR;
+	if (w->targets.command != NULL) {
+		if (launch_start(w->targets.command, &w->launch, rc, &e) < 0) {
+			fprintf(stderr, "holdup: %s\n", e.msg);
+			return -1;
+		}
+		w->launched = true;
+		w->pid = w->launch.pid;
+	}
+	memset(&so, 0, sizeof so);
+	capture_opts_default(&so.capture);
+	/* Steady schedule; a slow snapshot skips ticks rather than bunching them. */
+	so.period_ns = (uint64_t)(w->interval * 1e9);
+	so.backlog = 0;
+	so.subprocesses = w->subprocesses;
+	so.launch = w->launched ? &w->launch : NULL;
+	if (session_open(w->pid, &so, ses, &e) < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		if (w->launched)
+			*rc = cmd_launch_status(&w->launch, EXIT_ERROR);
+		return -1;
+	}
+	return 0;
 }
 
 int
 cmd_watch(int argc, char **argv)
 {
 	struct cmd_watch w;
-	struct session_opts so;
 	struct session *ses = NULL;
-	struct err e = { "" };
 	int rc;
 
 	memset(&w, 0, sizeof w);
@@ -511,26 +624,28 @@ cmd_watch(int argc, char **argv)
 	w.blocked_for = 5;
 	w.rate_limit = 60;
 	w.dir = ".";
-	if (!cmd_watch_options(&rc, &w, argc, argv))
+	if (!cmd_watch_options(&rc, &w, argc, argv)) {
+		options_targets_free(&w.targets);
 		return rc;
-
-	memset(&so, 0, sizeof so);
-	capture_opts_default(&so.capture);
-	/* Steady schedule; a slow snapshot skips ticks rather than bunching them. */
-	so.period_ns = (uint64_t)(w.interval * 1e9);
-	so.backlog = 0;
-	if (session_open(w.pid, &so, &ses, &e) < 0) {
-		fprintf(stderr, "holdup: %s\n", e.msg);
-		return EXIT_ERROR;
 	}
-	cmd_watch_log("watching pid %d every %gs; dumps into %s on a deadlock or a block over %gs%s%s",
-	    (int)w.pid, w.interval, w.dir, w.blocked_for, w.exec ? "; then runs: " : "", w.exec ? w.exec : "");
+	if (cmd_watch_open(&w, &ses, &rc) < 0) {
+		options_targets_free(&w.targets);
+		return rc;
+	}
+	cmd_watch_log("watching %s %d%s every %gs; dumps into %s on a deadlock or a block over %gs%s%s",
+	    w.launched ? "command" : "pid", (int)w.pid, w.subprocesses ? " and its descendants" : "", w.interval,
+	    w.dir, w.blocked_for, w.exec ? "; then runs: " : "", w.exec ? w.exec : "");
 	cmd_watch_loop(&w, ses);
 	/* Hooks started for a dump get a moment to finish so their status is logged. */
 	cmd_watch_reap(&w, 5);
-	free(w.blocks);
-	free(w.deadlock_sig);
-	free(w.pending_sig);
+	for (size_t i = 0; i < w.nstates; i++)
+		cmd_watch_state_free(&w.states[i]);
+	free(w.states);
+	free(w.execs);
+	rc = w.unusable ? EXIT_ERROR : EXIT_OK;
 	session_close(ses);
-	return w.unusable ? EXIT_ERROR : EXIT_OK;
+	if (w.launched)
+		rc = cmd_launch_status(&w.launch, rc);
+	options_targets_free(&w.targets);
+	return rc;
 }

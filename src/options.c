@@ -123,29 +123,95 @@ options_tables(const struct options_spec *specs, char *shortopts, size_t shortle
 	return n;
 }
 
+/* Adds the PIDs of one -p argument or positional word ("12", or "12,13" where several are
+ * allowed); -1 after saying why. */
+static int
+options_add_pids(const char *arg, unsigned allow, struct options_targets *t)
+{
+	char buf[256], *save = NULL;
+
+	if ((allow & OPTIONS_TARGET_MANY) == 0 || strchr(arg, ',') == NULL) {
+		xgrow(&t->pids, &t->pids_cap, t->npids + 1, sizeof *t->pids);
+		if (options_pid(arg, &t->pids[t->npids]) < 0)
+			return -1;
+		t->npids++;
+		return 0;
+	}
+	if (strlen(arg) >= sizeof buf) {
+		fprintf(stderr, "holdup: '%.40s...' is not a list of process IDs\n", arg);
+		return -1;
+	}
+	strcpy(buf, arg);
+	for (char *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+		xgrow(&t->pids, &t->pids_cap, t->npids + 1, sizeof *t->pids);
+		if (options_pid(w, &t->pids[t->npids]) < 0)
+			return -1;
+		t->npids++;
+	}
+	return 0;
+}
+
+/* Where the command of launch mode starts: after the first "--", or -1. */
+static int
+options_dashdash(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return -1;
+}
+
+/* The PIDs (or the command) after the options; OPTIONS_OK or a usage error already reported. */
+static enum options_result
+options_targets_check(int argc, char **argv, int dd, unsigned allow, struct options_targets *t)
+{
+	for (; optind < dd; optind++)
+		if (options_add_pids(argv[optind], allow, t) < 0)
+			return OPTIONS_USAGE;
+	if (dd < argc) {
+		if ((allow & OPTIONS_TARGET_COMMAND) == 0 || t->npids > 0 || dd + 1 >= argc) {
+			if ((allow & OPTIONS_TARGET_COMMAND) != 0 && t->npids > 0)
+				fprintf(stderr, "holdup: a PID or -- COMMAND, not both\n");
+			cmd_usage(argv[0]);
+			return OPTIONS_USAGE;
+		}
+		t->command = &argv[dd + 1];
+		return OPTIONS_OK;
+	}
+	if (t->npids == 0 || (t->npids > 1 && (allow & OPTIONS_TARGET_MANY) == 0)) {
+		if (t->npids > 1)
+			fprintf(stderr, "holdup: one PID at a time\n");
+		cmd_usage(argv[0]);
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_OK;
+}
+
 enum options_result
-options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pid)
+options_parse_targets(int argc, char **argv, const struct options_spec *specs, unsigned allow,
+    struct options_targets *t)
 {
 	struct option longopts[OPTIONS_MAX];
 	char shortopts[2 * OPTIONS_MAX + 1];
 	size_t n = options_tables(specs, shortopts, sizeof shortopts, longopts);
-	int c;
+	/* the command's own options are not holdup's: getopt sees only what comes before "--" */
+	int c, dd = options_dashdash(argc, argv), oargc = dd < 0 ? argc : dd;
+	enum options_result r;
 
-	const char *pidarg = NULL;
-
+	memset(t, 0, sizeof *t);
+	if (dd < 0)
+		dd = argc;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((c = getopt_long(oargc, argv, shortopts, longopts, NULL)) != -1) {
 		const struct options_spec *sp = NULL;
 
-		if (c == 'h')
+		if (c == 'h') {
+			options_targets_free(t);
 			return OPTIONS_HELP;
+		}
 		if (c == 'p') {
-			if (pidarg != NULL) {
-				fprintf(stderr, "holdup: one PID at a time\n");
-				cmd_usage(argv[0]);
-				return OPTIONS_USAGE;
-			}
-			pidarg = optarg;
+			if (options_add_pids(optarg, allow, t) < 0)
+				goto usage_quiet;
 			continue;
 		}
 		if (c >= OPTIONS_LONG_ONLY && (size_t)(c - OPTIONS_LONG_ONLY) < n)
@@ -155,20 +221,36 @@ options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pi
 				sp = &specs[i];
 		if (sp == NULL) {
 			cmd_usage(argv[0]);
-			return OPTIONS_USAGE;
+			goto usage_quiet;
 		}
 		if (options_store(sp, optarg) < 0)
-			return OPTIONS_USAGE;
+			goto usage_quiet;
 	}
-	if (pidarg == NULL && optind == argc - 1)
-		pidarg = argv[optind++];
-	if (pidarg == NULL || optind != argc) {
-		cmd_usage(argv[0]);
-		return OPTIONS_USAGE;
-	}
-	if (options_pid(pidarg, pid) < 0)
-		return OPTIONS_USAGE;
-	return OPTIONS_OK;
+	if ((r = options_targets_check(argc, argv, dd, allow, t)) == OPTIONS_OK)
+		return OPTIONS_OK;
+usage_quiet:
+	options_targets_free(t);
+	return OPTIONS_USAGE;
+}
+
+void
+options_targets_free(struct options_targets *t)
+{
+	free(t->pids);
+	t->pids = NULL;
+	t->npids = t->pids_cap = 0;
+}
+
+enum options_result
+options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pid)
+{
+	struct options_targets t;
+	enum options_result r = options_parse_targets(argc, argv, specs, 0, &t);
+
+	if (r == OPTIONS_OK)
+		*pid = t.pids[0];
+	options_targets_free(&t);
+	return r;
 }
 
 FILE *

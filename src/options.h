@@ -40,6 +40,23 @@ enum options_result {
  * usage line, a bad PID "'X' is not a process ID". */
 enum options_result options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pid);
 
+/* What a command is to look at: PIDs, or in launch mode a command to start. */
+struct options_targets {
+	pid_t *pids;		/* owned (options_targets_free); in the order given */
+	size_t npids, pids_cap;
+	char **command;		/* borrowed from argv, NULL-terminated: CMD ARGS after "--"; NULL if none */
+};
+
+#define OPTIONS_TARGET_MANY	1u	/* several PIDs: positional, -p repeated, -p 12,13 */
+#define OPTIONS_TARGET_COMMAND	2u	/* "-- CMD ARGS..." instead of a PID (launch mode) */
+
+/* options_parse for commands that take more: the PIDs allow permits (at least one), or with
+ * OPTIONS_TARGET_COMMAND "-- CMD ARGS..." instead (everything after the first "--" is the
+ * command's, never holdup's). On OPTIONS_OK free t with options_targets_free. */
+enum options_result options_parse_targets(int argc, char **argv, const struct options_spec *specs, unsigned allow,
+    struct options_targets *t);
+void options_targets_free(struct options_targets *t);
+
 /* The number parsers, 0 or -1 (nothing printed): the whole of arg, finite, within the range. */
 int options_seconds(const char *arg, double min, bool min_open, double max, double *out);
 int options_count(const char *arg, long min, long max, long *out);

@@ -17,6 +17,7 @@ struct output_opts {
 	int rate_hz;		/* profiles: sampling rate */
 	bool no_group;		/* text: do not fold threads even when there are many (--no-group) */
 	const struct output_filter *filter;	/* borrowed; dump's thread filters (output_select.h), NULL for none */
+	bool processes;		/* profiles of several processes: each stack's root names its process */
 };
 
 /* A format is a begin/snapshot/end triple: a dump writes one snapshot, a profile aggregates many. */

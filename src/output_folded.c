@@ -10,6 +10,7 @@
 struct output_folded {
 	FILE *f;		/* borrowed */
 	struct profile *profile;
+	bool processes;		/* a "PID COMM" root frame on every line (record --subprocesses) */
 };
 
 struct output_folded_line {
@@ -22,8 +23,8 @@ output_folded_begin(FILE *f, const struct output_opts *o)
 {
 	struct output_folded *st = xcalloc(1, sizeof *st);
 
-	(void)o;
 	st->f = f;
+	st->processes = o != NULL && o->processes;
 	st->profile = profile_new();
 	return st;
 }
@@ -61,7 +62,7 @@ output_folded_frame(FILE *m, const char *name)
 }
 
 static char *
-output_folded_text(const struct profile *p, const struct profile_sample *ps)
+output_folded_text(const struct profile *p, const struct profile_sample *ps, bool processes)
 {
 	char *buf = NULL, label[512];
 	size_t len = 0;
@@ -69,6 +70,14 @@ output_folded_text(const struct profile *p, const struct profile_sample *ps)
 
 	if (m == NULL)
 		util_fatal("open_memstream: out of memory");
+	if (processes) {
+		char root[96];
+
+		/* the process as the root: one flame graph of a process tree, split by process */
+		snprintf(root, sizeof root, "%d %s", (int)ps->pid, ps->process);
+		output_folded_frame(m, root);
+		fputc(';', m);
+	}
 	fputs(snapshot_state_name(ps->state), m);
 	/* Outermost first; within a location the containing function before its inlined calls. */
 	for (size_t i = ps->nlocations; i-- > 0;) {
@@ -87,6 +96,8 @@ output_folded_text(const struct profile *p, const struct profile_sample *ps)
 	}
 	if (fclose(m) != 0)
 		util_fatal("open_memstream: out of memory");
+	if (processes)
+		memmove(buf, buf + 1, len);	/* the frame writer's leading ';' is not wanted at the root */
 	return buf;
 }
 
@@ -107,7 +118,7 @@ output_folded_end(void *state)
 
 	/* Samples differ by thread too; identical folded lines are merged. */
 	for (size_t i = 0; i < n; i++) {
-		lines[i].text = output_folded_text(p, &p->samples[i]);
+		lines[i].text = output_folded_text(p, &p->samples[i], st->processes);
 		lines[i].count = p->samples[i].count;
 	}
 	util_sort(lines, n, sizeof *lines, output_folded_cmp);

@@ -30,6 +30,7 @@ struct output_pprof {
 	FILE *f;		/* borrowed */
 	struct profile *profile;
 	int rate_hz;
+	bool processes;		/* labels pid and process on every sample (record --subprocesses) */
 };
 
 /* The profile's string table: string -> index, in order of first use; index 0 is "". */
@@ -102,6 +103,7 @@ output_pprof_begin(FILE *f, const struct output_opts *o)
 
 	st->f = f;
 	st->rate_hz = o != NULL ? o->rate_hz : 0;
+	st->processes = o != NULL && o->processes;
 	st->profile = profile_new();
 	return st;
 }
@@ -218,7 +220,7 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 	struct output_pprof_strings t = { 0 };
 	struct protobuf tmp, sub;
 	int64_t period = output_pprof_period(st);
-	int64_t k_state, k_wait, k_lock, k_thread, k_tid, k_goid, k_gowait;
+	int64_t k_state, k_wait, k_lock, k_thread, k_tid, k_goid, k_gowait, k_pid = 0, k_process = 0;
 	uint64_t *ids = NULL;
 	size_t ids_cap = 0;
 	char *comment;
@@ -235,6 +237,10 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 	k_tid = output_pprof_str(&t, "tid");
 	k_goid = output_pprof_str(&t, "goroutine");
 	k_gowait = output_pprof_str(&t, "go_wait");
+	if (st->processes) {
+		k_pid = output_pprof_str(&t, "pid");
+		k_process = output_pprof_str(&t, "process");
+	}
 
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct profile_sample *ps = &p->samples[i];
@@ -262,6 +268,10 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 				output_pprof_label(&sub, &tmp, k_gowait, output_pprof_str(&t, ps->go_wait), false, 0);
 		} else {
 			output_pprof_label(&sub, &tmp, k_tid, 0, true, ps->tid);
+		}
+		if (st->processes) {
+			output_pprof_label(&sub, &tmp, k_pid, 0, true, ps->pid);
+			output_pprof_label(&sub, &tmp, k_process, output_pprof_str(&t, ps->process), false, 0);
 		}
 		protobuf_message(out, PPROF_SAMPLE, &sub);
 	}

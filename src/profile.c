@@ -211,6 +211,7 @@ profile_free(struct profile *p)
 		free(p->samples[i].lock);
 		free(p->samples[i].thread);
 		free(p->samples[i].go_wait);
+		free(p->samples[i].process);
 		free(p->samples[i].locations);
 	}
 	free(p->samples);
@@ -431,6 +432,8 @@ struct profile_item {
 	pid_t tid;
 	uint64_t goid;
 	const char *go_wait;
+	pid_t pid;
+	const char *process;
 	const struct frame *frames;
 	size_t nframes;
 };
@@ -457,6 +460,8 @@ profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot
 	profile_key_num(k, (uint64_t)it->tid);
 	profile_key_num(k, it->goid);
 	profile_key_str(k, it->go_wait);
+	profile_key_num(k, (uint64_t)it->pid);
+	profile_key_str(k, it->process);
 	for (i = 0; i < nlocs; i++)
 		profile_key_num(k, (*locs)[i]);
 	i = profile_intern(&p->index->samples, k, p->nsamples);
@@ -475,12 +480,23 @@ profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot
 	ps->tid = it->tid;
 	ps->goid = it->goid;
 	ps->go_wait = it->go_wait != NULL ? xstrdup(it->go_wait) : NULL;
+	ps->pid = it->pid;
+	ps->process = xstrdup(it->process != NULL ? it->process : "");
 	ps->nlocations = nlocs;
 	ps->locations = xcalloc(nlocs ? nlocs : 1, sizeof *ps->locations);
 	if (nlocs > 0)
 		memcpy(ps->locations, *locs, nlocs * sizeof *ps->locations);
 	ps->count = 1;
 	return p->nsamples - 1;
+}
+
+/* The process's name: its main thread's comm. */
+static const char *
+profile_process_name(const struct snapshot *s)
+{
+	const struct thread *t = snapshot_find_thread(s, s->pid);
+
+	return t != NULL && t->name != NULL ? t->name : "";
 }
 
 static void
@@ -490,6 +506,7 @@ profile_add_goroutine(struct profile *p, struct profile_key *k, const struct sna
 	struct profile_item it = {
 		.state = g->state, .wait = WAIT_NONE, .thread = "goroutine", .goid = g->id,
 		.go_wait = g->wait_reason, .frames = g->frames, .nframes = g->nframes,
+		.pid = s->pid, .process = profile_process_name(s),
 	};
 
 	switch (g->role) {
@@ -520,6 +537,7 @@ profile_add(struct profile *p, const struct snapshot *s)
 	struct profile_index *x = p->index;
 	struct profile_key k = { NULL, 0, 0 };
 	size_t *locs = NULL, locs_cap = 0;
+	const char *process = profile_process_name(s);
 
 	if (p->nsnapshots == 0) {
 		p->pid = s->pid;
@@ -541,7 +559,7 @@ profile_add(struct profile *p, const struct snapshot *s)
 		struct profile_item it = {
 			.state = t->state, .wait = t->wait.kind, .lock = NULL,
 			.thread = t->name != NULL ? t->name : "", .tid = t->tid,
-			.frames = t->frames, .nframes = t->nframes,
+			.frames = t->frames, .nframes = t->nframes, .pid = s->pid, .process = process,
 		};
 		struct profile_last key = { .tid = t->tid }, *prev;
 		size_t si;

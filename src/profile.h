@@ -45,6 +45,8 @@ struct profile_sample {
 	pid_t tid;		/* 0 for a goroutine */
 	uint64_t goid;		/* goroutine id, 0 for a thread */
 	char *go_wait;		/* owned; the Go runtime's wait reason ("chan receive"), or NULL */
+	pid_t pid;		/* the process (a profile may hold several: record --subprocesses) */
+	char *process;		/* owned; its name (the main thread's comm, untrusted), "" if unknown */
 	size_t *locations;	/* owned; indices into profile.locations, innermost first */
 	size_t nlocations;
 	uint64_t count;

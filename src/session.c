@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "analyze.h"
+#include "launch.h"
+#include "proctree.h"
 #include "signals.h"
 
 static uint64_t
@@ -104,17 +106,52 @@ session_ticker_due_now(struct session_ticker *t)
 	t->settle = false;
 }
 
+/* Opens pid as a member; 0, or -1 with e set. */
+static int
+session_add(struct session *s, pid_t pid, const struct capture_opts *copts, struct err *e)
+{
+	struct session_member *m;
+	struct capture *cap;
+
+	if (capture_open(pid, copts, &cap, e) < 0)
+		return -1;
+	xgrow(&s->members, &s->members_cap, s->nmembers + 1, sizeof *s->members);
+	m = &s->members[s->nmembers++];
+	memset(m, 0, sizeof *m);
+	m->pid = pid;
+	m->cap = cap;
+	m->an = analyze_new(pid);
+	return 0;
+}
+
+static void
+session_member_free(struct session_member *m)
+{
+	analyze_free(m->an);
+	capture_close(m->cap);
+}
+
 int
 session_open(pid_t pid, const struct session_opts *o, struct session **out, struct err *e)
 {
 	struct session *s = xcalloc(1, sizeof *s);
 
-	s->pid = pid;
-	if (capture_open(pid, &o->capture, &s->cap, e) < 0) {
-		free(s);
-		return -1;
+	s->launch = o->launch;
+	s->pid = s->launch != NULL ? s->launch->pid : pid;
+	s->subprocesses = o->subprocesses;
+	s->capture = o->capture;
+	if (session_add(s, s->pid, &o->capture, e) < 0) {
+		/* A command that is done before holdup could look: the session is over, not failed. */
+		for (int i = 0; s->launch != NULL && i < 50 && !launch_exited(s->launch); i++)
+			nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL);
+		if (s->launch == NULL || !launch_exited(s->launch)) {
+			free(s);
+			return -1;
+		}
+		s->gone = true;
 	}
-	s->an = analyze_new(pid);
+	if (s->launch != NULL)
+		signals_wake_on_child();
 	session_ticker_init(&s->ticker, o->clock, o->period_ns, o->backlog, o->duration_ns);
 	*out = s;
 	return 0;
@@ -125,22 +162,24 @@ session_close(struct session *s)
 {
 	if (s == NULL)
 		return;
-	analyze_free(s->an);
-	capture_close(s->cap);
+	for (size_t i = 0; i < s->nmembers; i++)
+		session_member_free(&s->members[i]);
+	free(s->members);
+	free(s->skip);
 	free(s);
 }
 
 /* Capture then analysis; on failure *what names the step that failed. */
 static int
-session_take(struct session *s, struct snapshot **out, const char **what, struct err *e)
+session_take(struct session_member *m, struct snapshot **out, const char **what, struct err *e)
 {
 	struct snapshot *snap = NULL;
 
 	*what = "snapshot";
-	if (capture_snapshot(s->cap, &snap, e) < 0)
+	if (capture_snapshot(m->cap, &snap, e) < 0)
 		return -1;
 	*what = "analysis";
-	if (analyze_snapshot(s->an, snap, e) < 0) {
+	if (analyze_snapshot(m->an, snap, e) < 0) {
 		snapshot_free(snap);
 		return -1;
 	}
@@ -152,10 +191,79 @@ int
 session_snapshot(struct session *s, struct snapshot **out, struct err *e)
 {
 	const char *what;
-	int rc = session_take(s, out, &what, e);
+	int rc;
 
+	if (s->nmembers == 0)
+		return err_set(e, "process %d: no such process (it exited)", (int)s->pid);
+	rc = session_take(&s->members[0], out, &what, e);
 	s->taken += rc == 0;
+	s->members[0].taken += rc == 0;
 	return rc;
+}
+
+static bool
+session_skipped(const struct session *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nskip; i++)
+		if (s->skip[i] == pid)
+			return true;
+	return false;
+}
+
+/* A new round of --subprocesses: exited members go, descendants not yet seen join. The target
+ * stays members[0] while it lives. */
+static void
+session_refresh(struct session *s)
+{
+	pid_t roots[PROCTREE_MAX], tree[PROCTREE_MAX];
+	size_t nroots = 0, kept = 0;
+	int n, truncated;
+	struct err e;
+
+	for (size_t i = 0; i < s->nmembers; i++) {
+		if (s->members[i].gone && (i > 0 || s->members[i].pid != s->pid)) {
+			session_member_free(&s->members[i]);
+			continue;
+		}
+		s->members[kept++] = s->members[i];
+		if (nroots < PROCTREE_MAX)
+			roots[nroots++] = s->members[i].pid;
+	}
+	s->nmembers = kept;
+	/* every live member is a root: a descendant whose parent exited (reparented) is still followed */
+	n = proctree_list("/proc", roots, nroots, tree, PROCTREE_MAX, &truncated, &e);
+	for (int i = 0; i < n && s->nmembers < PROCTREE_MAX; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < s->nmembers && !known; j++)
+			known = s->members[j].pid == tree[i];
+		if (known || session_skipped(s, tree[i]))
+			continue;
+		if (session_add(s, tree[i], &s->capture, &e) == 0)
+			s->joined++;
+		else {
+			/* exiting, a kernel thread, setuid: not tried again every round */
+			xgrow(&s->skip, &s->skip_cap, s->nskip + 1, sizeof *s->skip);
+			s->skip[s->nskip++] = tree[i];
+		}
+	}
+}
+
+/* In launch mode: a first quit signal goes on to the command, and the session waits for it. */
+static bool
+session_quit(struct session *s)
+{
+	int sig = signals_quit_requested();
+
+	if (sig == 0)
+		return false;
+	if (s->launch == NULL || s->launch->forwarded > 0 || launch_exited(s->launch))
+		return true;
+	launch_forward(s->launch, sig, signals_quit_from_kernel());
+	if (s->launch->forwarded == 0)
+		s->launch->forwarded = 1;	/* the terminal sent it to the command itself */
+	signals_quit_clear();
+	return false;
 }
 
 enum session_event
@@ -165,8 +273,12 @@ session_wait(struct session *s)
 		uint64_t ns;
 		struct timespec ts;
 
-		if (signals_quit_requested())
+		if (session_quit(s))
 			return SESSION_QUIT;
+		if (s->next > 0)
+			return SESSION_SNAPSHOT;	/* the round goes on */
+		if (s->launch != NULL && launch_exited(s->launch))
+			return SESSION_GONE;
 		if (session_ticker_ended(&s->ticker))
 			return SESSION_END;
 		if (s->gone)
@@ -187,36 +299,72 @@ session_due_in_ms(struct session *s)
 	return ns / 1000000 > 1000000 ? 1000000 : (int)((ns + 999999) / 1000000);
 }
 
-enum session_event
-session_tick(struct session *s, struct snapshot **out)
+/* One member's snapshot. *done is set when the member is out of this round for good. */
+static enum session_event
+session_tick_member(struct session *s, size_t i, struct snapshot **out)
 {
+	struct session_member *m = &s->members[i];
 	struct err e = { "" };
 	const char *what;
 
-	*out = NULL;
-	if (s->gone)
-		return s->unusable ? SESSION_UNUSABLE : SESSION_GONE;
-	if (session_take(s, out, &what, &e) == 0) {
+	if (session_take(m, out, &what, &e) == 0) {
 		s->taken++;
-		session_ticker_advance(&s->ticker);
+		m->taken++;
+		s->round_output = true;
 		return SESSION_SNAPSHOT;
 	}
-	/* A capture failure of a target that is gone ends the session; any other costs one tick. */
-	if (strcmp(what, "snapshot") == 0 && !capture_target_alive(s->cap)) {
-		s->gone = true;
+	/* A capture failure of a process that is gone: the target's ends the session, a descendant's
+	 * only drops it. */
+	if (strcmp(what, "snapshot") == 0 && !capture_target_alive(m->cap)) {
+		m->gone = true;
+		if (i == 0 && m->pid == s->pid)
+			s->gone = true;
+		return SESSION_GONE;
+	}
+	/* capture_snapshot fails only when it got nothing at all: if it never got anything, it never will */
+	if (strcmp(what, "snapshot") == 0 && m->taken == 0 && (i > 0 || m->pid != s->pid)) {
+		m->gone = true;
 		return SESSION_GONE;
 	}
 	s->first_failure = s->failed++ == 0;
 	s->error_what = what;
 	s->error = e;
-	session_ticker_advance(&s->ticker);
-	/* capture_snapshot fails only when it got nothing at all: if it never got anything, it never will */
 	if (strcmp(what, "snapshot") == 0 && s->taken == 0) {
 		s->gone = true;
 		s->unusable = true;
 		return SESSION_UNUSABLE;
 	}
 	return SESSION_FAILED;
+}
+
+enum session_event
+session_tick(struct session *s, struct snapshot **out)
+{
+	enum session_event ev = SESSION_IDLE;
+
+	*out = NULL;
+	if (s->gone)
+		return s->unusable ? SESSION_UNUSABLE : SESSION_GONE;
+	if (s->next == 0) {
+		s->round_output = false;
+		if (s->subprocesses)
+			session_refresh(s);
+	}
+	while (s->next < s->nmembers) {
+		ev = session_tick_member(s, s->next++, out);
+		if (s->gone)
+			break;
+		if (ev == SESSION_GONE)
+			continue;	/* a descendant exited: the next one */
+		break;
+	}
+	if (s->gone || s->next >= s->nmembers) {
+		s->next = 0;
+		session_ticker_advance(&s->ticker);
+	}
+	if (ev == SESSION_GONE && !s->gone)
+		ev = SESSION_IDLE;
+	return ev;
 }
 
 enum session_event

@@ -51,12 +51,16 @@ void session_ticker_set_period(struct session_ticker *t, uint64_t period_ns);
 /* Makes the next tick due now (resuming after a pause). */
 void session_ticker_due_now(struct session_ticker *t);
 
+struct launch;
+
 struct session_opts {
 	struct capture_opts capture;
 	uint64_t period_ns;
 	unsigned backlog;	/* the late-tick policy, see struct session_ticker */
 	uint64_t duration_ns;	/* 0: until stopped */
 	const struct session_clock *clock;	/* NULL: the monotonic clock */
+	bool subprocesses;	/* the target's descendants too (proctree.h), found again every round */
+	struct launch *launch;	/* borrowed; launch mode: the target is this command (launch.h) */
 };
 
 /* What a tick (or a wait for one) came to. */
@@ -68,18 +72,42 @@ enum session_event {
 	SESSION_END,		/* the duration is over */
 	SESSION_UNUSABLE,	/* nothing can be captured: the first snapshot failed and the target
 				 * lives (permission, an unreadable /proc); session_error() says why */
+	SESSION_IDLE,		/* --subprocesses: this round had nothing to show (its processes exited) */
 };
 
-/* A capture and an analyzer for one pid, and the ticker. Failure policy: a failed snapshot (or
+/* One process of the session: the target, or with --subprocesses one of its descendants. */
+struct session_member {
+	pid_t pid;
+	struct capture *cap;		/* owned */
+	struct analyzer *an;		/* owned */
+	uint64_t taken;			/* its snapshots */
+	bool gone;			/* exited: dropped at the next round */
+};
+
+/* A capture and an analyzer for each process, and the ticker. Failure policy: a failed snapshot (or
  * analysis) of a live target costs that tick only: it is counted, and first_failure tells the
  * caller to report it (once per session; later ones are only counted). A failure of a target
  * that no longer exists ends the session (SESSION_GONE, for good), and so does a capture failure
  * before any snapshot succeeded (SESSION_UNUSABLE): a watch that can never see its target must
- * say so and stop, not watch forever. */
+ * say so and stop, not watch forever.
+ * With --subprocesses, a tick is a round: one snapshot of each process in turn (session_tick once
+ * per process; session_wait says SESSION_SNAPSHOT at once while the round lasts). Descendants are
+ * found again at the start of each round; one that exits, or cannot be traced, is dropped without
+ * ending the session, which ends when the target itself exits. In launch mode the session also
+ * ends when the command exits; a first quit signal is passed on to the command (launch_forward)
+ * and the session goes on until the command exits; a second one ends it (SESSION_QUIT). */
 struct session {
-	pid_t pid;
-	struct capture *cap;		/* owned */
-	struct analyzer *an;		/* owned */
+	pid_t pid;			/* the target: the PID asked for, or the launched command */
+	struct session_member *members;	/* owned; members[0] is the target */
+	size_t nmembers, members_cap;
+	size_t next;			/* the member the next tick snapshots; 0 starts a round */
+	bool round_output;		/* this round gave a snapshot */
+	bool subprocesses;
+	struct launch *launch;		/* borrowed, or NULL */
+	struct capture_opts capture;	/* for descendants found later */
+	pid_t *skip;			/* owned; descendants that could not be opened: not tried again */
+	size_t nskip, skip_cap;
+	uint64_t joined;		/* descendants that joined the session */
 	struct session_ticker ticker;
 	uint64_t failed;		/* ticks whose snapshot failed */
 	bool first_failure;		/* the last SESSION_FAILED was the session's first */
@@ -90,7 +118,9 @@ struct session {
 	struct err error;		/* why the last failure happened */
 };
 
-/* Checks pid can be traced and starts the ticker; on failure e says why. */
+/* Checks pid (o->launch: the launched command, pid ignored) can be traced and starts the ticker;
+ * on failure e says why. A launched command that exited before it could be opened gives a
+ * session that is over (SESSION_GONE), not a failure. */
 int session_open(pid_t pid, const struct session_opts *o, struct session **out, struct err *e);
 void session_close(struct session *s);
 /* One snapshot now, captured and analysed, outside the schedule (top's first, before curses). */

@@ -6,13 +6,24 @@
 #include "util.h"
 
 static volatile sig_atomic_t signals_quit;
+static volatile sig_atomic_t signals_quit_kernel;	/* the last quit signal came from the kernel (a terminal) */
 static const int signals_crash[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 static struct sigaction signals_old_crash[sizeof signals_crash / sizeof signals_crash[0]];
 
 static void
-signals_on_quit(int sig)
+signals_on_quit(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
+	/* Ctrl-C and a hangup come from the kernel and go to the whole foreground process group;
+	 * kill(1) and a CI runner's timeout are SI_USER and reach holdup alone. */
+	signals_quit_kernel = si != NULL && si->si_code == SI_KERNEL;
 	signals_quit = sig;
+}
+
+static void
+signals_on_child(int sig)
+{
+	(void)sig;	/* only wakes a sleep: a launched command's exit is seen at once */
 }
 
 static void
@@ -33,10 +44,12 @@ signals_install(void)
 
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = signals_on_quit;
+	sa.sa_sigaction = signals_on_quit;
+	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
@@ -50,6 +63,31 @@ int
 signals_quit_requested(void)
 {
 	return signals_quit;
+}
+
+bool
+signals_quit_from_kernel(void)
+{
+	return signals_quit_kernel != 0;
+}
+
+void
+signals_quit_clear(void)
+{
+	signals_quit = 0;
+	signals_quit_kernel = 0;
+}
+
+void
+signals_wake_on_child(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = signals_on_child;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;	/* waitpid and reads go on; sleeps (never restarted) end */
+	sigaction(SIGCHLD, &sa, NULL);
 }
 
 void

@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump.t - holdup dump: output facts, errors and exit codes, and that the target is never harmed.
 . tests/integration/lib.sh
-plan 65
+plan 66
 
 # --- usage and errors
 "$HOLDUP" >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "no arguments: exit 2"
@@ -13,7 +13,10 @@ plan 65
 me=$$
 "$HOLDUP" dump -p $me 2>/dev/null | grep -q "^Process $me "; ok $? "dump -p PID"
 "$HOLDUP" dump --json --pid=$me 2>/dev/null | grep -q "^{\"pid\":$me,"; ok $? "dump --pid=PID"
-"$HOLDUP" dump -p $$ $$ >/dev/null 2>&1; ok $([ $? -eq 2 ] && echo 0 || echo 1) "dump -p PID PID: exit 2"
+# several PIDs (launch.t has more): each process once, in the order given, a header each
+n=$("$HOLDUP" dump -p $$ $$ 2>/dev/null | grep -c "^Process $me "); ok $([ "$n" -eq 1 ] && echo 0 || echo 1) "dump -p PID PID: the process once ($n)"
+"$HOLDUP" dump $$ $PPID 2>/dev/null | grep '^==== process' >$TMPD/hdr
+ok $([ "$(cat $TMPD/hdr)" = "$(printf '==== process %d (1 of 2) ====\n==== process %d (2 of 2) ====' $$ $PPID)" ] && echo 0 || echo 1) "dump PID PID2: a header per process, in order"
 # colour on a terminal, none with NO_COLOR (no-color.org); script(1) gives the dump a terminal
 if command -v script >/dev/null; then
 	n=$(script -qec "$HOLDUP dump $me" /dev/null | grep -c $'\e\[')

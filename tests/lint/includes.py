@@ -22,12 +22,12 @@ LAYERS = [
     ("base", ["util", "sanitize", "json", "protobuf", "demangle", "signals", "syscalls",
               "arch"]),  # arch: the architecture seam (register layout), below the snapshot
     ("snapshot", ["snapshot"]),  # plain data, result types included
-    ("capture", ["capture", "capture_*", "proc", "sampler"]),
+    ("capture", ["capture", "capture_*", "proc", "proctree", "sampler"]),
     ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockgraph", "goruntime",
                   "godwarf", "debugfile", "targetfile", "holders"]),
     ("output", ["output", "output_*", "profile"]),
     # the loop top, record and watch share: capture + analysis on a ticker
-    ("session", ["session"]),
+    ("session", ["session", "launch"]),  # launch: the command launch mode starts
     ("ui", ["history", "model", "term", "top", "topstate", "uistr", "view", "view_*"]),
     ("commands", ["cmd", "cmd_*", "main", "options"]),  # options: the parser every command shares
 ]

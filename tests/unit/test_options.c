@@ -165,6 +165,81 @@ test_parse_help_and_usage(void **state)
 	assert_int_equal(PARSE(&a, &pid, "-p", "x"), OPTIONS_USAGE);
 }
 
+static enum options_result
+parse_targets(struct args *a, int argc, char **argv, unsigned allow, struct options_targets *t)
+{
+	const struct options_spec specs[] = {
+		{ "rate", 'r', OPTIONS_COUNT, &a->rate, .min = 1, .max = 1000, .error = "--rate wants 1-1000" },
+		{ "output", 'o', OPTIONS_STRING, &a->out },
+		{ "stop-all", 0, OPTIONS_FLAG, &a->stop_all },
+		{ NULL, 0, OPTIONS_END, NULL },
+	};
+
+	a->rate = 10;
+	a->out = NULL;
+	a->stop_all = false;
+	return options_parse_targets(argc, argv, specs, allow, t);
+}
+
+#define TARGETS(a, allow, t, ...) parse_targets(a, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), allow, t)
+
+static void
+test_parse_targets(void **state)
+{
+	struct args a;
+	struct options_targets t;
+	char **argv;
+
+	(void)state;
+	/* several PIDs: positional, -p repeated, -p with commas, in the order given */
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_MANY, &t, "12", "-p", "13,14", "--stop-all", "15", "-p", "16"),
+	    OPTIONS_OK);
+	assert_int_equal(t.npids, 5);
+	assert_int_equal(t.pids[0], 13);
+	assert_int_equal(t.pids[1], 14);
+	assert_int_equal(t.pids[2], 16);
+	assert_int_equal(t.pids[3], 12);
+	assert_int_equal(t.pids[4], 15);
+	assert_true(a.stop_all);
+	assert_null(t.command);
+	options_targets_free(&t);
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_MANY, &t, "-p", "13,,x"), OPTIONS_USAGE);
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_MANY, &t, "-p", ","), OPTIONS_USAGE);
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_MANY, &t, "-r", "5"), OPTIONS_USAGE);
+	/* without MANY a comma is no list */
+	assert_int_equal(TARGETS(&a, 0, &t, "-p", "13,14"), OPTIONS_USAGE);
+	assert_int_equal(TARGETS(&a, 0, &t, "13", "14"), OPTIONS_USAGE);
+
+	/* launch mode: everything after the first "--" is the command's, options included */
+	argv = ARGV("-r", "50", "--", "make", "-r", "--", "test");
+	assert_int_equal(parse_targets(&a, 7, argv, OPTIONS_TARGET_COMMAND, &t), OPTIONS_OK);
+	assert_int_equal(a.rate, 50);
+	assert_int_equal(t.npids, 0);
+	assert_non_null(t.command);
+	assert_ptr_equal(t.command, &argv[4]);
+	assert_string_equal(t.command[0], "make");
+	assert_string_equal(t.command[1], "-r");
+	assert_string_equal(t.command[2], "--");
+	assert_string_equal(t.command[3], "test");
+	assert_null(t.command[4]);
+	options_targets_free(&t);
+	/* a PID and a command, an empty command, a command where none is allowed */
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_COMMAND, &t, "12", "--", "make"), OPTIONS_USAGE);
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_COMMAND, &t, "-p", "12", "--", "make"), OPTIONS_USAGE);
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_COMMAND, &t, "-r", "5", "--"), OPTIONS_USAGE);
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_MANY, &t, "--", "make"), OPTIONS_USAGE);
+	/* holdup's options after "--" are not holdup's */
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_COMMAND, &t, "--", "sh", "-r", "0"), OPTIONS_OK);
+	assert_int_equal(a.rate, 10);
+	options_targets_free(&t);
+	/* a PID still works where a command is allowed */
+	assert_int_equal(TARGETS(&a, OPTIONS_TARGET_COMMAND, &t, "-r", "5", "42"), OPTIONS_OK);
+	assert_int_equal(t.npids, 1);
+	assert_int_equal(t.pids[0], 42);
+	assert_null(t.command);
+	options_targets_free(&t);
+}
+
 int
 main(void)
 {
@@ -174,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_pid),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_help_and_usage),
+		cmocka_unit_test(test_parse_targets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
