@@ -126,6 +126,12 @@ options_tables(const struct options_spec *specs, char *shortopts, size_t shortle
 enum options_result
 options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pid)
 {
+	return options_parse_target(argc, argv, specs, pid, NULL);
+}
+
+enum options_result
+options_parse_target(int argc, char **argv, const struct options_spec *specs, pid_t *pid, const char **path)
+{
 	struct option longopts[OPTIONS_MAX];
 	char shortopts[2 * OPTIONS_MAX + 1];
 	size_t n = options_tables(specs, shortopts, sizeof shortopts, longopts);
@@ -165,6 +171,15 @@ options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pi
 	if (pidarg == NULL || optind != argc) {
 		cmd_usage(argv[0]);
 		return OPTIONS_USAGE;
+	}
+	/* a number is a PID; anything else, where the command reads files, is a file's path */
+	if (path != NULL) {
+		*path = NULL;
+		if (pidarg[0] != '\0' && pidarg[strspn(pidarg, "0123456789")] != '\0') {
+			*path = pidarg;
+			*pid = 0;
+			return OPTIONS_OK;
+		}
 	}
 	if (options_pid(pidarg, pid) < 0)
 		return OPTIONS_USAGE;

@@ -39,6 +39,10 @@ enum options_result {
  * exactly one PID. Bad values print the spec's message, a missing or extra argument the command's
  * usage line, a bad PID "'X' is not a process ID". */
 enum options_result options_parse(int argc, char **argv, const struct options_spec *specs, pid_t *pid);
+/* The same, for a command that also reads a file: an argument that is not a number is a path,
+ * put in *path (*pid 0); a number is a PID (*path NULL). */
+enum options_result options_parse_target(int argc, char **argv, const struct options_spec *specs, pid_t *pid,
+    const char **path);
 
 /* The number parsers, 0 or -1 (nothing printed): the whole of arg, finite, within the range. */
 int options_seconds(const char *arg, double min, bool min_open, double max, double *out);

@@ -42,6 +42,7 @@ snapshot_thread_done(struct thread *t)
 		free(t->stack);
 	snapshot_frames_free(t->frames, t->nframes);
 	free(t->unwind_error);
+	free(t->state_reason);
 	free(t->wait.symbol);
 	free(t->wait.detail);
 }
@@ -72,6 +73,9 @@ snapshot_free(struct snapshot *s)
 	free(s->cmdline);
 	free(s->container);
 	free(s->capture_note);
+	free(s->source);
+	if (s->read_ctx_free != NULL)
+		s->read_ctx_free(s->read_ctx);
 	free(s);
 }
 
@@ -444,6 +448,7 @@ snapshot_capture_mode_name(const struct snapshot *s)
 	case CAPTURE_MODE_FAST: return "fast";
 	case CAPTURE_MODE_STOP_ALL: return "stop-all";
 	case CAPTURE_MODE_SAMPLED: return "sampled";
+	case CAPTURE_MODE_CORE: return "core";
 	}
 	return NULL;
 }

@@ -41,6 +41,7 @@ enum capture_mode {
 	CAPTURE_MODE_FAST,	/* threads blocked in the kernel read without stopping them */
 	CAPTURE_MODE_STOP_ALL,	/* every thread stopped */
 	CAPTURE_MODE_SAMPLED,	/* running threads from perf samples */
+	CAPTURE_MODE_CORE,	/* read from a core file (capture_open_core): nothing was stopped */
 };
 
 /* What a non-running thread waits for (filled by analysis, see lockdecode.h). */
@@ -116,6 +117,8 @@ struct thread {
 	struct frame *frames;		/* owned, innermost first */
 	size_t nframes;
 	char *unwind_error;		/* owned; why unwinding stopped early, NULL if it reached the end */
+	char *state_reason;		/* owned; why state is unknown (proc_state '\0': a core file records
+					 * no thread states), NULL if it is known */
 	enum thread_state state;
 	struct wait_info wait;
 };
@@ -267,7 +270,11 @@ struct snapshot {
 	size_t nfds;
 
 	snapshot_read_fn read_fallback;	/* may be NULL (no live target) */
-	void *read_ctx;			/* borrowed */
+	void *read_ctx;			/* borrowed, unless read_ctx_free is set */
+	void (*read_ctx_free)(void *ctx);	/* non-NULL: the snapshot owns read_ctx (a core file's
+					 * memory reader) and frees it with this */
+	char *source;			/* owned; where the snapshot was read from when it is not a live
+					 * process ("core file /tmp/core.123"), NULL for a live process */
 
 	/* Analysis results, owned, NULL until computed. */
 	int glibc_version;		/* major * 1000 + minor, 0 if not known (or not looked for) */

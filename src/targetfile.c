@@ -282,3 +282,14 @@ out:
 	free(real);
 	return rc;
 }
+
+int
+targetfile_open_host_user(const char *path, struct err *e)
+{
+	struct stat st;
+	int o;
+
+	if ((o = open(path, O_PATH | O_CLOEXEC)) < 0)
+		return err_set(e, "%s: %s", path, strerror(errno));
+	return targetfile_reopen(o, path, 0, &st, e);
+}

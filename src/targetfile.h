@@ -65,6 +65,10 @@ int targetfile_open_exe(pid_t pid, struct err *e);
  * blocking, whose directories and itself are owned by root (so a user cannot plant one). */
 int targetfile_open_host(const char *path, uint64_t max_size, struct err *e);
 
+/* Opens a file the user named on the command line (--exe): followed like any path of holdup's
+ * own, but still only a regular file of bounded size, never blocking. */
+int targetfile_open_host_user(const char *path, struct err *e);
+
 /* The device number in /proc/PID/maps' "MAJ:MIN" (hexadecimal), as a dev_t. */
 uint64_t targetfile_dev_from_maps(unsigned major, unsigned minor);
 /* Strips the " (deleted)" the kernel appends to a replaced or removed file's path: returns an

@@ -73,6 +73,8 @@ struct unwinder {
 	struct snapshot *mapsnap;	/* owned; those maps parsed, for opening the modules' files */
 	struct targetfile_root root;	/* the target's "/", where its files are opened */
 	struct unwind_libc libc;	/* its libc, as long as the maps stay the same */
+	char *exe_name;			/* owned; the snapshot's exe as last reported, or NULL */
+	char *exe_file;			/* owned; --exe: the file opened for it instead, or NULL */
 
 	/* The snapshot being unwound and the thread inside it, for the libdwfl callbacks. */
 	const struct snapshot *cur;	/* borrowed, only during unwind_snapshot */
@@ -130,6 +132,13 @@ unwind_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Ad
 		return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
 	if (u == NULL || modname[0] != '/')
 		return -1;
+	if (u->exe_file != NULL && u->exe_name != NULL && strcmp(modname, u->exe_name) == 0) {
+		/* the user's file for the executable, wherever it is (not inside the sysroot) */
+		fd = targetfile_open_host_user(u->exe_file, &e);
+		if (fd >= 0)
+			*file_name = xstrdup(u->exe_file);
+		return fd;
+	}
 	fd = targetfile_open_mapped(&u->root, u->mapsnap, modname, 0, NULL, &e);
 	if (fd >= 0)
 		*file_name = xstrdup(modname);
@@ -910,8 +919,17 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 	/* the files are opened later, lazily: keep the maps they are checked against */
 	snapshot_free(u->mapsnap);
 	u->mapsnap = snapshot_new(u->pid);
+	free(u->exe_name);
+	u->exe_name = s != NULL && s->exe != NULL ? xstrdup(s->exe) : NULL;
 	if (u->maps_text != NULL)
 		snapshot_parse_maps(u->mapsnap, u->maps_text);
+	/* the snapshot's own device and inode numbers are what the files are checked against (a core
+	 * file knows none: its maps text carries a placeholder inode for libdwfl, its maps zeros) */
+	if (s != NULL && s->nmaps == u->mapsnap->nmaps)
+		for (size_t i = 0; i < s->nmaps; i++) {
+			u->mapsnap->maps[i].dev = s->maps[i].dev;
+			u->mapsnap->maps[i].ino = s->maps[i].ino;
+		}
 	dwfl_getmodules(u->dwfl, unwind_set_userdata, u, 0);
 	u->reported = true;
 	if (rc != 0)
@@ -955,6 +973,32 @@ unwind_new(pid_t pid)
 	return u;
 }
 
+struct unwinder *
+unwind_new_files(const struct unwind_files *f, struct err *e)
+{
+	struct unwinder *u = xcalloc(1, sizeof *u);
+
+	elf_version(EV_CURRENT);
+	if (targetfile_root_init_dir(&u->root, f->sysroot != NULL ? f->sysroot : "/", e) != 0) {
+		err_prefix(e, "--sysroot: ");
+		free(u);
+		return NULL;
+	}
+	if (f->exe != NULL) {
+		int fd = targetfile_open_host_user(f->exe, e);
+
+		if (fd < 0) {
+			err_prefix(e, "--exe: ");
+			targetfile_root_done(&u->root);
+			free(u);
+			return NULL;
+		}
+		close(fd);
+		u->exe_file = xstrdup(f->exe);
+	}
+	return u;
+}
+
 struct unwind_libc *
 unwind_libc(struct unwinder *u)
 {
@@ -986,6 +1030,8 @@ unwind_free(struct unwinder *u)
 	if (u->arch_elf != NULL)
 		elf_end(u->arch_elf);
 	free(u->maps_text);
+	free(u->exe_name);
+	free(u->exe_file);
 	snapshot_free(u->mapsnap);
 	targetfile_root_done(&u->root);
 	free(u);
