@@ -553,7 +553,13 @@ core_read(struct capture_core *k, struct snapshot **out, struct err *e)
 		struct thread *t = &s->threads[i];
 
 		t->status = CAPTURE_OK;
-		t->syscall = -2;
+		/* the registers say which syscall the thread was in when the core was taken, if any */
+		t->syscall = t->regs.syscall_nr >= 0 ? (long)t->regs.syscall_nr : -1;
+		if (t->syscall >= 0) {
+			memcpy(t->syscall_args, t->regs.args, sizeof t->syscall_args);
+			t->syscall_sp = t->regs.sp;
+			t->syscall_pc = t->regs.pc;
+		}
 		t->cpu = -1;
 		t->state_reason = xstrdup("a core file does not record whether a thread ran, waited for a CPU or slept");
 	}

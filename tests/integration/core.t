@@ -1,0 +1,96 @@
+#!/bin/bash
+# core.t - holdup dump CORE: a gcore'd deadlocked fixture reads like the live process; corrupt files are clear errors.
+. tests/integration/lib.sh
+plan 21
+
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+LIVE=$TMPD/live.json
+CJ=$TMPD/core.json
+CT=$TMPD/core.txt
+
+# agree LIVE CORE EXPR DESC: EXPR (python over d, a dump) gives the same value on both dumps, and not None
+agree() {
+	local out
+	out=$($PY - "$1" "$2" "$3" <<'PYEOF'
+import json, sys
+def load(p): return json.load(open(p))
+def fixture_frames(d):
+	# each thread's innermost frames of the fixture's own code (its source under tests/fixtures/)
+	r = {}
+	for t in d["threads"]:
+		r[t["tid"]] = [f["function"] for f in t["frames"] if (f.get("file") or "").startswith("tests/fixtures/")][:3]
+	return r
+def locks(d):
+	return sorted((l["address"], l["kind"], l.get("symbol"), tuple(sorted(l.get("holders") or [])),
+		tuple(sorted(d["threads"][i]["tid"] for i in l.get("waiters") or []) if l.get("waiters") and isinstance(l["waiters"][0], int) and l["waiters"][0] < len(d["threads"]) else tuple(sorted(l.get("waiters") or [])))) for l in d["locks"])
+def cycles(d):
+	return sorted(sorted(c["threads"]) for c in d["deadlocks"])
+a, b = load(sys.argv[1]), load(sys.argv[2])
+e = sys.argv[3]
+x, y = eval(e, globals(), {"d": a}), eval(e, globals(), {"d": b})
+if x == y and x not in (None, [], {}):
+	print("same")
+else:
+	print("live %r core %r" % (x, y))
+PYEOF
+)
+	[ "$out" = same ]; ok $? "$4"
+	[ "$out" = same ] || diag "$out"
+}
+
+if ! command -v gcore >/dev/null 2>&1; then
+	for i in $(seq 21); do echo "ok $i # SKIP gcore (gdb) is not installed"; done
+	exit 0
+fi
+
+start_fixture lock_abba || exit 1
+t1=$(fact t1) t2=$(fact t2)
+"$HOLDUP" dump --json $FPID >"$LIVE" 2>"$TMPD/err"; RC=$?
+ok $([ $RC = 3 ]; echo $?) "live dump of lock_abba exits 3"
+timeout -s KILL 120 gcore -o "$TMPD/core" $FPID >"$TMPD/gcore.out" 2>&1
+CORE=$TMPD/core.$FPID
+check "gcore wrote a core" test -s "$CORE"
+check "fixture unharmed after gcore (running, untraced)" wait_unharmed $FPID
+
+timeout -s KILL 60 "$HOLDUP" dump --json "$CORE" >"$CJ" 2>"$TMPD/cerr"; RC=$?
+ok $([ $RC = 3 ]; echo $?) "dump of the core exits 3 (deadlock)"
+[ $RC = 3 ] || diag "$(cat "$TMPD/cerr")"
+agree "$LIVE" "$CJ" "sorted(t['tid'] for t in d['threads'])" "core and live: same TIDs"
+agree "$LIVE" "$CJ" "locks(d)" "core and live: same locks (addresses, kinds, names, holders, waiters)"
+agree "$LIVE" "$CJ" "cycles(d)" "core and live: same deadlock cycle"
+agree "$LIVE" "$CJ" "sorted([(tuple(c['threads']), tuple(c['locks'])) for c in d['deadlocks']])" "core and live: cycle in the same order with the same locks"
+agree "$LIVE" "$CJ" "fixture_frames(d)" "core and live: each thread's innermost fixture functions"
+agree "$LIVE" "$CJ" "[(t['tid'], t['wait']['kind'], t['wait']['symbol'], t['wait']['holders']) for t in d['threads'] if t['wait']]" "core and live: same waits"
+check "core: every thread's state is unknown, with a reason" \
+	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["threads"] and all(t["state"]=="unknown" and t.get("state_reason") for t in d["threads"]) else 1)' "$CJ"
+check "core: the snapshot says where it came from" \
+	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["source"]=="core file "+sys.argv[2] and d["capture_mode"]=="core" else 1)' "$CJ" "$CORE"
+timeout -s KILL 60 "$HOLDUP" dump "$CORE" >"$CT" 2>&1
+check "core text: deadlock section" grep -q "Found one deadlock" "$CT"
+check "core text: states unknown and why" grep -q "thread states unknown: a core file does not record" "$CT"
+check "fixture still unharmed" wait_unharmed $FPID
+
+# --sysroot that holds nothing: no module file is found, the stacks say so, nothing crashes
+mkdir -p "$TMPD/emptyroot"
+timeout -s KILL 60 "$HOLDUP" dump --json --sysroot "$TMPD/emptyroot" "$CORE" >"$TMPD/sr.json" 2>&1; RC=$?
+ok $([ $RC = 0 ] || [ $RC = 3 ]; echo $?) "--sysroot without the files: still reads the core (exit $RC)"
+
+# corrupt files: a clear message, exit 1, never a hang or crash
+head -c 3000 "$CORE" >"$TMPD/trunc.core"
+timeout -s KILL 20 "$HOLDUP" dump "$TMPD/trunc.core" >/dev/null 2>"$TMPD/e1"; RC=$?
+ok $([ $RC = 1 ] && grep -q "truncated" "$TMPD/e1"; echo $?) "truncated core: exit 1, says truncated"
+[ $RC = 1 ] || diag "rc $RC: $(cat "$TMPD/e1")"
+timeout -s KILL 20 "$HOLDUP" dump "$FIXTURES/lock_abba" >/dev/null 2>"$TMPD/e2"; RC=$?
+ok $([ $RC = 1 ] && grep -q "not a core file" "$TMPD/e2"; echo $?) "an executable: exit 1, not a core file"
+echo "hello" >"$TMPD/text.core"
+timeout -s KILL 20 "$HOLDUP" dump "$TMPD/text.core" >/dev/null 2>"$TMPD/e3"; RC=$?
+ok $([ $RC = 1 ] && grep -q "not an ELF file" "$TMPD/e3"; echo $?) "a text file: exit 1, not an ELF file"
+if [ -x "$FIXTURES/i386_pause" ]; then
+	# a 32-bit ELF (an executable, but the class check comes first): refused as 32-bit
+	timeout -s KILL 20 "$HOLDUP" dump "$FIXTURES/i386_pause" >/dev/null 2>"$TMPD/e4"; RC=$?
+	ok $([ $RC = 1 ] && grep -q "32-bit" "$TMPD/e4"; echo $?) "a 32-bit ELF: exit 1, says 32-bit"
+else
+	echo "ok 20 # SKIP no i386_pause fixture"
+fi
+timeout -s KILL 20 "$HOLDUP" dump "$TMPD/no-such-core" >/dev/null 2>"$TMPD/e5"; RC=$?
+ok $([ $RC = 1 ] && grep -q "No such file" "$TMPD/e5"; echo $?) "a missing file: exit 1"
