@@ -434,6 +434,87 @@ core_build_maps(struct capture_core *k, struct snapshot *s, const struct core_fi
 		s->maps[i].ino = s->maps[i].dev = 0;
 }
 
+/* The GNU build ID in the note segment at [at, at + len) of target memory, or 0 bytes. */
+static size_t
+core_note_build_id(const struct snapshot *s, uint64_t at, uint64_t len, uint8_t *id)
+{
+	uint8_t buf[1024];
+	size_t off = 0, n;
+	ssize_t got;
+
+	n = len < sizeof buf ? (size_t)len : sizeof buf;
+	if ((got = snapshot_read(s, at, buf, n)) <= 0)
+		return 0;
+	n = (size_t)got;
+	while (n - off >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr nh;
+		size_t nl, dl;
+
+		memcpy(&nh, buf + off, sizeof nh);
+		nl = ((size_t)nh.n_namesz + 3) & ~(size_t)3;
+		dl = ((size_t)nh.n_descsz + 3) & ~(size_t)3;
+		if (nl > n - off - sizeof nh || dl > n - off - sizeof nh - nl)
+			return 0;
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(buf + off + sizeof nh, "GNU", 4) == 0 &&
+		    nh.n_descsz >= 2 && nh.n_descsz <= SNAPSHOT_BUILD_ID_MAX) {
+			memcpy(id, buf + off + sizeof nh + nl, nh.n_descsz);
+			return nh.n_descsz;
+		}
+		off += sizeof nh + nl + dl;
+	}
+	return 0;
+}
+
+/* The build ID of the ELF file mapped at m (its first page, which gcore and the kernel dump for
+ * file mappings), found through the program headers in memory: 0 if the core does not hold them. */
+static size_t
+core_mapping_build_id(const struct snapshot *s, const struct mapping *m, uint8_t *id)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[64];
+	uint64_t bias = m->start;
+	size_t nph;
+
+	if (snapshot_read(s, m->start, &eh, sizeof eh) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof ph[0] || eh.e_phoff > 1 << 20)
+		return 0;
+	nph = eh.e_phnum < 64 ? eh.e_phnum : 64;
+	if (snapshot_read(s, m->start + eh.e_phoff, ph, nph * sizeof ph[0]) != (ssize_t)(nph * sizeof ph[0]))
+		return 0;
+	/* the load bias: the first PT_LOAD maps file offset 0 at the mapping's start */
+	for (size_t i = 0; i < nph; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			bias = m->start - (ph[i].p_vaddr & ~(uint64_t)4095);
+			break;
+		}
+	for (size_t i = 0; i < nph; i++) {
+		size_t n;
+
+		if (ph[i].p_type == PT_NOTE && (n = core_note_build_id(s, bias + ph[i].p_vaddr, ph[i].p_memsz, id)) > 0)
+			return n;
+	}
+	return 0;
+}
+
+/* Every file mapping at offset 0 gets the build ID of its ELF headers in the core; the other
+ * mappings of the same file share it. */
+static void
+core_build_ids(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nmaps; i++) {
+		struct mapping *m = &s->maps[i];
+
+		if (m->offset != 0 || m->path[0] != '/')
+			continue;
+		m->build_id_len = (uint8_t)core_mapping_build_id(s, m, m->build_id);
+		for (size_t j = 0; m->build_id_len > 0 && j < s->nmaps; j++)
+			if (j != i && strcmp(s->maps[j].path, m->path) == 0 && s->maps[j].build_id_len == 0) {
+				memcpy(s->maps[j].build_id, m->build_id, m->build_id_len);
+				s->maps[j].build_id_len = m->build_id_len;
+			}
+	}
+}
+
 /* NT_PRPSINFO (ELF64 Linux layout): pr_pid at 24, pr_fname[16] at 40, pr_psargs[80] at 56. */
 static void
 core_apply_prpsinfo(struct snapshot *s, const struct core_notes *cn)
@@ -544,6 +625,7 @@ core_read(struct capture_core *k, struct snapshot **out, struct err *e)
 	s->capture_mode = CAPTURE_MODE_CORE;
 	s->taken = k->mtime;
 	core_build_maps(k, s, files, nfiles);
+	core_build_ids(s);
 	core_find_exe(s, &cn, files, nfiles);
 	core_apply_prpsinfo(s, &cn);
 	if (s->pid == 0)

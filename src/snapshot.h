@@ -130,6 +130,9 @@ struct memcopy {
 	uint8_t *data;			/* owned */
 };
 
+/* Longest build ID a mapping keeps (GNU build IDs are 16 to 20 bytes; longer ones are not kept). */
+#define SNAPSHOT_BUILD_ID_MAX 32
+
 /* One line of /proc/PID/maps. */
 struct mapping {
 	uint64_t start, end, offset;
@@ -137,6 +140,9 @@ struct mapping {
 	uint64_t dev;			/* device of the mapped file (as makedev(major, minor)), 0 if none */
 	uint64_t ino;			/* its inode, 0 if none */
 	char *path;			/* borrowed from snapshot.maps_paths; may be "" or "[stack]" */
+	uint8_t build_id[SNAPSHOT_BUILD_ID_MAX];	/* the mapped ELF file's build ID where the
+					 * capture read it from memory (a core file), else build_id_len 0 */
+	uint8_t build_id_len;
 };
 
 /* An open file descriptor of the target, from /proc/PID/fd before the stop. */

@@ -133,15 +133,44 @@ unwind_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Ad
 	if (u == NULL || modname[0] != '/')
 		return -1;
 	if (u->exe_file != NULL && u->exe_name != NULL && strcmp(modname, u->exe_name) == 0) {
-		/* the user's file for the executable, wherever it is (not inside the sysroot) */
+		/* the user's file for the executable, wherever it is (not inside the sysroot), but
+		 * still the build the snapshot mapped when it knows which */
+		const struct mapping *m = targetfile_mapping_of(u->mapsnap, modname);
+
 		fd = targetfile_open_host_user(u->exe_file, &e);
+		if (fd >= 0 && m != NULL && m->build_id_len > 0 &&
+		    !targetfile_has_build_id(fd, m->build_id, m->build_id_len)) {
+			close(fd);
+			return -1;
+		}
 		if (fd >= 0)
 			*file_name = xstrdup(u->exe_file);
 		return fd;
 	}
 	fd = targetfile_open_mapped(&u->root, u->mapsnap, modname, 0, NULL, &e);
-	if (fd >= 0)
+	if (fd >= 0) {
 		*file_name = xstrdup(modname);
+		return fd;
+	}
+	/* not there (or another build): by build ID inside the root, the .build-id link to the file */
+	{
+		const struct mapping *m = targetfile_mapping_of(u->mapsnap, modname);
+		struct targetfile_want w = { 0 };
+		char hex[2 * SNAPSHOT_BUILD_ID_MAX + 1], *p = hex, *path;
+
+		if (m == NULL || m->build_id_len < 2)
+			return -1;
+		for (size_t i = 1; i < m->build_id_len; i++)
+			p += sprintf(p, "%02x", m->build_id[i]);
+		path = xasprintf("%s/%02x/%s", UNWIND_BUILD_ID_DIR, m->build_id[0], hex);
+		w.build_id = m->build_id;
+		w.build_id_len = m->build_id_len;
+		fd = targetfile_open(&u->root, path, &w, NULL, &e);
+		if (fd >= 0)
+			*file_name = path;
+		else
+			free(path);
+	}
 	return fd;
 }
 
@@ -929,6 +958,8 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 		for (size_t i = 0; i < s->nmaps; i++) {
 			u->mapsnap->maps[i].dev = s->maps[i].dev;
 			u->mapsnap->maps[i].ino = s->maps[i].ino;
+			memcpy(u->mapsnap->maps[i].build_id, s->maps[i].build_id, sizeof s->maps[i].build_id);
+			u->mapsnap->maps[i].build_id_len = s->maps[i].build_id_len;
 		}
 	dwfl_getmodules(u->dwfl, unwind_set_userdata, u, 0);
 	u->reported = true;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # core.t - holdup dump CORE: a gcore'd deadlocked fixture reads like the live process; corrupt files are clear errors.
 . tests/integration/lib.sh
-plan 21
+plan 24
 
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 LIVE=$TMPD/live.json
@@ -39,7 +39,7 @@ PYEOF
 }
 
 if ! command -v gcore >/dev/null 2>&1; then
-	for i in $(seq 21); do echo "ok $i # SKIP gcore (gdb) is not installed"; done
+	for i in $(seq 24); do echo "ok $i # SKIP gcore (gdb) is not installed"; done
 	exit 0
 fi
 
@@ -74,6 +74,19 @@ check "fixture still unharmed" wait_unharmed $FPID
 mkdir -p "$TMPD/emptyroot"
 timeout -s KILL 60 "$HOLDUP" dump --json --sysroot "$TMPD/emptyroot" "$CORE" >"$TMPD/sr.json" 2>&1; RC=$?
 ok $([ $RC = 0 ] || [ $RC = 3 ]; echo $?) "--sysroot without the files: still reads the core (exit $RC)"
+
+# --exe: a copy of the executable is used; another program (another build ID) is refused, never used to symbolize
+cp "$FIXTURES/lock_abba" "$TMPD/abba-copy"
+fnames() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted(set(f["function"] for t in d["threads"] for f in t["frames"] if f["function"])))' "$1"; }
+timeout -s KILL 60 "$HOLDUP" dump --json --exe "$TMPD/abba-copy" "$CORE" >"$TMPD/exe.json" 2>&1
+check "--exe with a copy of the executable: its functions are named" grep -q "'worker'" <(fnames "$TMPD/exe.json")
+timeout -s KILL 60 "$HOLDUP" dump --json --exe "$HOLDUP" "$CORE" >"$TMPD/badexe.json" 2>&1
+ok $(fnames "$TMPD/badexe.json" | grep -q "'worker'\|'main'"; [ $? = 1 ]; echo $?) "--exe with another program: refused (build ID differs), no function of it named"
+# a sysroot whose libc is another file: not used for libc's frames
+mkdir -p "$TMPD/sr/usr/lib/x86_64-linux-gnu"
+cp /bin/true "$TMPD/sr/usr/lib/x86_64-linux-gnu/libc.so.6"
+timeout -s KILL 60 "$HOLDUP" dump --json --sysroot "$TMPD/sr" "$CORE" >"$TMPD/sr2.json" 2>&1
+ok $(fnames "$TMPD/sr2.json" | grep -q "pthread_mutex_lock"; [ $? = 1 ]; echo $?) "--sysroot with a wrong libc.so.6: refused by build ID, libc frames unnamed"
 
 # corrupt files: a clear message, exit 1, never a hang or crash
 head -c 3000 "$CORE" >"$TMPD/trunc.core"
