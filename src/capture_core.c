@@ -331,7 +331,7 @@ static int
 core_parse_files(const struct core_notes *cn, struct core_file **out, size_t *nout, struct err *e)
 {
 	uint64_t count, page;
-	const uint8_t *p = cn->file, *end = cn->file + cn->file_len;
+	const uint8_t *p = cn->file, *end;
 	const char *str;
 	struct core_file *f;
 
@@ -339,6 +339,7 @@ core_parse_files(const struct core_notes *cn, struct core_file **out, size_t *no
 	*nout = 0;
 	if (cn->file == NULL)
 		return 0;
+	end = p + cn->file_len;
 	if (cn->file_len < 16)
 		return err_set(e, "core: NT_FILE note truncated at offset %" PRIu64, cn->file_at);
 	memcpy(&count, p, 8);
@@ -612,7 +613,8 @@ core_read(struct capture_core *k, struct snapshot **out, struct err *e)
 	m = xcalloc(1, sizeof *m);
 	m->fd = dup(k->fd);
 	m->segs = xmalloc((k->nsegs ? k->nsegs : 1) * sizeof *m->segs);
-	memcpy(m->segs, k->segs, k->nsegs * sizeof *m->segs);
+	if (k->nsegs > 0)
+		memcpy(m->segs, k->segs, k->nsegs * sizeof *m->segs);
 	m->nsegs = k->nsegs;
 	s->read_fallback = core_mem_read;
 	s->read_ctx = m;

@@ -1,5 +1,6 @@
 /* fuzz_core.c - fuzzes the core file reader (headers, notes, NT_FILE, PT_LOAD) and reads through what it built. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
