@@ -53,7 +53,9 @@ options_pid(const char *arg, pid_t *pid)
 	long v;
 
 	if (options_count(arg, 1, 4194304, &v) < 0) {
-		fprintf(stderr, "holdup: '%s' is not a process ID\n", arg);
+		/* a path here is most likely a core file given to a command that needs a live process */
+		fprintf(stderr, "holdup: '%s' is not a process ID%s\n", arg,
+		    access(arg, F_OK) == 0 ? " (a core file can be read only by holdup dump)" : "");
 		return -1;
 	}
 	*pid = (pid_t)v;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # core.t - holdup dump CORE: a gcore'd deadlocked fixture reads like the live process; corrupt files are clear errors.
 . tests/integration/lib.sh
-plan 24
+plan 28
 
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 LIVE=$TMPD/live.json
@@ -39,7 +39,7 @@ PYEOF
 }
 
 if ! command -v gcore >/dev/null 2>&1; then
-	for i in $(seq 24); do echo "ok $i # SKIP gcore (gdb) is not installed"; done
+	for i in $(seq 28); do echo "ok $i # SKIP gcore (gdb) is not installed"; done
 	exit 0
 fi
 
@@ -105,5 +105,32 @@ if [ -x "$FIXTURES/i386_pause" ]; then
 else
 	echo "ok 20 # SKIP no i386_pause fixture"
 fi
+timeout -s KILL 20 "$HOLDUP" record -d 1 "$CORE" >/dev/null 2>"$TMPD/e6"; RC=$?
+ok $([ $RC = 2 ] && grep -q "only by holdup dump" "$TMPD/e6"; echo $?) "record on a core: usage error (exit 2) saying only dump reads cores"
 timeout -s KILL 20 "$HOLDUP" dump "$TMPD/no-such-core" >/dev/null 2>"$TMPD/e5"; RC=$?
 ok $([ $RC = 1 ] && grep -q "No such file" "$TMPD/e5"; echo $?) "a missing file: exit 1"
+
+# A kernel core: only where core_pattern writes a plain file into the process's directory (the
+# test does not change core_pattern, a machine-wide setting others may rely on).
+pat=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+case "$pat" in
+core|core.%p|core.*)
+	K=$TMPD/kcore; mkdir -p "$K"
+	KF=$(cd "$FIXTURES" && pwd)/lock_abba
+	(cd "$K" && ulimit -c unlimited && exec "$KF" >"$K/out" 2>&1) &
+	kp=$!
+	for i in $(seq 100); do grep -q '^ready' "$K/out" 2>/dev/null && break; sleep 0.1; done
+	kt1=$(sed -n 's/^fact t1 //p' "$K/out"); kt2=$(sed -n 's/^fact t2 //p' "$K/out")
+	kill -SEGV $kp; wait $kp 2>/dev/null
+	kc=$(ls "$K"/core* 2>/dev/null | head -n 1)
+	check "kernel core written (core_pattern '$pat', ulimit -c unlimited)" test -s "$kc"
+	timeout -s KILL 60 "$HOLDUP" dump --json "$kc" >"$TMPD/k.json" 2>"$TMPD/kerr"; RC=$?
+	ok $([ $RC = 3 ]; echo $?) "kernel core: exit 3 (deadlock)"
+	[ $RC = 3 ] || diag "$(cat "$TMPD/kerr")"
+	check "kernel core: the cycle is t1 and t2" \
+		$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if sorted(sorted(c["threads"]) for c in d["deadlocks"])==[sorted([int(sys.argv[2]),int(sys.argv[3])])] else 1)' "$TMPD/k.json" "$kt1" "$kt2"
+	;;
+*)
+	for i in 26 27 28; do echo "ok $i # SKIP core_pattern is '$pat': not a plain file in the process's directory, and the test does not change it"; done
+	;;
+esac
