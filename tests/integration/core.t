@@ -1,7 +1,7 @@
 #!/bin/bash
 # core.t - holdup dump CORE: a gcore'd deadlocked fixture reads like the live process; corrupt files are clear errors.
 . tests/integration/lib.sh
-plan 28
+plan 31
 
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 LIVE=$TMPD/live.json
@@ -39,7 +39,7 @@ PYEOF
 }
 
 if ! command -v gcore >/dev/null 2>&1; then
-	for i in $(seq 28); do echo "ok $i # SKIP gcore (gdb) is not installed"; done
+	for i in $(seq 31); do echo "ok $i # SKIP gcore (gdb) is not installed"; done
 	exit 0
 fi
 
@@ -134,3 +134,17 @@ core|core.%p|core.*)
 	for i in 26 27 28; do echo "ok $i # SKIP core_pattern is '$pat': not a plain file in the process's directory, and the test does not change it"; done
 	;;
 esac
+
+# A Go program's core: goroutines and their sync.Mutex from the core's memory, as live
+GF=$GOFIXTURES; case "$GF" in /*|./*) ;; *) GF=./$GF;; esac
+if [ -x "$GF/gomutex" ]; then
+	start_fixture "$GF/gomutex" || exit 1
+	"$HOLDUP" dump --json $FPID >"$TMPD/golive.json" 2>/dev/null
+	timeout -s KILL 120 gcore -o "$TMPD/gocore" $FPID >/dev/null 2>&1
+	timeout -s KILL 60 "$HOLDUP" dump --json "$TMPD/gocore.$FPID" >"$TMPD/gocore.json" 2>"$TMPD/goerr"
+	agree "$TMPD/golive.json" "$TMPD/gocore.json" "sorted(g['id'] for g in d.get('goroutines') or [])" "Go core and live: same goroutines"
+	agree "$TMPD/golive.json" "$TMPD/gocore.json" "sorted((l['address'], l['kind'], tuple(sorted(l.get('goroutine_waiters') or []))) for l in d['locks'] if l['kind'].startswith('go-'))" "Go core and live: same Go mutexes and waiting goroutines"
+	check "Go fixture unharmed after gcore" wait_unharmed $FPID
+else
+	for i in 29 30 31; do echo "ok $i # SKIP no Go fixtures built ($GF/gomutex)"; done
+fi
