@@ -178,6 +178,11 @@ options_parse_target(int argc, char **argv, const struct options_spec *specs, pi
 	if (path != NULL) {
 		*path = NULL;
 		if (pidarg[0] != '\0' && pidarg[strspn(pidarg, "0123456789")] != '\0') {
+			if (access(pidarg, F_OK) != 0) {
+				fprintf(stderr, "holdup: '%s' is neither a process ID nor a file (a core file): %s\n",
+				    pidarg, strerror(errno));
+				return OPTIONS_USAGE;
+			}
 			*path = pidarg;
 			*pid = 0;
 			return OPTIONS_OK;

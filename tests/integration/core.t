@@ -108,7 +108,7 @@ fi
 timeout -s KILL 20 "$HOLDUP" record -d 1 "$CORE" >/dev/null 2>"$TMPD/e6"; RC=$?
 ok $([ $RC = 2 ] && grep -q "only by holdup dump" "$TMPD/e6"; echo $?) "record on a core: usage error (exit 2) saying only dump reads cores"
 timeout -s KILL 20 "$HOLDUP" dump "$TMPD/no-such-core" >/dev/null 2>"$TMPD/e5"; RC=$?
-ok $([ $RC = 1 ] && grep -q "No such file" "$TMPD/e5"; echo $?) "a missing file: exit 1"
+ok $([ $RC = 2 ] && grep -q "neither a process ID nor a file" "$TMPD/e5"; echo $?) "a missing file: usage error, exit 2"
 
 # A kernel core: only where core_pattern writes a plain file into the process's directory (the
 # test does not change core_pattern, a machine-wide setting others may rely on).
