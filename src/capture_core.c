@@ -654,6 +654,12 @@ core_read(struct capture_core *k, struct snapshot **out, struct err *e)
 		/* holdup's own /proc facts, after the standard notes: it may name threads and states */
 		if (corenote_apply(s, cn.holdup, cn.holdup_len, &ne) < 0)
 			s->capture_note = xasprintf("holdup note not used: %s", ne.msg);
+		/* a thread the note gave a state letter has a known state */
+		for (size_t i = 0; i < s->nthreads; i++)
+			if (s->threads[i].proc_state != '\0') {
+				free(s->threads[i].state_reason);
+				s->threads[i].state_reason = NULL;
+			}
 	}
 	free(files);
 	*out = s;

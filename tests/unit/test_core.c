@@ -54,6 +54,7 @@ valid_core(size_t *len, int cls)
 	cb_psinfo(&b, 100, "demo", "demo --flag");
 	cb_files(&b, 1, 1, ent, paths);
 	cb_note(&b, "CORE", NT_AUXV, auxv, sizeof auxv);
+	cb_note(&b, "HOLDUP", 1, "facts", 5);	/* handed to corenote_apply, which may use it */
 	cb_load(&b, STACK_TOP - sizeof stackmem, sizeof stackmem, stackmem, sizeof stackmem);
 	return cb_finish(&b, cls, len);
 }
@@ -82,6 +83,7 @@ test_valid(void **state)
 	assert_string_equal(s->cmdline, "demo --flag");
 	assert_string_equal(s->exe, "/usr/bin/demo");
 	assert_int_equal(s->capture_mode, CAPTURE_MODE_CORE);
+	assert_null(s->capture_note);	/* the holdup note was applied without complaint */
 	assert_non_null(strstr(s->source, "core file "));
 	/* the stack top copy starts at sp minus the red zone and stops where the core's memory ends */
 	assert_non_null(s->threads[1].stack);
