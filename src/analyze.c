@@ -18,6 +18,19 @@ analyze_new(pid_t pid)
 	return a;
 }
 
+struct analyzer *
+analyze_new_files(const struct unwind_files *f, struct err *e)
+{
+	struct unwinder *u = unwind_new_files(f, e);
+	struct analyzer *a;
+
+	if (u == NULL)
+		return NULL;
+	a = xcalloc(1, sizeof *a);
+	a->unwinder = u;
+	return a;
+}
+
 void
 analyze_free(struct analyzer *a)
 {

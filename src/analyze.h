@@ -14,6 +14,9 @@ struct analyzer {
 };
 
 struct analyzer *analyze_new(pid_t pid);
+/* An analyzer for snapshots with no live process behind them (a core file): files from f. NULL
+ * with e set if f cannot be used. */
+struct analyzer *analyze_new_files(const struct unwind_files *f, struct err *e);
 void analyze_free(struct analyzer *a);
 /* Runs every analysis on s. Failures of one part are recorded in s, not fatal; returns -1 only
  * on an error that leaves s unusable. */

@@ -82,6 +82,10 @@ struct err;				/* util.h */
 int arch_regs_from_ptrace(pid_t tid, struct arch_regs *out, struct err *e);
 /* Converts an NT_PRSTATUS register set as the kernel lays it out. Returns 0, or -1 if len is short. */
 int arch_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out);
+/* Reads one NT_PRSTATUS note of an ELF core file (the whole desc, struct elf_prstatus as this
+ * machine's kernel and gdb's gcore write it): the thread's TID, the signal it had (pr_cursig) and
+ * its registers. Returns 0, or -1 if len is not that struct's size. */
+int arch_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out);
 /* Converts a perf sample's registers (arch.perf_nregs values, in the order of the bits of
  * arch.perf_regs_mask). A sample does not say whether it was in a syscall: syscall_nr is -1. */
 void arch_regs_from_perf(const uint64_t *vals, struct arch_regs *out);

@@ -91,6 +91,17 @@ capture_check_machine(pid_t pid, struct err *e)
 	    "rather than misreading it", (int)pid, (unsigned)machine, arch.name);
 }
 
+/* The live process: the ops of a capture capture_open made. */
+static int capture_live_snapshot(struct capture *c, struct snapshot **out, struct err *e);
+static bool capture_live_alive(struct capture *c);
+static void capture_live_close(struct capture *c);
+
+static const struct capture_ops capture_live_ops = {
+	.snapshot = capture_live_snapshot,
+	.alive = capture_live_alive,
+	.close = capture_live_close,
+};
+
 int
 capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, struct err *e)
 {
@@ -126,6 +137,7 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 	if (capture_check_machine(pid, e) < 0)
 		return -1;
 	c = xcalloc(1, sizeof *c);
+	c->ops = &capture_live_ops;
 	c->pid = pid;
 	if (opts != NULL)
 		c->opts = *opts;
@@ -145,8 +157,26 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 void
 capture_close(struct capture *c)
 {
-	if (c == NULL)
-		return;
+	if (c != NULL)
+		c->ops->close(c);
+}
+
+bool
+capture_target_alive(struct capture *c)
+{
+	return c->ops->alive(c);
+}
+
+int
+capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
+{
+	*out = NULL;
+	return c->ops->snapshot(c, out, e);
+}
+
+static void
+capture_live_close(struct capture *c)
+{
 	capture_stop_reap_pending(c);
 	capture_emergency_detach();
 	util_remove_fatal(capture_emergency_detach);
@@ -158,8 +188,8 @@ capture_close(struct capture *c)
 	free(c);
 }
 
-bool
-capture_target_alive(struct capture *c)
+static bool
+capture_live_alive(struct capture *c)
 {
 	pid_t *tids = NULL;
 	int n;
@@ -678,8 +708,8 @@ fail:
 	return rc;
 }
 
-int
-capture_snapshot(struct capture *c, struct snapshot **out, struct err *e)
+static int
+capture_live_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 {
 	uint64_t start = util_now_us();
 	size_t ran = 0;

@@ -35,6 +35,17 @@ int capture_open(pid_t pid, const struct capture_opts *opts, struct capture **ou
  * recorded in the snapshot; returns -1 only when nothing could be captured (process gone...). */
 int capture_snapshot(struct capture *c, struct snapshot **out, struct err *e);
 void capture_close(struct capture *c);
+
+/* What a core file cannot say about where its files are, from the command line. */
+struct capture_core_opts {
+	size_t stack_bytes;	/* bytes of each thread's stack top copied from the core (0: 32 KiB) */
+};
+/* Opens an ELF core file (x86-64 ELF64 ET_CORE; anything else is refused with a clear message) as
+ * a capture source: capture_snapshot then reads its threads, registers, mappings and memory into
+ * a snapshot whose memory reads (snapshot_read) are served from the core's PT_LOAD segments.
+ * capture_target_alive is false: there is no process. */
+int capture_open_core(const char *path, const struct capture_core_opts *opts, struct capture **out,
+    struct err *e);
 /* True while the target process exists (not a zombie). */
 bool capture_target_alive(struct capture *c);
 /* Reads the live target's memory (process_vm_readv, page by page). Bytes read or -1. */

@@ -26,7 +26,20 @@ struct capture_carry {
 	uint64_t facts_vsize;		/* the address space's size then */
 };
 
+/* A capture source: the live process (capture.c) or a core file (capture_core.c). The public
+ * capture_snapshot/capture_target_alive/capture_close dispatch through these; what they give
+ * is a snapshot, used the same way whichever source made it. */
+struct capture_ops {
+	int (*snapshot)(struct capture *c, struct snapshot **out, struct err *e);
+	bool (*alive)(struct capture *c);
+	void (*close)(struct capture *c);	/* frees c */
+};
+
+struct capture_core;			/* capture_core.c */
+
 struct capture {
+	const struct capture_ops *ops;
+	struct capture_core *core;	/* owned; a core file's state, NULL for a live process */
 	pid_t pid;
 	struct capture_opts opts;
 	unsigned long long starttime;	/* detects PID reuse between snapshots */

@@ -19,8 +19,10 @@
 static void
 cmd_dump_help(void)
 {
-	printf("usage: holdup dump [OPTIONS] PID [PID...]\n\n"
-	    "Prints every thread's state, stack, the locks it holds and waits for, and deadlocks.\n"
+	printf("usage: holdup dump [OPTIONS] PID [PID...]\n"
+	    "       holdup dump [OPTIONS] [--exe PATH] [--sysroot DIR] CORE\n\n"
+	    "Prints every thread's state, stack, the locks it holds and waits for, and deadlocks,\n"
+	    "of running processes or from an ELF core file (gcore, the kernel's, coredumpctl dump).\n"
 	    "Several PIDs (or -p 12,13): one snapshot per process, one after another.\n\n"
 	    "  --json              JSON instead of text (schema: doc/json-schema.md)\n"
 	    "  --format FORMAT     text, json or dot (the wait-for graph for Graphviz:\n"
@@ -37,6 +39,8 @@ cmd_dump_help(void)
 	    "  --lock ADDR|NAME    only threads waiting on or holding this lock (0x... or its name)\n"
 	    "                      (the header still counts every thread and says a filter is on)\n"
 	    "  --subprocesses      each PID's descendants too (pre-fork servers, process trees)\n"
+	    "  --exe PATH          a core's executable is PATH (not the path the core names)\n"
+	    "  --sysroot DIR       a core's libraries and debug files are under DIR (default /)\n"
 	    "  --color, --no-color colour in text output (default: when writing to a terminal)\n\n"
 	    "exit status: 0 ok, 1 error (some process could not be read), 2 usage, 3 a deadlock was\n"
 	    "found (in any of the processes)\n");
@@ -49,7 +53,8 @@ struct cmd_dump {
 	const char *outpath, *format;
 	int color;
 	bool subprocesses;
-	struct options_targets targets;
+	struct options_targets targets;	/* PIDs, or .path: a core file */
+	struct unwind_files files;	/* a core's --sysroot and --exe */
 	bool multi;		/* several processes: a header per process, JSON wrapped in "processes" */
 	size_t nerrors;		/* processes that could not be read */
 	bool deadlock;		/* some process has one */
@@ -81,10 +86,12 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 		{ "color", 0, OPTIONS_CHOICE, &d->color, .value = 1 },
 		{ "no-color", 0, OPTIONS_CHOICE, &d->color, .value = 0 },
 		{ "subprocesses", 0, OPTIONS_FLAG, &d->subprocesses },
+		{ "exe", 0, OPTIONS_STRING, &d->files.exe },
+		{ "sysroot", 0, OPTIONS_STRING, &d->files.sysroot },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
-	switch (options_parse_targets(argc, argv, specs, OPTIONS_TARGET_MANY, &d->targets)) {
+	switch (options_parse_targets(argc, argv, specs, OPTIONS_TARGET_MANY | OPTIONS_TARGET_FILE, &d->targets)) {
 	case OPTIONS_HELP:
 		cmd_dump_help();
 		*rc = EXIT_OK;
@@ -93,6 +100,16 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 		*rc = EXIT_USAGE;
 		return false;
 	default: break;
+	}
+	if (d->targets.path == NULL && (d->files.exe != NULL || d->files.sysroot != NULL)) {
+		fprintf(stderr, "holdup: --exe and --sysroot are for a core file; a live process names its own files\n");
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	if (d->targets.path != NULL && d->subprocesses) {
+		fprintf(stderr, "holdup: --subprocesses is for a live process, not a core file\n");
+		*rc = EXIT_USAGE;
+		return false;
 	}
 	d->copts.stack_bytes = (size_t)stack_bytes;
 	d->copts.stop_timeout_ms = (int)stop_timeout;
@@ -119,13 +136,25 @@ static struct snapshot *
 cmd_dump_take(struct cmd_dump *d, pid_t pid, struct err *e)
 {
 	struct capture *cap = NULL;
-	struct analyzer *an;
+	struct analyzer *an = NULL;
 	struct snapshot *snap = NULL;
 
-	if (capture_open(pid, &d->copts, &cap, e) < 0)
+	if (d->targets.path != NULL) {
+		struct capture_core_opts ko = { .stack_bytes = d->copts.stack_bytes };
+
+		if (capture_open_core(d->targets.path, &ko, &cap, e) < 0)
+			return NULL;
+		/* a core's files are under the sysroot: found before anything is read */
+		if ((an = analyze_new_files(&d->files, e)) == NULL) {
+			capture_close(cap);
+			return NULL;
+		}
+	} else if (capture_open(pid, &d->copts, &cap, e) < 0)
 		return NULL;
 	if (capture_snapshot(cap, &snap, e) < 0) {
 		capture_close(cap);
+		if (an != NULL)
+			analyze_free(an);
 		return NULL;
 	}
 	/* The target runs again from here on; everything below works on the copies. */
@@ -133,9 +162,12 @@ cmd_dump_take(struct cmd_dump *d, pid_t pid, struct err *e)
 	if (signals_quit_requested()) {
 		err_set(e, "interrupted");
 		snapshot_free(snap);
+		if (an != NULL)
+			analyze_free(an);
 		return NULL;
 	}
-	an = analyze_new(pid);
+	if (an == NULL)
+		an = analyze_new(pid);
 	if (analyze_snapshot(an, snap, e) < 0) {
 		snapshot_free(snap);
 		snap = NULL;
@@ -316,7 +348,11 @@ cmd_dump(int argc, char **argv)
 		return rc;
 	}
 	rc = EXIT_ERROR;
-	n = cmd_dump_pids(&d, &pids);
+	if (d.targets.path != NULL) {
+		n = 1;
+		pids = xcalloc(1, sizeof *pids);
+	} else
+		n = cmd_dump_pids(&d, &pids);
 	/* one PID, no --subprocesses: the output is exactly one snapshot's, as it always was */
 	d.multi = d.subprocesses || d.targets.npids > 1;
 	if ((wr = cmd_dump_all(&d, &out, pids, n)) < 0) {

@@ -179,7 +179,8 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		int li;
 		const char *idle;
 
-		if (t->state != STATE_WAITING || lockdecode_futex_call(t, &a, &op, &v) < 0)
+		/* a thread of unknown state whose registers show a futex wait is decoded too */
+		if ((t->state != STATE_WAITING && t->state != STATE_UNKNOWN) || lockdecode_futex_call(t, &a, &op, &v) < 0)
 			continue;
 		if ((idle = lockdecode_go_idle(t)) != NULL) {
 			/* the runtime's own parking of an OS thread: no lock, nothing to find an owner of */
@@ -216,7 +217,7 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		t->wait.kind = d.want;
 		t->wait.address = d.base;
 		t->wait.lock = li;
-		if (d.kind == LOCK_MUTEX || d.kind == LOCK_RWLOCK)
+		if ((d.kind == LOCK_MUTEX || d.kind == LOCK_RWLOCK) && t->state == STATE_WAITING)
 			t->state = STATE_BLOCKED;
 		free(t->wait.detail);
 		t->wait.detail = d.note[0] != '\0' ? xstrdup(d.note) : NULL;

@@ -53,7 +53,9 @@ options_pid(const char *arg, pid_t *pid)
 	long v;
 
 	if (options_count(arg, 1, 4194304, &v) < 0) {
-		fprintf(stderr, "holdup: '%s' is not a process ID\n", arg);
+		/* a path here is most likely a core file given to a command that needs a live process */
+		fprintf(stderr, "holdup: '%s' is not a process ID%s\n", arg,
+		    access(arg, F_OK) == 0 ? " (a core file can be read only by holdup dump)" : "");
 		return -1;
 	}
 	*pid = (pid_t)v;
@@ -165,6 +167,21 @@ options_dashdash(int argc, char **argv)
 static enum options_result
 options_targets_check(int argc, char **argv, int dd, unsigned allow, struct options_targets *t)
 {
+	/* a number is a PID; anything else, where the command reads files, is a file's path */
+	if ((allow & OPTIONS_TARGET_FILE) != 0 && t->npids == 0 && optind == dd - 1 && dd == argc) {
+		const char *a = argv[optind];
+
+		if (a[0] != '\0' && a[strspn(a, "0123456789")] != '\0') {
+			if (access(a, F_OK) != 0) {
+				fprintf(stderr, "holdup: '%s' is neither a process ID nor a file (a core file): %s\n",
+				    a, strerror(errno));
+				return OPTIONS_USAGE;
+			}
+			t->path = a;
+			optind++;
+			return OPTIONS_OK;
+		}
+	}
 	for (; optind < dd; optind++)
 		if (options_add_pids(argv[optind], allow, t) < 0)
 			return OPTIONS_USAGE;

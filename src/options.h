@@ -45,10 +45,12 @@ struct options_targets {
 	pid_t *pids;		/* owned (options_targets_free); in the order given */
 	size_t npids, pids_cap;
 	char **command;		/* borrowed from argv, NULL-terminated: CMD ARGS after "--"; NULL if none */
+	const char *path;	/* borrowed from argv: with OPTIONS_TARGET_FILE, the file given instead of PIDs */
 };
 
 #define OPTIONS_TARGET_MANY	1u	/* several PIDs: positional, -p repeated, -p 12,13 */
 #define OPTIONS_TARGET_COMMAND	2u	/* "-- CMD ARGS..." instead of a PID (launch mode) */
+#define OPTIONS_TARGET_FILE	4u	/* one argument that is not a number: a file's path (a core file) */
 
 /* options_parse for commands that take more: the PIDs allow permits (at least one), or with
  * OPTIONS_TARGET_COMMAND "-- CMD ARGS..." instead (everything after the first "--" is the

@@ -138,6 +138,8 @@ output_json_thread(struct jw *w, const struct snapshot *s, const struct thread *
 		jw_kint(w, "ns_tid", t->ns_tid);
 	jw_kstring(w, "name", t->name);
 	jw_kstring(w, "state", snapshot_state_name(t->state));
+	if (t->state_reason != NULL)
+		jw_kstring(w, "state_reason", t->state_reason);
 	jw_key(w, "proc_state");
 	{
 		char st[2] = { t->proc_state ? t->proc_state : '?', '\0' };
@@ -334,6 +336,7 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_kuint(w, "capture_us", s->capture_us);
 	jw_kint(w, "threads_stopped", s->nstopped);
 	jw_kuint(w, "threads_exited", s->threads_exited);
+	jw_kstring(w, "source", s->source);
 	jw_kstring(w, "capture_mode", snapshot_capture_mode_name(s));
 	jw_kbool(w, "target_was_stopped", s->target_was_stopped);
 	jw_kstring(w, "capture_note", s->capture_note);

@@ -339,6 +339,22 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 			fprintf(f, "%sits own PID namespace (pid %d there; thread IDs there shown as \"ns N\")",
 			    s->container != NULL ? ", " : "", (int)s->ns_pid);
 	}
+	if (s->source != NULL) {
+		size_t unknown = 0;
+		const char *why = NULL;
+
+		fputs("\nSource:  ", f);
+		sanitize_fputs(s->source, f);
+		for (size_t i = 0; i < s->nthreads; i++)
+			if (s->threads[i].state_reason != NULL) {
+				unknown++;
+				why = s->threads[i].state_reason;
+			}
+		if (why != NULL) {
+			fprintf(f, "\n         %zu thread state%s unknown: ", unknown, unknown == 1 ? "" : "s");
+			sanitize_fputs(why, f);
+		}
+	}
 	fprintf(f, "\nTaken:   %s, %zu thread%s:", when, s->nthreads, s->nthreads == 1 ? "" : "s");
 	for (int st = 0; st < STATE_COUNT; st++)
 		if (counts[st] > 0)

@@ -242,8 +242,8 @@ profile_mapping(struct profile *p, struct profile_key *k, const struct mapping *
 	i = profile_intern(&p->index->mappings, k, p->nmappings);
 	if (i != SIZE_MAX) {
 		/* a module first seen before it was opened gets its build ID later */
-		if (p->mappings[i].build_id[0] == '\0' && m->build_id[0] != '\0')
-			memcpy(p->mappings[i].build_id, m->build_id, sizeof m->build_id);
+		if (p->mappings[i].build_id[0] == '\0' && m->build_id_hex[0] != '\0')
+			memcpy(p->mappings[i].build_id, m->build_id_hex, sizeof m->build_id_hex);
 		return (int)i;
 	}
 	xgrow(&p->mappings, &p->mappings_cap, p->nmappings + 1, sizeof *p->mappings);
@@ -251,7 +251,7 @@ profile_mapping(struct profile *p, struct profile_key *k, const struct mapping *
 	p->mappings[p->nmappings].end = m->end;
 	p->mappings[p->nmappings].offset = m->offset;
 	p->mappings[p->nmappings].path = xstrdup(m->path != NULL ? m->path : "");
-	memcpy(p->mappings[p->nmappings].build_id, m->build_id, sizeof m->build_id);
+	memcpy(p->mappings[p->nmappings].build_id, m->build_id_hex, sizeof m->build_id_hex);
 	return (int)p->nmappings++;
 }
 

@@ -42,6 +42,7 @@ snapshot_thread_done(struct thread *t)
 		free(t->stack);
 	snapshot_frames_free(t->frames, t->nframes);
 	free(t->unwind_error);
+	free(t->state_reason);
 	free(t->wait.symbol);
 	free(t->wait.detail);
 }
@@ -72,6 +73,9 @@ snapshot_free(struct snapshot *s)
 	free(s->cmdline);
 	free(s->container);
 	free(s->capture_note);
+	free(s->source);
+	if (s->read_ctx_free != NULL)
+		s->read_ctx_free(s->read_ctx);
 	free(s);
 }
 
@@ -353,7 +357,7 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 		m->offset = off;
 		m->dev = dev;
 		m->ino = ino;
-		m->build_id[0] = '\0';
+		m->build_id_hex[0] = '\0';
 		snprintf(m->perms, sizeof m->perms, "%.*s", (int)(plen < 4 ? plen : 4), perms);
 		plen = (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q);
 		memcpy(paths + used, q, plen);
@@ -447,6 +451,7 @@ snapshot_capture_mode_name(const struct snapshot *s)
 	case CAPTURE_MODE_FAST: return "fast";
 	case CAPTURE_MODE_STOP_ALL: return "stop-all";
 	case CAPTURE_MODE_SAMPLED: return "sampled";
+	case CAPTURE_MODE_CORE: return "core";
 	}
 	return NULL;
 }

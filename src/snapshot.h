@@ -41,6 +41,7 @@ enum capture_mode {
 	CAPTURE_MODE_FAST,	/* threads blocked in the kernel read without stopping them */
 	CAPTURE_MODE_STOP_ALL,	/* every thread stopped */
 	CAPTURE_MODE_SAMPLED,	/* running threads from perf samples */
+	CAPTURE_MODE_CORE,	/* read from a core file (capture_open_core): nothing was stopped */
 };
 
 /* What a non-running thread waits for (filled by analysis, see lockdecode.h). */
@@ -119,6 +120,8 @@ struct thread {
 	struct frame *frames;		/* owned, innermost first */
 	size_t nframes;
 	char *unwind_error;		/* owned; why unwinding stopped early, NULL if it reached the end */
+	char *state_reason;		/* owned; why state is unknown (proc_state '\0': a core file records
+					 * no thread states), NULL if it is known */
 	enum thread_state state;
 	struct wait_info wait;
 };
@@ -130,6 +133,9 @@ struct memcopy {
 	uint8_t *data;			/* owned */
 };
 
+/* Longest build ID a mapping keeps (GNU build IDs are 16 to 20 bytes; longer ones are not kept). */
+#define SNAPSHOT_BUILD_ID_MAX 32
+
 /* One line of /proc/PID/maps. */
 struct mapping {
 	uint64_t start, end, offset;
@@ -137,8 +143,11 @@ struct mapping {
 	uint64_t dev;			/* device of the mapped file (as makedev(major, minor)), 0 if none */
 	uint64_t ino;			/* its inode, 0 if none */
 	char *path;			/* borrowed from snapshot.maps_paths; may be "" or "[stack]" */
-	char build_id[65];		/* the mapped ELF's GNU build ID in hex (unwind fills it for the
+	char build_id_hex[65];		/* the mapped ELF's GNU build ID in hex (unwind fills it for the
 					 * modules it opened: those holding frames), "" if unknown */
+	uint8_t build_id[SNAPSHOT_BUILD_ID_MAX];	/* the mapped ELF file's build ID where the
+					 * capture read it from memory (a core file), else build_id_len 0 */
+	uint8_t build_id_len;
 };
 
 /* An open file descriptor of the target, from /proc/PID/fd before the stop. */
@@ -314,7 +323,11 @@ struct snapshot {
 	size_t nfds;
 
 	snapshot_read_fn read_fallback;	/* may be NULL (no live target) */
-	void *read_ctx;			/* borrowed */
+	void *read_ctx;			/* borrowed, unless read_ctx_free is set */
+	void (*read_ctx_free)(void *ctx);	/* non-NULL: the snapshot owns read_ctx (a core file's
+					 * memory reader) and frees it with this */
+	char *source;			/* owned; where the snapshot was read from when it is not a live
+					 * process ("core file /tmp/core.123"), NULL for a live process */
 
 	/* Analysis results, owned, NULL until computed. */
 	int glibc_version;		/* major * 1000 + minor, 0 if not known (or not looked for) */

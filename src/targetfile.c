@@ -163,6 +163,13 @@ targetfile_open_in_root(const struct targetfile_root *r, const char *path, const
 		return err_set(e, "%s: %s", path, strerror(errno));
 	if ((fd = targetfile_reopen((int)o, path, w ? w->max_size : 0, &st, e)) < 0)
 		return -1;
+	if (w != NULL && w->dev == 0 && w->ino == 0 && w->build_id_len > 0) {
+		/* a core file's mapping: no inode to go by, the build ID the core holds decides */
+		if (targetfile_build_id_is(fd, w))
+			return fd;
+		close(fd);
+		return err_set(e, "%s: another build than the one mapped (its build ID differs): not used", path);
+	}
 	if (w == NULL || (w->dev == 0 && w->ino == 0))
 		return fd;
 	/* The inode decides: btrfs subvolumes and overlayfs give stat() another device than the one
@@ -203,11 +210,9 @@ targetfile_open(const struct targetfile_root *r, const char *path, const struct 
 	return fd;
 }
 
-int
-targetfile_open_mapped(const struct targetfile_root *r, const struct snapshot *s, const char *path,
-    uint64_t max_size, enum targetfile_how *how, struct err *e)
+const struct mapping *
+targetfile_mapping_of(const struct snapshot *s, const char *path)
 {
-	struct targetfile_want w = { .max_size = max_size };
 	const struct mapping *best = NULL;
 
 	for (size_t i = 0; s != NULL && i < s->nmaps; i++) {
@@ -218,11 +223,31 @@ targetfile_open_mapped(const struct targetfile_root *r, const struct snapshot *s
 		if (best == NULL || (m->offset == 0 && best->offset != 0))
 			best = m;
 	}
+	return best;
+}
+
+bool
+targetfile_has_build_id(int fd, const uint8_t *id, size_t len)
+{
+	struct targetfile_want w = { .build_id = id, .build_id_len = len };
+
+	return targetfile_build_id_is(fd, &w);
+}
+
+int
+targetfile_open_mapped(const struct targetfile_root *r, const struct snapshot *s, const char *path,
+    uint64_t max_size, enum targetfile_how *how, struct err *e)
+{
+	struct targetfile_want w = { .max_size = max_size };
+	const struct mapping *best = targetfile_mapping_of(s, path);
+
 	if (best != NULL) {
 		w.map_start = best->start;
 		w.map_end = best->end;
 		w.dev = best->dev;
 		w.ino = best->ino;
+		w.build_id = best->build_id_len > 0 ? best->build_id : NULL;
+		w.build_id_len = best->build_id_len;
 	}
 	return targetfile_open(r, path, &w, how, e);
 }
@@ -281,4 +306,15 @@ targetfile_open_host(const char *path, uint64_t max_size, struct err *e)
 out:
 	free(real);
 	return rc;
+}
+
+int
+targetfile_open_host_user(const char *path, struct err *e)
+{
+	struct stat st;
+	int o;
+
+	if ((o = open(path, O_PATH | O_CLOEXEC)) < 0)
+		return err_set(e, "%s: %s", path, strerror(errno));
+	return targetfile_reopen(o, path, 0, &st, e);
 }

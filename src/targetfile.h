@@ -19,7 +19,8 @@ struct targetfile_want {
 	uint64_t dev;			/* the mapping's device (targetfile_dev_from_maps), 0 unchecked */
 	uint64_t ino;			/* the mapping's inode, 0 unchecked */
 	const unsigned char *build_id;	/* borrowed; accepted instead of dev/ino when they differ
-					 * (overlayfs reports another inode than the mapping's) */
+					 * (overlayfs reports another inode than the mapping's); with
+					 * no dev and ino (a core file's mapping) it must match */
 	size_t build_id_len;
 	uint64_t max_size;		/* 0: TARGETFILE_MAX_SIZE */
 };
@@ -64,6 +65,15 @@ int targetfile_open_exe(pid_t pid, struct err *e);
 /* Opens one of holdup's own files (a debug file under /usr/lib/debug): a regular file, without
  * blocking, whose directories and itself are owned by root (so a user cannot plant one). */
 int targetfile_open_host(const char *path, uint64_t max_size, struct err *e);
+
+/* Opens a file the user named on the command line (--exe): followed like any path of holdup's
+ * own, but still only a regular file of bounded size, never blocking. */
+int targetfile_open_host_user(const char *path, struct err *e);
+
+/* The mapping of path in s that names its file (offset 0, or the lowest), NULL if s maps no such path. */
+const struct mapping *targetfile_mapping_of(const struct snapshot *s, const char *path);
+/* True when the ELF file fd carries build ID id. */
+bool targetfile_has_build_id(int fd, const uint8_t *id, size_t len);
 
 /* The device number in /proc/PID/maps' "MAJ:MIN" (hexadecimal), as a dev_t. */
 uint64_t targetfile_dev_from_maps(unsigned major, unsigned minor);

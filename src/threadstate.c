@@ -281,6 +281,10 @@ threadstate_classify(struct snapshot *s)
 			t->state = t->on_cpu ? STATE_RUNNING : STATE_RUNNABLE;
 			break;
 		case '\0':
+			/* no state letter (a core file): which of running, runnable or asleep is unknown,
+			 * but registers taken inside a syscall still say what it waits in */
+			if (threadstate_syscall(t, NULL) >= 0)
+				threadstate_sleeper(s, t);
 			t->state = STATE_UNKNOWN;
 			break;
 		default:

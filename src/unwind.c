@@ -76,6 +76,8 @@ struct unwinder {
 	struct snapshot *mapsnap;	/* owned; those maps parsed, for opening the modules' files */
 	struct targetfile_root root;	/* the target's "/", where its files are opened */
 	struct unwind_libc libc;	/* its libc, as long as the maps stay the same */
+	char *exe_name;			/* owned; the snapshot's exe as last reported, or NULL */
+	char *exe_file;			/* owned; --exe: the file opened for it instead, or NULL */
 
 	/* The snapshot being unwound and the thread inside it, for the libdwfl callbacks. */
 	const struct snapshot *cur;	/* borrowed, only during unwind_snapshot */
@@ -139,9 +141,45 @@ unwind_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Ad
 		return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
 	if (u == NULL || modname[0] != '/')
 		return -1;
+	if (u->exe_file != NULL && u->exe_name != NULL && strcmp(modname, u->exe_name) == 0) {
+		/* the user's file for the executable, wherever it is (not inside the sysroot), but
+		 * still the build the snapshot mapped when it knows which */
+		const struct mapping *m = targetfile_mapping_of(u->mapsnap, modname);
+
+		fd = targetfile_open_host_user(u->exe_file, &e);
+		if (fd >= 0 && m != NULL && m->build_id_len > 0 &&
+		    !targetfile_has_build_id(fd, m->build_id, m->build_id_len)) {
+			close(fd);
+			return -1;
+		}
+		if (fd >= 0)
+			*file_name = xstrdup(u->exe_file);
+		return fd;
+	}
 	fd = targetfile_open_mapped(&u->root, u->mapsnap, modname, 0, NULL, &e);
-	if (fd >= 0)
+	if (fd >= 0) {
 		*file_name = xstrdup(modname);
+		return fd;
+	}
+	/* not there (or another build): by build ID inside the root, the .build-id link to the file */
+	{
+		const struct mapping *m = targetfile_mapping_of(u->mapsnap, modname);
+		struct targetfile_want w = { 0 };
+		char hex[2 * SNAPSHOT_BUILD_ID_MAX + 1], *p = hex, *path;
+
+		if (m == NULL || m->build_id_len < 2)
+			return -1;
+		for (size_t i = 1; i < m->build_id_len; i++)
+			p += sprintf(p, "%02x", m->build_id[i]);
+		path = xasprintf("%s/%02x/%s", UNWIND_BUILD_ID_DIR, m->build_id[0], hex);
+		w.build_id = m->build_id;
+		w.build_id_len = m->build_id_len;
+		fd = targetfile_open(&u->root, path, &w, NULL, &e);
+		if (fd >= 0)
+			*file_name = path;
+		else
+			free(path);
+	}
 	return fd;
 }
 
@@ -936,8 +974,19 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 	/* the files are opened later, lazily: keep the maps they are checked against */
 	snapshot_free(u->mapsnap);
 	u->mapsnap = snapshot_new(u->pid);
+	free(u->exe_name);
+	u->exe_name = s != NULL && s->exe != NULL ? xstrdup(s->exe) : NULL;
 	if (u->maps_text != NULL)
 		snapshot_parse_maps(u->mapsnap, u->maps_text);
+	/* the snapshot's own device and inode numbers are what the files are checked against (a core
+	 * file knows none: its maps text carries a placeholder inode for libdwfl, its maps zeros) */
+	if (s != NULL && s->nmaps == u->mapsnap->nmaps)
+		for (size_t i = 0; i < s->nmaps; i++) {
+			u->mapsnap->maps[i].dev = s->maps[i].dev;
+			u->mapsnap->maps[i].ino = s->maps[i].ino;
+			memcpy(u->mapsnap->maps[i].build_id, s->maps[i].build_id, sizeof s->maps[i].build_id);
+			u->mapsnap->maps[i].build_id_len = s->maps[i].build_id_len;
+		}
 	dwfl_getmodules(u->dwfl, unwind_set_userdata, u, 0);
 	u->reported = true;
 	if (rc != 0)
@@ -981,6 +1030,32 @@ unwind_new(pid_t pid)
 	return u;
 }
 
+struct unwinder *
+unwind_new_files(const struct unwind_files *f, struct err *e)
+{
+	struct unwinder *u = xcalloc(1, sizeof *u);
+
+	elf_version(EV_CURRENT);
+	if (targetfile_root_init_dir(&u->root, f->sysroot != NULL ? f->sysroot : "/", e) != 0) {
+		err_prefix(e, "--sysroot: ");
+		free(u);
+		return NULL;
+	}
+	if (f->exe != NULL) {
+		int fd = targetfile_open_host_user(f->exe, e);
+
+		if (fd < 0) {
+			err_prefix(e, "--exe: ");
+			targetfile_root_done(&u->root);
+			free(u);
+			return NULL;
+		}
+		close(fd);
+		u->exe_file = xstrdup(f->exe);
+	}
+	return u;
+}
+
 struct unwind_libc *
 unwind_libc(struct unwinder *u)
 {
@@ -1012,6 +1087,8 @@ unwind_free(struct unwinder *u)
 	if (u->arch_elf != NULL)
 		elf_end(u->arch_elf);
 	free(u->maps_text);
+	free(u->exe_name);
+	free(u->exe_file);
 	snapshot_free(u->mapsnap);
 	targetfile_root_done(&u->root);
 	free(u);
@@ -1380,9 +1457,9 @@ unwind_build_ids(struct unwinder *u, struct snapshot *s)
 		const unsigned char *id = NULL;
 		GElf_Addr idaddr;
 		int len;
-		char *p = m->build_id;
+		char *p = m->build_id_hex;
 
-		m->build_id[0] = '\0';
+		m->build_id_hex[0] = '\0';
 		if (strchr(m->perms, 'x') == NULL || m->path[0] != '/' || (mod = dwfl_addrmodule(u->dwfl, m->start)) == NULL)
 			continue;
 		len = dwfl_module_build_id(mod, &id, &idaddr);

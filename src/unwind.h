@@ -16,6 +16,15 @@ struct targetfile_root;
 
 /* pid 0: no live process; files are opened under holdup's own "/". */
 struct unwinder *unwind_new(pid_t pid);
+/* Where the files of a target with no live process (a core file) are. */
+struct unwind_files {
+	const char *sysroot;	/* the directory standing for the target's "/"; NULL: holdup's "/" */
+	const char *exe;	/* the file to use for the snapshot's executable (s->exe) instead of the
+				 * path the target names; NULL: none */
+};
+/* An unwinder for a snapshot with no live process behind it: files are opened inside f->sysroot.
+ * Returns NULL with e set if the sysroot or exe cannot be used. */
+struct unwinder *unwind_new_files(const struct unwind_files *f, struct err *e);
 void unwind_free(struct unwinder *u);
 /* What was found about the target's libc, kept with the modules (forgotten when the maps change):
  * finding the glibc version may read the whole libc or static executable, once per target. */

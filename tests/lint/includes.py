@@ -22,7 +22,7 @@ LAYERS = [
     ("base", ["util", "sanitize", "json", "protobuf", "demangle", "signals", "syscalls",
               "arch"]),  # arch: the architecture seam (register layout), below the snapshot
     ("snapshot", ["snapshot"]),  # plain data, result types included
-    ("capture", ["capture", "capture_*", "proc", "proctree", "sampler"]),
+    ("capture", ["capture", "capture_*", "corenote", "proc", "proctree", "sampler"]),
     ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockgraph", "goruntime",
                   "godwarf", "debugfile", "targetfile", "holders"]),
     ("output", ["output", "output_*", "profile"]),

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <elf.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/procfs.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -97,6 +99,19 @@ arch_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out)
 	/* orig_rax: the syscall number, kept while the call sleeps or restarts; -1 outside one */
 	out->syscall_nr = (int64_t)g.orig_rax;
 	return 0;
+}
+
+int
+arch_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out)
+{
+	struct elf_prstatus st;
+
+	if (len != sizeof st)
+		return -1;
+	memcpy(&st, desc, sizeof st);
+	*tid = st.pr_pid;
+	*cursig = st.pr_cursig;
+	return arch_regs_from_prstatus(&st.pr_reg, sizeof st.pr_reg, out);
 }
 
 int
