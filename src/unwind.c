@@ -1840,7 +1840,15 @@ unwind_data_path(struct unwinder *u, uint64_t addr)
 	u->npaths_next = (u->npaths_next + 1) % UNWIND_PATHS;
 	free(pe->path);
 	*pe = (struct unwind_pathent){ addr, NULL, true };
-	if ((mod = dwfl_addrmodule(u->dwfl, start)) == NULL || (dw = dwfl_module_getdwarf(mod, &bias)) == NULL)
+	/* .bss past the file's mapped pages belongs to no module in libdwfl's address map (a large
+	 * sanitized .bss is the usual case): the module whose segments cover it, as addr_symbol did */
+	if ((mod = dwfl_addrmodule(u->dwfl, start)) == NULL) {
+		struct unwind_bss_arg a = { start, NULL };
+
+		dwfl_getmodules(u->dwfl, unwind_bss_cb, &a, 0);
+		mod = a.found;
+	}
+	if (mod == NULL || (dw = dwfl_module_getdwarf(mod, &bias)) == NULL)
 		return NULL;
 	if (!unwind_global_die(dw, start - bias, &var) || !unwind_type_of(&var, &t))
 		return NULL;

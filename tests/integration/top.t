@@ -7,6 +7,10 @@ if ! command -v tmux >/dev/null 2>&1; then echo "1..0 # SKIP tmux not installed"
 HOLDUP_ABS=$(realpath "$HOLDUP")
 TM="tmux -L holdup-test-$$"
 trap '$TM kill-server 2>/dev/null; tap_cleanup' EXIT
+# A session that lives for the whole script keeps the tmux server up: killing the last session
+# makes the server exit, and a new-session racing that exit can fail (seen once in CI as an
+# empty pane for the Go round).
+$TM new-session -d -s keep "exec sleep 3600"
 WORK=$TMPD/work
 mkdir -p "$WORK"
 # Debug info names sources relative to the repository; let holdup, running in $WORK, find them.
@@ -18,6 +22,7 @@ wait_screen() {
 	local i
 	for i in $(seq 1 100); do screen | grep -Eq -- "$1" && return 0; sleep 0.1; done
 	diag "screen never matched: $1"; screen | sed 's/^/#   | /'
+	$TM has-session -t top 2>/dev/null || diag "(no tmux session 'top')"
 	return 1
 }
 wait_gone() {
@@ -33,7 +38,8 @@ start_top() {
 	$TM kill-session -t top 2>/dev/null
 	rm -f "$WORK/rc.$1"
 	$TM new-session -d -s top -x 120 -y 40 \
-	    "cd '$WORK' && '$HOLDUP_ABS' top -i 0.5 $FPID; echo rc=\$? > '$WORK/rc.$1'; exec sleep 600"
+	    "cd '$WORK' && '$HOLDUP_ABS' top -i 0.5 $FPID; echo rc=\$? > '$WORK/rc.$1'; exec sleep 600" ||
+	    diag "tmux new-session failed for round $1"
 }
 wait_rc() {
 	local i
