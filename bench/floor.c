@@ -1,6 +1,7 @@
 /* floor.c - the bare ptrace floor: seize, interrupt, wait, read registers of every thread, detach; the least a snapshot can cost. */
 /*
- * usage: floor PID
+ * usage: floor PID [TID...]
+ * With TIDs, only those threads are stopped (the least a capture that stops only them can cost).
  * Prints "floor threads=N stopped=M pause_us=P seize_us=S total_us=T".
  * pause_us runs from the first PTRACE_INTERRUPT to the last PTRACE_DETACH: the time some thread
  * of the target was held. Seizing does not stop anything, so it is outside the pause.
@@ -40,9 +41,18 @@ main(int argc, char **argv)
 	size_t n = 0, cap = 0, stopped = 0, seized = 0;
 	uint64_t t0, t1, t2;
 
-	if (argc != 2 || (pid = atoi(argv[1])) <= 0) {
-		fprintf(stderr, "usage: floor PID\n");
+	if (argc < 2 || (pid = atoi(argv[1])) <= 0) {
+		fprintf(stderr, "usage: floor PID [TID...]\n");
 		return 2;
+	}
+	if (argc > 2) {
+		n = cap = (size_t)(argc - 2);
+		tids = calloc(n, sizeof *tids);
+		if (!tids)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			tids[i] = atoi(argv[i + 2]);
+		goto listed;
 	}
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
 	d = opendir(path);
@@ -62,6 +72,7 @@ main(int argc, char **argv)
 		tids[n++] = atoi(de->d_name);
 	}
 	closedir(d);
+listed:
 	sig = calloc(n ? n : 1, sizeof *sig);
 	if (!sig)
 		abort();

@@ -282,12 +282,19 @@ def report(wd, out, ns, repeat, mode, holdup):
 	L.extend(live_lines)
 	L.append("")
 
+	# Blocked threads plus wakers: the targeted retake.
+	wak_lines, wak = wakers(wd)
+	L.extend(wak_lines)
+	L.append("")
+
 	# Targets.
 	L.append("## Targets (issue 7)")
 	L.append("")
 	L.append("| target | measured | verdict |")
 	L.append("|---|---|---|")
 	L.extend(targets(med, counts, nlist, rep_ratio, live))
+	if wak:
+		L.extend(wak)
 	L.append("")
 	L.append("A verdict of n/a means the measurement was not available in this run (tool missing or failed, N not run).")
 	L.append("")
@@ -357,6 +364,74 @@ def repeated(wd):
 	lines.append("Intervals are start-to-start times of consecutive snapshots; at 10 Hz an interval of 100 ms means"
 				 " record kept its rate and the snapshot cost less than that, so only intervals above 100 ms measure cost.")
 	return lines, best
+
+
+WAKER_LABEL = {
+	"holdup": "holdup dump --json (default)",
+	"floor-one": "bare ptrace floor, the heartbeat alone (one PTRACE_INTERRUPT round trip)",
+	"floor-moved": "bare ptrace floor, the heartbeat and the wakers",
+	"holdup-stopall": "holdup dump --json --stop-all",
+	"floor": "bare ptrace floor, every thread",
+}
+
+
+def spread(xs, scale=1000, digits=2):
+	"""median (min-max) of the values, /scale, or n/a."""
+	xs = [x for x in xs if x is not None]
+	if not xs:
+		return "n/a"
+	return f"{statistics.median(xs) / scale:.{digits}f} ({min(xs) / scale:.{digits}f}-{max(xs) / scale:.{digits}f})"
+
+
+def wakers(wd):
+	"""The blocked-plus-wakers rows (bench/run.sh's wakers part) and its target line."""
+	p = os.path.join(wd, "wakers.tsv")
+	rows = {}
+	if not os.path.exists(p) or os.path.getsize(p) == 0:
+		return [], []
+	conf = open(os.path.join(wd, "wakers.conf")).read().split() if os.path.exists(os.path.join(wd, "wakers.conf")) else ["?", "?", "?"]
+	fails = {}
+	for l in open(p):
+		c = l.rstrip("\n").split("\t")
+		if len(c) < 11:
+			continue
+		tool, rep, wall, ex, hb, off, self_, nst, rounds, retaken, hm = c[:11]
+		if ex not in ("0", "3"):
+			fails[tool] = fails.get(tool, 0) + 1
+			continue
+		r = rows.setdefault(tool, {k: [] for k in ("wall", "hb", "off", "self", "nst", "rounds", "retaken")})
+		for k, v in (("wall", wall), ("hb", hb), ("off", off), ("self", self_), ("nst", nst), ("rounds", rounds), ("retaken", retaken)):
+			r[k].append(num(v))
+	n, w, ms = conf[:3]
+	L = [f"## {n} threads blocked on a mutex + {w} wakers every {ms} ms + 1 spinner (the targeted retake)", "",
+		 "The heartbeat is the spinner; the wakers wait in pthread_cond_timedwait and are created first, so holdup"
+		 " reads them first and they wake while it reads the others. Cells are median (min-max) over the runs;"
+		 " pause (target) is the heartbeat's held time, raw gap in the next column; rounds and retaken are holdup's"
+		 " own `capture_rounds` and `threads_retaken`.", "",
+		 "| tool | wall ms | pause (target) ms | raw gap ms | pause (tool) ms | stopped | rounds | retaken | runs |",
+		 "|---|---|---|---|---|---|---|---|---|"]
+	for t in ("holdup", "floor-one", "floor-moved", "holdup-stopall", "floor"):
+		if t not in rows:
+			if t in fails:
+				L.append(f"| {WAKER_LABEL[t]} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | 0 (+{fails[t]} failed) |")
+			continue
+		r = rows[t]
+		hold = t.startswith("holdup") and t != "holdup-stopall"
+		L.append(f"| {WAKER_LABEL[t]} | {spread(r['wall'], 1000, 1)} | {spread(r['off'])} | {spread(r['hb'])} | {spread(r['self'], 1000, 3)} |"
+				 f" {spread(r['nst'], 1, 0)} | {spread(r['rounds'], 1, 0) if t.startswith('holdup') else '-'} |"
+				 f" {spread(r['retaken'], 1, 0) if hold else '-'} | {len(r['wall'])}{f' (+{fails[t]} failed)' if t in fails else ''} |")
+	tg = []
+	h = rows.get("holdup")
+	if h:
+		off = median(h["off"]); nst = max([x for x in h["nst"] if x is not None] or [0])
+		fm = median(rows.get("floor-moved", {}).get("off", []))
+		bound = (int(w) + 2) if w.isdigit() else None
+		ok = off is not None and off <= 1000 and bound is not None and nst <= bound
+		lim = f"; physical limit (floor stopping the heartbeat and the wakers) {fmt_ms(fm, 3)} ms" if fm is not None else ""
+		tg.append(f"| {n} blocked + {w} wakers at {ms} ms + 1 spinner: pause <= 1 ms, at most the moved threads stopped |"
+				  f" heartbeat held {fmt_ms(off, 3)} ms (median), at most {nst:.0f} stopped (the {w} wakers, the heartbeat and"
+				  f" main may move){lim} | {'met' if ok else '**not met**'} |")
+	return L, tg
 
 
 def live_cost(wd):

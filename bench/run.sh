@@ -9,7 +9,9 @@
 #   BENCH_MODE=mutex            how parked threads wait: mutex | cond | futex
 #   BENCH_TIMEOUT=120           seconds before a tool run is killed (it then counts as failed)
 #   BENCH_LIVE=1                0 skips the live-cost part (cpuload under top / record)
-#   BENCH_PARTS="snap repeat live"  which parts run: one-shot snapshots per N, repeated snapshots, live cost
+#   BENCH_PARTS="snap repeat live wakers"  which parts run: one-shot snapshots per N, repeated snapshots,
+#                               live cost, blocked threads plus wakers (the targeted retake)
+#   BENCH_WAKERS="1000 10 5"    that last case: blocked threads, wakers, their period in ms
 #   BENCH_LIVE_SECONDS=5        length of one throughput window
 #   BENCH_RECORD_SECONDS=2      length of the repeated-snapshot recording (holdup record -r 10)
 #   BENCH_KEEP=DIR              keep raw results in DIR instead of a temp dir
@@ -29,14 +31,16 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
 BENCH_LIVE=${BENCH_LIVE:-1}
 BENCH_LIVE_SECONDS=${BENCH_LIVE_SECONDS:-5}
 BENCH_RECORD_SECONDS=${BENCH_RECORD_SECONDS:-2}
-BENCH_PARTS=${BENCH_PARTS:-snap repeat live}
+BENCH_PARTS=${BENCH_PARTS:-snap repeat live wakers}
+BENCH_WAKERS=${BENCH_WAKERS:-1000 10 5}
 part() { case " $BENCH_PARTS " in *" $1 "*) return 0;; esac; return 1; }
 
 if [ -n "${BENCH_KEEP:-}" ]; then W=$BENCH_KEEP; mkdir -p "$W"; else W=$(mktemp -d /tmp/holdup-bench.XXXXXX); fi
 RES=$W/results.tsv	# N tool rep wall_us maxrss_kb exit timedout hb_us offcpu_us self_us nstopped harm
+WAK=$W/wakers.tsv	# tool rep wall_us exit hb_us offcpu_us self_us nstopped rounds retaken harm
 LIVE=$W/live.tsv	# config rep units_per_s tool_cpu_share
 NOTES=$W/notes.txt
-: >"$RES"; : >"$LIVE"; : >"$NOTES"
+: >"$RES"; : >"$LIVE"; : >"$NOTES"; : >"$WAK"
 TPID=""
 TOUT=""
 TMUX_SESSION=holdup-bench-$$
@@ -198,6 +202,57 @@ if [ -x "$HOLDUP" ] && part repeat; then
 		[ "$(harm_check)" = ok ] || note "N=$n record: target not clean afterwards"
 		stop_target
 	done
+fi
+
+# Blocked threads plus wakers: N blocked, WAKERS threads waking every WAKE_MS, the heartbeat spinning.
+# holdup's fast dump must retake only the threads that ran; the floors say what stopping one
+# thread, the heartbeat and the wakers, or every thread costs at the least.
+measure_wakers() { # measure_wakers TOOL REP
+	local tool=$1 rep=$2 out=$W/wout.$1.$2 rm=$W/wrm.$1.$2 l hb off self="" nst="" rounds="" retaken="" harm
+	local -a cmd
+	case $tool in
+	holdup) cmd=("$HOLDUP" dump --json "$TPID");;
+	holdup-stopall) cmd=("$HOLDUP" dump --json --stop-all "$TPID");;
+	floor-one) cmd=("$BENCHBIN/floor" "$TPID" "$WHB");;
+	floor-moved) cmd=("$BENCHBIN/floor" "$TPID" "$WHB" ${WWAKERS//,/ });;
+	floor) cmd=("$BENCHBIN/floor" "$TPID");;
+	esac
+	signal_read gap USR1 >/dev/null
+	"$BENCHBIN/runmeasure" -t "$BENCH_TIMEOUT" "$rm" "${cmd[@]}" >"$out" 2>"$out.err"
+	l=$(signal_read gap USR2) || l=""
+	hb=$(field max_us "$l"); off=$(field offcpu_us "$l")
+	harm=$(harm_check)
+	[ "$harm" = ok ] || note "wakers $tool rep $rep: target not clean afterwards ($harm)"
+	case $tool in
+	floor*) self=$(field pause_us "$(grep '^floor ' "$out")"); nst=$(field stopped "$(grep '^floor ' "$out")");;
+	holdup*)
+		self=$(python3 bench/report.py jsonkey "$out" pause_us 2>/dev/null)
+		nst=$(python3 bench/report.py jsonkey "$out" threads_stopped 2>/dev/null)
+		rounds=$(python3 bench/report.py jsonkey "$out" capture_rounds 2>/dev/null)
+		retaken=$(python3 bench/report.py jsonkey "$out" threads_retaken 2>/dev/null);;
+	esac
+	l=$(cat "$rm" 2>/dev/null)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rep" "$(field wall_us "$l")" "$(field exit "$l")" \
+		"${hb:-}" "${off:-}" "${self:-}" "${nst:-}" "${rounds:-}" "${retaken:-}" "$harm" >>"$WAK"
+	rm -f "$out" "$out.err" "$rm"
+}
+if [ -x "$HOLDUP" ] && part wakers; then
+	read -r wn ww wms <<<"$BENCH_WAKERS"
+	echo "$wn $ww $wms" >"$W/wakers.conf"
+	say "wakers: $wn blocked + $ww wakers every $wms ms + the heartbeat"
+	if start_target target "$wn" mutex 4 "$ww" "$wms"; then
+		WHB=$(sed -n 's/^tids heartbeat=\([0-9]*\).*/\1/p' "$TOUT")
+		WWAKERS=$(sed -n 's/^tids .*wakers=\([0-9,]*\).*/\1/p' "$TOUT")
+		sleep 0.2
+		for rep in $(seq 1 "$BENCH_REPEAT"); do
+			for tool in holdup floor-one floor-moved holdup-stopall floor; do
+				[ -n "$TPID" ] || break
+				say "wakers rep $rep: $tool"
+				measure_wakers "$tool" "$rep"
+			done
+		done
+		stop_target
+	fi
 fi
 
 # Live cost: a CPU-bound 100-thread target's throughput alone, under top at 10 Hz and record at 100 Hz.

@@ -1,6 +1,6 @@
 /* target.c - benchmark target: N parked threads plus one heartbeat thread that measures the pause it feels. */
 /*
- * usage: target N [mutex|cond|futex] [DEPTH]
+ * usage: target N [mutex|cond|futex] [DEPTH] [WAKERS [WAKE_MS]]
  *
  * N threads block (on a mutex main holds, a condvar nobody signals, or a raw futex) after DEPTH
  * nested calls, so stacks have something to unwind. One heartbeat thread spins on
@@ -15,6 +15,12 @@
  * offcpu_us is the longest gap minus the time the heartbeat spent runnable but waiting for a CPU
  * (schedstat run delay) - the part that was not ordinary preemption on a busy machine.
  * SIGTERM/SIGINT exit. Prints "ready pid=N" once every parked thread sleeps in the kernel.
+ *
+ * WAKERS threads (default 0) stand for thread pools with timed waits, watchdogs and event loops:
+ * each waits WAKE_MS (default 5) in pthread_cond_timedwait, then takes and drops a lock the wakers
+ * share. They are created before the parked threads, so a tool reading threads in TID order reads
+ * them first and they have the whole read of the others to wake in. Before "ready" the target
+ * prints "tids heartbeat=T wakers=T1,T2,..." for drivers that stop only those (bench/floor.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +44,11 @@ enum target_mode { MODE_MUTEX, MODE_COND, MODE_FUTEX };
 
 static enum target_mode target_mode = MODE_MUTEX;
 static int target_depth = 4;
+static int target_wake_ms = 5;
+static pthread_mutex_t target_waker_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int target_wakers_up;
+static pid_t target_waker_tids[64];
+static _Atomic pid_t target_hb_tid;
 static pthread_mutex_t target_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t target_cond_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t target_cond = PTHREAD_COND_INITIALIZER;
@@ -93,6 +104,7 @@ target_heartbeat(void *arg)
 	uint64_t last, now, gap, delay, prev_delay;
 
 	(void)arg;
+	atomic_store(&target_hb_tid, (pid_t)syscall(SYS_gettid));
 	prev_delay = target_run_delay_ns(fd);
 	last = target_now_ns();
 	atomic_store(&target_hb_started, 1);
@@ -116,6 +128,31 @@ target_heartbeat(void *arg)
 		}
 		last = now;
 		atomic_store_explicit(&target_hb_last_ns, now, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static void *
+target_waker(void *arg)
+{
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+
+	target_waker_tids[(intptr_t)arg] = (pid_t)syscall(SYS_gettid);
+	atomic_fetch_add(&target_wakers_up, 1);
+	for (;;) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += target_wake_ms * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_mutex_lock(&m);
+		while (pthread_cond_timedwait(&c, &m, &until) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&m);
+		pthread_mutex_lock(&target_waker_lock);
+		pthread_mutex_unlock(&target_waker_lock);
 	}
 	return NULL;
 }
@@ -202,7 +239,7 @@ main(int argc, char **argv)
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t set;
-	int n, sig, seq = 0;
+	int n, sig, seq = 0, nwakers = 0;
 
 	if (argc < 2 || (n = atoi(argv[1])) < 0) {
 		fprintf(stderr, "usage: target N [mutex|cond|futex] [DEPTH]\n");
@@ -222,6 +259,14 @@ main(int argc, char **argv)
 	}
 	if (argc > 3)
 		target_depth = atoi(argv[3]);
+	if (argc > 4)
+		nwakers = atoi(argv[4]);
+	if (argc > 5)
+		target_wake_ms = atoi(argv[5]);
+	if (nwakers < 0 || nwakers > 64 || target_wake_ms <= 0) {
+		fprintf(stderr, "target: WAKERS must be 0-64 and WAKE_MS above 0\n");
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Every thread inherits the mask; main takes the control signals with sigwait. */
@@ -237,6 +282,11 @@ main(int argc, char **argv)
 	/* Small stacks so 5000 threads fit comfortably. */
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (intptr_t i = 0; i < nwakers; i++)
+		if (pthread_create(&t, &attr, target_waker, (void *)i) != 0) {
+			fprintf(stderr, "target: cannot start waker %d\n", (int)i);
+			return 1;
+		}
 	for (int i = 0; i < n; i++) {
 		int rc = pthread_create(&t, &attr, target_parked_main, NULL);
 		if (rc != 0) {
@@ -248,12 +298,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "target: cannot start the heartbeat\n");
 		return 1;
 	}
-	while (atomic_load(&target_parked) < n || !atomic_load(&target_hb_started))
+	while (atomic_load(&target_parked) < n || !atomic_load(&target_hb_started) ||
+	    atomic_load(&target_wakers_up) < nwakers)
 		usleep(1000);
 	/* Parked counts threads about to block; wait until they really sleep in the kernel. */
 	for (int tries = 0; target_count_sleeping() < n && tries < 5000; tries++)
 		usleep(2000);
-	printf("ready pid=%d threads=%d mode=%s\n", (int)getpid(), n + 2, argc > 2 ? argv[2] : "mutex");
+	printf("tids heartbeat=%d wakers=", (int)atomic_load(&target_hb_tid));
+	for (int i = 0; i < nwakers; i++)
+		printf("%s%d", i ? "," : "", (int)target_waker_tids[i]);
+	printf("\n");
+	printf("ready pid=%d threads=%d mode=%s\n", (int)getpid(), n + 2 + nwakers, argc > 2 ? argv[2] : "mutex");
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)

@@ -468,6 +468,7 @@ capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
 		if (!ct->reread)
 			continue;
 		ct->reread = false;
+		c->retaken++;
 		free(t->wchan);
 		t->wchan = NULL;
 		t->on_cpu = false;
@@ -615,6 +616,91 @@ capture_take_select(struct capture *c, struct snapshot *s, bool stop_all, bool s
 	return nidx;
 }
 
+/* Notes a round of the snapshot being taken: kind, the threads it stopped (c->last_stopped),
+ * those found to have run after it, and its pause (what s->pause_us grew by since pause0). */
+static void
+capture_round_add(struct capture *c, struct snapshot *s, enum capture_round_kind kind, size_t ran,
+    uint64_t pause0)
+{
+	struct capture_round *r;
+
+	if (c->nrounds >= SNAPSHOT_MAX_ROUNDS)
+		return;		/* the bounds in capture_take keep below it */
+	r = &c->rounds[c->nrounds++];
+	r->kind = kind;
+	r->stopped = (uint32_t)c->last_stopped;
+	r->ran = (uint32_t)ran;
+	r->pause_us = s->pause_us - pause0;
+}
+
+/* The stop of a targeted retake round, into idx: every thread stopped before (its state is that of
+ * the earlier stop, and it ran since) and every thread marked reread (read without a stop, it ran
+ * meanwhile), whose /proc facts are read afresh first. One blocked in the kernel again gets its
+ * stack top copied now, kept if the stop finds it where /proc said. Returns how many. */
+static size_t
+capture_retake_select(struct capture *c, struct snapshot *s, size_t *idx)
+{
+	size_t nidx = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		struct capture_thr *ct = capture_thr(c, t);
+
+		if (t->status == CAPTURE_OK && ct->stopped_once) {
+			/* its registers and stack are the earlier stop's: replaced, or dropped if it will not stop again */
+			t->regs_valid = false;
+			ct->stack_prefetched = false;
+			idx[nidx++] = i;
+			continue;
+		}
+		if (!ct->reread)
+			continue;
+		ct->reread = false;
+		c->retaken++;
+		free(t->wchan);
+		t->wchan = NULL;
+		t->on_cpu = false;
+		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
+			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+			continue;
+		}
+		/* it just ran: if /proc calls it running, count it as on a CPU */
+		t->on_cpu = t->task_running;
+		if (t->proc_state == 'Z' || t->proc_state == 'X')
+			continue;
+		ct->stack_prefetched = false;
+		if (capture_is_blocked(t)) {
+			capture_stop_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
+			ct->stack_prefetched = t->stack_len > 0;
+		}
+		idx[nidx++] = i;
+	}
+	return nidx;
+}
+
+/* The targeted retake of a fast snapshot (doc/design.md, capture modes): while threads read without
+ * a stop ran meanwhile (*ran), stop them with every thread stopped before, copy the lock words in
+ * that stop, and check the others again; for at most CAPTURE_RETAKE_ROUNDS rounds. *ran stays
+ * above 0 when the rounds did not settle: the caller then retakes the snapshot stopping all. */
+#define CAPTURE_RETAKE_ROUNDS 4
+
+static int
+capture_retake(struct capture *c, struct snapshot *s, size_t *idx, size_t *ran, struct err *e)
+{
+	for (int round = 0; round < CAPTURE_RETAKE_ROUNDS && *ran > 0; round++) {
+		uint64_t pause0 = s->pause_us;
+		size_t nidx = capture_retake_select(c, s, idx);
+
+		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
+			return -1;
+		if (nidx == 0)
+			capture_stop_copy_lockwords(c, s);
+		*ran = capture_unstopped_ran(c, s, true);
+		capture_round_add(c, s, CAPTURE_ROUND_RETAKE, *ran, pause0);
+	}
+	return 0;
+}
+
 /* Threads born meanwhile get a stop of their own, for a few rounds. */
 static int
 capture_take_rounds(struct capture *c, struct snapshot *s, size_t **idx, struct err *e)
@@ -629,18 +715,47 @@ capture_take_rounds(struct capture *c, struct snapshot *s, size_t **idx, struct 
 				(*idx)[nidx++] = i;
 		if (nidx == 0)
 			break;
-		if (capture_stop_copy_resume(c, s, *idx, nidx, e) < 0)
+		/* born after the instant the snapshot shows: their stop must not move the lock words
+		 * of the threads taken then */
+		uint64_t pause0 = s->pause_us;
+		int rc;
+
+		c->lockwords_frozen = true;
+		rc = capture_stop_copy_resume(c, s, *idx, nidx, e);
+		c->lockwords_frozen = false;
+		if (rc < 0)
 			return -1;
+		capture_round_add(c, s, CAPTURE_ROUND_NEW_THREADS, 0, pause0);
+	}
+	return 0;
+}
+
+/* Rounds of reading again the threads of a sampled snapshot that ran while it was read. */
+#define CAPTURE_REREAD_ROUNDS 4
+
+/* A sampled snapshot is not atomic anyway: the threads that ran are read again and the lock
+ * words copied after them, then checked again, since one more may have woken and taken a lock
+ * between its read and that copy (seen as waiting for a lock it holds, in testing). */
+static int
+capture_take_reread(struct capture *c, struct snapshot *s, size_t *idx, size_t *ran, struct err *e)
+{
+	for (int round = 0; round < CAPTURE_REREAD_ROUNDS && *ran > 0; round++) {
+		uint64_t pause0 = s->pause_us;
+		size_t nidx = capture_reread(c, s, idx);
+
+		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
+			return -1;
+		capture_stop_copy_lockwords(c, s);
+		*ran = capture_unstopped_ran(c, s, true);
+		capture_round_add(c, s, CAPTURE_ROUND_REREAD, *ran, pause0);
 	}
 	return 0;
 }
 
 /* One attempt: /proc reads, then the stop of every thread (stop_all) or of those not blocked in
- * the kernel, copies, resume; then rounds for threads born meanwhile. *out stays NULL (and *ran
- * says how many ran) when a fast attempt must be retaken stop-all. */
-/* Rounds of reading again the threads of a sampled snapshot that ran while it was read. */
-#define CAPTURE_REREAD_ROUNDS 4
-
+ * the kernel, copies, resume; then the targeted retake of threads that ran meanwhile, and rounds
+ * for threads born meanwhile. *out stays NULL (and *ran says how many ran) when a fast attempt
+ * did not settle and must be retaken stop-all. */
 static int
 capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ran, struct err *e)
 {
@@ -648,6 +763,7 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	pid_t *tids = NULL;
 	size_t *idx = NULL, nidx;
 	bool sampled, stacks_copied;
+	uint64_t pause0;
 	int n, rc = -1;
 
 	*out = NULL;
@@ -673,25 +789,26 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 
 	idx = xcalloc(s->nthreads + 1, sizeof *idx);
 	nidx = capture_take_select(c, s, stop_all, sampled, stacks_copied, idx);
+	pause0 = s->pause_us;
 	if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
 		goto fail;
 	if (nidx == 0)
 		capture_stop_copy_lockwords(c, s);
 	if (sampled)
 		s->capture_mode = CAPTURE_MODE_SAMPLED;
-	/* A sampled snapshot is not atomic anyway: the threads that ran are read again and the lock
-	 * words copied after them, then checked again, since one more may have woken and taken a lock
-	 * between its read and that copy (seen as waiting for a lock it holds, in testing). */
-	for (int round = 0; !stop_all && round < CAPTURE_REREAD_ROUNDS &&
-	    (*ran = capture_unstopped_ran(c, s, sampled)) > 0; round++) {
-		if (!sampled) {
-			rc = 0;	/* the caller retakes it in stop-all mode */
+	/* whether a thread read without a stop ran meanwhile: its copies could disagree with the
+	 * lock words of the stop (a thread seen waiting for a lock it has since taken) */
+	*ran = stop_all ? 0 : capture_unstopped_ran(c, s, true);
+	capture_round_add(c, s, stop_all ? CAPTURE_ROUND_STOP_ALL : CAPTURE_ROUND_FIRST, *ran, pause0);
+	if (sampled && capture_take_reread(c, s, idx, ran, e) < 0)
+		goto fail;
+	if (!stop_all && !sampled) {
+		if (capture_retake(c, s, idx, ran, e) < 0)
+			goto fail;
+		if (*ran > 0) {
+			rc = 0;	/* not settled: the caller retakes it stopping every thread */
 			goto fail;
 		}
-		nidx = capture_reread(c, s, idx);
-		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
-			goto fail;
-		capture_stop_copy_lockwords(c, s);
 	}
 	/* a sampled snapshot, which is not one instant anyway, leaves new threads to the next one */
 	if (!sampled && capture_take_rounds(c, s, &idx, e) < 0)
@@ -708,6 +825,19 @@ fail:
 	return rc;
 }
 
+/* The rounds the capture made, into the snapshot it gives: its pause is all of theirs (a discarded
+ * attempt stopped threads too). */
+static void
+capture_rounds_save(struct capture *c, struct snapshot *s)
+{
+	s->nrounds = c->nrounds;
+	memcpy(s->rounds, c->rounds, c->nrounds * sizeof *c->rounds);
+	s->threads_retaken = c->retaken;
+	s->pause_us = 0;
+	for (size_t i = 0; i < c->nrounds; i++)
+		s->pause_us += c->rounds[i].pause_us;
+}
+
 static int
 capture_live_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 {
@@ -715,18 +845,21 @@ capture_live_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 	size_t ran = 0;
 
 	*out = NULL;
+	c->nrounds = 0;
+	c->retaken = 0;
 	capture_stop_reap_pending(c);
 	if (!capture_target_alive(c))
 		return err_set(e, "process %d: no such process (it exited)", (int)c->pid);
 	if (capture_take(c, c->opts.stop_all, out, &ran, e) < 0)
 		return -1;
 	if (*out == NULL) {
-		/* A blocked thread woke while we looked: its copies and the lock words could disagree
-		 * (a thread seen waiting for a lock it has since taken). Retake it stopping everything. */
+		/* The targeted retake did not settle within its rounds: threads kept waking. Retake it
+		 * stopping everything, which settles by construction. */
 		if (capture_take(c, true, out, &ran, e) < 0)
 			return -1;
 		(*out)->capture_retaken = true;
 	}
+	capture_rounds_save(c, *out);
 	(*out)->capture_us = util_now_us() - start;
 	proc_fdcache_sweep(c->fdc);
 	if ((*out)->capture_mode == CAPTURE_MODE_SAMPLED) {

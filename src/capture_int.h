@@ -12,6 +12,7 @@ struct capture_thr {
 	size_t stack_cap;		/* bytes allocated at thread.stack (0 when in a block or none) */
 	bool stack_prefetched;		/* stack copied before the stop (blocked in a syscall), kept if still there */
 	bool reread;			/* ran while read unstopped, so read again */
+	bool stopped_once;		/* stopped in some round of this attempt (counted once in nstopped) */
 	bool off_cpu_sure;		/* last ran more than two ticks ago */
 };
 
@@ -56,6 +57,13 @@ struct capture {
 	size_t nthr, thr_cap;
 	uint8_t *block;			/* sampled threads' stacks; owned by snap (snapshot_keep_block) */
 	size_t block_used, block_cap;
+	size_t last_stopped;		/* threads that reached the stop in the last capture_stop_copy_resume */
+	bool lockwords_frozen;		/* copy lock words only at new addresses (threads born after the cut) */
+
+	/* The rounds of the snapshot being taken, across a discarded attempt and its retake. */
+	struct capture_round rounds[SNAPSHOT_MAX_ROUNDS];
+	size_t nrounds;
+	size_t retaken;			/* threads read again because they ran meanwhile */
 };
 
 /* capture.c: the flow of one snapshot and what all of it uses. */
@@ -74,7 +82,8 @@ bool capture_is_blocked(const struct thread *t);
 int capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, size_t nidx, struct err *e);
 /* Copies the stack top of t from sp (minus the red zone), at most want bytes. */
 void capture_stop_copy_stack_len(struct capture *c, struct thread *t, uint64_t sp, size_t want);
-/* Copies the words around each futex a thread of s waits on. */
+/* Copies the words around each futex a thread of s waits on, and refreshes every earlier copy
+ * (unless c->lockwords_frozen): they all belong to the latest stop. */
 void capture_stop_copy_lockwords(struct capture *c, struct snapshot *s);
 /* Detaches seized threads that have stopped since they timed out; forgets those that exited. */
 void capture_stop_reap_pending(struct capture *c);

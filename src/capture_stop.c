@@ -162,13 +162,21 @@ capture_stop_cmp_u64(const void *a, const void *b)
 }
 
 /* Copies the words around each futex a thread waits on, once per address: lock owners change
- * while we look. A later stop round (threads that ran meanwhile) refreshes earlier copies. */
+ * while we look. Every copy made earlier in this snapshot is refreshed first: the lock words must
+ * be those of the latest stop, the instant the snapshot shows (doc/design.md, capture modes), even
+ * at an address no thread waits on any more (a stack may still point to it). Frozen (threads born
+ * after that instant), only new addresses are copied. */
 void
 capture_stop_copy_lockwords(struct capture *c, struct snapshot *s)
 {
 	uint64_t *addrs = xcalloc(s->nthreads + 1, sizeof *addrs);
 	size_t n = 0, nmem_before = s->nmem;
 
+	for (size_t j = 0; j < nmem_before && !c->lockwords_frozen; j++) {
+		ssize_t r = capture_read_live(c->pid, s->mem[j].addr, s->mem[j].data, s->mem[j].len);
+
+		(void)r;	/* a lock word that went away keeps its last copy */
+	}
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
 
@@ -185,19 +193,15 @@ capture_stop_copy_lockwords(struct capture *c, struct snapshot *s)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t uaddr = addrs[i], lo = uaddr - CAPTURE_LOCKWORD_SPAN;
 		uint8_t buf[2 * CAPTURE_LOCKWORD_SPAN];
-		struct memcopy *dup = NULL;
+		bool dup = false;
 		ssize_t r;
 
 		if (i > 0 && addrs[i - 1] == uaddr)
 			continue;
-		for (size_t j = 0; j < nmem_before && dup == NULL; j++)
-			if (s->mem[j].addr == lo || s->mem[j].addr == uaddr)
-				dup = &s->mem[j];
-		if (dup != NULL) {
-			r = capture_read_live(c->pid, dup->addr, dup->data, dup->len);
-			(void)r;
-			continue;
-		}
+		for (size_t j = 0; j < nmem_before && !dup; j++)
+			dup = s->mem[j].addr == lo || s->mem[j].addr == uaddr;
+		if (dup)
+			continue;	/* refreshed above */
 		r = capture_read_live(c->pid, lo, buf, sizeof buf);
 		if (r < (ssize_t)sizeof buf) {
 			/* the span may cross into an unmapped page below: take what starts at uaddr */
@@ -361,8 +365,14 @@ capture_stop_wait_all(struct capture *c, struct snapshot *s, const size_t *stopp
 		int r = capture_stop_wait(t);
 
 		if (r == 1) {
+			struct capture_thr *ct = capture_thr(c, t);
+
 			capture_stop_copy_regs(c, t);
-			s->nstopped++;
+			c->last_stopped++;
+			/* a thread stopped again in a later round is still one thread stopped */
+			if (!ct->stopped_once)
+				s->nstopped++;
+			ct->stopped_once = true;
 		} else if (r == 0) {
 			capture_thread_error(t, CAPTURE_NOSTOP, "did not stop within %d ms (state %c); skipped",
 			    c->opts.stop_timeout_ms, t->proc_state);
@@ -396,6 +406,7 @@ capture_stop_copy_resume(struct capture *c, struct snapshot *s, size_t *idx, siz
 	size_t *stopped, nstopped = 0;
 	int rc = 0;
 
+	c->last_stopped = 0;
 	if (nidx == 0)
 		return 0;	/* nothing to stop: the caller copies the lock words */
 	stopped = xcalloc(nidx, sizeof *stopped);

@@ -314,6 +314,28 @@ output_json_threads(struct jw *w, const struct snapshot *s, const struct output_
 	free(sel);
 }
 
+/* The capture's rounds (doc/design.md, capture modes): how many, the threads read again because
+ * they ran meanwhile, and what each round stopped. */
+static void
+output_json_rounds(struct jw *w, const struct snapshot *s)
+{
+	jw_kuint(w, "capture_rounds", s->nrounds);
+	jw_kuint(w, "threads_retaken", s->threads_retaken);
+	jw_key(w, "capture_round_detail");
+	jw_array_begin(w);
+	for (size_t i = 0; i < s->nrounds; i++) {
+		const struct capture_round *r = &s->rounds[i];
+
+		jw_object_begin(w);
+		jw_kstring(w, "kind", snapshot_capture_round_kind_name(r->kind));
+		jw_kuint(w, "stopped", r->stopped);
+		jw_kuint(w, "ran", r->ran);
+		jw_kuint(w, "pause_us", r->pause_us);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
 static int
 output_json_add(void *state, const struct snapshot *s)
 {
@@ -338,6 +360,7 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_kuint(w, "threads_exited", s->threads_exited);
 	jw_kstring(w, "source", s->source);
 	jw_kstring(w, "capture_mode", snapshot_capture_mode_name(s));
+	output_json_rounds(w, s);
 	jw_kbool(w, "target_was_stopped", s->target_was_stopped);
 	jw_kstring(w, "capture_note", s->capture_note);
 	if (s->glibc_source != NULL) {

@@ -311,6 +311,27 @@ output_text_wait(struct output_text *ot, const struct snapshot *s, const struct 
 	}
 }
 
+/* The rounds a capture took when threads read without a stop ran meanwhile (doc/design.md). */
+static void
+output_text_rounds(FILE *f, const struct snapshot *s)
+{
+	if (s->nrounds <= 1 && s->threads_retaken == 0)
+		return;
+	fprintf(f, "Rounds:  %zu (stopped per round:", s->nrounds);
+	for (size_t i = 0; i < s->nrounds; i++)
+		fprintf(f, "%s %" PRIu32 "%s", i == 0 ? "" : ",", s->rounds[i].stopped,
+		    s->rounds[i].kind == CAPTURE_ROUND_FIRST || s->rounds[i].kind == CAPTURE_ROUND_RETAKE ? "" :
+		    s->rounds[i].kind == CAPTURE_ROUND_STOP_ALL ? " all" :
+		    s->rounds[i].kind == CAPTURE_ROUND_NEW_THREADS ? " new" : " reread");
+	fprintf(f, ")");
+	if (s->threads_retaken > 0)
+		fprintf(f, "; %zu thread%s read without a stop ran meanwhile and %s read again", s->threads_retaken,
+		    s->threads_retaken == 1 ? "" : "s", s->threads_retaken == 1 ? "was" : "were");
+	if (s->capture_retaken)
+		fprintf(f, "; threads kept waking, so every thread was stopped");
+	fputc('\n', f);
+}
+
 static void
 output_text_header(struct output_text *ot, const struct snapshot *s)
 {
@@ -366,6 +387,7 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	fprintf(f, "\nPause:   %" PRIu64 " us (%d of %zu thread%s stopped, mode %s; capture took %" PRIu64 " us)\n",
 	    s->pause_us, s->nstopped, s->nthreads, s->nthreads == 1 ? "" : "s", mode != NULL ? mode : "?",
 	    s->capture_us);
+	output_text_rounds(f, s);
 	if (s->glibc_source != NULL) {
 		if (s->glibc_version != 0)
 			fprintf(f, "Libc:    glibc %d.%d (from %s)\n", s->glibc_version / 1000, s->glibc_version % 1000,

@@ -457,6 +457,19 @@ snapshot_capture_mode_name(const struct snapshot *s)
 }
 
 const char *
+snapshot_capture_round_kind_name(enum capture_round_kind k)
+{
+	switch (k) {
+	case CAPTURE_ROUND_FIRST: return "first";
+	case CAPTURE_ROUND_RETAKE: return "retake";
+	case CAPTURE_ROUND_STOP_ALL: return "stop-all";
+	case CAPTURE_ROUND_NEW_THREADS: return "new-threads";
+	case CAPTURE_ROUND_REREAD: return "reread";
+	}
+	return "first";
+}
+
+const char *
 snapshot_lock_kind_name(enum lock_kind k)
 {
 	static const char *const names[LOCK_KIND_COUNT] = {

@@ -44,6 +44,25 @@ enum capture_mode {
 	CAPTURE_MODE_CORE,	/* read from a core file (capture_open_core): nothing was stopped */
 };
 
+/* One round of a live capture: a stop of some threads (or none), then the check that the threads
+ * read without a stop did not run meanwhile (snapshot_capture_round_kind_name gives the words). */
+enum capture_round_kind {
+	CAPTURE_ROUND_FIRST = 0,	/* the first stop: what was not blocked in the kernel */
+	CAPTURE_ROUND_RETAKE,		/* threads that ran meanwhile, stopped and read again with those stopped before */
+	CAPTURE_ROUND_STOP_ALL,		/* every thread stopped (--stop-all, or the last resort of a retake) */
+	CAPTURE_ROUND_NEW_THREADS,	/* threads born during the snapshot, stopped on their own */
+	CAPTURE_ROUND_REREAD,		/* sampled mode: threads that ran, read again */
+};
+
+struct capture_round {
+	enum capture_round_kind kind;
+	uint32_t stopped;		/* threads that reached the stop in this round */
+	uint32_t ran;			/* threads read without a stop found to have run after it */
+	uint64_t pause_us;		/* this round's first stop to its last resume */
+};
+
+#define SNAPSHOT_MAX_ROUNDS 16		/* more than capture makes (capture.c bounds them) */
+
 /* What a non-running thread waits for (filled by analysis, see lockdecode.h). */
 enum wait_kind {
 	WAIT_NONE = 0,
@@ -301,6 +320,9 @@ struct snapshot {
 	bool target_was_stopped;	/* job-control stopped before we came; left stopped */
 	enum capture_mode capture_mode;	/* the mode the snapshot was finally taken in */
 	bool capture_retaken;		/* a fast snapshot discarded and retaken stop-all (a blocked thread ran) */
+	struct capture_round rounds[SNAPSHOT_MAX_ROUNDS];	/* the capture's rounds, in order */
+	size_t nrounds;
+	size_t threads_retaken;		/* threads read without a stop that ran meanwhile and were read again */
 
 	size_t threads_exited;		/* threads that exited while the snapshot was taken: counted, not listed */
 	char *capture_note;		/* owned; what the capture could not do as asked (events refused...), or NULL */
@@ -373,6 +395,8 @@ const char *snapshot_capture_status_name(enum capture_status c);
 /* The capture_mode words of s: "fast", "stop-all", "sampled", "fast, retaken stop-all (...)"; NULL
  * for a snapshot not taken by capture. */
 const char *snapshot_capture_mode_name(const struct snapshot *s);
+/* "first", "retake", "stop-all", "new-threads", "reread". */
+const char *snapshot_capture_round_kind_name(enum capture_round_kind k);
 void snapshot_frames_free(struct frame *f, size_t n);
 /* Frees s->locks and s->deadlocks and leaves none. */
 void snapshot_locks_free(struct snapshot *s);

@@ -1,11 +1,11 @@
 #!/bin/bash
 # bench.t - smoke test of `make bench`: one tiny run (N=10, one repetition, no live-cost part) produces the table and harms no target.
 . tests/integration/lib.sh
-plan 9
+plan 10
 
 out=$TMPD/perf.md
 keep=$TMPD/bench
-BENCH_N=10 BENCH_REPEAT=1 BENCH_LIVE=0 BENCH_RECORD_SECONDS=1 BENCH_TIMEOUT=60 BENCH_OUT=$out BENCH_KEEP=$keep \
+BENCH_N=10 BENCH_WAKERS="20 3 5" BENCH_REPEAT=1 BENCH_LIVE=0 BENCH_RECORD_SECONDS=1 BENCH_TIMEOUT=60 BENCH_OUT=$out BENCH_KEEP=$keep \
 	HOLDUP=$HOLDUP BENCHBIN=$BENCHBIN bash bench/run.sh >"$TMPD/run.log" 2>&1
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/#   /' "$TMPD/run.log" | tail -n 30
@@ -25,6 +25,7 @@ check "holdup row has wall time and pause" row_has_numbers "holdup dump --json (
 check "holdup --stop-all row has wall time and pause" row_has_numbers "holdup dump --json --stop-all"
 check "eu-stack row has wall time and pause" row_has_numbers "eu-stack"
 check "gdb row has wall time and pause" row_has_numbers "gdb"
+check "wakers table has holdup's rounds" grep -q '^| holdup dump --json (default) | [0-9.]* ([0-9.-]*) | [0-9.]* (.*| [0-9] ([0-9]-[0-9]) |' "$out"
 check "targets table is there" grep -q '^| holdup peak memory at 1000 threads' "$out"
 
 # Every target the run started must be gone now, and none was left stopped or traced while it ran.

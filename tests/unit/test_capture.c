@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "capture_int.h"
 #include "snapshot.h"
@@ -29,6 +30,55 @@ test_mode_names(void **state)
 	s->capture_mode = CAPTURE_MODE_STOP_ALL;
 	s->capture_retaken = true;
 	assert_string_equal(snapshot_capture_mode_name(s), "fast, retaken stop-all (a blocked thread ran meanwhile)");
+	snapshot_free(s);
+}
+
+static void
+test_round_kind_names(void **state)
+{
+	(void)state;
+	assert_string_equal(snapshot_capture_round_kind_name(CAPTURE_ROUND_FIRST), "first");
+	assert_string_equal(snapshot_capture_round_kind_name(CAPTURE_ROUND_RETAKE), "retake");
+	assert_string_equal(snapshot_capture_round_kind_name(CAPTURE_ROUND_STOP_ALL), "stop-all");
+	assert_string_equal(snapshot_capture_round_kind_name(CAPTURE_ROUND_NEW_THREADS), "new-threads");
+	assert_string_equal(snapshot_capture_round_kind_name(CAPTURE_ROUND_REREAD), "reread");
+}
+
+/* Lock words belong to the latest stop: each copy refreshes every earlier copy, also one at an
+ * address no thread waits on any more; frozen (threads born after that stop) only new ones are
+ * added. Read from this process itself, which process_vm_readv allows. */
+static void
+test_lockwords_refresh(void **state)
+{
+	static uint32_t words[256] __attribute__((aligned(64)));
+	struct capture c;
+	struct snapshot *s = snapshot_new(getpid());
+	struct thread *t = snapshot_add_thread(s, 1);
+	uint64_t a = (uint64_t)(uintptr_t)&words[64], b = (uint64_t)(uintptr_t)&words[128];
+	uint32_t got;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	c.pid = getpid();
+	t->syscall = SYS_futex;
+	t->syscall_args[0] = a;
+	words[64] = 1;
+	capture_stop_copy_lockwords(&c, s);
+	assert_int_equal(s->nmem, 1);
+	assert_int_equal(snapshot_read(s, a, &got, sizeof got), sizeof got);
+	assert_int_equal(got, 1);
+	/* the thread now waits elsewhere; the old word changed: both copies are of the new stop */
+	t->syscall_args[0] = b;
+	words[64] = 2;
+	capture_stop_copy_lockwords(&c, s);
+	assert_int_equal(snapshot_read(s, a, &got, sizeof got), sizeof got);
+	assert_int_equal(got, 2);
+	/* frozen: the earlier copies keep their words */
+	words[64] = 3;
+	c.lockwords_frozen = true;
+	capture_stop_copy_lockwords(&c, s);
+	assert_int_equal(snapshot_read(s, a, &got, sizeof got), sizeof got);
+	assert_int_equal(got, 2);
 	snapshot_free(s);
 }
 
@@ -281,6 +331,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mode_names),
+		cmocka_unit_test(test_round_kind_names),
+		cmocka_unit_test(test_lockwords_refresh),
 		cmocka_unit_test(test_carry_kind),
 		cmocka_unit_test(test_carry_save_apply),
 		cmocka_unit_test(test_carry_facts_hold),
