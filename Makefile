@@ -34,7 +34,11 @@ DEPSTAMP = build/.deps-ok
 
 FIXTURE_C = $(wildcard tests/fixtures/*.c)
 FIXTURE_CC = $(wildcard tests/fixtures/*.cc)
-FIXTURES = $(FIXTURE_C:tests/fixtures/%.c=build/fixtures/%) $(FIXTURE_CC:tests/fixtures/%.cc=build/fixtures/%)
+# Rust fixtures: one file each (rustc, std only, no cargo); fixture.rs is their shared protocol
+FIXTURE_RS = $(filter-out tests/fixtures/fixture.rs,$(wildcard tests/fixtures/*.rs))
+FIXTURES = $(FIXTURE_C:tests/fixtures/%.c=build/fixtures/%) $(FIXTURE_CC:tests/fixtures/%.cc=build/fixtures/%) \
+	$(FIXTURE_RS:tests/fixtures/%.rs=build/fixtures/%)
+RUSTC ?= rustc
 GO_FIXTURE_DIRS = $(wildcard tests/gofixtures/*/)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -70,6 +74,9 @@ build/fixtures/%: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
 build/fixtures/%: tests/fixtures/%.cc tests/fixtures/fixture.h $(DEPSTAMP)
 	@mkdir -p build/fixtures
 	$(CXX) -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
+build/fixtures/%: tests/fixtures/%.rs tests/fixtures/fixture.rs $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	MAKEFLAGS= CARGO_MAKEFLAGS= $(RUSTC) -g -C opt-level=0 -o $@ $<
 # The same fixtures under other build conditions (conditions.t): static, PIE and not, stripped
 # with a separate debug file.
 build/fixtures/%-static: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)

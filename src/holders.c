@@ -9,12 +9,23 @@
 #include "unwind.h"
 #include "util.h"
 
-/* C++ guard types, by the name of the class template instance; the guard keeps the lock's address
- * in the frame whose scope it lives in. shared_lock holds it for reading. */
-static const char *const holders_guards[] = {
-	"lock_guard<", "unique_lock<", "scoped_lock<", "shared_lock<",
+/* Guard types, by the name of the (class) template instance; the guard keeps the lock's address in
+ * the frame whose scope it lives in: C++'s, and Rust's (std::sync and parking_lot's lock_api name
+ * their guards alike; DWARF names the instance without its path: "MutexGuard<u64>"). */
+static const struct { const char *prefix; enum holder_mode mode; } holders_guard_types[] = {
+	{ "lock_guard<", HOLDER_MODE_UNKNOWN }, { "unique_lock<", HOLDER_MODE_UNKNOWN },
+	{ "scoped_lock<", HOLDER_MODE_UNKNOWN }, { "shared_lock<", HOLDER_MODE_READ },
+	{ "MutexGuard<", HOLDER_MODE_WRITE }, { "MappedMutexGuard<", HOLDER_MODE_WRITE },
+	{ "RwLockReadGuard<", HOLDER_MODE_READ }, { "MappedRwLockReadGuard<", HOLDER_MODE_READ },
+	{ "RwLockWriteGuard<", HOLDER_MODE_WRITE }, { "MappedRwLockWriteGuard<", HOLDER_MODE_WRITE },
+	{ "RwLockUpgradableReadGuard<", HOLDER_MODE_READ },
 };
-#define HOLDERS_GUARD_SHARED 3
+#define HOLDERS_NGUARDS (sizeof holders_guard_types / sizeof holders_guard_types[0])
+static const char *const holders_guards[HOLDERS_NGUARDS] = {
+	"lock_guard<", "unique_lock<", "scoped_lock<", "shared_lock<", "MutexGuard<", "MappedMutexGuard<",
+	"RwLockReadGuard<", "MappedRwLockReadGuard<", "RwLockWriteGuard<", "MappedRwLockWriteGuard<",
+	"RwLockUpgradableReadGuard<",
+};
 /* frames out from a slot's own frame where its guard may live */
 #define HOLDERS_GUARD_REACH 16
 
@@ -79,11 +90,9 @@ holders_guard(struct unwinder *u, const struct holders_stack *st, struct holders
 	const struct frame *f = &st->frames[fi];
 
 	if (fi >= HOLDERS_MEMO_FRAMES)
-		return unwind_scope_var_type(u, f->pc, fi == 0, holders_guards, sizeof holders_guards /
-		    sizeof holders_guards[0]);
+		return unwind_scope_var_type(u, f->pc, fi == 0, holders_guards, HOLDERS_NGUARDS);
 	if (m->guard[fi] == -2)
-		m->guard[fi] = (signed char)unwind_scope_var_type(u, f->pc, fi == 0, holders_guards,
-		    sizeof holders_guards / sizeof holders_guards[0]);
+		m->guard[fi] = (signed char)unwind_scope_var_type(u, f->pc, fi == 0, holders_guards, HOLDERS_NGUARDS);
 	return m->guard[fi];
 }
 
@@ -109,8 +118,8 @@ holders_locked(const struct holders_hooks *h, const struct holders_stack *st, st
 
 /* The evidence one matching slot gives. exact: the word points into the lock, not below it. */
 static void
-holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct holders_stack *st,
-    struct holders_memo *m, const uint64_t *words, size_t i, uint64_t slot, bool exact, struct holders_cand *c)
+holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct holders_target *t,
+    const struct holders_stack *st, struct holders_memo *m, const uint64_t *words, size_t i, uint64_t slot, bool exact, struct holders_cand *c)
 {
 	int fi = holders_frame_of(st, slot), g;
 	enum holder_mode md = HOLDER_MODE_UNKNOWN;
@@ -129,11 +138,12 @@ holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct ho
 	}
 	/* a guard kept in registers (-O1 and up) reaches the stack only where a callee saves them, in
 	 * that callee's frame: the guard's own frame is this one or one further out */
-	for (int k = fi; exact && st->thread >= 0 && k < (int)st->nframes && k < fi + HOLDERS_GUARD_REACH; k++) {
-		if ((g = holders_guard(u, st, m, k)) >= 0) {
+	for (int k = fi; (exact || t->object_guard) && st->thread >= 0 && k < (int)st->nframes &&
+	    k < fi + HOLDERS_GUARD_REACH; k++) {
+		if ((g = holders_guard(u, st, m, k)) >= 0 && (size_t)g < HOLDERS_NGUARDS) {
 			c->frame = k;
 			c->ev = HOLDER_EV_GUARD;
-			c->mode = g == HOLDERS_GUARD_SHARED ? HOLDER_MODE_READ : HOLDER_MODE_UNKNOWN;
+			c->mode = holders_guard_types[g].mode;
 			return;
 		}
 	}
@@ -370,7 +380,7 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
 
 		if (!exact && !near)
 			continue;
-		holders_judge(u, h, st, &memo, words, i, lo + 8 * i, exact, &c);
+		holders_judge(u, h, t, st, &memo, words, i, lo + 8 * i, exact, &c);
 		c.stack = si;
 		if (!found || holders_better(&c, best)) {
 			*best = c;
@@ -466,6 +476,8 @@ holders_wanted(const struct lock *l)
 	switch (l->kind) {
 	case LOCK_GO_MUTEX:
 	case LOCK_GO_RWMUTEX:
+	case LOCK_RUST_MUTEX:
+	case LOCK_RUST_RWLOCK:
 		return true;
 	case LOCK_RWLOCK:
 		return l->readers > 0 || (!l->holders_known && l->nholders == 0);
@@ -521,10 +533,14 @@ holders_target_of(const struct lock *l, struct holders_target *t)
 	t->addr = l->address;
 	t->size = l->size;
 	t->expected = l->expected_holders;
-	if ((l->kind == LOCK_RWLOCK || l->kind == LOCK_GO_RWMUTEX) && l->readers > 0)
+	if ((l->kind == LOCK_RWLOCK || l->kind == LOCK_GO_RWMUTEX || l->kind == LOCK_RUST_RWLOCK) && l->readers > 0)
 		t->mode = HOLDER_MODE_READ;
-	else if (l->kind == LOCK_MUTEX || l->kind == LOCK_GO_MUTEX)
+	else if (l->kind == LOCK_MUTEX || l->kind == LOCK_GO_MUTEX || l->kind == LOCK_RUST_MUTEX ||
+	    (l->kind == LOCK_RUST_RWLOCK && l->expected_holders > 0))
 		t->mode = HOLDER_MODE_WRITE;
+	/* a Rust guard points to the std Mutex/RwLock, whose futex words need not come first: a guard
+	 * in scope makes a pointer a little below the words evidence too */
+	t->object_guard = l->kind == LOCK_RUST_MUTEX || l->kind == LOCK_RUST_RWLOCK;
 	/* Go code that holds a lock shows it (a deferred unlock, the lock call in the frame); a bare
 	 * pointer to a Go lock is as often a bystander's (measured: doc/design.md) */
 	if (l->kind == LOCK_GO_MUTEX || l->kind == LOCK_GO_RWMUTEX)

@@ -169,6 +169,9 @@ enum lock_kind {
 	LOCK_FUTEX,		/* raw futex, owner unknown */
 	LOCK_GO_MUTEX,
 	LOCK_GO_RWMUTEX,
+	LOCK_RUST_MUTEX,	/* std::sync::Mutex (futex-based, Rust 1.62+): no owner recorded */
+	LOCK_RUST_RWLOCK,	/* std::sync::RwLock: reader count and writer bits, no owner recorded */
+	LOCK_RUST_CONDVAR,	/* std::sync::Condvar: a futex counter */
 	LOCK_KIND_COUNT
 };
 

@@ -511,11 +511,11 @@ unwind_strdup(const char *s)
 	return xstrndup(s, strnlen(s, UNWIND_NAME_MAX));
 }
 
-/* A function name for a frame: C++ names demangled, bounded like every name from the target. */
+/* A function name for a frame: C++ and Rust names demangled, bounded like every name from the target. */
 static char *
 unwind_funcname(const char *s)
 {
-	char *d = demangle_cxx(s), *r;
+	char *d = demangle_name(s), *r;
 
 	if (d == NULL)
 		return unwind_strdup(s);
