@@ -21,6 +21,8 @@ static const struct { const char *prefix; enum holder_mode mode; } holders_guard
 	{ "RwLockUpgradableReadGuard<", HOLDER_MODE_READ },
 };
 #define HOLDERS_NGUARDS (sizeof holders_guard_types / sizeof holders_guard_types[0])
+#define HOLDERS_GUARD_RUST_MUTEX	4	/* the first Rust mutex guard, then the RwLock ones to the end */
+#define HOLDERS_GUARD_RUST_RWLOCK	6
 static const char *const holders_guards[HOLDERS_NGUARDS] = {
 	"lock_guard<", "unique_lock<", "scoped_lock<", "shared_lock<", "MutexGuard<", "MappedMutexGuard<",
 	"RwLockReadGuard<", "MappedRwLockReadGuard<", "RwLockWriteGuard<", "MappedRwLockWriteGuard<",
@@ -84,16 +86,25 @@ holders_frame_of(const struct holders_stack *st, uint64_t slot)
 	return best;
 }
 
+/* The guard in scope in frame fi, as an index into holders_guard_types (only those t allows), -1 if none. */
 static int
-holders_guard(struct unwinder *u, const struct holders_stack *st, struct holders_memo *m, int fi)
+holders_guard(struct unwinder *u, const struct holders_target *t, const struct holders_stack *st,
+    struct holders_memo *m, int fi)
 {
 	const struct frame *f = &st->frames[fi];
+	size_t first = t->guard_count > 0 ? t->guard_first : 0, n = t->guard_count > 0 ? t->guard_count : HOLDERS_NGUARDS;
+	int g;
 
-	if (fi >= HOLDERS_MEMO_FRAMES)
-		return unwind_scope_var_type(u, f->pc, fi == 0, holders_guards, HOLDERS_NGUARDS);
-	if (m->guard[fi] == -2)
-		m->guard[fi] = (signed char)unwind_scope_var_type(u, f->pc, fi == 0, holders_guards, HOLDERS_NGUARDS);
-	return m->guard[fi];
+	if (first >= HOLDERS_NGUARDS || n > HOLDERS_NGUARDS - first)
+		return -1;
+	if (fi < HOLDERS_MEMO_FRAMES && m->guard[fi] != -2)
+		return m->guard[fi];
+	g = unwind_scope_var_type(u, f->pc, fi == 0, holders_guards + first, n);
+	if (g >= 0)
+		g += (int)first;
+	if (fi < HOLDERS_MEMO_FRAMES)
+		m->guard[fi] = (signed char)g;
+	return g;
 }
 
 static bool
@@ -140,7 +151,7 @@ holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct ho
 	 * that callee's frame: the guard's own frame is this one or one further out */
 	for (int k = fi; (exact || t->object_guard) && st->thread >= 0 && k < (int)st->nframes &&
 	    k < fi + HOLDERS_GUARD_REACH; k++) {
-		if ((g = holders_guard(u, st, m, k)) >= 0 && (size_t)g < HOLDERS_NGUARDS) {
+		if ((g = holders_guard(u, t, st, m, k)) >= 0 && (size_t)g < HOLDERS_NGUARDS) {
 			c->frame = k;
 			c->ev = HOLDER_EV_GUARD;
 			c->mode = holders_guard_types[g].mode;
@@ -541,6 +552,14 @@ holders_target_of(const struct lock *l, struct holders_target *t)
 	/* a Rust guard points to the std Mutex/RwLock, whose futex words need not come first: a guard
 	 * in scope makes a pointer a little below the words evidence too */
 	t->object_guard = l->kind == LOCK_RUST_MUTEX || l->kind == LOCK_RUST_RWLOCK;
+	/* and only a guard of its own kind counts: a MutexGuard says nothing of an RwLock next to it */
+	if (l->kind == LOCK_RUST_MUTEX) {
+		t->guard_first = HOLDERS_GUARD_RUST_MUTEX;
+		t->guard_count = HOLDERS_GUARD_RUST_RWLOCK - HOLDERS_GUARD_RUST_MUTEX;
+	} else if (l->kind == LOCK_RUST_RWLOCK) {
+		t->guard_first = HOLDERS_GUARD_RUST_RWLOCK;
+		t->guard_count = HOLDERS_NGUARDS - HOLDERS_GUARD_RUST_RWLOCK;
+	}
 	/* Go code that holds a lock shows it (a deferred unlock, the lock call in the frame); a bare
 	 * pointer to a Go lock is as often a bystander's (measured: doc/design.md) */
 	if (l->kind == LOCK_GO_MUTEX || l->kind == LOCK_GO_RWMUTEX)
