@@ -331,9 +331,10 @@ dm_v0_decimal(struct dm_v0 *p, size_t *v)
 
 	if (!dm_isdigit(dm_v0_peek(p)))
 		return false;
+	/* a length 0 ends at its digit: what follows is the next token (an empty closure name "0") */
 	if (dm_v0_eat(p, '0')) {
 		*v = 0;
-		return !dm_isdigit(dm_v0_peek(p));
+		return true;
 	}
 	while (dm_isdigit(dm_v0_peek(p))) {
 		if (++digits > 6)
@@ -642,13 +643,22 @@ dm_v0_basic(char c)
 	}
 }
 
-/* [G <binder>]: lifetimes bound by a fn pointer or dyn type; returns how many. */
+/* [G <binder>]: lifetimes bound by a fn pointer or dyn type ("for<'a, 'b> "); returns how many. */
 static bool
 dm_v0_binder(struct dm_v0 *p, uint64_t *n)
 {
 	if (!dm_v0_opt62(p, 'G', n) || *n > 64 || p->binders + *n > 1024)
 		return false;
-	p->binders += (unsigned)*n;
+	if (*n == 0)
+		return true;
+	dm_puts(p->o, "for<");
+	for (uint64_t i = 0; i < *n; i++) {
+		if (i > 0)
+			dm_puts(p->o, ", ");
+		p->binders++;
+		dm_v0_lifetime(p, 1);
+	}
+	dm_puts(p->o, "> ");
 	return true;
 }
 
@@ -734,9 +744,9 @@ dm_v0_dyn(struct dm_v0 *p)
 	uint64_t nb, lt;
 	bool ok = true;
 
+	dm_puts(p->o, "dyn ");
 	if (!dm_v0_binder(p, &nb))
 		return false;
-	dm_puts(p->o, "dyn ");
 	for (int i = 0; ok && !dm_v0_eat(p, 'E'); i++) {
 		if (p->pos >= p->n)
 			return false;

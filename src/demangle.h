@@ -4,7 +4,7 @@
 
 /* Bounds on a Rust symbol (target data): its length, the name made of it, nesting, parse steps. */
 #define DEMANGLE_IN_MAX		4096
-#define DEMANGLE_OUT_MAX	1024
+#define DEMANGLE_OUT_MAX	4096
 #define DEMANGLE_MAX_DEPTH	64
 #define DEMANGLE_MAX_STEPS	20000
 
