@@ -68,6 +68,7 @@ struct frame {
 	int line;		/* 0 if unknown */
 	int column;		/* 0 if unknown */
 	bool inlined;		/* an inlined call inside the next (outer) frame, same pc */
+	bool jit;		/* named from the target's perf map (JIT code; module "[perf-map]") */
 	uint64_t sp;		/* the frame's stack pointer as unwound (an inlined call has its
 				 * function's), 0 if unknown; its slots lie from here up to the next
 				 * outer frame's sp (probable holders, holders.c) */
