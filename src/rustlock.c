@@ -2,10 +2,12 @@
 #include "rustlock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/futex.h>
 
+#include "unwind.h"
 #include "util.h"
 
 /* Frames looked at from the innermost: the futex call sits a few inlined frames in. */
@@ -153,4 +155,38 @@ rustlock_thread(const struct snapshot *s, const struct thread *t, struct lockdec
 	}
 	rustlock_state(rop, word, o, expected);
 	return 0;
+}
+
+char *
+rustlock_type_name(struct unwinder *u, const struct thread *t)
+{
+	char buf[512];
+
+	for (size_t i = 0; t->frames != NULL && i < t->nframes && i < RUSTLOCK_FRAMES; i++) {
+		const struct frame *f = &t->frames[i];
+		const char *lt, *tn;
+		char *ty, *r;
+
+		if (f->function == NULL)
+			continue;
+		rustlock_plain(f->function, buf, sizeof buf);
+		/* the public call (std::sync::..::Mutex<T>::lock, RwLock<T>::read/write, here without
+		 * their '<' '>'), whose self is the std::sync object with its type argument */
+		if (strncmp(buf, "std::sync::", 11) != 0 || (strstr(buf, "MutexT::lock") == NULL &&
+		    strstr(buf, "RwLockT::read") == NULL && strstr(buf, "RwLockT::write") == NULL))
+			continue;
+		if ((ty = unwind_param_type(u, f->pc, i == 0, "self", "::Mutex<")) == NULL &&
+		    (ty = unwind_param_type(u, f->pc, i == 0, "self", "::RwLock<")) == NULL)
+			return NULL;
+		tn = ty[0] == '&' ? ty + 1 : ty;
+		/* "std::sync::poison::mutex::Mutex<u64>" -> "Mutex<u64>": the path before the type's name */
+		lt = strchr(tn, '<');
+		for (const char *p = tn; *p != '\0' && (lt == NULL || p < lt); p++)
+			if (p[0] == ':' && p[1] == ':')
+				tn = p + 2;
+		r = strncmp(tn, "Mutex<", 6) == 0 || strncmp(tn, "RwLock<", 7) == 0 ? xstrdup(tn) : NULL;
+		free(ty);
+		return r;
+	}
+	return NULL;
 }

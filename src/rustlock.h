@@ -43,4 +43,10 @@ int rustlock_thread(const struct snapshot *s, const struct thread *t, struct loc
  * note, *expected). For tests, as rustlock_thread does with the word it read. */
 void rustlock_state(enum rustlock_op op, uint32_t state, struct lockdecode_info *out, int *expected);
 
+struct unwinder;
+/* The Rust type of the lock thread t waits for ("Mutex<alloc::vec::Vec<u8>>"), from the DWARF type
+ * of self in its std::sync Mutex<T>::lock / RwLock<T>::read / write frame; NULL if not known. A
+ * lock in the heap (an Arc's inner, a Box) is named by it. Owned. */
+char *rustlock_type_name(struct unwinder *u, const struct thread *t);
+
 #endif

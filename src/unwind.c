@@ -1722,6 +1722,63 @@ unwind_scope_var_type(struct unwinder *u, uint64_t pc, bool activation, const ch
 	return found;
 }
 
+char *
+unwind_param_type(struct unwinder *u, uint64_t pc, bool activation, const char *param, const char *want)
+{
+	uint64_t lookup = activation ? pc : pc - 1;
+	Dwfl_Module *mod;
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cudie, *scopes = NULL;
+	char *found = NULL;
+	int nscopes;
+
+	if (u == NULL || u->dwfl == NULL || pc == 0 || (mod = dwfl_addrmodule(u->dwfl, lookup)) == NULL ||
+	    (cudie = dwfl_module_addrdie(mod, lookup, &bias)) == NULL)
+		return NULL;
+	/* the concrete tree (libdw's dwarf_getscopes gives an inlined call's abstract definition
+	 * instead of the function it was inlined into) */
+	{
+		size_t n = 0, cap = 0;
+
+		if (!unwind_scopes_find(cudie, lookup - bias, &scopes, &n, &cap, 0)) {
+			free(scopes);
+			return NULL;
+		}
+		for (size_t i = 0; i < n / 2; i++) {
+			Dwarf_Die t = scopes[i];
+
+			scopes[i] = scopes[n - 1 - i];
+			scopes[n - 1 - i] = t;
+		}
+		nscopes = (int)n;
+	}
+	/* function-like scopes from the innermost (an inlined call's parameters are its own) out to
+	 * the function: the first whose param's type name holds want */
+	for (int i = 0; i < nscopes && found == NULL; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		Dwarf_Die child, t;
+		Dwarf_Attribute at;
+		size_t seen = 0;
+
+		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+			continue;
+		if (dwarf_child(&scopes[i], &child) == 0) {
+			do {
+				const char *n = dwarf_diename(&child), *tn;
+
+				if (dwarf_tag(&child) != DW_TAG_formal_parameter || n == NULL || strcmp(n, param) != 0)
+					continue;
+				if (dwarf_attr_integrate(&child, DW_AT_type, &at) != NULL && dwarf_formref_die(&at, &t) != NULL &&
+				    (tn = dwarf_diename(&t)) != NULL && (want == NULL || strstr(tn, want) != NULL))
+					found = unwind_strdup(tn);
+				break;
+			} while (++seen < 256 && dwarf_siblingof(&child, &child) == 0);
+		}
+	}
+	free(scopes);
+	return found;
+}
+
 /* ---- data paths: a lock inside a global's arrays and structs, by DWARF type ---- */
 
 #define UNWIND_PATH_DEPTH 8

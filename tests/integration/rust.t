@@ -2,7 +2,7 @@
 # rust.t - Rust targets (rustc -g, std only): std::sync Mutex ABBA as a probable deadlock with demangled
 # frames, RwLock readers as probable holders, a Condvar waiter; the targets unharmed.
 . tests/integration/lib.sh
-plan 23
+plan 26
 case "$FIXTURES" in /*|./*) ;; *) FIXTURES=./$FIXTURES;; esac
 
 jeval() {
@@ -68,17 +68,24 @@ stop_fixture $P
 start_fixture rustrwlock || exit 1
 P=$FPID
 r1=$(fact r1); r2=$(fact r2); w=$(fact writer); late=$(fact late); cv=$(fact cv); rw=$(fact rwlock); cva=$(fact condvar)
+ah=$(fact arc_holder); aw=$(fact arc_waiter); am=$(fact arc_mutex)
 "$HOLDUP" dump --json $P >$TMPD/rw.json 2>$TMPD/err; rc=$?
 is "$rc" 0 "rwlock: dump exits 0 (no deadlock)"
 mapfile -t R < <(jeval $TMPD/rw.json "lock('$rw')['kind'] + ' ' + str(lock('$rw')['readers'])" \
     "who(lock('$rw'))" \
     "set(p['mode'] for p in lock('$rw')['probable_holders'])" \
     "thr($w)['wait']['kind'] + ' ' + thr($late)['wait']['kind']" \
-    "lock('$cva')['kind'] + ' ' + thr($cv)['wait']['kind'] + ' ' + str(thr($cv)['wait']['address'] == '$cva')")
+    "lock('$cva')['kind'] + ' ' + thr($cv)['wait']['kind'] + ' ' + str(thr($cv)['wait']['address'] == '$cva')" \
+    "lock('$am')['kind'] + ' ' + str(lock('$am')['symbol'].startswith('heap Mutex<alloc::vec::Vec<u8')) + ' ' + lock('$am')['symbol'].replace(' ', '_')" \
+    "who(lock('$am')) + ' ' + lock('$am')['probable_holders'][0]['evidence']" \
+    "lock('$am')['waiters']")
 is "${R[0]}" "rust-rwlock 2" "rwlock: a Rust RwLock with 2 readers"
 is "${R[1]}" "$(printf '%s\n' $r1 $r2 | sort | tr '\n' ' ' | sed 's/ $//')" "rwlock: exactly the two reading threads are its probable holders"
 is "${R[2]}" "{'read'}" "rwlock: they hold it for reading"
 is "${R[3]}" "rwlock-write rwlock-read" "rwlock: the writer waits to write, the late reader to read"
 is "${R[4]}" "rust-condvar condvar True" "rwlock: the Condvar waiter waits on a Rust condvar at its address"
+is "${R[5]% *}" "rust-mutex True" "arc: a Mutex in an Arc is named by its type (heap Mutex<Vec<u8>>)"
+is "${R[6]}" "$ah guard" "arc: its holder is the thread with the MutexGuard ($ah)"
+is "${R[7]}" "[$aw]" "arc: the waiter waits on it"
 wait_unharmed $P; ok $? "rwlock: target unharmed"
 stop_fixture $P
