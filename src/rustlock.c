@@ -157,6 +157,14 @@ rustlock_thread(const struct snapshot *s, const struct thread *t, struct lockdec
 	return 0;
 }
 
+static bool
+rustlock_ends(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 char *
 rustlock_type_name(struct unwinder *u, const struct thread *t)
 {
@@ -170,10 +178,12 @@ rustlock_type_name(struct unwinder *u, const struct thread *t)
 		if (f->function == NULL)
 			continue;
 		rustlock_plain(f->function, buf, sizeof buf);
-		/* the public call (std::sync::..::Mutex<T>::lock, RwLock<T>::read/write, here without
-		 * their '<' '>'), whose self is the std::sync object with its type argument */
-		if (strncmp(buf, "std::sync::", 11) != 0 || (strstr(buf, "MutexT::lock") == NULL &&
-		    strstr(buf, "RwLockT::read") == NULL && strstr(buf, "RwLockT::write") == NULL))
+		/* the public call (std::sync::..::Mutex<T>::lock, RwLock<T>::read/write; v0 names the
+		 * instance: <std::sync::..::Mutex<u64>>::lock), whose self is the std::sync object with
+		 * its type argument */
+		if (strncmp(buf, "std::sync::", 11) != 0 || !((strstr(f->function, "::Mutex<") != NULL &&
+		    rustlock_ends(f->function, "::lock")) || (strstr(f->function, "::RwLock<") != NULL &&
+		    (rustlock_ends(f->function, "::read") || rustlock_ends(f->function, "::write")))))
 			continue;
 		if ((ty = unwind_param_type(u, f->pc, i == 0, "self", "::Mutex<")) == NULL &&
 		    (ty = unwind_param_type(u, f->pc, i == 0, "self", "::RwLock<")) == NULL)

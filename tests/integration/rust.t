@@ -2,7 +2,7 @@
 # rust.t - Rust targets (rustc -g, std only): std::sync Mutex ABBA as a probable deadlock with demangled
 # frames, RwLock readers as probable holders, a Condvar waiter; the targets unharmed.
 . tests/integration/lib.sh
-plan 26
+plan 30
 case "$FIXTURES" in /*|./*) ;; *) FIXTURES=./$FIXTURES;; esac
 
 jeval() {
@@ -62,6 +62,20 @@ is "${R[11]}" "1" "abba: the state word says one holder"
 is "$rc" 3 "abba: text dump exits 3"
 grep -q "rust-mutex rustabba::LOCK_A" $TMPD/abba.txt; ok $? "abba: text names the kind and the static"
 wait_unharmed $P; ok $? "abba: target unharmed"
+stop_fixture $P
+
+# --- the same built with v0 symbol names for its own code (std keeps the toolchain's mangling)
+start_fixture rustabba-v0 || exit 1
+P=$FPID
+t1=$(fact t1); t2=$(fact t2); a=$(fact lock_a)
+"$HOLDUP" dump --json $P >$TMPD/v0.json 2>$TMPD/err; rc=$?
+is "$rc" 3 "v0: dump exits 3 (a probable deadlock)"
+mapfile -t R < <(jeval $TMPD/v0.json "'rustabba::main::{closure#0}' in fns($t1) and 'rustabba::main::{closure#0}' in fns($t2)" \
+    "[f for f in fns($t1) if f.startswith('_R') or f.startswith('_ZN')]" \
+    "who(lock('$a')) + ' ' + lock('$a')['symbol']")
+is "${R[0]}" "True" "v0: frames demangled: rustabba::main::{closure#0}"
+is "${R[1]}" "[]" "v0: no mangled name left in t1's frames"
+is "${R[2]}" "$t1 rustabba::LOCK_A" "v0: lock_a named by its static, probably held by t1"
 stop_fixture $P
 
 # --- an RwLock read held by two threads, a writer and a late reader queued, a Condvar waiter
