@@ -12,22 +12,22 @@
 /* Guard types, by the name of the (class) template instance; the guard keeps the lock's address in
  * the frame whose scope it lives in: C++'s, and Rust's (std::sync and parking_lot's lock_api name
  * their guards alike; DWARF names the instance without its path: "MutexGuard<u64>"). */
-static const struct { const char *prefix; enum holder_mode mode; } holders_guard_types[] = {
-	{ "lock_guard<", HOLDER_MODE_UNKNOWN }, { "unique_lock<", HOLDER_MODE_UNKNOWN },
-	{ "scoped_lock<", HOLDER_MODE_UNKNOWN }, { "shared_lock<", HOLDER_MODE_READ },
-	{ "MutexGuard<", HOLDER_MODE_WRITE }, { "MappedMutexGuard<", HOLDER_MODE_WRITE },
-	{ "RwLockReadGuard<", HOLDER_MODE_READ }, { "MappedRwLockReadGuard<", HOLDER_MODE_READ },
-	{ "RwLockWriteGuard<", HOLDER_MODE_WRITE }, { "MappedRwLockWriteGuard<", HOLDER_MODE_WRITE },
-	{ "RwLockUpgradableReadGuard<", HOLDER_MODE_READ },
-};
-#define HOLDERS_NGUARDS (sizeof holders_guard_types / sizeof holders_guard_types[0])
-#define HOLDERS_GUARD_RUST_MUTEX	4	/* the first Rust mutex guard, then the RwLock ones to the end */
-#define HOLDERS_GUARD_RUST_RWLOCK	6
-static const char *const holders_guards[HOLDERS_NGUARDS] = {
-	"lock_guard<", "unique_lock<", "scoped_lock<", "shared_lock<", "MutexGuard<", "MappedMutexGuard<",
+static const char *const holders_guards[] = {
+	"lock_guard<", "unique_lock<", "scoped_lock<", "shared_lock<",
+	"MutexGuard<", "MappedMutexGuard<",
 	"RwLockReadGuard<", "MappedRwLockReadGuard<", "RwLockWriteGuard<", "MappedRwLockWriteGuard<",
 	"RwLockUpgradableReadGuard<",
 };
+#define HOLDERS_NGUARDS (sizeof holders_guards / sizeof holders_guards[0])
+/* the mode each guard holds its lock in */
+static const enum holder_mode holders_guard_modes[HOLDERS_NGUARDS] = {
+	HOLDER_MODE_UNKNOWN, HOLDER_MODE_UNKNOWN, HOLDER_MODE_UNKNOWN, HOLDER_MODE_READ,
+	HOLDER_MODE_WRITE, HOLDER_MODE_WRITE,
+	HOLDER_MODE_READ, HOLDER_MODE_READ, HOLDER_MODE_WRITE, HOLDER_MODE_WRITE,
+	HOLDER_MODE_READ,
+};
+#define HOLDERS_GUARD_RUST_MUTEX	4	/* the first Rust mutex guard, then the RwLock ones to the end */
+#define HOLDERS_GUARD_RUST_RWLOCK	6
 /* frames out from a slot's own frame where its guard may live */
 #define HOLDERS_GUARD_REACH 16
 
@@ -86,7 +86,7 @@ holders_frame_of(const struct holders_stack *st, uint64_t slot)
 	return best;
 }
 
-/* The guard in scope in frame fi, as an index into holders_guard_types (only those t allows), -1 if none. */
+/* The guard in scope in frame fi, as an index into holders_guards (only those t allows), -1 if none. */
 static int
 holders_guard(struct unwinder *u, const struct holders_target *t, const struct holders_stack *st,
     struct holders_memo *m, int fi)
@@ -154,7 +154,7 @@ holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct ho
 		if ((g = holders_guard(u, t, st, m, k)) >= 0 && (size_t)g < HOLDERS_NGUARDS) {
 			c->frame = k;
 			c->ev = HOLDER_EV_GUARD;
-			c->mode = holders_guard_types[g].mode;
+			c->mode = holders_guard_modes[g];
 			return;
 		}
 	}

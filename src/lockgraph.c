@@ -166,11 +166,10 @@ lockgraph_holder_from_target(const struct snapshot *s, struct lockdecode_info *d
 /* A Rust lock outside any static ("heap", "stack of TID N") is named by its type too, from the
  * waiter's DWARF: "heap Mutex<Vec<u8>>". */
 static void
-lockgraph_rust_type(struct snapshot *s, struct unwinder *u, const struct thread *t, struct lock *l)
+lockgraph_rust_type(struct unwinder *u, const struct thread *t, struct lock *l)
 {
 	char *ty, *full;
 
-	(void)s;
 	if (l->symbol == NULL || (strcmp(l->symbol, "heap") != 0 && strncmp(l->symbol, "stack of ", 9) != 0 &&
 	    strcmp(l->symbol, "anonymous mapping") != 0))
 		return;
@@ -268,7 +267,7 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		if (s->locks[li].symbol == NULL)
 			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockdecode_size(L, d.kind));
 		if (rust == 0)
-			lockgraph_rust_type(s, u, t, &s->locks[li]);
+			lockgraph_rust_type(u, t, &s->locks[li]);
 		/* for probable holders (holders.c): how big it is, how many hold it */
 		s->locks[li].size = (uint32_t)lockdecode_size(L, d.kind);
 		if (rust == 0) {
