@@ -34,7 +34,11 @@ DEPSTAMP = build/.deps-ok
 
 FIXTURE_C = $(wildcard tests/fixtures/*.c)
 FIXTURE_CC = $(wildcard tests/fixtures/*.cc)
-FIXTURES = $(FIXTURE_C:tests/fixtures/%.c=build/fixtures/%) $(FIXTURE_CC:tests/fixtures/%.cc=build/fixtures/%)
+# Rust fixtures: one file each (rustc, std only, no cargo); fixture.rs is their shared protocol
+FIXTURE_RS = $(filter-out tests/fixtures/fixture.rs,$(wildcard tests/fixtures/*.rs))
+FIXTURES = $(FIXTURE_C:tests/fixtures/%.c=build/fixtures/%) $(FIXTURE_CC:tests/fixtures/%.cc=build/fixtures/%) \
+	$(FIXTURE_RS:tests/fixtures/%.rs=build/fixtures/%)
+RUSTC ?= rustc
 GO_FIXTURE_DIRS = $(wildcard tests/gofixtures/*/)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -70,6 +74,13 @@ build/fixtures/%: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
 build/fixtures/%: tests/fixtures/%.cc tests/fixtures/fixture.h $(DEPSTAMP)
 	@mkdir -p build/fixtures
 	$(CXX) -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
+build/fixtures/%: tests/fixtures/%.rs tests/fixtures/fixture.rs $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	MAKEFLAGS= CARGO_MAKEFLAGS= $(RUSTC) -g -C opt-level=0 -o $@ $<
+# the same with v0 symbol names for the fixture's own code (rust.t)
+build/fixtures/%-v0: tests/fixtures/%.rs tests/fixtures/fixture.rs $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	MAKEFLAGS= CARGO_MAKEFLAGS= $(RUSTC) -g -C opt-level=0 -C symbol-mangling-version=v0 -o $@ $<
 # The same fixtures under other build conditions (conditions.t): static, PIE and not, stripped
 # with a separate debug file.
 build/fixtures/%-static: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
@@ -78,7 +89,8 @@ build/fixtures/%-static: tests/fixtures/%.c tests/fixtures/fixture.h $(DEPSTAMP)
 build/fixtures/%-stripped: build/fixtures/%
 	objcopy --only-keep-debug $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
-COND_FIXTURES = build/fixtures/lock_abba-static build/fixtures/lock_abba-stripped build/fixtures/lock_abba-static-stripped
+COND_FIXTURES = build/fixtures/lock_abba-static build/fixtures/lock_abba-stripped build/fixtures/lock_abba-static-stripped \
+	build/fixtures/rustabba-v0
 # a 32-bit program, built with binutils alone (no multilib needed): holdup must refuse it
 ifeq ($(ARCH),x86_64)
 COND_FIXTURES += build/fixtures/i386_pause

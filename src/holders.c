@@ -9,12 +9,25 @@
 #include "unwind.h"
 #include "util.h"
 
-/* C++ guard types, by the name of the class template instance; the guard keeps the lock's address
- * in the frame whose scope it lives in. shared_lock holds it for reading. */
+/* Guard types, by the name of the (class) template instance; the guard keeps the lock's address in
+ * the frame whose scope it lives in: C++'s, and Rust's (std::sync and parking_lot's lock_api name
+ * their guards alike; DWARF names the instance without its path: "MutexGuard<u64>"). */
 static const char *const holders_guards[] = {
 	"lock_guard<", "unique_lock<", "scoped_lock<", "shared_lock<",
+	"MutexGuard<", "MappedMutexGuard<",
+	"RwLockReadGuard<", "MappedRwLockReadGuard<", "RwLockWriteGuard<", "MappedRwLockWriteGuard<",
+	"RwLockUpgradableReadGuard<",
 };
-#define HOLDERS_GUARD_SHARED 3
+#define HOLDERS_NGUARDS (sizeof holders_guards / sizeof holders_guards[0])
+/* the mode each guard holds its lock in */
+static const enum holder_mode holders_guard_modes[HOLDERS_NGUARDS] = {
+	HOLDER_MODE_UNKNOWN, HOLDER_MODE_UNKNOWN, HOLDER_MODE_UNKNOWN, HOLDER_MODE_READ,
+	HOLDER_MODE_WRITE, HOLDER_MODE_WRITE,
+	HOLDER_MODE_READ, HOLDER_MODE_READ, HOLDER_MODE_WRITE, HOLDER_MODE_WRITE,
+	HOLDER_MODE_READ,
+};
+#define HOLDERS_GUARD_RUST_MUTEX	4	/* the first Rust mutex guard, then the RwLock ones to the end */
+#define HOLDERS_GUARD_RUST_RWLOCK	6
 /* frames out from a slot's own frame where its guard may live */
 #define HOLDERS_GUARD_REACH 16
 
@@ -73,18 +86,25 @@ holders_frame_of(const struct holders_stack *st, uint64_t slot)
 	return best;
 }
 
+/* The guard in scope in frame fi, as an index into holders_guards (only those t allows), -1 if none. */
 static int
-holders_guard(struct unwinder *u, const struct holders_stack *st, struct holders_memo *m, int fi)
+holders_guard(struct unwinder *u, const struct holders_target *t, const struct holders_stack *st,
+    struct holders_memo *m, int fi)
 {
 	const struct frame *f = &st->frames[fi];
+	size_t first = t->guard_count > 0 ? t->guard_first : 0, n = t->guard_count > 0 ? t->guard_count : HOLDERS_NGUARDS;
+	int g;
 
-	if (fi >= HOLDERS_MEMO_FRAMES)
-		return unwind_scope_var_type(u, f->pc, fi == 0, holders_guards, sizeof holders_guards /
-		    sizeof holders_guards[0]);
-	if (m->guard[fi] == -2)
-		m->guard[fi] = (signed char)unwind_scope_var_type(u, f->pc, fi == 0, holders_guards,
-		    sizeof holders_guards / sizeof holders_guards[0]);
-	return m->guard[fi];
+	if (first >= HOLDERS_NGUARDS || n > HOLDERS_NGUARDS - first)
+		return -1;
+	if (fi < HOLDERS_MEMO_FRAMES && m->guard[fi] != -2)
+		return m->guard[fi];
+	g = unwind_scope_var_type(u, f->pc, fi == 0, holders_guards + first, n);
+	if (g >= 0)
+		g += (int)first;
+	if (fi < HOLDERS_MEMO_FRAMES)
+		m->guard[fi] = (signed char)g;
+	return g;
 }
 
 static bool
@@ -109,8 +129,8 @@ holders_locked(const struct holders_hooks *h, const struct holders_stack *st, st
 
 /* The evidence one matching slot gives. exact: the word points into the lock, not below it. */
 static void
-holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct holders_stack *st,
-    struct holders_memo *m, const uint64_t *words, size_t i, uint64_t slot, bool exact, struct holders_cand *c)
+holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct holders_target *t,
+    const struct holders_stack *st, struct holders_memo *m, const uint64_t *words, size_t i, uint64_t slot, bool exact, struct holders_cand *c)
 {
 	int fi = holders_frame_of(st, slot), g;
 	enum holder_mode md = HOLDER_MODE_UNKNOWN;
@@ -129,11 +149,12 @@ holders_judge(struct unwinder *u, const struct holders_hooks *h, const struct ho
 	}
 	/* a guard kept in registers (-O1 and up) reaches the stack only where a callee saves them, in
 	 * that callee's frame: the guard's own frame is this one or one further out */
-	for (int k = fi; exact && st->thread >= 0 && k < (int)st->nframes && k < fi + HOLDERS_GUARD_REACH; k++) {
-		if ((g = holders_guard(u, st, m, k)) >= 0) {
+	for (int k = fi; (exact || t->object_guard) && st->thread >= 0 && k < (int)st->nframes &&
+	    k < fi + HOLDERS_GUARD_REACH; k++) {
+		if ((g = holders_guard(u, t, st, m, k)) >= 0 && (size_t)g < HOLDERS_NGUARDS) {
 			c->frame = k;
 			c->ev = HOLDER_EV_GUARD;
-			c->mode = g == HOLDERS_GUARD_SHARED ? HOLDER_MODE_READ : HOLDER_MODE_UNKNOWN;
+			c->mode = holders_guard_modes[g];
 			return;
 		}
 	}
@@ -370,7 +391,7 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
 
 		if (!exact && !near)
 			continue;
-		holders_judge(u, h, st, &memo, words, i, lo + 8 * i, exact, &c);
+		holders_judge(u, h, t, st, &memo, words, i, lo + 8 * i, exact, &c);
 		c.stack = si;
 		if (!found || holders_better(&c, best)) {
 			*best = c;
@@ -466,6 +487,8 @@ holders_wanted(const struct lock *l)
 	switch (l->kind) {
 	case LOCK_GO_MUTEX:
 	case LOCK_GO_RWMUTEX:
+	case LOCK_RUST_MUTEX:
+	case LOCK_RUST_RWLOCK:
 		return true;
 	case LOCK_RWLOCK:
 		return l->readers > 0 || (!l->holders_known && l->nholders == 0);
@@ -521,10 +544,22 @@ holders_target_of(const struct lock *l, struct holders_target *t)
 	t->addr = l->address;
 	t->size = l->size;
 	t->expected = l->expected_holders;
-	if ((l->kind == LOCK_RWLOCK || l->kind == LOCK_GO_RWMUTEX) && l->readers > 0)
+	if ((l->kind == LOCK_RWLOCK || l->kind == LOCK_GO_RWMUTEX || l->kind == LOCK_RUST_RWLOCK) && l->readers > 0)
 		t->mode = HOLDER_MODE_READ;
-	else if (l->kind == LOCK_MUTEX || l->kind == LOCK_GO_MUTEX)
+	else if (l->kind == LOCK_MUTEX || l->kind == LOCK_GO_MUTEX || l->kind == LOCK_RUST_MUTEX ||
+	    (l->kind == LOCK_RUST_RWLOCK && l->expected_holders > 0))
 		t->mode = HOLDER_MODE_WRITE;
+	/* a Rust guard points to the std Mutex/RwLock, whose futex words need not come first: a guard
+	 * in scope makes a pointer a little below the words evidence too */
+	t->object_guard = l->kind == LOCK_RUST_MUTEX || l->kind == LOCK_RUST_RWLOCK;
+	/* and only a guard of its own kind counts: a MutexGuard says nothing of an RwLock next to it */
+	if (l->kind == LOCK_RUST_MUTEX) {
+		t->guard_first = HOLDERS_GUARD_RUST_MUTEX;
+		t->guard_count = HOLDERS_GUARD_RUST_RWLOCK - HOLDERS_GUARD_RUST_MUTEX;
+	} else if (l->kind == LOCK_RUST_RWLOCK) {
+		t->guard_first = HOLDERS_GUARD_RUST_RWLOCK;
+		t->guard_count = HOLDERS_NGUARDS - HOLDERS_GUARD_RUST_RWLOCK;
+	}
 	/* Go code that holds a lock shows it (a deferred unlock, the lock call in the frame); a bare
 	 * pointer to a Go lock is as often a bystander's (measured: doc/design.md) */
 	if (l->kind == LOCK_GO_MUTEX || l->kind == LOCK_GO_RWMUTEX)

@@ -48,6 +48,9 @@ struct holders_target {
 	enum holder_mode mode;		/* the mode a holder must have as the lock's state says, or unknown */
 	int expected;			/* holders its state says there are, 0 if unknown */
 	enum holder_evidence min_evidence;	/* weaker evidence is not listed */
+	bool object_guard;		/* a guard in scope makes a pointer to the containing object (a
+					 * little below addr) a guard's evidence too (Rust locks) */
+	size_t guard_first, guard_count;	/* the guard types (holders.c's table) that count; count 0: all */
 	const int *skip_threads;	/* borrowed; thread indices not to list (waiters) */
 	size_t nskip_threads;
 	const uint64_t *skip_gs;	/* borrowed; goroutine ids not to list */

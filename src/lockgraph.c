@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lockdecode.h"
+#include "rustlock.h"
 #include "unwind.h"
 #include "util.h"
 
@@ -45,7 +46,7 @@ lockgraph_name_address(const struct snapshot *s, struct unwinder *u, uint64_t ad
 	int ti;
 
 	if (u != NULL && unwind_addr_symbol(u, addr, &name, &off, &size) == 0 && name != NULL) {
-		char *plain = demangle_cxx(name);
+		char *plain = demangle_name(name);
 
 		if (plain != NULL) {
 			free(name);
@@ -162,6 +163,38 @@ lockgraph_holder_from_target(const struct snapshot *s, struct lockdecode_info *d
 	d->holders_known = false;
 }
 
+/* A Rust lock outside any static ("heap", "stack of TID N") is named by its type too, from the
+ * waiter's DWARF: "heap Mutex<Vec<u8>>". */
+static void
+lockgraph_rust_type(struct unwinder *u, const struct thread *t, struct lock *l)
+{
+	char *ty, *full;
+
+	if (l->symbol == NULL || (strcmp(l->symbol, "heap") != 0 && strncmp(l->symbol, "stack of ", 9) != 0 &&
+	    strcmp(l->symbol, "anonymous mapping") != 0))
+		return;
+	if ((ty = rustlock_type_name(u, t)) == NULL)
+		return;
+	full = xasprintf("%s %s", l->symbol, ty);
+	free(ty);
+	free(l->symbol);
+	l->symbol = full;
+}
+
+/* A thread parked by parking_lot: it waits for a lock, but sleeps on its own parker word, so there
+ * is no lock entry to add it to (the lock's address is not known). */
+static void
+lockgraph_parked(struct thread *t, const struct lockdecode_info *d)
+{
+	t->wait.kind = d->want;
+	t->wait.address = 0;
+	t->wait.lock = -1;
+	if (d->want != WAIT_CONDVAR && t->state == STATE_WAITING)
+		t->state = STATE_BLOCKED;
+	free(t->wait.detail);
+	t->wait.detail = xstrdup(d->note);
+}
+
 /* Decodes every futex waiter into s->locks and its thread.wait. */
 static void
 lockgraph_decode(struct snapshot *s, struct unwinder *u)
@@ -178,6 +211,7 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		uint32_t v;
 		int li;
 		const char *idle;
+		int rust, rust_expected = 0;
 
 		/* a thread of unknown state whose registers show a futex wait is decoded too */
 		if ((t->state != STATE_WAITING && t->state != STATE_UNKNOWN) || lockdecode_futex_call(t, &a, &op, &v) < 0)
@@ -209,7 +243,12 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 				s->glibc_source = "a glibc whose lock layouts holdup does not know for this machine";
 			looked = true;
 		}
-		if (lockdecode_thread(L, s, t, &d) < 0)
+		/* Rust's std locks and parking_lot, told by their frames before any glibc guess */
+		if ((rust = rustlock_thread(s, t, &d, &rust_expected)) == 1) {
+			lockgraph_parked(t, &d);
+			continue;
+		}
+		if (rust < 0 && lockdecode_thread(L, s, t, &d) < 0)
 			continue;
 		lockgraph_holder_from_target(s, &d);
 		li = lockgraph_lock_for(s, &cap, &d);
@@ -217,7 +256,8 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		t->wait.kind = d.want;
 		t->wait.address = d.base;
 		t->wait.lock = li;
-		if ((d.kind == LOCK_MUTEX || d.kind == LOCK_RWLOCK) && t->state == STATE_WAITING)
+		if ((d.kind == LOCK_MUTEX || d.kind == LOCK_RWLOCK || d.kind == LOCK_RUST_MUTEX ||
+		    d.kind == LOCK_RUST_RWLOCK) && t->state == STATE_WAITING)
 			t->state = STATE_BLOCKED;
 		free(t->wait.detail);
 		t->wait.detail = d.note[0] != '\0' ? xstrdup(d.note) : NULL;
@@ -226,9 +266,15 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			s->locks[li].symbol = xasprintf("thread %d", (int)d.holder);
 		if (s->locks[li].symbol == NULL)
 			s->locks[li].symbol = lockgraph_name_address(s, u, d.base, lockdecode_size(L, d.kind));
+		if (rust == 0)
+			lockgraph_rust_type(u, t, &s->locks[li]);
 		/* for probable holders (holders.c): how big it is, how many hold it */
 		s->locks[li].size = (uint32_t)lockdecode_size(L, d.kind);
-		if (s->locks[li].kind == LOCK_RWLOCK && s->locks[li].readers > 0)
+		if (rust == 0) {
+			s->locks[li].size = d.kind == LOCK_RUST_RWLOCK ? RUSTLOCK_RWLOCK_SIZE : RUSTLOCK_MUTEX_SIZE;
+			if (rust_expected > s->locks[li].expected_holders)
+				s->locks[li].expected_holders = rust_expected;
+		} else if (s->locks[li].kind == LOCK_RWLOCK && s->locks[li].readers > 0)
 			s->locks[li].expected_holders = s->locks[li].readers;
 		else if (s->locks[li].kind == LOCK_MUTEX)
 			s->locks[li].expected_holders = 1;

@@ -39,6 +39,8 @@ output_json_frames(struct jw *w, const struct frame *fr, size_t n)
 		jw_kstring(w, "file", fr[i].file);
 		jw_kint(w, "line", fr[i].line);
 		jw_kbool(w, "inline", fr[i].inlined);
+		if (fr[i].jit)
+			jw_kbool(w, "jit", true);
 		jw_object_end(w);
 	}
 	jw_array_end(w);

@@ -474,6 +474,7 @@ snapshot_lock_kind_name(enum lock_kind k)
 {
 	static const char *const names[LOCK_KIND_COUNT] = {
 		"mutex", "rwlock", "condvar", "semaphore", "barrier", "join", "futex", "go-mutex", "go-rwmutex",
+		"rust-mutex", "rust-rwlock", "rust-condvar",
 	};
 
 	return (unsigned)k < LOCK_KIND_COUNT ? names[k] : "futex";

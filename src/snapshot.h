@@ -87,6 +87,7 @@ struct frame {
 	int line;		/* 0 if unknown */
 	int column;		/* 0 if unknown */
 	bool inlined;		/* an inlined call inside the next (outer) frame, same pc */
+	bool jit;		/* named from the target's perf map (JIT code; module "[perf-map]") */
 	uint64_t sp;		/* the frame's stack pointer as unwound (an inlined call has its
 				 * function's), 0 if unknown; its slots lie from here up to the next
 				 * outer frame's sp (probable holders, holders.c) */
@@ -188,6 +189,9 @@ enum lock_kind {
 	LOCK_FUTEX,		/* raw futex, owner unknown */
 	LOCK_GO_MUTEX,
 	LOCK_GO_RWMUTEX,
+	LOCK_RUST_MUTEX,	/* std::sync::Mutex (futex-based, Rust 1.62+): no owner recorded */
+	LOCK_RUST_RWLOCK,	/* std::sync::RwLock: reader count and writer bits, no owner recorded */
+	LOCK_RUST_CONDVAR,	/* std::sync::Condvar: a futex counter */
 	LOCK_KIND_COUNT
 };
 

@@ -152,6 +152,8 @@ targetfile_open_in_root(const struct targetfile_root *r, const char *path, const
 	long o;
 	int fd;
 
+	if (w != NULL && w->nofollow)
+		oh.flags |= O_NOFOLLOW;	/* a symlink is opened itself (O_PATH), then refused as no regular file */
 	if (r->dirfd < 0)
 		return err_set(e, "%s: the target's root is not open (%s)", path, r->error ? r->error : "no root");
 	if (path[0] != '/')
@@ -163,6 +165,11 @@ targetfile_open_in_root(const struct targetfile_root *r, const char *path, const
 		return err_set(e, "%s: %s", path, strerror(errno));
 	if ((fd = targetfile_reopen((int)o, path, w ? w->max_size : 0, &st, e)) < 0)
 		return -1;
+	if (w != NULL && w->owner_check && st.st_uid != 0 && st.st_uid != w->owner) {
+		close(fd);
+		return err_set(e, "%s: owned by uid %u, neither the target's (%u) nor root's: not used", path,
+		    (unsigned)st.st_uid, (unsigned)w->owner);
+	}
 	if (w != NULL && w->dev == 0 && w->ino == 0 && w->build_id_len > 0) {
 		/* a core file's mapping: no inode to go by, the build ID the core holds decides */
 		if (targetfile_build_id_is(fd, w))

@@ -23,6 +23,10 @@ struct targetfile_want {
 					 * no dev and ino (a core file's mapping) it must match */
 	size_t build_id_len;
 	uint64_t max_size;		/* 0: TARGETFILE_MAX_SIZE */
+	bool nofollow;			/* the last component must not be a symlink (a file any process
+					 * of the target's user writes, such as /tmp/perf-PID.map) */
+	bool owner_check;		/* the file must be owned by owner or by root */
+	uid_t owner;
 };
 
 /* How a file was found, for the reader of a dump ("map_files", "root", "host"). */

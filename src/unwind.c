@@ -2,6 +2,7 @@
 #include "unwind.h"
 #include "debugfile.h"
 #include "demangle.h"
+#include "perfmap.h"
 #include "targetfile.h"
 
 #include <dwarf.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -108,6 +110,7 @@ struct unwinder {
 		bool used;
 	} paths[UNWIND_PATHS];
 	size_t npaths_next;		/* the slot the next one replaces */
+	struct perfmap perfmap;		/* the target's /tmp/perf-PID.map, re-read when it changes */
 };
 
 static char *unwind_debuginfo_path;
@@ -511,11 +514,11 @@ unwind_strdup(const char *s)
 	return xstrndup(s, strnlen(s, UNWIND_NAME_MAX));
 }
 
-/* A function name for a frame: C++ names demangled, bounded like every name from the target. */
+/* A function name for a frame: C++ and Rust names demangled, bounded like every name from the target. */
 static char *
 unwind_funcname(const char *s)
 {
-	char *d = demangle_cxx(s), *r;
+	char *d = demangle_name(s), *r;
 
 	if (d == NULL)
 		return unwind_strdup(s);
@@ -1091,6 +1094,7 @@ unwind_free(struct unwinder *u)
 	free(u->exe_file);
 	snapshot_free(u->mapsnap);
 	targetfile_root_done(&u->root);
+	perfmap_free(&u->perfmap);
 	free(u);
 }
 
@@ -1472,6 +1476,59 @@ unwind_build_ids(struct unwinder *u, struct snapshot *s)
 	}
 }
 
+/* Whether a frame's code is no module's: an unnamed pc in no module or in an anonymous executable
+ * mapping (where JITs put their code). */
+static bool
+unwind_jit_candidate(const struct snapshot *s, const struct frame *f)
+{
+	const struct mapping *m;
+
+	if (f->function != NULL || f->pc == 0)
+		return false;
+	if ((m = snapshot_find_mapping(s, f->pc)) == NULL)
+		return f->module == NULL;
+	return m->perms[2] == 'x' && (m->path[0] == '\0' || strncmp(m->path, "[anon", 5) == 0);
+}
+
+/* Names the frames of JIT code from the target's perf map (read once per snapshot, again only if
+ * the file changed): module "[perf-map]", jit set. */
+static void
+unwind_jit_frames(struct unwinder *u, struct snapshot *s)
+{
+	bool looked = false, have = false;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		for (size_t k = 0; k < t->nframes; k++) {
+			struct frame *f = &t->frames[k];
+			const char *name;
+			uint64_t off = 0, pc = k == 0 ? f->pc : f->pc - 1;
+
+			if (!unwind_jit_candidate(s, f))
+				continue;
+			if (!looked) {
+				char proc[32];
+				struct stat st;
+
+				looked = true;
+				snprintf(proc, sizeof proc, "/proc/%d", (int)u->pid);
+				/* the map is the target's: its owner is the target's user (or root) */
+				if (u->pid > 0 && stat(proc, &st) == 0)
+					have = perfmap_refresh(&u->perfmap, &u->root, s->pidns && s->ns_pid > 0 ? s->ns_pid :
+					    u->pid, st.st_uid);
+			}
+			if (!have || (name = perfmap_lookup(&u->perfmap, pc, &off)) == NULL)
+				continue;
+			f->function = unwind_strdup(name);
+			f->offset = k == 0 ? off : off + 1;
+			free(f->module);
+			f->module = xstrdup("[perf-map]");
+			f->jit = true;
+		}
+	}
+}
+
 int
 unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 {
@@ -1518,6 +1575,7 @@ unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 	u->next = NULL;
 	u->nnext = u->next_cap = 0;
 	unwind_build_ids(u, s);
+	unwind_jit_frames(u, s);
 	return rc;
 }
 
@@ -1659,6 +1717,63 @@ unwind_scope_var_type(struct unwinder *u, uint64_t pc, bool activation, const ch
 		}
 		if (tag == DW_TAG_subprogram)
 			break;
+	}
+	free(scopes);
+	return found;
+}
+
+char *
+unwind_param_type(struct unwinder *u, uint64_t pc, bool activation, const char *param, const char *want)
+{
+	uint64_t lookup = activation ? pc : pc - 1;
+	Dwfl_Module *mod;
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cudie, *scopes = NULL;
+	char *found = NULL;
+	int nscopes;
+
+	if (u == NULL || u->dwfl == NULL || pc == 0 || (mod = dwfl_addrmodule(u->dwfl, lookup)) == NULL ||
+	    (cudie = dwfl_module_addrdie(mod, lookup, &bias)) == NULL)
+		return NULL;
+	/* the concrete tree (libdw's dwarf_getscopes gives an inlined call's abstract definition
+	 * instead of the function it was inlined into) */
+	{
+		size_t n = 0, cap = 0;
+
+		if (!unwind_scopes_find(cudie, lookup - bias, &scopes, &n, &cap, 0)) {
+			free(scopes);
+			return NULL;
+		}
+		for (size_t i = 0; i < n / 2; i++) {
+			Dwarf_Die t = scopes[i];
+
+			scopes[i] = scopes[n - 1 - i];
+			scopes[n - 1 - i] = t;
+		}
+		nscopes = (int)n;
+	}
+	/* function-like scopes from the innermost (an inlined call's parameters are its own) out to
+	 * the function: the first whose param's type name holds want */
+	for (int i = 0; i < nscopes && found == NULL; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		Dwarf_Die child, t;
+		Dwarf_Attribute at;
+		size_t seen = 0;
+
+		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+			continue;
+		if (dwarf_child(&scopes[i], &child) == 0) {
+			do {
+				const char *n = dwarf_diename(&child), *tn;
+
+				if (dwarf_tag(&child) != DW_TAG_formal_parameter || n == NULL || strcmp(n, param) != 0)
+					continue;
+				if (dwarf_attr_integrate(&child, DW_AT_type, &at) != NULL && dwarf_formref_die(&at, &t) != NULL &&
+				    (tn = dwarf_diename(&t)) != NULL && (want == NULL || strstr(tn, want) != NULL))
+					found = unwind_strdup(tn);
+				break;
+			} while (++seen < 256 && dwarf_siblingof(&child, &child) == 0);
+		}
 	}
 	free(scopes);
 	return found;

@@ -52,6 +52,10 @@ int unwind_addr_symbol(struct unwinder *u, uint64_t addr, char **name, uint64_t 
  * C++ lock_guard<...> in the frame's function or a block around pc): the index of the first prefix
  * found, -1 if none (or no DWARF). activation as for unwind_symbolize. */
 int unwind_scope_var_type(struct unwinder *u, uint64_t pc, bool activation, const char *const *prefixes, size_t n);
+/* The DWARF type name of the parameter named param of the innermost inlined call or function at
+ * pc whose param's type name contains want (NULL: any) ("&std::sync::poison::mutex::Mutex<u64>"
+ * for a Rust lock call's self), NULL if none. Owned. */
+char *unwind_param_type(struct unwinder *u, uint64_t pc, bool activation, const char *param, const char *want);
 /* Where in a global the data address addr lies, by the DWARF type of the global: "[1].mu" for the
  * member mu of element 1 of an array of structs, "[0]" for element 0 of an array of locks, "" for
  * the global itself, "+N" where the types say no more; NULL without a global or its DWARF. Bounded

@@ -16,6 +16,7 @@ test_lock_kind_names(void **state)
 {
 	static const char *const want[LOCK_KIND_COUNT] = {
 		"mutex", "rwlock", "condvar", "semaphore", "barrier", "join", "futex", "go-mutex", "go-rwmutex",
+		"rust-mutex", "rust-rwlock", "rust-condvar",
 	};
 
 	(void)state;
