@@ -99,6 +99,18 @@ build/fixtures/i386_pause: tests/fixtures/i386_pause.S
 	@mkdir -p build/fixtures
 	$(CC) -m32 -c -o $@.o $< 2>/dev/null || as --32 -o $@.o $<
 	ld -m elf_i386 -o $@ $@.o
+# musl builds (musl.t): static, and dynamic against musl's loader; plain -O1 -g as musl code would
+# be built (frame pointers omitted, CFI kept). Only where musl-gcc is installed (musl-tools).
+MUSL_FIXTURES = build/fixtures/lock_musl-musl build/fixtures/lock_musl-musldyn
+ifneq ($(shell command -v musl-gcc 2>/dev/null),)
+COND_FIXTURES += $(MUSL_FIXTURES)
+endif
+build/fixtures/%-musl: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixtures/lock_wait.h
+	@mkdir -p build/fixtures
+	musl-gcc -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -static -o $@ $<
+build/fixtures/%-musldyn: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixtures/lock_wait.h
+	@mkdir -p build/fixtures
+	musl-gcc -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
 fixtures: $(FIXTURES) $(COND_FIXTURES) gofixtures
 
 # Go fixtures: each directory under tests/gofixtures is one main package.

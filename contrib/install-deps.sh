@@ -27,6 +27,7 @@ need util-linux     command -v setpriv
 need clang          command -v clang
 need graphviz       command -v dot
 need rustc          command -v rustc
+need musl-tools     command -v musl-gcc
 [ -z "$pkgs" ] && exit 0
 echo "holdup: installing missing Debian packages:$pkgs" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else

@@ -1,4 +1,4 @@
-/* lockdecode.c - what a thread in a futex wait waits on: glibc layouts (one table), kind, object, holder. */
+/* lockdecode.c - what a thread in a futex wait waits on: libc layouts (one table), kind, object, holder. */
 #include "lockdecode.h"
 
 #include <ctype.h>
@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "arch.h"
+#include "lockdecode_int.h"
 #include "syscalls.h"
 #include "targetfile.h"
 #include "threadstate.h"
@@ -64,16 +65,55 @@ static const struct lockdecode_layout lockdecode_layouts[] = {
 		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4,
 		.barrier_size = 32, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
 	},
+	/*
+	 * musl, offsets from its include/alltypes.h.in (unions of int __i[], volatile int __vi[] and
+	 * void *__p[]) and the _m_, _rw_, _c_ names of src/internal/pthread_impl.h: _m_type __i[0],
+	 * _m_lock __vi[1], _m_waiters __vi[2], _m_count __i[5]; _rw_lock __vi[0], _rw_waiters __vi[1],
+	 * _rw_shared __i[2]; _c_shared __p[0], _c_head __p[1], _c_seq __vi[2], _c_waiters __vi[3],
+	 * _c_lock __vi[8], _c_tail __p[5]; sem_t __val[0..2]; struct waiter in
+	 * pthread_cond_timedwait.c; struct pthread's tid and detach_state. Unchanged from 1.1.5 (the
+	 * condvar's waiter list, 2014) to 1.2.5; a static musl records no version, so version 0
+	 * (unknown) gets this row too, and the libc source says so. The barrier is not decoded.
+	 */
+	{
+		.name = "musl 1.1.5+ x86_64",
+		.libc = LOCKDECODE_MUSL,
+		.arch = "x86_64",
+		.min_version = 0, .max_version = 1999,
+		.mutex_size = 40, .mutex_kind = 0, .mutex_lock = 4, .mutex_waiters = 8, .mutex_count = 20,
+		.rw_size = 56, .rw_readers = 0, .rw_waiters = 4, .rw_shared = 8,
+		.cond_size = 48, .cond_shared = 0, .cond_head = 8, .cond_seq = 8, .cond_waiters = 12,
+		.cond_lock = 32, .cond_tail = 40,
+		.cond_node_size = 32, .cond_node_prev = 0, .cond_node_next = 8, .cond_node_state = 16,
+		.cond_node_barrier = 20,
+		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4, .sem_private = 8,
+		.thread_tid = 48, .thread_detach_state = 56,
+	},
 };
+
+bool
+lockdecode_is_musl(const struct lockdecode_layout *L)
+{
+	return L != NULL && L->libc != NULL && strcmp(L->libc, LOCKDECODE_MUSL) == 0;
+}
+
+const struct lockdecode_layout *
+lockdecode_layout_find(const char *libc, const char *arch_name, int version)
+{
+	for (size_t i = 0; i < sizeof lockdecode_layouts / sizeof lockdecode_layouts[0]; i++) {
+		const struct lockdecode_layout *L = &lockdecode_layouts[i];
+
+		if (strcmp(L->libc != NULL ? L->libc : "glibc", libc) == 0 && strcmp(L->arch, arch_name) == 0 &&
+		    version >= L->min_version && version <= L->max_version)
+			return L;
+	}
+	return NULL;
+}
 
 const struct lockdecode_layout *
 lockdecode_layout_lookup(const char *arch_name, int version)
 {
-	for (size_t i = 0; i < sizeof lockdecode_layouts / sizeof lockdecode_layouts[0]; i++)
-		if (strcmp(lockdecode_layouts[i].arch, arch_name) == 0 &&
-		    version >= lockdecode_layouts[i].min_version && version <= lockdecode_layouts[i].max_version)
-			return &lockdecode_layouts[i];
-	return NULL;
+	return lockdecode_layout_find("glibc", arch_name, version);
 }
 
 const struct lockdecode_layout *
@@ -235,6 +275,26 @@ lockdecode_glibc_version(const struct snapshot *s, const struct targetfile_root 
 		return v;
 	}
 	*how = "not found (no shared libc; a static binary without symbols, musl, or no libc)";
+	return 0;
+}
+
+int
+lockdecode_libc(const struct snapshot *s, const struct targetfile_root *root, const char **name, const char **how)
+{
+	const char *dummy;
+	int v;
+
+	if (how == NULL)
+		how = &dummy;
+	*name = NULL;
+	if ((v = lockdecode_glibc_version(s, root, how)) != 0) {
+		*name = "glibc";
+		return v;
+	}
+	if (lockdecode_musl_detect(s, root, &v, how)) {
+		*name = LOCKDECODE_MUSL;
+		return v;
+	}
 	return 0;
 }
 
@@ -406,6 +466,10 @@ lockdecode_object(const struct lockdecode_layout *L, const uint8_t *img, size_t 
 	}
 	if (len < need)
 		return -1;
+	if (lockdecode_is_musl(L)) {
+		lockdecode_musl_object(L, img, o);
+		return 0;
+	}
 	switch (o->kind) {
 	case LOCK_MUTEX: ld_mutex(L, img, o); break;
 	case LOCK_RWLOCK: ld_rwlock(L, img, o); break;
@@ -506,8 +570,8 @@ ld_frames_kind(const struct thread *t, enum lock_kind *kind, enum wait_kind *wan
 
 		if (f == NULL)
 			continue;
-		if (strstr(f, "lll_lock_wait_private") != NULL) {
-			/* glibc's own locks (malloc arenas, stdio, loader) record no owner */
+		if (strstr(f, "lll_lock_wait_private") != NULL || strcmp(f, "__lock") == 0) {
+			/* glibc's and musl's own locks (malloc arenas, stdio, loader) record no owner */
 			*kind = LOCK_MUTEX;
 			*want = WAIT_MUTEX;
 			*internal = true;
@@ -740,8 +804,10 @@ lockdecode_thread(const struct lockdecode_layout *L, const struct snapshot *s, c
 		else if (cmd == FUTEX_WAIT_REQUEUE_PI)
 			o->kind = LOCK_CONDVAR;
 		else
-			o->kind = ld_guess_kind(ld_may_guess(t) ? L : NULL, s, t, addr, val);
+			o->kind = ld_guess_kind(ld_may_guess(t) && !lockdecode_is_musl(L) ? L : NULL, s, t, addr, val);
 	}
+	if (lockdecode_is_musl(L))
+		return lockdecode_musl_thread(L, s, t, o, op, val, internal);
 	if (o->kind == LOCK_JOIN) {
 		/* the word is the joined thread's tid, cleared by the kernel when it exits */
 		o->want = WAIT_JOIN;

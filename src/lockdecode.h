@@ -1,4 +1,4 @@
-/* lockdecode.h - glibc's pthread lock layouts (one table keyed by arch and glibc version) and their decoding. */
+/* lockdecode.h - glibc's and musl's pthread lock layouts (one table keyed by libc, arch and version) and their decoding. */
 #ifndef HOLDUP_LOCKDECODE_H
 #define HOLDUP_LOCKDECODE_H
 
@@ -11,12 +11,14 @@
 
 struct targetfile_root;
 
-/* Byte offsets and bits of one glibc's pthread types on one architecture. Another glibc or
+/* Byte offsets and bits of one libc's pthread types on one architecture. Another glibc or
  * architecture is another entry of the table in lockdecode.c, not new code. */
 struct lockdecode_layout {
 	const char *name;
+	const char *libc;		/* "glibc" or "musl" (LOCKDECODE_MUSL); NULL in a row means glibc */
 	const char *arch;		/* arch.name of the architecture the offsets are for */
-	int min_version, max_version;	/* inclusive, major * 1000 + minor: 2036 is glibc 2.36 */
+	int min_version, max_version;	/* inclusive, major * 1000 + minor: 2036 is glibc 2.36; a musl
+					 * row from 0 also serves a musl of unknown version */
 
 	/* pthread_mutex_t (struct __pthread_mutex_s) */
 	size_t mutex_size, mutex_lock, mutex_count, mutex_owner, mutex_nusers, mutex_kind;
@@ -33,7 +35,20 @@ struct lockdecode_layout {
 	size_t sem_size, sem_value, sem_nwaiters;
 	/* pthread_barrier_t (struct pthread_barrier) */
 	size_t barrier_size, barrier_in, barrier_round, barrier_count;
+
+	/* musl only (lockdecode_musl.c), beside the fields above it shares: mutex_kind is _m_type,
+	 * mutex_lock _m_lock, mutex_count _m_count; rw_readers is _rw_lock, rw_shared _rw_shared;
+	 * sem_value, sem_nwaiters are __val[0], __val[1] */
+	size_t mutex_waiters;		/* _m_waiters */
+	size_t rw_waiters;		/* _rw_waiters */
+	size_t cond_shared, cond_head, cond_tail, cond_lock, cond_seq, cond_waiters;
+	size_t cond_node_size, cond_node_prev, cond_node_next, cond_node_state, cond_node_barrier;
+	size_t sem_private;		/* __val[2]: 128 private, 0 process-shared */
+	size_t thread_tid, thread_detach_state;	/* struct pthread: a join sleeps on detach_state */
 };
+
+#define LOCKDECODE_MUSL "musl"
+
 
 /* What one waiting thread waits on, decoded from its futex call, frames and the lock's bytes. */
 struct lockdecode_info {
@@ -57,6 +72,15 @@ const struct lockdecode_layout *lockdecode_layout_for(int version);
 /* The same for the architecture named arch (as arch.name spells it): another one finds nothing
  * rather than offsets that are not its own. */
 const struct lockdecode_layout *lockdecode_layout_lookup(const char *arch, int version);
+/* The layout of libc ("glibc", "musl") at version on the architecture named arch, or NULL. */
+const struct lockdecode_layout *lockdecode_layout_find(const char *libc, const char *arch, int version);
+/* True if L is a musl layout. */
+bool lockdecode_is_musl(const struct lockdecode_layout *L);
+/* The target's libc: *name gets "glibc", "musl" or NULL (not found); returns its version (major *
+ * 1000 + minor), 0 if not known (no libc found, or a musl that records none, as a static one).
+ * *how as for lockdecode_glibc_version. */
+int lockdecode_libc(const struct snapshot *s, const struct targetfile_root *root, const char **name,
+    const char **how);
 /* Size in bytes of a lock object of kind k in layout L, 0 if unknown. */
 size_t lockdecode_size(const struct lockdecode_layout *L, enum lock_kind k);
 /* The target's glibc version (major * 1000 + minor) from its loaded libc (or static executable),

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "lockdecode.h"
 #include "rustlock.h"
 #include "unwind.h"
@@ -231,16 +232,19 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			struct unwind_libc *c = unwind_libc(u);
 
 			if (c != NULL && c->looked) {
+				s->libc_name = c->name;
 				s->glibc_version = c->version;
 				s->glibc_source = c->source;
 			} else {
-				s->glibc_version = lockdecode_glibc_version(s, unwind_root(u), &s->glibc_source);
+				s->glibc_version = lockdecode_libc(s, unwind_root(u), &s->libc_name, &s->glibc_source);
 				if (c != NULL)
-					*c = (struct unwind_libc){ true, s->glibc_version, s->glibc_source };
+					*c = (struct unwind_libc){ true, s->libc_name, s->glibc_version, s->glibc_source };
 			}
-			L = lockdecode_layout_for(s->glibc_version);
-			if (s->glibc_version != 0 && L == NULL)
-				s->glibc_source = "a glibc whose lock layouts holdup does not know for this machine";
+			L = s->libc_name != NULL ? lockdecode_layout_find(s->libc_name, arch.name, s->glibc_version) : NULL;
+			if (s->libc_name != NULL && L == NULL)
+				s->glibc_source = strcmp(s->libc_name, "glibc") == 0 ?
+				    "a glibc whose lock layouts holdup does not know for this machine" :
+				    "a musl whose lock layouts holdup does not know for this machine";
 			looked = true;
 		}
 		/* Rust's std locks and parking_lot, told by their frames before any glibc guess */

@@ -1,5 +1,6 @@
 /* output_json.c - the machine-readable dump (schema in doc/json-schema.md); one object per snapshot. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 #include "output.h"
@@ -338,11 +339,23 @@ output_json_rounds(struct jw *w, const struct snapshot *s)
 	jw_array_end(w);
 }
 
+/* Whether a mutex or rwlock someone waits on records no owner (musl's normal mutexes and rwlocks):
+ * then a deadlock through it can only be probable, and an empty list is no all-clear. */
+static bool
+output_json_unowned(const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nlocks; i++)
+		if ((s->locks[i].kind == LOCK_MUTEX || s->locks[i].kind == LOCK_RWLOCK) && !s->locks[i].holders_known)
+			return true;
+	return false;
+}
+
 static int
 output_json_add(void *state, const struct snapshot *s)
 {
 	struct output_json *oj = state;
 	struct jw *w = &oj->w;
+	bool musl = s->libc_name != NULL && strcmp(s->libc_name, "musl") == 0;
 
 	if (oj->array)
 		fputs(oj->nsnap++ == 0 ? "[\n" : ",\n", w->f);
@@ -369,14 +382,24 @@ output_json_add(void *state, const struct snapshot *s)
 		char v[32];
 
 		snprintf(v, sizeof v, "%d.%d", s->glibc_version / 1000, s->glibc_version % 1000);
-		jw_key(w, "glibc");
+		/* "glibc" as before for glibc (or none found); "libc" says which, musl included */
+		if (!musl) {
+			jw_key(w, "glibc");
+			jw_object_begin(w);
+			jw_kstring(w, "version", s->glibc_version != 0 ? v : NULL);
+			jw_kstring(w, "source", s->glibc_source);
+			jw_object_end(w);
+		}
+		jw_key(w, "libc");
 		jw_object_begin(w);
+		jw_kstring(w, "name", s->libc_name);
 		jw_kstring(w, "version", s->glibc_version != 0 ? v : NULL);
 		jw_kstring(w, "source", s->glibc_source);
 		jw_object_end(w);
 	}
 	/* an empty deadlocks list is an all-clear only when the lock owners could be read */
-	jw_kbool(w, "deadlocks_complete", !(s->glibc_source != NULL && s->glibc_version == 0));
+	jw_kbool(w, "deadlocks_complete", !(s->glibc_source != NULL && s->libc_name == NULL) &&
+	    !(musl && output_json_unowned(s)));
 	output_json_threads(w, s, &oj->o);
 	jw_key(w, "locks");
 	output_json_locks(w, s);

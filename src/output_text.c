@@ -388,7 +388,15 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	    s->pause_us, s->nstopped, s->nthreads, s->nthreads == 1 ? "" : "s", mode != NULL ? mode : "?",
 	    s->capture_us);
 	output_text_rounds(f, s);
-	if (s->glibc_source != NULL) {
+	if (s->glibc_source != NULL && s->libc_name != NULL && strcmp(s->libc_name, "musl") == 0) {
+		/* musl's default mutexes and its rwlocks keep no owner: say what that leaves */
+		if (s->glibc_version != 0)
+			fprintf(f, "Libc:    musl %d.%d (from %s)", s->glibc_version / 1000, s->glibc_version % 1000,
+			    s->glibc_source);
+		else
+			fprintf(f, "Libc:    musl, version unknown (from %s)", s->glibc_source);
+		fputs("; its normal mutexes and rwlocks record no owner: their holders are probable at best\n", f);
+	} else if (s->glibc_source != NULL) {
 		if (s->glibc_version != 0)
 			fprintf(f, "Libc:    glibc %d.%d (from %s)\n", s->glibc_version / 1000, s->glibc_version % 1000,
 			    s->glibc_source);

@@ -356,7 +356,9 @@ struct snapshot {
 					 * process ("core file /tmp/core.123"), NULL for a live process */
 
 	/* Analysis results, owned, NULL until computed. */
-	int glibc_version;		/* major * 1000 + minor, 0 if not known (or not looked for) */
+	const char *libc_name;		/* static string: "glibc", "musl", or NULL (not known, or not looked for) */
+	int glibc_version;		/* the libc's (musl's too) major * 1000 + minor, 0 if not known
+					 * (or not looked for; a static musl records none) */
 	const char *glibc_source;	/* static string: where the version came from, or why none was
 					 * found; NULL when nobody waited on a futex, so it was not looked for */
 	struct lock *locks;

@@ -43,6 +43,7 @@ threadstate_restarted(const struct thread *t)
 		{ "pthread_mutex_", "futex" }, { "pthread_rwlock_", "futex" }, { "sem_", "futex" },
 		{ "pthread_barrier", "futex" }, { "pthread_join", "futex" }, { "pthread_timedjoin", "futex" },
 		{ "pthread_clockjoin", "futex" }, { "mtx_", "futex" }, { "cnd_", "futex" },
+		{ "__timedwait", "futex" },	/* musl's timed futex wait under every lock API */
 		{ "clock_nanosleep", "clock_nanosleep" }, { "nanosleep", "nanosleep" }, { "ppoll", "ppoll" },
 		{ "poll", "poll" },
 	};

@@ -86,6 +86,8 @@ struct unwinder {
 	size_t cur_index;
 	size_t next_index;
 	uint64_t guess_fp;		/* nonzero: the frame pointer to start a sp+pc-only thread with */
+	uint64_t start_pc, start_sp;	/* nonzero: start the walk here (a return address found by
+					 * unwind_scan_nocfi) instead of at the thread's registers */
 
 	/* Frame pointer guesses that worked, by the hash of the first walk's pcs: the same code path
 	 * has the same frame layout, so the winning slot sits at the same distance from sp. */
@@ -402,6 +404,18 @@ unwind_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 	const struct thread *t = &u->cur->threads[u->cur_index];
 	Dwarf_Word r[ARCH_DWARF_MAX];
 
+	if (u->start_pc != 0) {
+		/* past frames without CFI: only the stack pointer is sure (and the fp, when stopped,
+		 * as such code leaves it as it found it or restores it) */
+		r[0] = u->start_sp;
+		if (!dwfl_thread_state_registers(thread, (int)arch.dwarf_sp, 1, r))
+			return false;
+		r[0] = t->regs_valid ? t->regs.fp : 0;
+		if (r[0] != 0 && !dwfl_thread_state_registers(thread, (int)arch.dwarf_fp, 1, r))
+			return false;
+		dwfl_thread_state_register_pc(thread, u->start_pc);
+		return true;
+	}
 	if (t->regs_valid)
 		return unwind_set_regs(thread, &t->regs);
 	/* Blocked in the kernel and not stopped: /proc/TID/syscall knows only sp and pc. */
@@ -1255,6 +1269,93 @@ out:
 	return n;
 }
 
+/* Whether any CFI (.eh_frame or .debug_frame) covers the frame at pc. */
+static bool
+unwind_has_cfi(struct unwinder *u, uint64_t pc, bool activation)
+{
+	uint64_t lookup = activation ? pc : pc - 1;
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, lookup);
+	Dwarf_Frame *frame;
+	Dwarf_Addr bias = 0;
+
+	for (int pass = 0; mod != NULL && pass < 2; pass++) {
+		Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+
+		if (cfi != NULL && dwarf_cfi_addrframe(cfi, lookup - bias, &frame) == 0) {
+			free(frame);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The first slot at or above sp holding a return address just after a call instruction in a known
+ * module, within a small frame's reach; 0 if none. Code built without CFI (musl's libc is, to be
+ * small, and keeps no frame pointer) leaves nothing else to find its caller by. */
+static uint64_t
+unwind_ra_slot(struct unwinder *u, const struct snapshot *s, uint64_t sp)
+{
+	enum { REACH = 1024 };
+	uint64_t win[REACH / 8];
+	ssize_t got = snapshot_read(s, sp, win, sizeof win);
+
+	for (size_t i = 0; got > 0 && i < (size_t)got / 8; i++) {
+		uint8_t code[ARCH_CALL_BYTES];
+		uint64_t ra = win[i], target = 0;
+
+		if (ra < 4096 || dwfl_addrmodule(u->dwfl, ra - 1) == NULL)
+			continue;
+		if (snapshot_read(s, ra - sizeof code, code, sizeof code) == (ssize_t)sizeof code &&
+		    arch_call_decode(code, ra, &target))
+			return sp + i * 8;
+	}
+	return 0;
+}
+
+static void unwind_walk(struct unwinder *u, pid_t tid, struct unwind_walk *w);
+
+/* A walk cut at a frame no CFI covers continues from the return address the stack holds above it
+ * (the first one after a call, as a leaf or a small frame keeps it), frame after frame. */
+static void
+unwind_scan_nocfi(struct unwinder *u, const struct snapshot *s, const struct thread *t, struct unwind_walk *w,
+    struct unwind_walk *more)
+{
+	for (int step = 0; step < 32 && w->n > 0 && w->n < UNWIND_MAX_FRAMES; step++) {
+		size_t last = w->n - 1, k;
+		uint64_t slot;
+
+		if ((w->stop == NULL && unwind_is_outermost(u, w->pc[last], w->activation[last])) || !w->hassp[last] ||
+		    unwind_has_cfi(u, w->pc[last], w->activation[last]) ||
+		    (slot = unwind_ra_slot(u, s, w->sp[last])) == 0)
+			return;
+		if (snapshot_read(s, slot, &u->start_pc, sizeof u->start_pc) != (ssize_t)sizeof u->start_pc) {
+			u->start_pc = 0;
+			return;
+		}
+		u->start_sp = slot + 8;
+		more->stop = NULL;
+		unwind_walk(u, t->tid, more);
+		u->start_pc = u->start_sp = 0;
+		if (more->n == 0) {
+			free(more->stop);
+			more->stop = NULL;
+			return;
+		}
+		/* the first frame of the new walk is a return address, not where a thread stopped */
+		more->activation[0] = false;
+		for (k = 0; k < more->n && w->n < UNWIND_MAX_FRAMES; k++, w->n++) {
+			w->pc[w->n] = more->pc[k];
+			w->sp[w->n] = more->sp[k];
+			w->hassp[w->n] = more->hassp[k];
+			w->hasfp[w->n] = more->hasfp[k];
+			w->activation[w->n] = more->activation[k];
+		}
+		free(w->stop);
+		w->stop = more->stop;
+		more->stop = NULL;
+	}
+}
+
 static void
 unwind_walk(struct unwinder *u, pid_t tid, struct unwind_walk *w)
 {
@@ -1383,6 +1484,7 @@ unwind_thread(struct unwinder *u, struct snapshot *s, size_t idx, struct unwind_
 	u->cur_index = idx;
 	u->guess_fp = 0;
 	unwind_walk(u, t->tid, w);
+	unwind_scan_nocfi(u, s, t, w, w2);
 	if (w->stop == NULL && w->n > 0 && !unwind_is_outermost(u, w->pc[w->n - 1], w->activation[w->n - 1])) {
 		last = w->n - 1;
 		/* Only sp and pc: a frame-pointer function above callees that never saved the frame

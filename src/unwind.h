@@ -30,7 +30,8 @@ void unwind_free(struct unwinder *u);
  * finding the glibc version may read the whole libc or static executable, once per target. */
 struct unwind_libc {
 	bool looked;
-	int version;		/* as lockdecode_glibc_version returns it */
+	const char *name;	/* as lockdecode_libc gives it */
+	int version;		/* as lockdecode_libc returns it */
 	const char *source;	/* static string, as it returns it */
 };
 /* The cache of u, NULL if u is. */

@@ -1,4 +1,4 @@
-/* fuzz_glibcversion.c - fuzzes the search for glibc's version string in the target's libc (or static executable) file. */
+/* fuzz_glibcversion.c - fuzzes the search for the libc in the target's libc (or static executable) file: glibc's version string, musl's symbols. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +28,15 @@ version_of_file(const char *path, const uint8_t *pad, size_t npad, const uint8_t
 		abort();
 	s->exe = xstrdup(path);
 	v = lockdecode_glibc_version(s, &root, NULL);
+	/* the same file told glibc or musl (its ELF symbol table read) */
+	{
+		const char *name = "?", *how = NULL;
+		int w = lockdecode_libc(s, &root, &name, &how);
+
+		FUZZ_CHECK(name == NULL || strcmp(name, "glibc") == 0 || strcmp(name, "musl") == 0);
+		FUZZ_CHECK(w == 0 || (w >= 1000 && w <= 9999));
+		FUZZ_CHECK(name == NULL || how != NULL);
+	}
 	snapshot_free(s);
 	return v;
 }

@@ -1,4 +1,4 @@
-/* fuzz_lockdecode.c - fuzzes glibc lock decoding (lock bytes for every layout and kind, a waiting thread of a fake snapshot, the wait-for graph) and thread state classification. */
+/* fuzz_lockdecode.c - fuzzes glibc and musl lock decoding (lock bytes for every layout and kind, a waiting thread of a fake snapshot, the wait-for graph) and thread state classification. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +47,10 @@ fuzz_objects(const uint8_t *data, size_t size)
 	if (img == NULL)
 		abort();
 	memcpy(img, data, size);
-	for (size_t v = 0; v < sizeof versions / sizeof versions[0]; v++) {
-		const struct lockdecode_layout *L = lockdecode_layout_for(versions[v]);
+	for (size_t v = 0; v <= sizeof versions / sizeof versions[0]; v++) {
+		/* glibc's layouts, then musl's */
+		const struct lockdecode_layout *L = v < sizeof versions / sizeof versions[0] ?
+		    lockdecode_layout_for(versions[v]) : lockdecode_layout_find("musl", "x86_64", 0);
 
 		if (L == NULL)
 			continue;
@@ -89,6 +91,8 @@ fuzz_thread(const uint8_t *data, size_t size)
 		"__pthread_rwlock_wrlock", "___pthread_cond_wait", "__pthread_cond_timedwait", "__new_sem_wait",
 		"sem_timedwait", "__pthread_barrier_wait", "__pthread_clockjoin_ex", "pthread_join", "thrd_join",
 		"mtx_lock", "cnd_wait", "main", "",
+		/* musl's */
+		"__timedwait_cp", "__pthread_rwlock_timedrdlock", "__lock", "__pthread_timedjoin_np",
 	};
 	const struct lockdecode_layout *L;
 	struct snapshot *s = snapshot_new(100);
@@ -159,7 +163,8 @@ fuzz_thread(const uint8_t *data, size_t size)
 		s->read_fallback = zero_read;
 		s->read_ctx = NULL;
 	}
-	L = (hdr[0] & 3) == 0 ? NULL : lockdecode_layout_for((hdr[0] & 3) == 1 ? 2024 : 2036);
+	L = (hdr[0] & 3) == 0 ? NULL : (hdr[0] & 3) == 3 ? lockdecode_layout_find("musl", "x86_64", 0) :
+	    lockdecode_layout_for((hdr[0] & 3) == 1 ? 2024 : 2036);
 	memset(&o, 0x55, sizeof o);
 	if (lockdecode_thread(L, s, &s->threads[0], &o) == 0)
 		check_info(&o);

@@ -23,7 +23,7 @@ LAYERS = [
               "arch"]),  # arch: the architecture seam (register layout), below the snapshot
     ("snapshot", ["snapshot"]),  # plain data, result types included
     ("capture", ["capture", "capture_*", "corenote", "proc", "proctree", "sampler"]),
-    ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "rustlock", "perfmap", "lockgraph", "goruntime",
+    ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockdecode_*", "rustlock", "perfmap", "lockgraph", "goruntime",
                   "godwarf", "debugfile", "targetfile", "holders"]),
     ("output", ["output", "output_*", "profile"]),
     # the loop top, record and watch share: capture + analysis on a ticker
