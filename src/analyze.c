@@ -44,6 +44,8 @@ analyze_free(struct analyzer *a)
 int
 analyze_snapshot(struct analyzer *a, struct snapshot *s, struct err *e)
 {
+	if (s->budget == NULL)
+		snapshot_budget_set(s, ANALYZE_READ_BUDGET, 0);
 	if (unwind_snapshot(a->unwinder, s, e) < 0)
 		return -1;
 	threadstate_classify(s);

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "output_select.h"
 #include "proctree.h"
+#include "sandbox.h"
 #include "signals.h"
 
 static void
@@ -41,7 +42,10 @@ cmd_dump_help(void)
 	    "  --subprocesses      each PID's descendants too (pre-fork servers, process trees)\n"
 	    "  --exe PATH          a core's executable is PATH (not the path the core names)\n"
 	    "  --sysroot DIR       a core's libraries and debug files are under DIR (default /)\n"
-	    "  --color, --no-color colour in text output (default: when writing to a terminal)\n\n"
+	    "  --color, --no-color colour in text output (default: when writing to a terminal)\n"
+	    "  --no-sandbox        parse with holdup's full privileges (by default, after the last\n"
+	    "                      capture a root holdup becomes nobody with only the capabilities\n"
+	    "                      reading needs, under a seccomp filter and resource limits)\n\n"
 	    "exit status: 0 ok, 1 error (some process could not be read), 2 usage, 3 a deadlock was\n"
 	    "found (in any of the processes)\n");
 }
@@ -58,6 +62,8 @@ struct cmd_dump {
 	bool multi;		/* several processes: a header per process, JSON wrapped in "processes" */
 	size_t nerrors;		/* processes that could not be read */
 	bool deadlock;		/* some process has one */
+	bool no_sandbox;	/* --no-sandbox */
+	bool out_failed;	/* -o could not be opened (said so) */
 };
 
 /* The options and the PIDs; false when the command is done, returning *rc. */
@@ -88,6 +94,7 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 		{ "subprocesses", 0, OPTIONS_FLAG, &d->subprocesses },
 		{ "exe", 0, OPTIONS_STRING, &d->files.exe },
 		{ "sysroot", 0, OPTIONS_STRING, &d->files.sysroot },
+		{ "no-sandbox", 0, OPTIONS_FLAG, &d->no_sandbox },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
@@ -131,9 +138,28 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 	return true;
 }
 
-/* One process's snapshot, analysed; NULL after saying why (on stderr, and in JSON's "errors"). */
+static int cmd_dump_open(struct cmd_dump *d, FILE **out);
+
+/* After the last capture nothing needs ptrace or writes a file but the output: that is opened,
+ * then holdup confines itself (sandbox.h) before parsing the target's memory, ELF and DWARF. */
+static int
+cmd_dump_confine(struct cmd_dump *d, FILE **outp, struct err *e)
+{
+	struct sandbox_limits l = { .cpu_seconds = SANDBOX_CPU_SECONDS, .as_bytes = SANDBOX_AS_BYTES };
+
+	if (cmd_dump_open(d, outp) < 0) {
+		d->out_failed = true;
+		return err_set(e, "no output");
+	}
+	if (sandbox_enter(&l, e) < 0)
+		return err_prefix(e, "not parsing the target's data with full privileges (--no-sandbox would): ");
+	return 0;
+}
+
+/* One process's snapshot, analysed; NULL after saying why (on stderr, and in JSON's "errors").
+ * last: no capture follows, so the analysis may run confined. */
 static struct snapshot *
-cmd_dump_take(struct cmd_dump *d, pid_t pid, struct err *e)
+cmd_dump_take(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct err *e)
 {
 	struct capture *cap = NULL;
 	struct analyzer *an = NULL;
@@ -159,6 +185,12 @@ cmd_dump_take(struct cmd_dump *d, pid_t pid, struct err *e)
 	}
 	/* The target runs again from here on; everything below works on the copies. */
 	capture_close(cap);
+	if (last && !d->no_sandbox && cmd_dump_confine(d, outp, e) < 0) {
+		snapshot_free(snap);
+		if (an != NULL)
+			analyze_free(an);
+		return NULL;
+	}
 	if (signals_quit_requested()) {
 		err_set(e, "interrupted");
 		snapshot_free(snap);
@@ -282,8 +314,12 @@ cmd_dump_all(struct cmd_dump *d, FILE **outp, const pid_t *pids, size_t n)
 		fputs("{\"processes\":[\n", out);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct err e = { "" };
-		struct snapshot *snap = cmd_dump_take(d, pids[i], &e);
+		struct snapshot *snap = cmd_dump_take(d, pids[i], outp, i + 1 == n, &e);
 
+		if (snap == NULL && d->out_failed) {
+			rc = -2;
+			break;
+		}
 		if (snap == NULL) {
 			/* a descendant that exited since it was listed is no error: it is just not there */
 			bool asked = !d->subprocesses || cmd_dump_asked(d, pids[i]) || kill(pids[i], 0) == 0 || errno != ESRCH;

@@ -54,7 +54,11 @@ struct cmd_watch_state {
 
 struct cmd_watch {
 	pid_t pid;
-	double interval, blocked_for, rate_limit;
+	double interval, blocked_for, rate_limit, analysis_timeout;
+	long max_dump_bytes;		/* one dump file's output budget */
+	long max_dir_bytes;		/* all dumps this watch writes into --dir */
+	uint64_t dir_bytes;		/* written so far */
+	bool dir_full_said;
 	const char *dir;
 	const char *exec;
 	bool subprocesses;
@@ -87,6 +91,12 @@ cmd_watch_help(void)
 	    "                      $HOLDUP_REASON\n"
 	    "  -i, --interval SECS time between snapshots (default 1)\n"
 	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n"
+	    "  --analysis-timeout SECS  a snapshot's analysis deadline (default 10): a target that makes\n"
+	    "                      it slower gets a snapshot marked truncated, and sampling goes on\n"
+	    "  --max-dump-bytes N  one dump file's budget (default 64 MiB): a bigger text dump is cut\n"
+	    "                      there, a bigger JSON one replaced by a note, each saying so\n"
+	    "  --max-dir-bytes N   all dumps of this watch together (default 1 GiB): then no more\n"
+	    "                      dumps, and the log says so\n"
 	    "  --subprocesses      the target's descendants too, as they come and go (one dump per process)\n");
 }
 
@@ -251,27 +261,97 @@ cmd_watch_create(const struct cmd_watch *w, const char *stem, const char *suffix
 	return NULL;
 }
 
+/* A dump file with an output budget: bytes past it are counted, not written. */
+struct cmd_watch_capped {
+	int fd;
+	uint64_t written, total, max;
+};
+
+static ssize_t
+cmd_watch_capped_write(void *c, const char *buf, size_t n)
+{
+	struct cmd_watch_capped *k = c;
+	size_t take = k->written >= k->max ? 0 : (size_t)(k->max - k->written) < n ? (size_t)(k->max - k->written) : n;
+
+	for (size_t done = 0; done < take;) {
+		ssize_t r = write(k->fd, buf + done, take - done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		done += (size_t)r;
+	}
+	k->written += take;
+	k->total += n;
+	return (ssize_t)n;
+}
+
+static int
+cmd_watch_capped_close(void *c)
+{
+	(void)c;
+	return 0;	/* the descriptor is closed by the caller, after the note */
+}
+
+/* Over budget: a text dump keeps its first bytes and says where it was cut; a JSON one (cut, it
+ * would not parse) is replaced by a document that says why the dump is not there. */
+static void
+cmd_watch_capped_note(const struct cmd_watch_capped *k, const struct snapshot *s, bool json)
+{
+	char *note;
+
+	if (json) {
+		note = xasprintf("{\"pid\":%d,\"truncated\":[\"output budget %" PRIu64 " bytes reached: the JSON dump was "
+		    "%" PRIu64 " bytes and is not written (--max-dump-bytes)\"]}\n", (int)s->pid, k->max, k->total);
+		if (ftruncate(k->fd, 0) < 0 || lseek(k->fd, 0, SEEK_SET) < 0) {
+			free(note);
+			return;
+		}
+	} else
+		note = xasprintf("\n\nTruncated: output budget %" PRIu64 " bytes reached: the dump was %" PRIu64 " bytes "
+		    "(--max-dump-bytes)\n", k->max, k->total);
+	if (write(k->fd, note, strlen(note)) < 0) {
+		/* the log says the dump was cut */
+	}
+	free(note);
+}
+
 /* Writes one snapshot in one format to a new file; the path (owned) or NULL. */
 static char *
-cmd_watch_write(const struct cmd_watch *w, const struct snapshot *s, const char *stem, const char *format)
+cmd_watch_write(struct cmd_watch *w, const struct snapshot *s, const char *stem, const char *format)
 {
 	struct output_opts o;
 	char *path = NULL;
-	FILE *f = cmd_watch_create(w, stem, strcmp(format, "json") == 0 ? "json" : "txt", &path);
+	bool json = strcmp(format, "json") == 0;
+	FILE *raw = cmd_watch_create(w, stem, json ? "json" : "txt", &path), *f;
+	struct cmd_watch_capped k = { .max = (uint64_t)w->max_dump_bytes };
+	cookie_io_functions_t io = { .write = cmd_watch_capped_write, .close = cmd_watch_capped_close };
 	int rc;
 
-	if (f == NULL) {
+	if (raw == NULL) {
 		cmd_watch_log("cannot create a dump in %s: %s", w->dir, strerror(errno));
 		free(path);
 		return NULL;
 	}
+	k.fd = fileno(raw);
+	if ((f = fopencookie(&k, "w", io)) == NULL)
+		util_fatal("fopencookie: out of memory");
 	memset(&o, 0, sizeof o);
 	rc = output_write(output_find(format), f, &o, s);
 	if (fclose(f) != 0 || rc < 0) {
 		cmd_watch_log("writing %s: %s", path, strerror(errno));
+		fclose(raw);
 		free(path);
 		return NULL;
 	}
+	if (k.total > k.written) {
+		cmd_watch_capped_note(&k, s, json);
+		cmd_watch_log("%s: output budget %ld bytes reached (the dump was %" PRIu64 " bytes): %s", path,
+		    w->max_dump_bytes, k.total, json ? "replaced by a note" : "cut there");
+	}
+	w->dir_bytes += k.written;
+	fclose(raw);
 	return path;
 }
 
@@ -389,6 +469,13 @@ cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason
 	struct tm tm;
 	char *txt, *json;
 
+	if (w->dir_bytes >= (uint64_t)w->max_dir_bytes) {
+		if (!w->dir_full_said)
+			cmd_watch_log("%s: not written: directory budget %ld bytes reached (--max-dir-bytes); watching goes on",
+			    reason, w->max_dir_bytes);
+		w->dir_full_said = true;
+		return;
+	}
 	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", localtime_r(&s->taken.tv_sec, &tm));
 	/* a random part: a name another user can predict is a name they can plant first */
 	snprintf(stem, sizeof stem, "holdup-%d-%s-%08x", (int)s->pid, ts, cmd_watch_random());
@@ -511,6 +598,12 @@ cmd_watch_options(int *rc, struct cmd_watch *w, int argc, char **argv)
 		{ "rate-limit", 0, OPTIONS_SECONDS, &w->rate_limit, .min = 0, .max = 1e7,
 		    .error = "--rate-limit wants a number of seconds (at least 0)" },
 		{ "subprocesses", 0, OPTIONS_FLAG, &w->subprocesses },
+		{ "analysis-timeout", 0, OPTIONS_SECONDS, &w->analysis_timeout, .min = 0.001, .max = 1e6,
+		    .error = "--analysis-timeout wants a number of seconds (at least 0.001)" },
+		{ "max-dump-bytes", 0, OPTIONS_COUNT, &w->max_dump_bytes, .min = 4096, .max = 1L << 40,
+		    .error = "--max-dump-bytes wants a number of bytes (at least 4096)" },
+		{ "max-dir-bytes", 0, OPTIONS_COUNT, &w->max_dir_bytes, .min = 4096, .max = 1L << 50,
+		    .error = "--max-dir-bytes wants a number of bytes (at least 4096)" },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 	struct stat sb;
@@ -570,6 +663,10 @@ cmd_watch_loop(struct cmd_watch *w, struct session *ses)
 			uint64_t now = util_now_ns();
 
 			w->st = cmd_watch_state(w, s->pid);
+			if (s->budget != NULL && (s->budget->deadline_hit || s->budget->read_hit))
+				cmd_watch_log("pid %d: snapshot analysis stopped: %s budget reached (the snapshot is marked "
+				    "truncated); sampling goes on", (int)s->pid, s->budget->deadline_hit ?
+				    "deadline" : "target-read");
 			cmd_watch_update(w, s, now);
 			cmd_watch_check(w, s, now);
 			w->st = NULL;
@@ -603,6 +700,7 @@ cmd_watch_open(struct cmd_watch *w, struct session **ses, int *rc)
 	so.backlog = 0;
 	so.subprocesses = w->subprocesses;
 	so.launch = w->launched ? &w->launch : NULL;
+	so.analysis_timeout_ns = (uint64_t)(w->analysis_timeout * 1e9);
 	if (session_open(w->pid, &so, ses, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		if (w->launched)
@@ -623,6 +721,9 @@ cmd_watch(int argc, char **argv)
 	w.interval = 1;
 	w.blocked_for = 5;
 	w.rate_limit = 60;
+	w.analysis_timeout = 10;
+	w.max_dump_bytes = 64L << 20;
+	w.max_dir_bytes = 1L << 30;
 	w.dir = ".";
 	if (!cmd_watch_options(&rc, &w, argc, argv)) {
 		options_targets_free(&w.targets);

@@ -686,7 +686,8 @@ gr_read_goroutines(struct gr_ctx *x)
 	n = (size_t)len;
 	if (n > GORUNTIME_MAX_GOROUTINES) {
 		gi->truncated = true;
-		gr_note(gi, xasprintf("%zu goroutines: only the first %d read", n, GORUNTIME_MAX_GOROUTINES));
+		gr_note(gi, xasprintf("truncated: goroutine budget %d reached (%zu in allgs; the rest not read)",
+		    GORUNTIME_MAX_GOROUTINES, n));
 		n = GORUNTIME_MAX_GOROUTINES;
 	}
 	max_frames = n > GR_MANY ? GR_MAX_FRAMES_MANY : GR_MAX_FRAMES;

@@ -10,7 +10,7 @@
 struct unwinder;
 
 /* At most this many goroutines are read from one snapshot; the rest are counted, not read. */
-#define GORUNTIME_MAX_GOROUTINES 100000
+#define GORUNTIME_MAX_GOROUTINES SNAPSHOT_GOROUTINE_BUDGET
 
 /* Reads the goroutines and Go locks of s if its executable is a Go program; sets s->go (left NULL
  * otherwise) and appends Go locks to s->locks. *cache is a per-target cache (layouts from DWARF),

@@ -378,6 +378,19 @@ output_json_add(void *state, const struct snapshot *s)
 	output_json_rounds(w, s);
 	jw_kbool(w, "target_was_stopped", s->target_was_stopped);
 	jw_kstring(w, "capture_note", s->capture_note);
+	{
+		char *tr[4];
+		size_t ntr = snapshot_truncations(s, tr);
+
+		/* the budgets that cut this snapshot's analysis short: what is missing is not absent */
+		jw_key(w, "truncated");
+		jw_array_begin(w);
+		for (size_t i = 0; i < ntr; i++) {
+			jw_string(w, tr[i]);
+			free(tr[i]);
+		}
+		jw_array_end(w);
+	}
 	if (s->glibc_source != NULL) {
 		char v[32];
 

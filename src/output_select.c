@@ -157,31 +157,50 @@ output_group_hash(const struct thread *t)
 	return h;
 }
 
-static bool
-output_group_str_eq(const char *a, const char *b)
+/* A total order over strings that may be NULL (NULL first). */
+static int
+output_group_str_cmp(const char *a, const char *b)
 {
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+	if (a == b)
+		return 0;
+	if (a == NULL || b == NULL)
+		return a == NULL ? -1 : 1;
+	return strcmp(a, b);
 }
 
-/* The full comparison: everything a thread's entry shows but its TID, name and syscall arguments. */
-static bool
-output_group_same(const struct thread *a, const struct thread *b)
+#define OUTPUT_GROUP_CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
+
+/* The full comparison, a total order: everything a thread's entry shows but its TID, name and
+ * syscall arguments. Equal (0) means the threads fold into one group. */
+static int
+output_group_cmp_threads(const struct thread *a, const struct thread *b)
 {
-	if (a->state != b->state || a->syscall != b->syscall || a->status != b->status || a->nframes != b->nframes)
-		return false;
-	if (a->wait.kind != b->wait.kind || a->wait.address != b->wait.address || a->wait.lock != b->wait.lock ||
-	    a->wait.root != b->wait.root || a->wait.in_deadlock != b->wait.in_deadlock ||
-	    !output_group_str_eq(a->wait.detail, b->wait.detail) || !output_group_str_eq(a->unwind_error, b->unwind_error))
-		return false;
+	int c;
+
+	OUTPUT_GROUP_CMP(a->state, b->state);
+	OUTPUT_GROUP_CMP(a->syscall, b->syscall);
+	OUTPUT_GROUP_CMP(a->status, b->status);
+	OUTPUT_GROUP_CMP(a->nframes, b->nframes);
+	OUTPUT_GROUP_CMP(a->wait.kind, b->wait.kind);
+	OUTPUT_GROUP_CMP(a->wait.address, b->wait.address);
+	OUTPUT_GROUP_CMP(a->wait.lock, b->wait.lock);
+	OUTPUT_GROUP_CMP(a->wait.root, b->wait.root);
+	OUTPUT_GROUP_CMP(a->wait.in_deadlock, b->wait.in_deadlock);
+	if ((c = output_group_str_cmp(a->wait.detail, b->wait.detail)) != 0 ||
+	    (c = output_group_str_cmp(a->unwind_error, b->unwind_error)) != 0)
+		return c;
 	for (size_t i = 0; i < a->nframes; i++) {
 		const struct frame *x = &a->frames[i], *y = &b->frames[i];
 
-		if (x->pc != y->pc || x->line != y->line || x->inlined != y->inlined ||
-		    !output_group_str_eq(x->function, y->function) || !output_group_str_eq(x->file, y->file) ||
-		    !output_group_str_eq(x->module, y->module))
-			return false;
+		OUTPUT_GROUP_CMP(x->pc, y->pc);
+		OUTPUT_GROUP_CMP(x->line, y->line);
+		OUTPUT_GROUP_CMP(x->inlined, y->inlined);
+		if ((c = output_group_str_cmp(x->function, y->function)) != 0 ||
+		    (c = output_group_str_cmp(x->file, y->file)) != 0 ||
+		    (c = output_group_str_cmp(x->module, y->module)) != 0)
+			return c;
 	}
-	return true;
+	return 0;
 }
 
 /* Marks the threads that hold a lock (they are never folded): one pass over the locks. */
@@ -200,53 +219,74 @@ output_group_holders(const struct snapshot *s)
 	return holds;
 }
 
+/* A thread's place in the grouping sort: its position in sel, its hash, and itself. */
+struct output_group_key {
+	const struct thread *t;
+	uint64_t hash;
+	size_t k;
+	bool alone;			/* holds a lock: a group of its own */
+};
+
+/* Orders by hash (quick), then by the full comparison (decides), then by position; a thread that
+ * holds a lock sorts by position alone, after the others. */
+static int
+output_group_key_cmp(const void *pa, const void *pb)
+{
+	const struct output_group_key *a = pa, *b = pb;
+	int c;
+
+	OUTPUT_GROUP_CMP(a->alone, b->alone);
+	if (!a->alone) {
+		OUTPUT_GROUP_CMP(a->hash, b->hash);
+		if ((c = output_group_cmp_threads(a->t, b->t)) != 0)
+			return c;
+	}
+	OUTPUT_GROUP_CMP(a->k, b->k);
+	return 0;
+}
+
+static int
+output_group_first_cmp(const void *pa, const void *pb)
+{
+	const struct output_group *a = pa, *b = pb;
+
+	OUTPUT_GROUP_CMP(a->threads[0], b->threads[0]);
+	return 0;
+}
+
+/* Sorted by a total order over the whole key, a group is a run of equal keys: O(n log n)
+ * comparisons whatever the hashes, which the target's pcs choose (a hash table degrades to
+ * quadratic when they all collide). */
 size_t
 output_group_threads(const struct snapshot *s, const int *sel, size_t nsel, output_group_hash_fn hash,
     struct output_group **out)
 {
-	size_t nslots = 16, ng = 0;
-	size_t *slots;			/* open addressing: group index + 1, 0 = empty */
-	uint64_t *ghash = xmalloc((nsel ? nsel : 1) * sizeof *ghash);
-	size_t *gcap = xcalloc(nsel ? nsel : 1, sizeof *gcap);
-	bool *holds = output_group_holders(s);
+	struct output_group_key *keys = xcalloc(nsel ? nsel : 1, sizeof *keys);
 	struct output_group *g = xcalloc(nsel ? nsel : 1, sizeof *g);
+	bool *holds = output_group_holders(s);
+	size_t ng = 0;
 
 	if (hash == NULL)
 		hash = output_group_hash;
-	while (nslots < 2 * nsel)
-		nslots *= 2;
-	slots = xcalloc(nslots, sizeof *slots);
 	for (size_t k = 0; k < nsel; k++) {
 		const struct thread *t = &s->threads[sel[k]];
-		uint64_t h = hash(t);
-		size_t i = h & (nslots - 1), gi = SIZE_MAX;
 
-		if (!holds[sel[k]]) {
-			/* every group with this hash is compared in full: a collision never merges */
-			for (; slots[i] != 0; i = (i + 1) & (nslots - 1)) {
-				size_t c = slots[i] - 1;
-
-				if (ghash[c] == h && output_group_same(&s->threads[g[c].threads[0]], t)) {
-					gi = c;
-					break;
-				}
-			}
-		}
-		if (gi == SIZE_MAX) {
-			gi = ng++;
-			ghash[gi] = h;
-			if (!holds[sel[k]]) {
-				while (slots[i] != 0)
-					i = (i + 1) & (nslots - 1);
-				slots[i] = gi + 1;
-			}
-		}
-		xgrow(&g[gi].threads, &gcap[gi], g[gi].n + 1, sizeof *g[gi].threads);
-		g[gi].threads[g[gi].n++] = sel[k];
+		keys[k] = (struct output_group_key){ t, holds[sel[k]] ? 0 : hash(t), k, holds[sel[k]] };
 	}
-	free(slots);
-	free(ghash);
-	free(gcap);
+	util_sort(keys, nsel, sizeof *keys, output_group_key_cmp);
+	for (size_t i = 0, j; i < nsel; i = j) {
+		for (j = i + 1; j < nsel && !keys[i].alone && !keys[j].alone && keys[i].hash == keys[j].hash &&
+		    output_group_cmp_threads(keys[i].t, keys[j].t) == 0; j++)
+			;
+		g[ng].n = j - i;
+		g[ng].threads = xmalloc((j - i) * sizeof *g[ng].threads);
+		for (size_t m = i; m < j; m++)	/* sorted by position within the run */
+			g[ng].threads[m - i] = sel[keys[m].k];
+		ng++;
+	}
+	/* groups in the order of their first thread (sel is in s order, so are the runs) */
+	util_sort(g, ng, sizeof *g, output_group_first_cmp);
+	free(keys);
 	free(holds);
 	*out = g;
 	return ng;

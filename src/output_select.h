@@ -36,11 +36,12 @@ struct output_group {
 };
 
 typedef uint64_t (*output_group_hash_fn)(const struct thread *t);
-/* Folds the threads sel[0..nsel) into groups in linear time (expected): a hash of each thread's
- * key finds candidates, and a full comparison decides, so threads whose hashes collide are never
- * merged. hash NULL is the default hash (tests pass their own to force collisions). A thread that
- * holds a lock is a group of its own (what it holds is part of what it shows). Groups come in the
- * order of their first thread. Returns the count; free with output_groups_free. */
+/* Folds the threads sel[0..nsel) into groups in O(n log n) whatever the hashes: sorted by the
+ * hash of each thread's key and then a full comparison, a group is a run of equal keys, so threads
+ * whose hashes collide are never merged and a target that makes them all collide costs no more
+ * than a sort. hash NULL is the default hash (tests pass their own to force collisions). A thread
+ * that holds a lock is a group of its own (what it holds is part of what it shows). Groups come in
+ * the order of their first thread. Returns the count; free with output_groups_free. */
 size_t output_group_threads(const struct snapshot *s, const int *sel, size_t nsel, output_group_hash_fn hash,
     struct output_group **out);
 void output_groups_free(struct output_group *g, size_t n);

@@ -411,6 +411,15 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	}
 	if (s->target_was_stopped)
 		fputs("Note:    the process was stopped by job control before holdup came, and still is\n", f);
+	{
+		char *tr[4];
+		size_t ntr = snapshot_truncations(s, tr);
+
+		for (size_t i = 0; i < ntr; i++) {
+			fprintf(f, "Truncated: %s\n", tr[i]);
+			free(tr[i]);
+		}
+	}
 	if (s->ndeadlocks > 0) {
 		size_t nprob = 0;
 

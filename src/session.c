@@ -140,6 +140,7 @@ session_open(pid_t pid, const struct session_opts *o, struct session **out, stru
 	s->pid = s->launch != NULL ? s->launch->pid : pid;
 	s->subprocesses = o->subprocesses;
 	s->capture = o->capture;
+	s->analysis_timeout_ns = o->analysis_timeout_ns != 0 ? o->analysis_timeout_ns : SESSION_ANALYSIS_TIMEOUT_NS;
 	if (session_add(s, s->pid, &o->capture, e) < 0) {
 		/* A command that is done before holdup could look: the session is over, not failed. */
 		for (int i = 0; s->launch != NULL && i < 50 && !launch_exited(s->launch); i++)
@@ -171,7 +172,8 @@ session_close(struct session *s)
 
 /* Capture then analysis; on failure *what names the step that failed. */
 static int
-session_take(struct session_member *m, struct snapshot **out, const char **what, struct err *e)
+session_take(struct session *s, struct session_member *m, struct snapshot **out, const char **what,
+    struct err *e)
 {
 	struct snapshot *snap = NULL;
 
@@ -179,6 +181,7 @@ session_take(struct session_member *m, struct snapshot **out, const char **what,
 	if (capture_snapshot(m->cap, &snap, e) < 0)
 		return -1;
 	*what = "analysis";
+	snapshot_budget_set(snap, ANALYZE_READ_BUDGET, s->analysis_timeout_ns);
 	if (analyze_snapshot(m->an, snap, e) < 0) {
 		snapshot_free(snap);
 		return -1;
@@ -195,7 +198,7 @@ session_snapshot(struct session *s, struct snapshot **out, struct err *e)
 
 	if (s->nmembers == 0)
 		return err_set(e, "process %d: no such process (it exited)", (int)s->pid);
-	rc = session_take(&s->members[0], out, &what, e);
+	rc = session_take(s, &s->members[0], out, &what, e);
 	s->taken += rc == 0;
 	s->members[0].taken += rc == 0;
 	return rc;
@@ -307,7 +310,7 @@ session_tick_member(struct session *s, size_t i, struct snapshot **out)
 	struct err e = { "" };
 	const char *what;
 
-	if (session_take(m, out, &what, &e) == 0) {
+	if (session_take(s, m, out, &what, &e) == 0) {
 		s->taken++;
 		m->taken++;
 		s->round_output = true;

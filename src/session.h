@@ -61,7 +61,12 @@ struct session_opts {
 	const struct session_clock *clock;	/* NULL: the monotonic clock */
 	bool subprocesses;	/* the target's descendants too (proctree.h), found again every round */
 	struct launch *launch;	/* borrowed; launch mode: the target is this command (launch.h) */
+	uint64_t analysis_timeout_ns;	/* a snapshot's analysis deadline; 0: SESSION_ANALYSIS_TIMEOUT_NS */
 };
+
+/* The default deadline of one snapshot's analysis in top, record and watch: a target that makes
+ * it take longer gets a snapshot marked truncated, and sampling goes on. */
+#define SESSION_ANALYSIS_TIMEOUT_NS (10ULL * 1000000000ULL)
 
 /* What a tick (or a wait for one) came to. */
 enum session_event {
@@ -105,6 +110,7 @@ struct session {
 	bool subprocesses;
 	struct launch *launch;		/* borrowed, or NULL */
 	struct capture_opts capture;	/* for descendants found later */
+	uint64_t analysis_timeout_ns;
 	pid_t *skip;			/* owned; descendants that could not be opened: not tried again */
 	size_t nskip, skip_cap;
 	uint64_t joined;		/* descendants that joined the session */

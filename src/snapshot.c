@@ -74,6 +74,7 @@ snapshot_free(struct snapshot *s)
 	free(s->container);
 	free(s->capture_note);
 	free(s->source);
+	free(s->budget);
 	if (s->read_ctx_free != NULL)
 		s->read_ctx_free(s->read_ctx);
 	free(s);
@@ -238,7 +239,53 @@ snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
 	}
 	if (s->read_fallback == NULL)
 		return -1;
+	if (s->budget != NULL) {
+		struct snapshot_budget *b = s->budget;
+		ssize_t r;
+
+		if (b->read_hit || b->deadline_hit)
+			return -1;
+		if (b->deadline_ns != 0 && util_now_ns() >= b->deadline_ns) {
+			b->deadline_hit = true;
+			return -1;
+		}
+		if (b->read_max != 0 && (len > b->read_max || b->read > b->read_max - len)) {
+			b->read_hit = true;
+			return -1;
+		}
+		if ((r = s->read_fallback(s->read_ctx, addr, buf, len)) > 0)
+			b->read += (uint64_t)r;
+		return r;
+	}
 	return s->read_fallback(s->read_ctx, addr, buf, len);
+}
+
+void
+snapshot_budget_set(struct snapshot *s, uint64_t read_max, uint64_t timeout_ns)
+{
+	if (s->budget == NULL)
+		s->budget = xcalloc(1, sizeof *s->budget);
+	memset(s->budget, 0, sizeof *s->budget);
+	s->budget->read_max = read_max;
+	s->budget->timeout_ns = timeout_ns;
+	s->budget->deadline_ns = timeout_ns != 0 ? util_now_ns() + timeout_ns : 0;
+}
+
+size_t
+snapshot_truncations(const struct snapshot *s, char *out[4])
+{
+	size_t n = 0;
+
+	if (s->budget != NULL && s->budget->read_hit)
+		out[n++] = xasprintf("target-read budget %" PRIu64 " bytes reached: later reads of its memory "
+		    "refused", s->budget->read_max);
+	if (s->budget != NULL && s->budget->deadline_hit)
+		out[n++] = xasprintf("analysis deadline %.3f s reached: what it had not read by then is missing",
+		    (double)s->budget->timeout_ns / 1e9);
+	if (s->go != NULL && s->go->truncated)
+		out[n++] = xasprintf("goroutine budget %d reached: %zu goroutines in allgs, the rest not read",
+		    SNAPSHOT_GOROUTINE_BUDGET, s->go->nallgs);
+	return n;
 }
 
 const struct mapping *

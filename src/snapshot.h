@@ -303,7 +303,7 @@ struct goinfo {
 	size_t nallgs;			/* len(allgs) as the runtime said */
 	size_t ndead;			/* dead or idle goroutines, not listed */
 	size_t nunreadable;		/* g's that could not be read or made no sense */
-	bool truncated;			/* more than GORUNTIME_MAX_GOROUTINES (goruntime.h) */
+	bool truncated;			/* more than SNAPSHOT_GOROUTINE_BUDGET in allgs */
 };
 
 /* Falls back to the target itself when the snapshot has no copy of an address. Returns bytes read or -1. */
@@ -366,7 +366,28 @@ struct snapshot {
 	struct deadlock *deadlocks;
 	size_t ndeadlocks;
 	struct goinfo *go;
+	struct snapshot_budget *budget;	/* owned, NULL: unbounded; counts through const snapshots */
 };
+
+/* At most this many goroutines are read from one snapshot; the rest are counted, not read. */
+#define SNAPSHOT_GOROUTINE_BUDGET 100000
+
+/* What the analysis of one snapshot may spend on the target (a hostile one can make every read
+ * lead to another): bytes read from it after the capture, and a wall-clock deadline. Once either
+ * is reached snapshot_read fails, so every loop over target memory ends, and the output says so. */
+struct snapshot_budget {
+	uint64_t read_max;		/* bytes; 0 none */
+	uint64_t deadline_ns;		/* CLOCK_MONOTONIC; 0 none */
+	uint64_t timeout_ns;		/* the deadline's length, for the message */
+	uint64_t read;			/* bytes read so far through the fallback */
+	bool read_hit, deadline_hit;
+};
+
+/* Sets s's budget (replacing any): read_max bytes, timeout_ns from now (0: none of either). */
+void snapshot_budget_set(struct snapshot *s, uint64_t read_max, uint64_t timeout_ns);
+/* Which budgets cut s short, for the reader ("target-read budget 536870912 bytes reached"), in
+ * *out (up to 4 static-free owned strings); returns how many. The goroutine budget counts. */
+size_t snapshot_truncations(const struct snapshot *s, char *out[4]);
 
 struct snapshot *snapshot_new(pid_t pid);
 void snapshot_free(struct snapshot *s);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # hostile.t - output files a hostile user could aim holdup (often root) at: -o through another user's symlink, watch's dump names and modes.
 . tests/integration/lib.sh
-plan 8
+plan 20
 
 start_fixture lock_abba || exit 1
 P=$FPID
@@ -31,4 +31,74 @@ f=$(ls $D/holdup-$P-*.txt 2>/dev/null | head -n 1)
 [ -n "$f" ] && [ "$(stat -c %a "$f")" = 600 ] && [ "$(stat -c %a "${f%.txt}.json")" = 600 ]
 ok $? "watch: dumps are mode 0600 ($(basename "$f"))"
 echo "$f" | grep -Eq "holdup-$P-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}\.txt$"; ok $? "watch: the name ends in a random part"
+# --- watch's output budgets: a dump over --max-dump-bytes is cut (text) or replaced by a note (JSON),
+#     each saying so, in the file and in the log
+D=$TMPD/wb; mkdir -p $D
+timeout -s KILL 30 "$HOLDUP" watch -i 0.2 --max-dump-bytes 4096 --dir $D $P >"$TMPD/wb.out" 2>&1 &
+WP=$!
+for i in $(seq 1 100); do grep -q "wrote" "$TMPD/wb.out" && break; sleep 0.1; done
+kill $WP 2>/dev/null; wait $WP 2>/dev/null
+t=$(ls $D/holdup-$P-*.txt 2>/dev/null | head -n 1)
+[ -n "$t" ] && [ "$(stat -c %s "$t")" -le 4200 ] && tail -n 1 "$t" | grep -q "^Truncated: output budget 4096 bytes reached"
+ok $? "watch --max-dump-bytes: the text dump is cut at the budget and says so"
+$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if "output budget 4096 bytes reached" in j["truncated"][0] else 1)' "${t%.txt}.json"
+ok $? "watch --max-dump-bytes: the JSON dump is valid and says it was not written whole"
+grep -q "output budget 4096 bytes reached" "$TMPD/wb.out"; ok $? "watch --max-dump-bytes: the log says so"
+
+# --- the sandbox: a dump confined after its capture reads the same as one with full privileges
+"$HOLDUP" dump --json $P >"$TMPD/sb.json" 2>"$TMPD/sb.err"; rc1=$?
+"$HOLDUP" dump --json --no-sandbox $P >"$TMPD/nosb.json" 2>/dev/null; rc2=$?
+$PY - "$TMPD/sb.json" "$TMPD/nosb.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+key = lambda j: sorted((t["tid"], tuple(f.get("function") for f in t["frames"]), (t.get("wait") or {}).get("symbol")) for t in j["threads"])
+sys.exit(0 if key(a) == key(b) and len(a["deadlocks"]) == len(b["deadlocks"]) == 1 else 1)
+PY
+ok $? "sandboxed dump: same threads, frames, locks and deadlock as --no-sandbox (rc $rc1/$rc2)"
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -qq -e trace=setresuid,prctl,execve -o "$TMPD/sb.st" "$HOLDUP" dump $P >/dev/null 2>&1
+	grep -Eq "^setresuid\(65534, 65534, 65534\) += 0" "$TMPD/sb.st" && grep -Eq "PR_SET_NO_NEW_PRIVS, 1.* += 0" "$TMPD/sb.st" &&
+	    grep -Eq "PR_SET_SECCOMP, SECCOMP_MODE_FILTER.* += 0" "$TMPD/sb.st"
+	ok $? "dump as root becomes nobody, sets no_new_privs and a seccomp filter before parsing"
+else
+	ok 0 "# SKIP strace missing"
+fi
 wait_unharmed $P; ok $? "target unharmed"
+stop_fixture $P
+
+# --- C1 controls (U+0080-U+009F: CSI is C2 9B) in a path and in the thread names it gives
+C1=$(printf 'ab\302\233[2Jc\302\205d')
+cp "$FIXTURES/lock_abba" "$TMPD/$C1"
+start_fixture "$TMPD/$C1" || exit 1
+timeout -s KILL 20 "$HOLDUP" dump --json $FPID >"$TMPD/c1.json" 2>&1
+$PY - "$TMPD/c1.json" <<'PY'
+import json, re, sys
+raw = open(sys.argv[1], "rb").read()
+json.loads(raw)
+bad = re.search(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", raw)
+sys.exit(1 if bad else 0)
+PY
+ok $? "C1 in the executable's path and thread names: valid JSON without raw C0/C1 controls"
+timeout -s KILL 20 "$HOLDUP" dump $FPID >"$TMPD/c1.txt" 2>&1
+! LC_ALL=C grep -qP '\xc2[\x80-\x9f]|\x1b' "$TMPD/c1.txt"; ok $? "C1 in names: the text dump holds none raw"
+grep -q 'ab\\x' "$TMPD/c1.txt"; ok $? "C1 in names: shown escaped"
+timeout -s KILL 20 "$HOLDUP" record -d 0.5 -r 20 --format folded -o "$TMPD/c1.folded" $FPID >/dev/null 2>&1
+[ -s "$TMPD/c1.folded" ] && ! LC_ALL=C grep -qP '\xc2[\x80-\x9f]|\x1b' "$TMPD/c1.folded"; ok $? "C1 in names: folded output holds none"
+wait_unharmed $FPID; ok $? "C1 target unharmed"
+stop_fixture $FPID
+
+# --- a snapshot's analysis past its deadline: watch says so and goes on sampling (10,000 goroutines
+#     cannot be read in 1 ms)
+if [ -x "$GOFIXTURES/gomany" ]; then
+	start_fixture "$(realpath "$GOFIXTURES/gomany")" || exit 1
+	timeout -s KILL 30 "$HOLDUP" watch -i 0.3 --analysis-timeout 0.001 --dir $D $FPID >"$TMPD/dl.out" 2>&1 &
+	WP=$!
+	for i in $(seq 1 100); do [ "$(grep -c "analysis stopped: deadline" "$TMPD/dl.out")" -ge 3 ] && break; sleep 0.1; done
+	kill $WP 2>/dev/null; wait $WP 2>/dev/null
+	[ "$(grep -c "analysis stopped: deadline budget reached" "$TMPD/dl.out")" -ge 3 ]
+	ok $? "watch --analysis-timeout: each snapshot past its deadline is reported, and sampling goes on"
+	wait_unharmed $FPID; ok $? "gomany unharmed"
+	stop_fixture $FPID
+else
+	ok 0 "# SKIP no Go fixtures"; ok 0 "# SKIP no Go fixtures"
+fi

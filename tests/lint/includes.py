@@ -20,7 +20,7 @@ import tempfile
 # The layers, lowest first. A module is named exactly or by a pattern (exact names win).
 LAYERS = [
     ("base", ["util", "sanitize", "json", "protobuf", "demangle", "signals", "syscalls",
-              "arch"]),  # arch: the architecture seam (register layout), below the snapshot
+              "sandbox", "arch"]),  # arch: the architecture seam (register layout), below the snapshot
     ("snapshot", ["snapshot"]),  # plain data, result types included
     ("capture", ["capture", "capture_*", "corenote", "proc", "proctree", "sampler"]),
     ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockdecode_*", "rustlock", "perfmap", "lockgraph", "goruntime",

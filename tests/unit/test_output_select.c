@@ -91,6 +91,30 @@ test_group_forced_collisions(void **state)
 	snapshot_free(s);
 }
 
+/* 20,000 threads in 10,000 distinct stacks, every hash the same (a target choosing its pcs can
+ * do that): the groups are still exact, in the order of their first thread. The hash-table
+ * grouping this replaced compared each thread with every earlier group here (10^8 comparisons). */
+static void
+test_group_collisions_many(void **state)
+{
+	struct snapshot *s = make(20000, 10000);
+	int *sel;
+	size_t nsel = output_select_threads(s, NULL, &sel), ng;
+	struct output_group *g;
+
+	(void)state;
+	check_groups(s, same_hash, 10000);
+	ng = output_group_threads(s, sel, nsel, same_hash, &g);
+	for (size_t i = 0; i < ng; i++) {
+		assert_int_equal(g[i].n, 2);
+		assert_int_equal(g[i].threads[0], (int)i);	/* first threads 0..9999, in order */
+		assert_int_equal(g[i].threads[1], (int)(i + 10000));
+	}
+	output_groups_free(g, ng);
+	free(sel);
+	snapshot_free(s);
+}
+
 static void
 test_group_holder_alone(void **state)
 {
@@ -168,6 +192,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group_default_hash),
 		cmocka_unit_test(test_group_forced_collisions),
+		cmocka_unit_test(test_group_collisions_many),
 		cmocka_unit_test(test_group_holder_alone),
 		cmocka_unit_test(test_filters),
 	};
