@@ -40,6 +40,12 @@
 #endif
 #endif
 
+#ifdef SANDBOX_ASAN
+#define SANDBOX_LSAN_NEEDS(nr) ((nr) == SYS_ptrace)
+#else
+#define SANDBOX_LSAN_NEEDS(nr) 0
+#endif
+
 static bool sandbox_on;
 
 bool
@@ -159,15 +165,18 @@ sandbox_build(struct sandbox_prog *p, uint32_t self)
 		sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SANDBOX_DENY);
 	}
 	for (size_t i = 0; i < sizeof sandbox_denied / sizeof sandbox_denied[0]; i++)
-		sandbox_deny(p, sandbox_denied[i], EPERM);
+		if (!SANDBOX_LSAN_NEEDS(sandbox_denied[i]))
+			sandbox_deny(p, sandbox_denied[i], EPERM);
 	/* glibc tries clone3 first and falls back to clone on ENOSYS, whose flags a filter can see */
 	sandbox_deny(p, SYS_clone3, ENOSYS);
+#ifndef SANDBOX_ASAN	/* LeakSanitizer's exit check clones a tracer process that ptraces holdup */
 	/* threads only: a new process would start outside no limit, but it is one more actor */
 	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 4, (uint32_t)SYS_clone);
 	sandbox_emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, SANDBOX_ARG(0));
 	sandbox_emit(p, BPF_JMP | BPF_JSET | BPF_K, 1, 0, CLONE_THREAD);
 	sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SANDBOX_DENY);
 	sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+#endif
 	/* files open read-only (openat2's flags sit behind a pointer the filter cannot follow: the
 	 * user and the dropped CAP_DAC_OVERRIDE still stop it writing what nobody may write) */
 #ifdef SYS_open
@@ -301,8 +310,10 @@ sandbox_enter(const struct sandbox_limits *l, struct err *e)
 		return -1;
 	/* not dumpable: no other process of uid nobody may trace holdup or read its memory, and a
 	 * core of holdup (which holds the target's memory) is never written */
+#ifndef SANDBOX_ASAN	/* LeakSanitizer's tracer attaches to holdup at exit */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return err_set(e, "sandbox: PR_SET_DUMPABLE: %s", strerror(errno));
+#endif
 	if (sandbox_limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE", e) < 0)
 		return -1;
 	if (l != NULL && l->cpu_seconds > 0) {

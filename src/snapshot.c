@@ -399,12 +399,9 @@ snapshot_parse_maps(struct snapshot *s, const char *text)
 			q++;
 		xgrow(&s->maps, &cap, s->nmaps + 1, sizeof *s->maps);
 		m = &s->maps[s->nmaps++];
-		m->start = start;
-		m->end = end;
-		m->offset = off;
-		m->dev = dev;
-		m->ino = ino;
-		m->build_id_hex[0] = '\0';
+		/* every field: the build ID ones are filled later only by some sources (grown memory is
+		 * not zeroed) */
+		*m = (struct mapping){ .start = start, .end = end, .offset = off, .dev = dev, .ino = ino };
 		snprintf(m->perms, sizeof m->perms, "%.*s", (int)(plen < 4 ? plen : 4), perms);
 		plen = (size_t)(eol - q) > 4096 ? 4096 : (size_t)(eol - q);
 		memcpy(paths + used, q, plen);

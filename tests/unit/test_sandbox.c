@@ -44,6 +44,15 @@ cap_eff(void)
 }
 
 /* The checks, in the sandboxed child: the number of the first that failed, 0 if none did. */
+/* A sanitized build's filter lets LeakSanitizer's tracer clone and ptrace (src/sandbox.c). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN 1
+#endif
+#endif
+
 static int
 child_checks(pid_t parent, bool root)
 {
@@ -78,8 +87,10 @@ child_checks(pid_t parent, bool root)
 		return 7;
 	if (root && (caps & (1ULL << 19)) == 0)
 		return 8;
+#ifndef ASAN
 	if (fork() >= 0 || errno != EPERM)
 		return 9;
+#endif
 	if (pthread_create(&th, NULL, thread_fn, &got) != 0 || pthread_join(th, &ret) != 0 || ret != &got)
 		return 10;
 	if (kill(parent, SIGTERM) == 0 || errno != EPERM)
@@ -87,8 +98,12 @@ child_checks(pid_t parent, bool root)
 	/* "does it exist" still gets through the filter (the kernel says EPERM without CAP_KILL) */
 	if (kill(parent, 0) != 0 && errno != EPERM)
 		return 12;
+#ifndef ASAN
 	if (ptrace(PTRACE_ATTACH, parent, NULL, NULL) == 0 || errno != EPERM)
 		return 13;
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return 17;
+#endif
 	if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EPERM)
 		return 14;
 	/* still reads another process's memory (the parent's marker: the child's copy was changed) */
@@ -98,15 +113,8 @@ child_checks(pid_t parent, bool root)
 	if ((fd = memfd_create("t", MFD_CLOEXEC)) < 0)
 		return 16;
 	close(fd);
-	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return 17;
-#if defined(__SANITIZE_ADDRESS__)
-#define ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ASAN 1
-#endif
-#endif
 #ifndef ASAN
 	if (mmap(NULL, 5ULL << 30, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) != MAP_FAILED)
 		return 18;	/* past RLIMIT_AS */
