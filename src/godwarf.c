@@ -240,6 +240,70 @@ godwarf_scan_fn(Dwarf_Die *d, struct godwarf_layout *l, int depth)
 	} while (dwarf_siblingof(&c, &c) == 0);
 }
 
+/* Records st's direct members that are a sync.Mutex or RWMutex (the program's own structs: the
+ * runtime's and sync's are not objects users name). */
+static void
+godwarf_scan_locks(Dwarf_Die *st, const char *name, struct godwarf_layout *l)
+{
+	Dwarf_Die c, t;
+	Dwarf_Attribute at;
+	Dwarf_Word off;
+	int n = 0;
+
+	if (strncmp(name, "sync.", 5) == 0 || strncmp(name, "runtime.", 8) == 0 || dwarf_child(st, &c) != 0)
+		return;
+	do {
+		const char *mn, *tn;
+		struct godwarf_lockmember *m;
+
+		if (++n > 1024 || l->nlockmembers >= GODWARF_MAX_LOCKMEMBERS)
+			return;
+		if (dwarf_tag(&c) != DW_TAG_member || (mn = dwarf_diename(&c)) == NULL || !godwarf_type_of(&c, &t) ||
+		    dwarf_tag(&t) != DW_TAG_structure_type || (tn = dwarf_diename(&t)) == NULL)
+			continue;
+		if (strcmp(tn, "sync.Mutex") != 0 && strcmp(tn, "sync.RWMutex") != 0)
+			continue;
+		if (dwarf_attr(&c, DW_AT_data_member_location, &at) == NULL || dwarf_formudata(&at, &off) != 0 ||
+		    off > INT32_MAX)
+			continue;
+		xgrow(&l->lockmembers, &l->lockmembers_cap, l->nlockmembers + 1, sizeof *l->lockmembers);
+		m = &l->lockmembers[l->nlockmembers++];
+		m->type = xstrdup(name);
+		m->member = xstrdup(mn);
+		m->off = (int32_t)off;
+		m->rw = strcmp(tn, "sync.RWMutex") == 0;
+	} while (dwarf_siblingof(&c, &c) == 0);
+}
+
+static int
+godwarf_lockmember_cmp(const void *a, const void *b)
+{
+	const struct godwarf_lockmember *p = a, *q = b;
+	int c = strcmp(p->type, q->type);
+
+	return c != 0 ? c : (p->off > q->off) - (p->off < q->off);
+}
+
+size_t
+godwarf_lockmembers_of(const struct godwarf_layout *l, const char *type, const struct godwarf_lockmember **out)
+{
+	size_t lo = 0, hi = l->nlockmembers, n = 0;
+
+	/* the first entry of type, by bisection */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(l->lockmembers[mid].type, type) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*out = lo < l->nlockmembers ? &l->lockmembers[lo] : NULL;
+	while (lo + n < l->nlockmembers && strcmp(l->lockmembers[lo + n].type, type) == 0)
+		n++;
+	return n;
+}
+
 static void
 godwarf_scan_cu(Dwarf_Die *cu, struct godwarf_scan *sc, struct godwarf_layout *l)
 {
@@ -254,6 +318,7 @@ godwarf_scan_cu(Dwarf_Die *cu, struct godwarf_scan *sc, struct godwarf_layout *l
 		if (name == NULL)
 			continue;
 		if (tag == DW_TAG_structure_type) {
+			godwarf_scan_locks(&d, name, l);
 			for (int i = 0; i < GT_COUNT; i++)
 				if (!sc->have_type[i] && strcmp(name, godwarf_types[i]) == 0) {
 					sc->types[i] = d;
@@ -374,6 +439,13 @@ godwarf_layout_done(struct godwarf_layout *l)
 		l->funcs[i].r = NULL;
 		l->funcs[i].n = l->funcs[i].cap = 0;
 	}
+	for (size_t i = 0; i < l->nlockmembers; i++) {
+		free(l->lockmembers[i].type);
+		free(l->lockmembers[i].member);
+	}
+	free(l->lockmembers);
+	l->lockmembers = NULL;
+	l->nlockmembers = l->lockmembers_cap = 0;
 }
 
 int
@@ -475,6 +547,8 @@ godwarf_load_fd(int fd, const char *path, struct godwarf_layout *l, int *is_pie,
 		off = next;
 	}
 	godwarf_fill(sc, l);
+	if (l->nlockmembers > 1)
+		qsort(l->lockmembers, l->nlockmembers, sizeof *l->lockmembers, godwarf_lockmember_cmp);
 	if ((missing = godwarf_missing(l)) != NULL) {
 		err_set(e, "%s: DWARF lacks %s; cannot read goroutines", path, missing);
 		goto out;

@@ -2,6 +2,7 @@
 #ifndef HOLDUP_GODWARF_H
 #define HOLDUP_GODWARF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,18 @@ struct godwarf_func {
 	struct godwarf_range *r;	/* owned */
 	size_t n, cap;
 };
+
+/* A sync.Mutex or RWMutex that is a direct member of a named struct: what names a lock inside a
+ * heap object by its type ("(*main.queue).mu"). */
+struct godwarf_lockmember {
+	char *type;		/* owned; the struct's name, "main.queue" */
+	char *member;		/* owned; "mu" (an embedded lock: "Mutex") */
+	int32_t off;
+	bool rw;		/* a sync.RWMutex, else a sync.Mutex */
+};
+
+/* At most this many lock members are kept: the table is target data. */
+#define GODWARF_MAX_LOCKMEMBERS 4096
 
 /* Everything is as the file says: add the load bias for PIE binaries. */
 struct godwarf_layout {
@@ -68,6 +81,8 @@ struct godwarf_layout {
 	uint64_t buildversion_addr;	/* runtime.buildVersion: string, 0 if absent */
 
 	struct godwarf_func funcs[GOFN_COUNT];
+	struct godwarf_lockmember *lockmembers;	/* owned, sorted by type then offset */
+	size_t nlockmembers, lockmembers_cap;
 };
 
 enum godwarf_result {
@@ -87,6 +102,10 @@ void godwarf_layout_done(struct godwarf_layout *l);
 /* True if pc lies in function fn (out of line or inlined). */
 int godwarf_in_func(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t pc);
 /* The highest start of a range of fn (its body or an inlined copy) in [lo, hi), 0 if none. */
+/* The lock members of struct type (a Go type name, "main.queue"): the first in *out, how many
+ * follow it in the table (0: none). */
+size_t godwarf_lockmembers_of(const struct godwarf_layout *l, const char *type,
+    const struct godwarf_lockmember **out);
 uint64_t godwarf_last_in(const struct godwarf_layout *l, enum godwarf_fn fn, uint64_t lo, uint64_t hi);
 
 #endif

@@ -769,6 +769,75 @@ gr_lock_symbol(struct gr_ctx *x, uint64_t addr)
 	return xstrdup("heap");
 }
 
+/* The struct type of a pointer-receiver method's name: "pkg/path.(*T).m" gives "pkg/path.T";
+ * false for anything else (functions, value receivers, generic types). */
+static bool
+gr_method_type(const char *fn, char *out, size_t len)
+{
+	const char *p, *q;
+
+	if (fn == NULL || (p = strstr(fn, ".(*")) == NULL || (q = strstr(p + 3, ").")) == NULL || q == p + 3)
+		return false;
+	if ((size_t)(p - fn) + 1 + (size_t)(q - (p + 3)) + 1 > len || memchr(p + 3, '[', (size_t)(q - (p + 3))) != NULL)
+		return false;
+	snprintf(out, len, "%.*s.%.*s", (int)(p - fn), fn, (int)(q - (p + 3)), p + 3);
+	return true;
+}
+
+/* Whether value v is in the stack slots of frame k of g and of its caller (a Go function keeps no
+ * value in a register across a call, and register arguments spill into the caller's frame). */
+static bool
+gr_frame_holds(struct gr_ctx *x, const struct goroutine *g, size_t k, uint64_t v)
+{
+	uint64_t lo = g->frames[k].sp, hi;
+	uint64_t buf[512];
+	size_t n;
+
+	if (lo == 0 || k + 1 >= g->nframes)
+		return false;
+	hi = g->frames[k + 2 < g->nframes ? k + 2 : k + 1].sp;
+	if (hi <= lo)
+		return false;
+	n = (size_t)(hi - lo) / 8 < 512 ? (size_t)(hi - lo) / 8 : 512;
+	if (n == 0 || !gr_read(x, lo, buf, n * 8))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == v)
+			return true;
+	return false;
+}
+
+/* A lock in a heap object named by the object's type, where a waiter's stack says so: the first
+ * frame outside sync and the runtime is a method of *T, T has a lock member of the lock's kind at
+ * off, and that method's frame holds the object's address (addr - off). NULL when none does. */
+static char *
+gr_heap_name(struct gr_ctx *x, uint64_t addr, bool rw, const struct gr_lockref *refs, size_t n)
+{
+	for (size_t i = 0; i < n && i < 16; i++) {
+		const struct goroutine *g = &x->gi->gs[refs[i].gi];
+
+		for (size_t k = 0; k < g->nframes && k < 32; k++) {
+			const char *fn = g->frames[k].function;
+			const struct godwarf_lockmember *m;
+			char type[256];
+			size_t nm;
+
+			if (fn == NULL || strncmp(fn, "sync.", 5) == 0 || strncmp(fn, "runtime.", 8) == 0 ||
+			    strncmp(fn, "internal/", 9) == 0)
+				continue;
+			if (!gr_method_type(fn, type, sizeof type))
+				break;
+			nm = godwarf_lockmembers_of(x->l, type, &m);
+			for (size_t j = 0; j < nm; j++)
+				if (m[j].rw == rw && addr >= (uint64_t)m[j].off &&
+				    gr_frame_holds(x, g, k, addr - (uint64_t)m[j].off))
+					return xasprintf("(*%s).%s", type, m[j].member);
+			break;
+		}
+	}
+	return NULL;
+}
+
 /* Fills one s->locks entry for the Go lock at addr waited on by refs[0..n). */
 static void
 gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size_t n)
@@ -800,6 +869,14 @@ gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size
 	lk->address = addr;
 	lk->kind = rw ? LOCK_GO_RWMUTEX : LOCK_GO_MUTEX;
 	lk->symbol = gr_lock_symbol(x, addr);
+	if (strcmp(lk->symbol, "heap") == 0) {
+		char *typed = gr_heap_name(x, addr, rw, refs, n);
+
+		if (typed != NULL) {
+			free(lk->symbol);
+			lk->symbol = typed;
+		}
+	}
 	lk->holders_known = false;
 	lk->readers = -1;
 	lk->count = -1;
@@ -814,8 +891,8 @@ gr_add_lock(struct gr_ctx *x, uint64_t addr, const struct gr_lockref *refs, size
 		size_t sz = l->mutex_size;
 
 		if (sz == 0 || sz > sizeof buf || !gr_read(x, addr, buf, sz)) {
-			lk->note = xasprintf("%zu goroutines waiting; state unreadable; Go mutexes do not record their holder",
-			    nmutex);
+			lk->note = xasprintf("%zu goroutine%s waiting; state unreadable; Go mutexes do not record their "
+			    "holder", nmutex, nmutex == 1 ? "" : "s");
 			return;
 		}
 		int64_t st = gr_sfield(buf, sz, l->mutex_state);

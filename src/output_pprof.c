@@ -220,7 +220,7 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 	struct output_pprof_strings t = { 0 };
 	struct protobuf tmp, sub;
 	int64_t period = output_pprof_period(st);
-	int64_t k_state, k_wait, k_lock, k_thread, k_tid, k_goid, k_gowait, k_pid = 0, k_process = 0;
+	int64_t k_state, k_wait, k_lock, k_thread, k_tid, k_goid, k_gowait, k_holds, k_pid = 0, k_process = 0;
 	uint64_t *ids = NULL;
 	size_t ids_cap = 0;
 	char *comment;
@@ -237,6 +237,7 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 	k_tid = output_pprof_str(&t, "tid");
 	k_goid = output_pprof_str(&t, "goroutine");
 	k_gowait = output_pprof_str(&t, "go_wait");
+	k_holds = output_pprof_str(&t, "holds");
 	if (st->processes) {
 		k_pid = output_pprof_str(&t, "pid");
 		k_process = output_pprof_str(&t, "process");
@@ -261,6 +262,8 @@ output_pprof_encode(struct output_pprof *st, struct protobuf *out)
 			profile_lock_label(ps, label, sizeof label);
 			output_pprof_label(&sub, &tmp, k_lock, output_pprof_str(&t, label), false, 0);
 		}
+		if (ps->holds != NULL)
+			output_pprof_label(&sub, &tmp, k_holds, output_pprof_str(&t, ps->holds), false, 0);
 		output_pprof_label(&sub, &tmp, k_thread, output_pprof_str(&t, ps->thread), false, 0);
 		if (ps->goid != 0) {
 			output_pprof_label(&sub, &tmp, k_goid, 0, true, (int64_t)ps->goid);

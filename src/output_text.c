@@ -510,7 +510,7 @@ output_text_locks(struct output_text *ot, const struct snapshot *s)
 				fputs(" ...", f);
 		}
 		if (l->ngo_waiters > 0)
-			fprintf(f, "; %zu goroutines waiting", l->ngo_waiters);
+			fprintf(f, "; %zu goroutine%s waiting", l->ngo_waiters, l->ngo_waiters == 1 ? "" : "s");
 		if (l->note != NULL) {
 			fputs(" (", f);
 			sanitize_fputs(l->note, f);

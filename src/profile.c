@@ -209,6 +209,7 @@ profile_free(struct profile *p)
 	free(p->mappings);
 	for (size_t i = 0; i < p->nsamples; i++) {
 		free(p->samples[i].lock);
+		free(p->samples[i].holds);
 		free(p->samples[i].thread);
 		free(p->samples[i].go_wait);
 		free(p->samples[i].process);
@@ -428,6 +429,7 @@ struct profile_item {
 	enum thread_state state;
 	enum wait_kind wait;
 	char *lock;		/* owned, passed on to the sample */
+	char *holds;		/* owned, passed on to the sample */
 	const char *thread;
 	pid_t tid;
 	uint64_t goid;
@@ -462,12 +464,14 @@ profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot
 	profile_key_str(k, it->go_wait);
 	profile_key_num(k, (uint64_t)it->pid);
 	profile_key_str(k, it->process);
+	profile_key_str(k, it->holds);
 	for (i = 0; i < nlocs; i++)
 		profile_key_num(k, (*locs)[i]);
 	i = profile_intern(&p->index->samples, k, p->nsamples);
 	if (i != SIZE_MAX) {
 		p->samples[i].count++;
 		free(it->lock);
+		free(it->holds);
 		return i;
 	}
 	xgrow(&p->samples, &p->samples_cap, p->nsamples + 1, sizeof *p->samples);
@@ -476,6 +480,7 @@ profile_add_item(struct profile *p, struct profile_key *k, const struct snapshot
 	ps->state = it->state;
 	ps->wait = it->wait;
 	ps->lock = it->lock;
+	ps->holds = it->holds;
 	ps->thread = xstrdup(it->thread);
 	ps->tid = it->tid;
 	ps->goid = it->goid;
@@ -499,6 +504,54 @@ profile_process_name(const struct snapshot *s)
 	return t != NULL && t->name != NULL ? t->name : "";
 }
 
+/* Appends one "what NAME" entry to *out (owned), at most 512 bytes in all. */
+static void
+profile_holds_add(char **out, const char *what, const struct lock *l)
+{
+	char *n;
+	const char *name = l->symbol != NULL ? l->symbol : "?";
+
+	if (*out != NULL && strlen(*out) > 512)
+		return;
+	if (*out == NULL)
+		n = xasprintf("%s %s", what, name);
+	else
+		n = xasprintf("%s; %s %s", *out, what, name);
+	free(*out);
+	*out = n;
+}
+
+/* The locks thread tid (goid 0) or goroutine goid holds as s says: recorded owners, probable
+ * holders (holders.c) and the Go writer that holds an RWMutex's writer side and waits for its
+ * readers. NULL if none; the caller owns the result. */
+static char *
+profile_holds(const struct snapshot *s, pid_t tid, uint64_t goid)
+{
+	char *out = NULL;
+	char what[96];
+
+	for (size_t i = 0; i < s->nlocks && i < 4096; i++) {
+		const struct lock *l = &s->locks[i];
+
+		for (size_t h = 0; goid == 0 && h < l->nholders; h++)
+			if (l->holders[h] == tid)
+				profile_holds_add(&out, snapshot_lock_kind_name(l->kind), l);
+		for (size_t h = 0; h < l->nprobable; h++) {
+			const struct probable_holder *ph = &l->probable[h];
+			bool me = goid != 0 ? ph->goroutine == goid :
+			    ph->thread >= 0 && (size_t)ph->thread < s->nthreads && s->threads[ph->thread].tid == tid;
+
+			if (!me)
+				continue;
+			snprintf(what, sizeof what, "probably %s%s%s", snapshot_lock_kind_name(l->kind),
+			    ph->mode != HOLDER_MODE_UNKNOWN ? " " : "", ph->mode != HOLDER_MODE_UNKNOWN ?
+			    snapshot_holder_mode_name(ph->mode) : "");
+			profile_holds_add(&out, what, l);
+		}
+	}
+	return out;
+}
+
 static void
 profile_add_goroutine(struct profile *p, struct profile_key *k, const struct snapshot *s, const struct goroutine *g,
     size_t **locs, size_t *locs_cap)
@@ -520,6 +573,10 @@ profile_add_goroutine(struct profile *p, struct profile_key *k, const struct sna
 		it.lock = xstrdup(s->locks[g->lock].symbol);
 	else if (g->lock_addr != 0)
 		it.lock = xasprintf("0x%" PRIx64, g->lock_addr);
+	it.holds = profile_holds(s, 0, g->id);
+	if (g->role == GOWAIT_RW_WRITER && g->lock >= 0 && (size_t)g->lock < s->nlocks)
+		/* it took the writer side (w) and waits for the readers to leave: queued writers did not */
+		profile_holds_add(&it.holds, "the writer side of", &s->locks[g->lock]);
 	(void)profile_add_item(p, k, s, &it, locs, locs_cap);
 }
 
@@ -573,6 +630,7 @@ profile_add(struct profile *p, const struct snapshot *s)
 			p->samples[si].count++;
 		} else {
 			it.lock = profile_lock_name(s, t);
+			it.holds = s->nlocks > 0 ? profile_holds(s, t->tid, 0) : NULL;
 			si = profile_add_item(p, &k, s, &it, &locs, &locs_cap);
 		}
 		xgrow(&x->cur, &x->cur_cap, x->ncur + 1, sizeof *x->cur);

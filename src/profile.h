@@ -47,6 +47,8 @@ struct profile_sample {
 	char *go_wait;		/* owned; the Go runtime's wait reason ("chan receive"), or NULL */
 	pid_t pid;		/* the process (a profile may hold several: record --subprocesses) */
 	char *process;		/* owned; its name (the main thread's comm, untrusted), "" if unknown */
+	char *holds;		/* owned; the locks it holds or probably holds ("mutex a; probably read
+				 * (*main.queue).mu"), NULL if none */
 	size_t *locations;	/* owned; indices into profile.locations, innermost first */
 	size_t nlocations;
 	uint64_t count;

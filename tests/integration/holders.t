@@ -2,7 +2,7 @@
 # holders.t - probable holders of locks that record no owner (Go RWMutex/Mutex, glibc rwlock readers,
 # C++ guards), bystanders left out, probable deadlocks (exit 3, deadlocks[].probable); targets unharmed.
 . tests/integration/lib.sh
-plan 42
+plan 46
 case "$GOFIXTURES" in /*|./*) ;; *) GOFIXTURES=./$GOFIXTURES;; esac
 case "$FIXTURES" in /*|./*) ;; *) FIXTURES=./$FIXTURES;; esac
 
@@ -45,7 +45,9 @@ mapfile -t R < <(jeval $TMPD/go.json "who(lock('$addr'))" \
     "[d['probable'] for d in j['deadlocks']]" \
     "' '.join(sorted(str(g) for g in j['deadlocks'][0]['goroutines']))" \
     "sorted(p['frame']['function'] for p in lock('$addr')['probable_holders'])" \
-    "lock('$addr')['expected_holders']")
+    "lock('$addr')['expected_holders']" \
+    "lock('$addr')['symbol']" \
+    "sorted(l['symbol'] for l in j['locks'] if l['kind'] == 'go-mutex')")
 is "${R[0]}" "$readers" "go: exactly the 3 reading goroutines are the probable holders ($readers)"
 is "${R[1]}" "{'read'}" "go: they hold it for reading"
 is "${R[2]}" "['deferred-unlock', 'deferred-unlock', 'locked-frame']" "go: 2 by a deferred RUnlock, 1 by the RLock in its frame"
@@ -55,6 +57,8 @@ is "${R[5]}" "[True]" "go: one deadlock, probable"
 is "${R[6]}" "$dl" "go: the probable deadlock is the two transfer goroutines"
 is "${R[7]}" "['main.(*queue).peekDeferred', 'main.(*queue).peekDeferred', 'main.(*queue).peekPlain']" "go: the evidence frames are the readers' functions"
 is "${R[8]}" 3 "go: the lock's state says 3 readers"
+is "${R[9]}" "(*main.queue).mu" "go: the RWMutex in the heap object is named by its type and member (the writers' method frame holds the queue)"
+is "${R[10]}" "['heap', 'heap']" "go: Mutexes locked by a plain function stay 'heap': no type is guessed"
 "$HOLDUP" dump $P >$TMPD/go.txt 2>$TMPD/err; rc=$?
 is "$rc" 3 "go: text dump exits 3"
 grep -q '^PROBABLE DEADLOCK: 1 wait cycle through probable lock holders' $TMPD/go.txt; ok $? "go: text header says probable"
@@ -62,6 +66,15 @@ grep -q '^Found one probable deadlock (2 goroutines):' $TMPD/go.txt; ok $? "go: 
 n=$(grep -cE '^    probably held by goroutine [0-9]+ \(read; a (deferred unlock|lock taken and not released) in frame #[0-9]+ main\.\(\*queue\)\.peek' $TMPD/go.txt)
 is "$n" 3 "go: text lists the 3 readers with their evidence and frame"
 grep -q 'Found one deadlock' $TMPD/go.txt; is "$?" 1 "go: never called a certain deadlock"
+# record says the same in its pprof labels: the readers probably hold it, the writer holds its writer side
+timeout -s KILL 60 "$HOLDUP" record -d 1 -r 5 -o $TMPD/go.pb.gz $P >/dev/null 2>&1
+if command -v go >/dev/null && GOCACHE=${GOCACHE:-$TMPD/gocache} HOME=${HOME:-$TMPD} go tool pprof -tags $TMPD/go.pb.gz >$TMPD/tags 2>/dev/null; then
+	n=$(grep -cE '^ +[0-9.]+s .*: probably go-rwmutex read \(\*main\.queue\)\.mu$' $TMPD/tags)
+	is "$n" 1 "go record: a 'holds' label says the readers probably hold (*main.queue).mu for reading"
+	grep -qE ': the writer side of \(\*main\.queue\)\.mu$' $TMPD/tags; ok $? "go record: the writer's 'holds' label names the writer side it took"
+else
+	ok 0 "# SKIP go tool pprof missing"; ok 0 "# SKIP go tool pprof missing"
+fi
 wait_unharmed $P; ok $? "go: target unharmed"
 stop_fixture $P
 

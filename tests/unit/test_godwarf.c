@@ -76,6 +76,38 @@ test_layout_go119(void **state)
 	godwarf_layout_done(&l);
 }
 
+/* goholders: type queue struct{items []int; mu sync.RWMutex}, type account struct{balance int; mu sync.Mutex} */
+static void
+test_lockmembers(void **state)
+{
+	struct godwarf_layout l;
+	struct err e = { "" };
+	int pie;
+	const struct godwarf_lockmember *m;
+	const char *p = fixture("goholders");
+
+	(void)state;
+	if (access(p, R_OK) != 0) {
+		print_message("%s missing: run make gofixtures\n", p);
+		skip();
+	}
+	assert_int_equal(godwarf_load(p, &l, &pie, &e), GODWARF_OK);
+	assert_int_equal(godwarf_lockmembers_of(&l, "main.queue", &m), 1);
+	assert_string_equal(m->member, "mu");
+	assert_int_equal(m->off, 24);
+	assert_true(m->rw);
+	assert_int_equal(godwarf_lockmembers_of(&l, "main.account", &m), 1);
+	assert_string_equal(m->member, "mu");
+	assert_int_equal(m->off, 8);
+	assert_false(m->rw);
+	/* the runtime's and sync's own structs are not listed; unknown types have none */
+	assert_int_equal(godwarf_lockmembers_of(&l, "sync.RWMutex", &m), 0);
+	assert_int_equal(godwarf_lockmembers_of(&l, "main.nosuch", &m), 0);
+	for (size_t i = 1; i < l.nlockmembers; i++)
+		assert_true(strcmp(l.lockmembers[i - 1].type, l.lockmembers[i].type) <= 0);
+	godwarf_layout_done(&l);
+}
+
 static void
 test_no_dwarf(void **state)
 {
@@ -110,6 +142,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_go119),
+		cmocka_unit_test(test_lockmembers),
 		cmocka_unit_test(test_no_dwarf),
 		cmocka_unit_test(test_not_go),
 	};
