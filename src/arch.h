@@ -86,6 +86,10 @@ int arch_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out);
  * machine's kernel and gdb's gcore write it): the thread's TID, the signal it had (pr_cursig) and
  * its registers. Returns 0, or -1 if len is not that struct's size. */
 int arch_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out);
+/* Writes r as one NT_PRSTATUS desc of an ELF core (struct elf_prstatus, the inverse of
+ * arch_regs_from_elf_prstatus) for thread tid with signal cursig into desc (cap bytes).
+ * Returns the desc's size, or 0 if cap is short. */
+size_t arch_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap);
 /* Converts a perf sample's registers (arch.perf_nregs values, in the order of the bits of
  * arch.perf_regs_mask). A sample does not say whether it was in a syscall: syscall_nr is -1. */
 void arch_regs_from_perf(const uint64_t *vals, struct arch_regs *out);

@@ -268,6 +268,38 @@ test_x86_64_plt(void **state)
 }
 #endif
 
+/* A saved core's NT_PRSTATUS reads back as the registers it was written from. */
+static void
+test_prstatus_roundtrip(void **state)
+{
+	struct arch_regs a, b;
+	uint8_t desc[1024];
+	pid_t tid = 0;
+	int sig = 0;
+	size_t n;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	for (unsigned i = 0; i < arch.dwarf_nregs; i++)
+		a.dwarf[i] = 0x1000 + i;
+	a.pc = 0x401000;
+	a.sp = a.dwarf[arch.dwarf_sp];
+	a.fp = a.dwarf[arch.dwarf_fp];
+	a.syscall_nr = 202;
+	assert_int_equal(arch_regs_to_elf_prstatus(&a, 77, 19, desc, 8), 0);
+	n = arch_regs_to_elf_prstatus(&a, 77, 19, desc, sizeof desc);
+	assert_true(n > 0);
+	assert_int_equal(arch_regs_from_elf_prstatus(desc, n, &tid, &sig, &b), 0);
+	assert_int_equal(tid, 77);
+	assert_int_equal(sig, 19);
+	assert_int_equal(b.pc, a.pc);
+	assert_int_equal(b.sp, a.sp);
+	assert_int_equal(b.fp, a.fp);
+	assert_int_equal(b.syscall_nr, 202);
+	for (unsigned i = 0; i < arch.dwarf_nregs; i++)
+		assert_int_equal(b.dwarf[i], a.dwarf[i]);
+}
+
 int
 main(void)
 {
@@ -275,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_syscall_names),
 		cmocka_unit_test(test_syscall_classes),
 		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_prstatus_roundtrip),
 		cmocka_unit_test(test_lock_layouts_by_arch),
 #if defined(__x86_64__)
 		cmocka_unit_test(test_x86_64_prstatus),

@@ -114,6 +114,42 @@ arch_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursi
 	return arch_regs_from_prstatus(&st.pr_reg, sizeof st.pr_reg, out);
 }
 
+size_t
+arch_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap)
+{
+	struct elf_prstatus st;
+	struct user_regs_struct g;
+
+	if (cap < sizeof st)
+		return 0;
+	memset(&st, 0, sizeof st);
+	memset(&g, 0, sizeof g);
+	st.pr_pid = tid;
+	st.pr_cursig = (short)cursig;
+	g.rax = r->dwarf[X86_DW_RAX];
+	g.rdx = r->dwarf[X86_DW_RDX];
+	g.rcx = r->dwarf[X86_DW_RCX];
+	g.rbx = r->dwarf[X86_DW_RBX];
+	g.rsi = r->dwarf[X86_DW_RSI];
+	g.rdi = r->dwarf[X86_DW_RDI];
+	g.r8 = r->dwarf[X86_DW_R8];
+	g.r9 = r->dwarf[X86_DW_R9];
+	g.r10 = r->dwarf[X86_DW_R10];
+	g.r11 = r->dwarf[X86_DW_R11];
+	g.r12 = r->dwarf[X86_DW_R12];
+	g.r13 = r->dwarf[X86_DW_R13];
+	g.r14 = r->dwarf[X86_DW_R14];
+	g.r15 = r->dwarf[X86_DW_R15];
+	/* the neutral copies win, as they do for the unwinder */
+	g.rsp = r->sp;
+	g.rbp = r->fp;
+	g.rip = r->pc;
+	g.orig_rax = (unsigned long long)r->syscall_nr;
+	memcpy(&st.pr_reg, &g, sizeof g);
+	memcpy(desc, &st, sizeof st);
+	return sizeof st;
+}
+
 int
 arch_regs_from_ptrace(pid_t tid, struct arch_regs *out, struct err *e)
 {
