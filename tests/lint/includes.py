@@ -21,8 +21,8 @@ import tempfile
 LAYERS = [
     ("base", ["util", "sanitize", "json", "protobuf", "demangle", "signals", "syscalls",
               "sandbox", "arch"]),  # arch: the architecture seam (register layout), below the snapshot
-    ("snapshot", ["snapshot"]),  # plain data, result types included
-    ("capture", ["capture", "capture_*", "corenote", "proc", "proctree", "sampler"]),
+    ("snapshot", ["snapshot", "corenote"]),  # plain data, result types included; corenote: its saved form
+    ("capture", ["capture", "capture_*", "proc", "proctree", "sampler"]),
     ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockdecode_*", "rustlock", "perfmap", "lockgraph", "goruntime",
                   "godwarf", "debugfile", "targetfile", "holders"]),
     ("output", ["output", "output_*", "profile"]),

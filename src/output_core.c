@@ -1,0 +1,170 @@
+/* output_core.c - writes a snapshot as an ELF core (x86-64 ET_CORE): NT_PRSTATUS per thread, NT_FILE, the HOLDUP note, PT_LOADs of the memory read. */
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "corenote.h"
+#include "output_core.h"
+
+#define OUTCORE_NT_FILE 0x46494c45
+#define OUTCORE_MAX_SEGS 65536
+
+struct oc_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void
+oc_put(struct oc_buf *b, const void *v, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		b->p = xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, v, n);
+	b->len += n;
+}
+
+static void
+oc_note(struct oc_buf *b, const char *name, uint32_t type, const void *desc, size_t len)
+{
+	Elf64_Nhdr h = { (Elf64_Word)(strlen(name) + 1), (Elf64_Word)len, type };
+	static const uint8_t pad[4];
+
+	oc_put(b, &h, sizeof h);
+	oc_put(b, name, h.n_namesz);
+	oc_put(b, pad, (4 - h.n_namesz % 4) % 4);
+	oc_put(b, desc, len);
+	oc_put(b, pad, (4 - len % 4) % 4);
+}
+
+/* NT_FILE: count, page size, (start, end, page offset) per file mapping, then the paths. */
+static void
+oc_files(struct oc_buf *notes, const struct snapshot *s)
+{
+	struct oc_buf d = { NULL, 0, 0 }, names = { NULL, 0, 0 };
+	uint64_t n = 0, page = 4096;
+
+	oc_put(&d, &n, 8);
+	oc_put(&d, &page, 8);
+	for (size_t i = 0; i < s->nmaps; i++) {
+		const struct mapping *m = &s->maps[i];
+		uint64_t v[3] = { m->start, m->end, m->offset / page };
+
+		if (m->path == NULL || m->path[0] != '/')
+			continue;
+		oc_put(&d, v, sizeof v);
+		oc_put(&names, m->path, strlen(m->path) + 1);
+		n++;
+	}
+	memcpy(d.p, &n, 8);
+	oc_put(&d, names.p, names.len);
+	oc_note(notes, "CORE", OUTCORE_NT_FILE, d.p, d.len);
+	free(d.p);
+	free(names.p);
+}
+
+static int
+oc_write(int fd, const void *p, size_t n, struct err *e)
+{
+	const uint8_t *q = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, q, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_set(e, "writing the core: %s", w < 0 ? strerror(errno) : "short write");
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The segments: each thread's stack copy, then each memory copy. */
+static size_t
+oc_segments(const struct snapshot *s, Elf64_Phdr *ph, const uint8_t **data, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nthreads && n < max; i++)
+		if (s->threads[i].stack != NULL && s->threads[i].stack_len > 0) {
+			ph[n] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_vaddr = s->threads[i].stack_addr,
+			    .p_filesz = s->threads[i].stack_len, .p_memsz = s->threads[i].stack_len, .p_align = 1 };
+			data[n++] = s->threads[i].stack;
+		}
+	for (size_t i = 0; i < s->nmem && n < max; i++)
+		if (s->mem[i].data != NULL && s->mem[i].len > 0) {
+			ph[n] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_vaddr = s->mem[i].addr,
+			    .p_filesz = s->mem[i].len, .p_memsz = s->mem[i].len, .p_align = 1 };
+			data[n++] = s->mem[i].data;
+		}
+	return n;
+}
+
+int
+output_core_write(const struct snapshot *s, int fd, struct err *e)
+{
+	struct oc_buf notes = { NULL, 0, 0 };
+	size_t max = s->nthreads + s->nmem, nseg;
+	Elf64_Phdr *ph;
+	const uint8_t **data;
+	uint8_t st[1024], *hn;
+	size_t hl;
+	uint64_t off;
+	int rc = 0;
+
+	if (max > OUTCORE_MAX_SEGS)
+		max = OUTCORE_MAX_SEGS;
+	ph = xmalloc((max + 1) * sizeof *ph);
+	data = xmalloc((max + 1) * sizeof *data);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		size_t n = arch_regs_to_elf_prstatus(&s->threads[i].regs, s->threads[i].tid,
+		    s->threads[i].pending_signal, st, sizeof st);
+
+		if (n > 0 && s->threads[i].regs_valid)
+			oc_note(&notes, "CORE", NT_PRSTATUS, st, n);
+	}
+	oc_files(&notes, s);
+	corenote_encode(s, &hn, &hl);
+	oc_note(&notes, "HOLDUP", 0x484c4450, hn, hl);
+	free(hn);
+	nseg = oc_segments(s, ph + 1, data + 1, max);
+	off = sizeof(Elf64_Ehdr) + (nseg + 1) * sizeof(Elf64_Phdr);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = off, .p_filesz = notes.len, .p_align = 4 };
+	off += notes.len;
+	for (size_t i = 1; i <= nseg; i++) {
+		ph[i].p_offset = off;
+		off += ph[i].p_filesz;
+	}
+	Elf64_Ehdr h = { .e_type = ET_CORE, .e_machine = (Elf64_Half)arch.elf_machine, .e_version = EV_CURRENT,
+	    .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
+	    .e_phnum = (Elf64_Half)(nseg + 1) };
+	memcpy(h.e_ident, ELFMAG, SELFMAG);
+	h.e_ident[EI_CLASS] = ELFCLASS64;
+	h.e_ident[EI_DATA] = ELFDATA2LSB;
+	h.e_ident[EI_VERSION] = EV_CURRENT;
+	if (nseg + 1 >= PN_XNUM)
+		rc = err_set(e, "too many memory segments for one core (%zu)", nseg);
+	if (rc == 0)
+		rc = oc_write(fd, &h, sizeof h, e);
+	if (rc == 0)
+		rc = oc_write(fd, ph, (nseg + 1) * sizeof *ph, e);
+	if (rc == 0)
+		rc = oc_write(fd, notes.p, notes.len, e);
+	for (size_t i = 1; rc == 0 && i <= nseg; i++)
+		rc = oc_write(fd, data[i], ph[i].p_filesz, e);
+	free(notes.p);
+	free(ph);
+	free(data);
+	return rc;
+}
