@@ -108,6 +108,13 @@ oc_segments(const struct snapshot *s, Elf64_Phdr *ph, const uint8_t **data, size
 			    .p_filesz = s->mem[i].len, .p_memsz = s->mem[i].len, .p_align = 1 };
 			data[n++] = s->mem[i].data;
 		}
+	for (size_t i = 0; s->readlog != NULL && i < s->readlog->n && n < max; i++) {
+		const struct memcopy *m = &s->readlog->reads[i];
+
+		ph[n] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_vaddr = m->addr,
+		    .p_filesz = m->len, .p_memsz = m->len, .p_align = 1 };
+		data[n++] = m->data;
+	}
 	return n;
 }
 
@@ -115,7 +122,7 @@ int
 output_core_write(const struct snapshot *s, int fd, struct err *e)
 {
 	struct oc_buf notes = { NULL, 0, 0 };
-	size_t max = s->nthreads + s->nmem, nseg;
+	size_t max = s->nthreads + s->nmem + (s->readlog != NULL ? s->readlog->n : 0), nseg;
 	Elf64_Phdr *ph;
 	const uint8_t **data;
 	uint8_t st[1024], *hn;

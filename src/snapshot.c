@@ -75,6 +75,12 @@ snapshot_free(struct snapshot *s)
 	free(s->capture_note);
 	free(s->source);
 	free(s->budget);
+	if (s->readlog != NULL) {
+		for (size_t i = 0; i < s->readlog->n; i++)
+			free(s->readlog->reads[i].data);
+		free(s->readlog->reads);
+		free(s->readlog);
+	}
 	if (s->read_ctx_free != NULL)
 		s->read_ctx_free(s->read_ctx);
 	free(s);
@@ -225,6 +231,46 @@ snapshot_read_range(uint64_t base, const uint8_t *data, size_t dlen, uint64_t ad
 	return 1;
 }
 
+void
+snapshot_record_reads(struct snapshot *s)
+{
+	if (s->readlog == NULL)
+		s->readlog = xcalloc(1, sizeof *s->readlog);
+}
+
+/* Keeps a copy of a fallback read, within the log's bound. */
+static void
+snapshot_log_read(struct snapshot_readlog *l, uint64_t addr, const void *buf, ssize_t r)
+{
+	if (r <= 0)
+		return;
+	if (l->bytes + (uint64_t)r > SNAPSHOT_READLOG_MAX) {
+		l->full = true;
+		return;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->reads = xrealloc(l->reads, l->cap * sizeof *l->reads);
+	}
+	l->reads[l->n].addr = addr;
+	l->reads[l->n].len = (size_t)r;
+	l->reads[l->n].data = xmalloc((size_t)r);
+	memcpy(l->reads[l->n].data, buf, (size_t)r);
+	l->n++;
+	l->bytes += (uint64_t)r;
+}
+
+/* The fallback read, recorded when s records its reads. */
+static ssize_t
+snapshot_read_fallback(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t r = s->read_fallback(s->read_ctx, addr, buf, len);
+
+	if (s->readlog != NULL)
+		snapshot_log_read(s->readlog, addr, buf, r);
+	return r;
+}
+
 ssize_t
 snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
 {
@@ -253,11 +299,11 @@ snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
 			b->read_hit = true;
 			return -1;
 		}
-		if ((r = s->read_fallback(s->read_ctx, addr, buf, len)) > 0)
+		if ((r = snapshot_read_fallback(s, addr, buf, len)) > 0)
 			b->read += (uint64_t)r;
 		return r;
 	}
-	return s->read_fallback(s->read_ctx, addr, buf, len);
+	return snapshot_read_fallback(s, addr, buf, len);
 }
 
 void

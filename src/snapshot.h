@@ -367,7 +367,20 @@ struct snapshot {
 	size_t ndeadlocks;
 	struct goinfo *go;
 	struct snapshot_budget *budget;	/* owned, NULL: unbounded; counts through const snapshots */
+	struct snapshot_readlog *readlog;	/* owned, NULL: reads not recorded (snapshot_record_reads) */
 };
+
+/* The target memory analysis read through the fallback, kept for a saved core (dump --save). */
+struct snapshot_readlog {
+	struct memcopy *reads;		/* owned, in the order read */
+	size_t n, cap;
+	uint64_t bytes;			/* at most SNAPSHOT_READLOG_MAX; later reads are not kept */
+	bool full;			/* some reads were not kept */
+};
+#define SNAPSHOT_READLOG_MAX (64u << 20)
+
+/* From now on every successful fallback read of s is recorded in s->readlog. */
+void snapshot_record_reads(struct snapshot *s);
 
 /* At most this many goroutines are read from one snapshot; the rest are counted, not read. */
 #define SNAPSHOT_GOROUTINE_BUDGET 100000

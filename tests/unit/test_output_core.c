@@ -66,11 +66,54 @@ test_save_and_read_back(void **state)
 	snapshot_free(b);
 }
 
+static ssize_t
+fake_target(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = (uint8_t)(addr + i);
+	return (ssize_t)len;
+}
+
+/* What analysis read through the fallback is recorded and saved: the saved core answers the same reads. */
+static void
+test_read_log_saved(void **state)
+{
+	struct snapshot *a = snapshot_new(600), *b = NULL;
+	struct capture *c = NULL;
+	struct err e = { "" };
+	struct thread *t = snapshot_add_thread(a, 600);
+	uint8_t x[8], y[8];
+	char path[64];
+	int fd;
+
+	(void)state;
+	t->regs_valid = true;
+	a->read_fallback = fake_target;
+	assert_int_equal(snapshot_read(a, 0x5000, x, sizeof x), sizeof x);	/* not recorded yet */
+	snapshot_record_reads(a);
+	assert_int_equal(snapshot_read(a, 0x6010, x, sizeof x), sizeof x);
+	assert_int_equal(a->readlog->n, 1);
+	fd = memfd_create("core", 0);
+	assert_int_equal(output_core_write(a, fd, &e), 0);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	assert_int_equal(capture_open_core(path, NULL, &c, &e), 0);
+	assert_int_equal(capture_snapshot(c, &b, &e), 0);
+	capture_close(c);
+	assert_int_equal(snapshot_read(b, 0x6010, y, sizeof y), sizeof y);
+	assert_memory_equal(x, y, sizeof x);
+	assert_true(snapshot_read(b, 0x5000, y, sizeof y) < 0);
+	close(fd);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_save_and_read_back),
+		cmocka_unit_test(test_read_log_saved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
