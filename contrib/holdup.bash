@@ -22,7 +22,7 @@ _holdup()
 		return
 	fi
 	case $prev in
-	-o|--output|--dir) COMPREPLY=($(compgen -f -- "$cur")); return;;
+	-o|--output|--dir|--save|--exe|--sysroot) COMPREPLY=($(compgen -f -- "$cur")); return;;
 	--format|-f)
 		if [ "$cmd" = dump ]; then COMPREPLY=($(compgen -W "text json dot" -- "$cur"))
 		else COMPREPLY=($(compgen -W "pprof folded json json-array speedscope" -- "$cur")); fi
@@ -33,7 +33,7 @@ _holdup()
 	esac
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --subprocesses --pid --help" -- "$cur"));;
+		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --subprocesses --exe --sysroot --save --no-sandbox --pid --help" -- "$cur"));;
 		top) COMPREPLY=($(compgen -W "--interval --no-sampling --pid --help" -- "$cur"));;
 		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --subprocesses --pid -- --help" -- "$cur"));;
 		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --subprocesses --pid -- --help" -- "$cur"));;

@@ -1,5 +1,6 @@
 /* cmd_dump.c - holdup dump: one snapshot of every thread, analysed and printed as text or JSON. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "json.h"
 #include "options.h"
 #include "output.h"
+#include "output_core.h"
 #include "output_select.h"
 #include "proctree.h"
 #include "sandbox.h"
@@ -64,6 +66,7 @@ struct cmd_dump {
 	bool deadlock;		/* some process has one */
 	bool no_sandbox;	/* --no-sandbox */
 	bool out_failed;	/* -o could not be opened (said so) */
+	const char *save;	/* --save FILE: the capture written as an ELF core, or NULL */
 };
 
 /* The options and the PIDs; false when the command is done, returning *rc. */
@@ -95,6 +98,7 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 		{ "exe", 0, OPTIONS_STRING, &d->files.exe },
 		{ "sysroot", 0, OPTIONS_STRING, &d->files.sysroot },
 		{ "no-sandbox", 0, OPTIONS_FLAG, &d->no_sandbox },
+		{ "save", 0, OPTIONS_STRING, &d->save },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
@@ -118,6 +122,14 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 		*rc = EXIT_USAGE;
 		return false;
 	}
+	if (d->save != NULL && (d->targets.path != NULL || d->targets.npids != 1 || d->subprocesses)) {
+		fprintf(stderr, "holdup: --save writes one live process: give exactly one PID (no core file, no --subprocesses)\n");
+		*rc = EXIT_USAGE;
+		return false;
+	}
+	/* a saved core needs every thread's registers: only a stop gives them */
+	if (d->save != NULL)
+		d->copts.stop_all = true;
 	d->copts.stack_bytes = (size_t)stack_bytes;
 	d->copts.stop_timeout_ms = (int)stop_timeout;
 	d->format = json ? "json" : "text";
@@ -158,8 +170,32 @@ cmd_dump_confine(struct cmd_dump *d, FILE **outp, struct err *e)
 
 /* One process's snapshot, analysed; NULL after saying why (on stderr, and in JSON's "errors").
  * last: no capture follows, so the analysis may run confined. */
+static struct snapshot *cmd_dump_take_snap(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct err *e);
+
 static struct snapshot *
 cmd_dump_take(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct err *e)
+{
+	struct snapshot *snap = NULL;
+	int savefd = -1;
+
+	if (d->save != NULL && (savefd = open(d->save, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		err_set(e, "--save %s: %s", d->save, strerror(errno));
+		return NULL;
+	}
+	snap = cmd_dump_take_snap(d, pid, outp, last, e);
+	if (savefd >= 0) {
+		if (snap != NULL && output_core_write(snap, savefd, e) < 0) {
+			snapshot_free(snap);
+			snap = NULL;
+		}
+		close(savefd);
+	}
+	return snap;
+}
+
+/* Captures and analyses one process or core; NULL with e set on failure. */
+static struct snapshot *
+cmd_dump_take_snap(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct err *e)
 {
 	struct capture *cap = NULL;
 	struct analyzer *an = NULL;
@@ -185,6 +221,8 @@ cmd_dump_take(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct err 
 	}
 	/* The target runs again from here on; everything below works on the copies. */
 	capture_close(cap);
+	if (d->save != NULL)
+		snapshot_record_reads(snap);
 	if (last && !d->no_sandbox && cmd_dump_confine(d, outp, e) < 0) {
 		snapshot_free(snap);
 		if (an != NULL)

@@ -8,7 +8,7 @@
 
 /* Format, little-endian: "HLDN" u32 version u32 nthreads, then per thread: i32 tid, u8 proc_state, u8 flags
  * (1 task_running, 2 on_cpu), str name, str wchan, i64 syscall, u64 args[6], u64 sp, pc, runtime, wait, slices,
- * utime, stime, i32 cpu; a str is u32 length then that many bytes. */
+ * utime, stime, i32 cpu; then str exe, str cmdline (full: NT_PRPSINFO cuts them); a str is u32 length then that many bytes. */
 #define CORENOTE_MAGIC "HLDN"
 #define CORENOTE_VERSION 1u
 #define CORENOTE_MAX_STR 4096u
@@ -84,6 +84,8 @@ corenote_encode(const struct snapshot *s, uint8_t **out, size_t *len)
 		cn_put_u64(&b, t->stime_ticks, 8);
 		cn_put_u64(&b, (uint64_t)(uint32_t)t->cpu, 4);
 	}
+	cn_put_str(&b, s->exe);
+	cn_put_str(&b, s->cmdline);
 	*out = b.p;
 	*len = b.len;
 	return 0;
@@ -201,5 +203,20 @@ corenote_apply(struct snapshot *s, const void *desc, size_t len, struct err *e)
 	for (uint64_t i = 0; i < n; i++)
 		if (!cn_apply_thread(s, &r))
 			return err_set(e, "holdup note truncated or corrupt in thread record %llu", (unsigned long long)i);
+	char *exe = cn_get_str(&r), *cmdline = cn_get_str(&r);
+
+	if (r.bad) {
+		free(exe);
+		free(cmdline);
+		return err_set(e, "holdup note truncated or corrupt in the process record");
+	}
+	if (exe != NULL) {
+		free(s->exe);
+		s->exe = exe;
+	}
+	if (cmdline != NULL) {
+		free(s->cmdline);
+		s->cmdline = cmdline;
+	}
 	return 0;
 }

@@ -90,32 +90,68 @@ oc_write(int fd, const void *p, size_t n, struct err *e)
 	return 0;
 }
 
-/* The segments: each thread's stack copy, then each memory copy. */
-static size_t
-oc_segments(const struct snapshot *s, Elf64_Phdr *ph, const uint8_t **data, size_t max)
+struct oc_range {
+	uint64_t addr;
+	size_t len;
+	const uint8_t *data;
+};
+
+static int
+oc_range_cmp(const void *x, const void *y)
 {
-	size_t n = 0;
+	const struct oc_range *a = x, *b = y;
 
-	for (size_t i = 0; i < s->nthreads && n < max; i++)
-		if (s->threads[i].stack != NULL && s->threads[i].stack_len > 0) {
-			ph[n] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_vaddr = s->threads[i].stack_addr,
-			    .p_filesz = s->threads[i].stack_len, .p_memsz = s->threads[i].stack_len, .p_align = 1 };
-			data[n++] = s->threads[i].stack;
-		}
-	for (size_t i = 0; i < s->nmem && n < max; i++)
-		if (s->mem[i].data != NULL && s->mem[i].len > 0) {
-			ph[n] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_vaddr = s->mem[i].addr,
-			    .p_filesz = s->mem[i].len, .p_memsz = s->mem[i].len, .p_align = 1 };
-			data[n++] = s->mem[i].data;
-		}
-	for (size_t i = 0; s->readlog != NULL && i < s->readlog->n && n < max; i++) {
-		const struct memcopy *m = &s->readlog->reads[i];
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
 
-		ph[n] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_vaddr = m->addr,
-		    .p_filesz = m->len, .p_memsz = m->len, .p_align = 1 };
-		data[n++] = m->data;
+static void
+oc_add(struct oc_range *r, size_t *n, size_t max, uint64_t addr, size_t len, const uint8_t *data)
+{
+	if (data != NULL && len > 0 && *n < max && addr + len > addr)
+		r[(*n)++] = (struct oc_range){ addr, len, data };
+}
+
+/* The segments: each thread's stack copy, each memory copy and each recorded read, sorted and
+ * merged where they overlap or touch (a core's PT_LOADs must not overlap). Merged data is malloc'd
+ * into owned[]; returns the segment count. */
+static size_t
+oc_segments(const struct snapshot *s, Elf64_Phdr *ph, const uint8_t **data, uint8_t **owned, size_t max)
+{
+	struct oc_range *r = xmalloc((max + 1) * sizeof *r);
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		oc_add(r, &n, max, s->threads[i].stack_addr, s->threads[i].stack_len, s->threads[i].stack);
+	for (size_t i = 0; i < s->nmem; i++)
+		oc_add(r, &n, max, s->mem[i].addr, s->mem[i].len, s->mem[i].data);
+	for (size_t i = 0; s->readlog != NULL && i < s->readlog->n; i++)
+		oc_add(r, &n, max, s->readlog->reads[i].addr, s->readlog->reads[i].len, s->readlog->reads[i].data);
+	qsort(r, n, sizeof *r, oc_range_cmp);
+	for (size_t i = 0; i < n; ) {
+		uint64_t lo = r[i].addr, hi = r[i].addr + r[i].len;
+		size_t j = i + 1;
+
+		while (j < n && r[j].addr <= hi) {
+			if (r[j].addr + r[j].len > hi)
+				hi = r[j].addr + r[j].len;
+			j++;
+		}
+		owned[k] = NULL;
+		if (j == i + 1) {
+			data[k] = r[i].data;
+		} else {
+			owned[k] = xmalloc((size_t)(hi - lo));
+			for (size_t m = i; m < j; m++)
+				memcpy(owned[k] + (r[m].addr - lo), r[m].data, r[m].len);
+			data[k] = owned[k];
+		}
+		ph[k] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_vaddr = lo,
+		    .p_filesz = hi - lo, .p_memsz = hi - lo, .p_align = 1 };
+		k++;
+		i = j;
 	}
-	return n;
+	free(r);
+	return k;
 }
 
 int
@@ -125,6 +161,7 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 	size_t max = s->nthreads + s->nmem + (s->readlog != NULL ? s->readlog->n : 0), nseg;
 	Elf64_Phdr *ph;
 	const uint8_t **data;
+	uint8_t **owned;
 	uint8_t st[1024], *hn;
 	size_t hl;
 	uint64_t off;
@@ -134,18 +171,28 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 		max = OUTCORE_MAX_SEGS;
 	ph = xmalloc((max + 1) * sizeof *ph);
 	data = xmalloc((max + 1) * sizeof *data);
+	owned = xcalloc(max + 1, sizeof *owned);
 	for (size_t i = 0; i < s->nthreads; i++) {
-		size_t n = arch_regs_to_elf_prstatus(&s->threads[i].regs, s->threads[i].tid,
-		    s->threads[i].pending_signal, st, sizeof st);
+		const struct thread *t = &s->threads[i];
+		struct arch_regs r = t->regs;
+		size_t n;
 
-		if (n > 0 && s->threads[i].regs_valid)
+		/* a thread read without a stop has no registers: its /proc syscall line's sp and pc stand in */
+		if (!t->regs_valid) {
+			memset(&r, 0, sizeof r);
+			r.pc = t->syscall_pc;
+			r.sp = t->syscall_sp;
+			r.syscall_nr = t->syscall;
+		}
+		n = arch_regs_to_elf_prstatus(&r, t->tid, t->pending_signal, st, sizeof st);
+		if (n > 0)
 			oc_note(&notes, "CORE", NT_PRSTATUS, st, n);
 	}
 	oc_files(&notes, s);
 	corenote_encode(s, &hn, &hl);
 	oc_note(&notes, "HOLDUP", 0x484c4450, hn, hl);
 	free(hn);
-	nseg = oc_segments(s, ph + 1, data + 1, max);
+	nseg = oc_segments(s, ph + 1, data + 1, owned + 1, max);
 	off = sizeof(Elf64_Ehdr) + (nseg + 1) * sizeof(Elf64_Phdr);
 	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = off, .p_filesz = notes.len, .p_align = 4 };
 	off += notes.len;
@@ -172,6 +219,9 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 		rc = oc_write(fd, data[i], ph[i].p_filesz, e);
 	free(notes.p);
 	free(ph);
+	for (size_t i = 1; i <= nseg; i++)
+		free(owned[i]);
+	free(owned);
 	free(data);
 	return rc;
 }
