@@ -1,8 +1,10 @@
-/* output_core.c - writes a snapshot as an ELF core (x86-64 ET_CORE): NT_PRSTATUS per thread, NT_FILE, the HOLDUP note, PT_LOADs of the memory read. */
+/* output_core.c - writes a snapshot as an ELF core (x86-64 ET_CORE): NT_PRSTATUS per thread, NT_PRPSINFO, NT_FILE, the HOLDUP note, PT_LOADs of the memory read. */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/procfs.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -154,6 +156,24 @@ oc_segments(const struct snapshot *s, Elf64_Phdr *ph, const uint8_t **data, uint
 	return k;
 }
 
+/* NT_PRPSINFO: the process's pid, name and arguments; libdwfl's dwfl_core_file_attach (eu-stack)
+ * takes the pid from it and refuses a core without one. */
+static void
+oc_psinfo(struct oc_buf *notes, const struct snapshot *s)
+{
+	prpsinfo_t ps;
+	const struct thread *main_thread = snapshot_find_thread(s, s->pid);
+
+	memset(&ps, 0, sizeof ps);
+	ps.pr_pid = s->pid;
+	ps.pr_sname = 'S';
+	if (main_thread != NULL && main_thread->name != NULL)
+		snprintf(ps.pr_fname, sizeof ps.pr_fname, "%s", main_thread->name);
+	if (s->cmdline != NULL)
+		snprintf(ps.pr_psargs, sizeof ps.pr_psargs, "%s", s->cmdline);
+	oc_note(notes, "CORE", NT_PRPSINFO, &ps, sizeof ps);
+}
+
 int
 output_core_write(const struct snapshot *s, int fd, struct err *e)
 {
@@ -188,6 +208,7 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 		if (n > 0)
 			oc_note(&notes, "CORE", NT_PRSTATUS, st, n);
 	}
+	oc_psinfo(&notes, s);
 	oc_files(&notes, s);
 	corenote_encode(s, &hn, &hl);
 	oc_note(&notes, "HOLDUP", 0x484c4450, hn, hl);

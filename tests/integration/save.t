@@ -1,7 +1,7 @@
 #!/bin/bash
 # save.t - holdup dump --save: the saved ELF core reads back offline as the same dump (all but source and timing), and other tools open it.
 . tests/integration/lib.sh
-plan 18
+plan 20
 
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
@@ -46,6 +46,8 @@ $HOLDUP dump --save "$TMPD/two.core" "$ABBAPID" "$ABBAPID" >/dev/null 2>"$TMPD/t
 $HOLDUP dump --save "$TMPD/c2.core" "$ABBA" >/dev/null 2>&1
 [ $? = 2 ]; ok $? "--save of a core file is refused"
 stop_fixture "$ABBAPID"
-# eu-stack --core does not open it yet (dwfl_core_file_attach: "not a valid ELF file"): not tested
+eu-stack --core "$ABBA" -e "$FIXTURES/lock_abba" >"$TMPD/eu.txt" 2>&1
+[ "$(grep -c '^TID ' "$TMPD/eu.txt")" -ge 3 ]; ok $? "eu-stack opens the saved core and lists its threads"
+grep -q ' worker$' "$TMPD/eu.txt" && grep -q 'pthread_mutex_lock' "$TMPD/eu.txt"; ok $? "eu-stack symbolizes it (the modules' headers are saved): worker, pthread_mutex_lock"
 gdb -batch -nx -ex 'thread apply all bt' -c "$ABBA" "$FIXTURES/lock_abba" >"$TMPD/gdb.txt" 2>&1
 grep -q '^Thread ' "$TMPD/gdb.txt"; ok $? "gdb opens the saved core and lists its threads"
