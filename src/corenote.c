@@ -22,15 +22,9 @@ struct cn_buf {
 static void
 cn_put(struct cn_buf *b, const void *v, size_t n)
 {
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, v, n);
+	xgrow(&b->p, &b->cap, b->len + n, 1);
+	if (n > 0)
+		memcpy(b->p + b->len, v, n);
 	b->len += n;
 }
 

@@ -22,14 +22,7 @@ struct oc_buf {
 static void
 oc_put(struct oc_buf *b, const void *v, size_t n)
 {
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
+	xgrow(&b->p, &b->cap, b->len + n, 1);
 	if (n > 0)
 		memcpy(b->p + b->len, v, n);
 	b->len += n;
