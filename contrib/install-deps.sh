@@ -28,6 +28,7 @@ need clang          command -v clang
 need graphviz       command -v dot
 need rustc          command -v rustc
 need musl-tools     command -v musl-gcc
+need xz-utils       command -v xz
 [ -z "$pkgs" ] && exit 0
 echo "holdup: installing missing Debian packages:$pkgs" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else

@@ -549,8 +549,11 @@ static struct snapshot *
 capture_take_begin(struct capture *c, bool stop_all)
 {
 	struct snapshot *s = snapshot_new(c->pid);
+	struct timespec mono;
 
 	clock_gettime(CLOCK_REALTIME, &s->taken);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	s->taken_mono_ns = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
 	s->read_fallback = capture_read_fallback;
 	s->read_ctx = (void *)(intptr_t)c->pid;
 	s->capture_mode = stop_all ? CAPTURE_MODE_STOP_ALL : CAPTURE_MODE_FAST;

@@ -188,6 +188,11 @@ capture_carry_facts_copy(struct snapshot *dst, const struct snapshot *src)
 		dst->fds[i].target = xstrdup(src->fds[i].target);
 	}
 	dst->nfds = src->nfds;
+	if (src->auxv != NULL) {
+		dst->auxv = xmalloc(src->auxv_len);
+		memcpy(dst->auxv, src->auxv, src->auxv_len);
+		dst->auxv_len = src->auxv_len;
+	}
 }
 
 void

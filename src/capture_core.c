@@ -19,6 +19,7 @@
 #define CORE_MAX_NOTE_BYTES	(64u << 20)	/* all PT_NOTE segments together */
 #define CORE_MAX_THREADS	16384
 #define CORE_MAX_FILES		65536		/* NT_FILE entries */
+#define CORE_MAX_AUXV_BYTES	4096		/* NT_AUXV bytes kept (saved again by dump --save) */
 #define CORE_MAX_PATH		4096
 #define CORE_MAX_AUXV		512
 #define CORE_DEFAULT_STACK	(32 * 1024)	/* as the live capture copies from a stopped thread */
@@ -648,6 +649,11 @@ core_read(struct capture_core *k, struct snapshot **out, struct err *e)
 		t->state_reason = xstrdup("a core file does not record whether a thread ran, waited for a CPU or slept");
 	}
 	core_copy_stacks(k, s);
+	if (cn.auxv != NULL && cn.auxv_len > 0 && cn.auxv_len <= CORE_MAX_AUXV_BYTES) {
+		s->auxv = xmalloc(cn.auxv_len);
+		memcpy(s->auxv, cn.auxv, cn.auxv_len);
+		s->auxv_len = cn.auxv_len;
+	}
 	if (cn.holdup != NULL) {
 		struct err ne = { "" };
 

@@ -181,38 +181,20 @@ cmd_dump_take(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct err 
 	struct snapshot *snap = NULL;
 	int savefd = -1;
 
-	if (d->save != NULL && (savefd = open(d->save, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-		err_set(e, "--save %s: %s", d->save, strerror(errno));
+	/* created first: an existing file is refused before the target is touched */
+	if (d->save != NULL && (savefd = output_core_create(d->save, e)) < 0) {
+		err_prefix(e, "--save ");
 		return NULL;
 	}
 	snap = cmd_dump_take_snap(d, pid, outp, last, e);
 	if (savefd >= 0) {
-		if (snap != NULL && output_core_write(snap, savefd, e) < 0) {
+		if (snap != NULL && output_core_save(snap, savefd, e) < 0) {
 			snapshot_free(snap);
 			snap = NULL;
 		}
 		close(savefd);
 	}
 	return snap;
-}
-
-/* Reads the first page of every file mapped from offset 0 into the read log, so the saved core
- * holds each module's ELF header and program headers, as the kernel's cores do: libdwfl
- * (eu-stack) and gdb find the modules and their build IDs from them. */
-static void
-cmd_dump_save_headers(struct snapshot *snap)
-{
-	uint8_t page[4096];
-	size_t n = 0;
-
-	for (size_t i = 0; i < snap->nmaps && n < 512; i++) {
-		const struct mapping *m = &snap->maps[i];
-
-		if (m->offset != 0 || m->path == NULL || m->path[0] != '/' || m->perms[0] != 'r' || m->end <= m->start)
-			continue;
-		(void)snapshot_read(snap, m->start, page, m->end - m->start < sizeof page ? m->end - m->start : sizeof page);
-		n++;
-	}
 }
 
 /* Captures and analyses one process or core; NULL with e set on failure. */
@@ -243,10 +225,8 @@ cmd_dump_take_snap(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct
 	}
 	/* The target runs again from here on; everything below works on the copies. */
 	capture_close(cap);
-	if (d->save != NULL) {
+	if (d->save != NULL)
 		snapshot_record_reads(snap);
-		cmd_dump_save_headers(snap);
-	}
 	if (last && !d->no_sandbox && cmd_dump_confine(d, outp, e) < 0) {
 		snapshot_free(snap);
 		if (an != NULL)

@@ -66,7 +66,8 @@ struct gr_ctx {
 	const struct godwarf_layout *l;
 	uint64_t bias;
 	struct goinfo *gi;
-	int64_t mono_ns;		/* CLOCK_MONOTONIC (the runtime's nanotime) at the snapshot */
+	int64_t mono_ns;		/* CLOCK_MONOTONIC (the runtime's nanotime) at the snapshot, 0 if
+					 * not known: then no goroutine's wait time is */
 	struct gr_semwait *sw;
 	size_t nsw, swcap;
 };
@@ -247,23 +248,6 @@ gr_bias(const struct snapshot *s, const struct gocache *c)
 		if (s->maps[i].offset == 0 && s->maps[i].path != NULL && strcmp(s->maps[i].path, s->exe) == 0)
 			return s->maps[i].start >= c->l.load_vaddr ? s->maps[i].start - c->l.load_vaddr : 0;
 	return 0;
-}
-
-/* The runtime's nanotime is CLOCK_MONOTONIC; move "now" back to when the snapshot was taken. */
-static int64_t
-gr_mono_at_snapshot(const struct snapshot *s)
-{
-	struct timespec mono, real;
-	int64_t m, r, taken;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	m = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
-	r = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec;
-	taken = (int64_t)s->taken.tv_sec * 1000000000 + s->taken.tv_nsec;
-	if (taken <= 0 || taken > r)
-		return m;
-	return m - (r - taken);
 }
 
 /* Walks the semaphore table's treaps: which g is parked on which semaphore address. */
@@ -583,7 +567,7 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 	}
 	since = gr_sfield(buf, len, l->g_waitsince);
 	/* the runtime sets waitsince only when a GC sees the goroutine blocked */
-	if ((g->status == G_WAITING || g->status == G_SYSCALL) && since > 0 && since <= x->mono_ns)
+	if ((g->status == G_WAITING || g->status == G_SYSCALL) && since > 0 && x->mono_ns > 0 && since <= x->mono_ns)
 		g->wait_seconds = (double)(x->mono_ns - since) / 1e9;
 	if ((m = gr_field(buf, len, l->g_m)) != 0 && (g->status == G_RUNNING || g->status == G_SYSCALL) &&
 	    l->m_procid.off >= 0) {
@@ -1003,7 +987,7 @@ goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
 	x.l = &c->l;
 	x.gi = gi;
 	x.bias = gr_bias(s, c);
-	x.mono_ns = gr_mono_at_snapshot(s);
+	x.mono_ns = s->taken_mono_ns;
 	gr_cache_strings(&x);
 	if (c->version != NULL)
 		gi->version = xstrdup(c->version);

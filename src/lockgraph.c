@@ -231,7 +231,9 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 			 * per target (the unwinder forgets it when the maps change) */
 			struct unwind_libc *c = unwind_libc(u);
 
-			if (c != NULL && c->looked) {
+			if (s->libc_name != NULL && s->glibc_source != NULL) {
+				/* the capture source knew it (a saved snapshot records it) */
+			} else if (c != NULL && c->looked) {
 				s->libc_name = c->name;
 				s->glibc_version = c->version;
 				s->glibc_source = c->source;

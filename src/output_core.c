@@ -1,6 +1,7 @@
-/* output_core.c - writes a snapshot as an ELF core (x86-64 ET_CORE): NT_PRSTATUS per thread, NT_PRPSINFO, NT_FILE, the HOLDUP note, PT_LOADs of the memory read. */
+/* output_core.c - writes a snapshot as an ELF core (x86-64 ET_CORE): NT_PRSTATUS per thread, NT_PRPSINFO, NT_AUXV, NT_FILE, the HOLDUP note, PT_LOADs of the memory read. */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #define OUTCORE_NT_FILE 0x46494c45
 #define OUTCORE_MAX_SEGS 65536
+#define OUTCORE_MAX_HEADERS 512	/* module headers saved */
 
 struct oc_buf {
 	uint8_t *p;
@@ -149,6 +151,29 @@ oc_segments(const struct snapshot *s, Elf64_Phdr *ph, const uint8_t **data, uint
 	return k;
 }
 
+/* NT_AUXV: gdb relocates a PIE by AT_ENTRY and AT_PHDR and finds the libraries by the link map
+ * behind them. All but AT_PAGESZ: given it, libdwfl (elfutils 0.188, eu-stack) reads each module's
+ * image from the core's memory, where only its first page is saved, and its stacks end at the first
+ * frame; without it, libdwfl opens the modules' files as it does for NT_FILE alone. */
+static void
+oc_auxv_note(struct oc_buf *notes, const struct snapshot *s)
+{
+	struct oc_buf d = { NULL, 0, 0 };
+
+	for (size_t i = 0; s->auxv != NULL && i + 16 <= s->auxv_len; i += 16) {
+		uint64_t a[2];
+
+		memcpy(a, s->auxv + i, sizeof a);
+		if (a[0] != AT_PAGESZ)
+			oc_put(&d, a, sizeof a);
+		if (a[0] == AT_NULL)
+			break;
+	}
+	if (d.len > 0)
+		oc_note(notes, "CORE", NT_AUXV, d.p, d.len);
+	free(d.p);
+}
+
 /* NT_PRPSINFO: the process's pid, name and arguments; libdwfl's dwfl_core_file_attach (eu-stack)
  * takes the pid from it and refuses a core without one. */
 static void
@@ -202,6 +227,7 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 			oc_note(&notes, "CORE", NT_PRSTATUS, st, n);
 	}
 	oc_psinfo(&notes, s);
+	oc_auxv_note(&notes, s);
 	oc_files(&notes, s);
 	corenote_encode(s, &hn, &hl);
 	oc_note(&notes, "HOLDUP", 0x484c4450, hn, hl);
@@ -238,4 +264,123 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 	free(owned);
 	free(data);
 	return rc;
+}
+
+/* An auxiliary vector entry of s, 0 if absent. */
+static uint64_t
+oc_auxv(const struct snapshot *s, uint64_t type)
+{
+	for (size_t i = 0; s->auxv != NULL && i + 16 <= s->auxv_len; i += 16) {
+		uint64_t a[2];
+
+		memcpy(a, s->auxv + i, sizeof a);
+		if (a[0] == AT_NULL)
+			break;
+		if (a[0] == type)
+			return a[1];
+	}
+	return 0;
+}
+
+/* A NUL-terminated string of the target at addr, read (and so recorded) in pieces up to its end. */
+static void
+oc_record_string(struct snapshot *s, uint64_t addr)
+{
+	char buf[256];
+
+	for (int k = 0; k < 16 && addr != 0; k++, addr += sizeof buf) {
+		ssize_t r = snapshot_read_recorded(s, addr, buf, sizeof buf);
+
+		if (r <= 0 || memchr(buf, '\0', (size_t)r) != NULL)
+			break;
+	}
+}
+
+/* The dynamic linker's list of loaded objects (the executable's DT_DEBUG, r_debug, each link_map
+ * and its name), as a kernel core holds it: gdb finds the shared libraries by it, and libdwfl,
+ * given an auxiliary vector, walks it and stops the stacks at the first frame when it is missing.
+ * 64-bit layouts (<link.h>): struct r_debug is r_version, r_map, ...; struct link_map is l_addr,
+ * l_name, l_ld, l_next, l_prev. */
+static void
+oc_record_link_map(struct snapshot *s)
+{
+	uint64_t phdr = oc_auxv(s, AT_PHDR), phnum = oc_auxv(s, AT_PHNUM), bias = 0, dyn = 0, dynsz = 0;
+	uint64_t rdebug = 0, lm;
+	Elf64_Phdr ph[64];
+	Elf64_Dyn d[256];
+	ssize_t r;
+
+	if (phdr == 0 || phnum == 0 || phnum > 64 || oc_auxv(s, AT_PHENT) != sizeof(Elf64_Phdr))
+		return;
+	if (snapshot_read_recorded(s, phdr, ph, phnum * sizeof ph[0]) != (ssize_t)(phnum * sizeof ph[0]))
+		return;
+	for (size_t i = 0; i < phnum; i++)
+		if (ph[i].p_type == PT_PHDR)
+			bias = phdr - ph[i].p_vaddr;
+	for (size_t i = 0; i < phnum; i++)
+		if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = bias + ph[i].p_vaddr;
+			dynsz = ph[i].p_memsz < sizeof d ? ph[i].p_memsz : sizeof d;
+		}
+	if (dyn == 0 || (r = snapshot_read_recorded(s, dyn, d, dynsz)) <= 0)
+		return;
+	for (size_t i = 0; i < (size_t)r / sizeof d[0] && d[i].d_tag != DT_NULL; i++)
+		if (d[i].d_tag == DT_DEBUG)
+			rdebug = d[i].d_un.d_ptr;
+	uint64_t rd[5];
+
+	if (rdebug == 0 || snapshot_read_recorded(s, rdebug, rd, sizeof rd) != (ssize_t)sizeof rd)
+		return;
+	lm = rd[1];
+	for (int n = 0; n < 1024 && lm != 0; n++) {
+		uint64_t l[5];
+		uint8_t ld[512];
+
+		if (snapshot_read_recorded(s, lm, l, sizeof l) != (ssize_t)sizeof l)
+			break;
+		oc_record_string(s, l[1]);
+		if (l[2] != 0)
+			(void)snapshot_read_recorded(s, l[2], ld, sizeof ld);	/* its dynamic section's start */
+		lm = l[3];
+	}
+}
+
+/* The first page of every file mapped from offset 0, so the saved core holds each module's ELF and
+ * program headers as the kernel's cores do (libdwfl and gdb find modules and build IDs by them), then
+ * the link map. */
+static void
+oc_record_headers(struct snapshot *s)
+{
+	uint8_t page[4096];
+	size_t n = 0;
+
+	/* past the analysis budget on purpose: a few pages, after the analysis is done */
+	for (size_t i = 0; i < s->nmaps && n < OUTCORE_MAX_HEADERS; i++) {
+		const struct mapping *m = &s->maps[i];
+
+		if (m->offset != 0 || m->path == NULL || m->path[0] != '/' || m->perms[0] != 'r' || m->end <= m->start)
+			continue;
+		(void)snapshot_read_recorded(s, m->start, page, m->end - m->start < sizeof page ? m->end - m->start : sizeof page);
+		n++;
+	}
+	oc_record_link_map(s);
+}
+
+int
+output_core_create(const char *path, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_set(e, "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+int
+output_core_save(struct snapshot *s, int fd, struct err *e)
+{
+	if (s->readlog == NULL)
+		return err_set(e, "this snapshot did not record what its analysis read: not saved");
+	oc_record_headers(s);
+	return output_core_write(s, fd, e);
 }

@@ -9,4 +9,12 @@
  * mappings, the HOLDUP note (corenote.c) and one PT_LOAD per stack and memory copy. Returns 0, or -1 with e set. */
 int output_core_write(const struct snapshot *s, int fd, struct err *e);
 
+/* Creates path for a saved core: a new file (never an existing one or through a symlink), 0600, as
+ * it holds the target's memory. Returns its descriptor, or -1 with e set. */
+int output_core_create(const char *path, struct err *e);
+/* Saves s (analysed, recording its reads: snapshot_record_reads before the analysis) to fd: records
+ * the modules' headers (snapshot_record_headers, while the target still lives), then writes the core.
+ * Returns 0, or -1 with e set. Does not close fd. */
+int output_core_save(struct snapshot *s, int fd, struct err *e);
+
 #endif

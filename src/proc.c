@@ -16,6 +16,7 @@
 /* Limits on what one snapshot reads, so a huge or hostile target cannot make us allocate without bound. */
 #define PROC_MAX_FDS 4096
 #define PROC_MAX_CMDLINE 4096
+#define PROC_MAX_AUXV 4096		/* a few dozen 16-byte entries in practice */
 
 int
 proc_parse_stat(const char *text, struct proc_stat *st)
@@ -697,6 +698,11 @@ proc_read_process(struct snapshot *s, struct err *e)
 	snapshot_parse_maps(s, text);
 	proc_read_fds(s, dir);
 	proc_read_namespace(s);
+	/* kept for a saved core's NT_AUXV (gdb finds a PIE's load address by it) */
+	snprintf(path, sizeof path, "%s/auxv", dir);
+	free(s->auxv);
+	s->auxv = (uint8_t *)util_read_file(path, &len);
+	s->auxv_len = s->auxv != NULL ? (len <= PROC_MAX_AUXV ? len : PROC_MAX_AUXV) : 0;
 	return 0;
 }
 

@@ -141,6 +141,7 @@ session_open(pid_t pid, const struct session_opts *o, struct session **out, stru
 	s->subprocesses = o->subprocesses;
 	s->capture = o->capture;
 	s->analysis_timeout_ns = o->analysis_timeout_ns != 0 ? o->analysis_timeout_ns : SESSION_ANALYSIS_TIMEOUT_NS;
+	s->record_reads = o->record_reads;
 	if (session_add(s, s->pid, &o->capture, e) < 0) {
 		/* A command that is done before holdup could look: the session is over, not failed. */
 		for (int i = 0; s->launch != NULL && i < 50 && !launch_exited(s->launch); i++)
@@ -181,6 +182,10 @@ session_take(struct session *s, struct session_member *m, struct snapshot **out,
 	if (capture_snapshot(m->cap, &snap, e) < 0)
 		return -1;
 	*what = "analysis";
+	if (s->record_reads || s->record_next) {
+		snapshot_record_reads(snap);
+		s->record_next = false;
+	}
 	snapshot_budget_set(snap, ANALYZE_READ_BUDGET, s->analysis_timeout_ns);
 	if (analyze_snapshot(m->an, snap, e) < 0) {
 		snapshot_free(snap);

@@ -62,6 +62,8 @@ struct session_opts {
 	bool subprocesses;	/* the target's descendants too (proctree.h), found again every round */
 	struct launch *launch;	/* borrowed; launch mode: the target is this command (launch.h) */
 	uint64_t analysis_timeout_ns;	/* a snapshot's analysis deadline; 0: SESSION_ANALYSIS_TIMEOUT_NS */
+	bool record_reads;	/* every snapshot keeps what its analysis read, to be saved as a core
+				 * (output_core_save: watch --save) */
 };
 
 /* The default deadline of one snapshot's analysis in top, record and watch: a target that makes
@@ -111,6 +113,8 @@ struct session {
 	struct launch *launch;		/* borrowed, or NULL */
 	struct capture_opts capture;	/* for descendants found later */
 	uint64_t analysis_timeout_ns;
+	bool record_reads;		/* session_opts.record_reads */
+	bool record_next;		/* the next snapshot only records its reads (top's save key) */
 	pid_t *skip;			/* owned; descendants that could not be opened: not tried again */
 	size_t nskip, skip_cap;
 	uint64_t joined;		/* descendants that joined the session */

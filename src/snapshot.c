@@ -67,6 +67,8 @@ snapshot_free(struct snapshot *s)
 	for (size_t i = 0; i < s->nfds; i++)
 		free(s->fds[i].target);
 	free(s->fds);
+	free(s->auxv);
+	free(s->glibc_source_buf);
 	snapshot_locks_free(s);
 	snapshot_goinfo_free(s->go);
 	free(s->exe);
@@ -269,6 +271,14 @@ snapshot_read_fallback(const struct snapshot *s, uint64_t addr, void *buf, size_
 	if (s->readlog != NULL)
 		snapshot_log_read(s->readlog, addr, buf, r);
 	return r;
+}
+
+ssize_t
+snapshot_read_recorded(struct snapshot *s, uint64_t addr, void *buf, size_t len)
+{
+	if (s->readlog == NULL || s->read_fallback == NULL)
+		return -1;
+	return snapshot_read_fallback(s, addr, buf, len);
 }
 
 ssize_t

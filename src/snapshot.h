@@ -318,6 +318,8 @@ struct snapshot {
 	pid_t ns_pid;			/* its PID there, 0 if pidns is false */
 	char *container;		/* owned; its cgroup path ("/system.slice/docker-1f3e.scope"), NULL if "/" */
 	struct timespec taken;		/* CLOCK_REALTIME when the capture began */
+	int64_t taken_mono_ns;		/* CLOCK_MONOTONIC then (the clock Go's runtime times waits by),
+					 * 0 if not known (a core made elsewhere or at another boot) */
 	uint64_t pause_us;		/* first thread stopped to last thread resumed */
 	uint64_t capture_us;		/* the whole capture, /proc reads included */
 	int nstopped;			/* threads actually stopped */
@@ -347,6 +349,8 @@ struct snapshot {
 
 	struct fdlink *fds;		/* owned; sorted by fd; at most a few thousand are read */
 	size_t nfds;
+	uint8_t *auxv;			/* owned; the auxiliary vector (/proc/PID/auxv, a core's NT_AUXV), or NULL */
+	size_t auxv_len;
 
 	snapshot_read_fn read_fallback;	/* may be NULL (no live target) */
 	void *read_ctx;			/* borrowed, unless read_ctx_free is set */
@@ -361,6 +365,7 @@ struct snapshot {
 					 * (or not looked for; a static musl records none) */
 	const char *glibc_source;	/* static string: where the version came from, or why none was
 					 * found; NULL when nobody waited on a futex, so it was not looked for */
+	char *glibc_source_buf;		/* owned; glibc_source when a saved snapshot said it, or NULL */
 	struct lock *locks;
 	size_t nlocks;
 	struct deadlock *deadlocks;
@@ -381,6 +386,9 @@ struct snapshot_readlog {
 
 /* From now on every successful fallback read of s is recorded in s->readlog. */
 void snapshot_record_reads(struct snapshot *s);
+/* When s records its reads: reads len bytes at addr through the fallback (not its copies), past
+ * its budget, and records them; what a saved core needs beyond the analysis. Returns bytes read or -1. */
+ssize_t snapshot_read_recorded(struct snapshot *s, uint64_t addr, void *buf, size_t len);
 
 /* At most this many goroutines are read from one snapshot; the rest are counted, not read. */
 #define SNAPSHOT_GOROUTINE_BUDGET 100000

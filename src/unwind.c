@@ -77,6 +77,7 @@ struct unwinder {
 	char *maps_text;		/* owned; the maps text last reported */
 	struct snapshot *mapsnap;	/* owned; those maps parsed, for opening the modules' files */
 	struct targetfile_root root;	/* the target's "/", where its files are opened */
+	bool user_root;			/* root is the user's --sysroot: its debug files come first */
 	struct unwind_libc libc;	/* its libc, as long as the maps stay the same */
 	char *exe_name;			/* owned; the snapshot's exe as last reported, or NULL */
 	char *exe_file;			/* owned; --exe: the file opened for it instead, or NULL */
@@ -241,7 +242,12 @@ unwind_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
 		for (int i = 1; i < idlen; i++)
 			p += sprintf(p, "%02x", id[i]);
 		paths[npaths] = xasprintf("%s/%02x/%s.debug", UNWIND_BUILD_ID_DIR, id[0], hex);
-		fd = unwind_debug_candidate(targetfile_open_host(paths[npaths], 0, &e), id, idlen);
+		/* the host's own first, unless the user named a sysroot: then its files are the ones
+		 * meant (and a dump of a core reads the same on every machine) */
+		if (u == NULL || !u->user_root)
+			fd = unwind_debug_candidate(targetfile_open_host(paths[npaths], 0, &e), id, idlen);
+		else if ((fd = unwind_debug_candidate(targetfile_open(&u->root, paths[npaths], NULL, NULL, &e), id, idlen)) < 0)
+			fd = unwind_debug_candidate(targetfile_open_host(paths[npaths], 0, &e), id, idlen);
 		if (fd >= 0) {
 			*debuginfo_file_name = paths[npaths];
 			return fd;
@@ -1058,6 +1064,7 @@ unwind_new_files(const struct unwind_files *f, struct err *e)
 		free(u);
 		return NULL;
 	}
+	u->user_root = f->sysroot != NULL;
 	if (f->exe != NULL) {
 		int fd = targetfile_open_host_user(f->exe, e);
 

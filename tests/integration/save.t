@@ -1,7 +1,7 @@
 #!/bin/bash
 # save.t - holdup dump --save: the saved ELF core reads back offline as the same dump (all but source and timing), and other tools open it.
 . tests/integration/lib.sh
-plan 20
+plan 21
 
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
@@ -51,3 +51,5 @@ eu-stack --core "$ABBA" -e "$FIXTURES/lock_abba" >"$TMPD/eu.txt" 2>&1
 grep -q ' worker$' "$TMPD/eu.txt" && grep -q 'pthread_mutex_lock' "$TMPD/eu.txt"; ok $? "eu-stack symbolizes it (the modules' headers are saved): worker, pthread_mutex_lock"
 gdb -batch -nx -ex 'thread apply all bt' -c "$ABBA" "$FIXTURES/lock_abba" >"$TMPD/gdb.txt" 2>&1
 grep -q '^Thread ' "$TMPD/gdb.txt"; ok $? "gdb opens the saved core and lists its threads"
+grep -q 'in worker ' "$TMPD/gdb.txt" && grep -q 'pthread_mutex_lock' "$TMPD/gdb.txt"
+ok $? "gdb symbolizes the executable and libc (NT_AUXV and the link map are saved): worker, pthread_mutex_lock"
