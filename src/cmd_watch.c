@@ -19,6 +19,7 @@
 #include "lockgraph.h"
 #include "options.h"
 #include "output.h"
+#include "output_core.h"
 #include "sanitize.h"
 #include "session.h"
 #include "signals.h"
@@ -62,6 +63,7 @@ struct cmd_watch {
 	const char *dir;
 	const char *exec;
 	bool subprocesses;
+	bool save;			/* --save: each dump's snapshot also as a core file */
 	struct options_targets targets;
 	struct launch launch;		/* launch mode: the command started */
 	bool launched;
@@ -87,8 +89,10 @@ cmd_watch_help(void)
 	    "  --blocked-for SECS  threshold for one block on one lock (default 5)\n"
 	    "  --dir DIR           where dumps go (default .), as holdup-PID-TIME.txt and .json\n"
 	    "  --exec CMD          run CMD with /bin/sh after each dump; the text dump's path is $1 and\n"
-	    "                      $HOLDUP_DUMP, the JSON one $2 and $HOLDUP_DUMP_JSON, the reason\n"
-	    "                      $HOLDUP_REASON\n"
+	    "                      $HOLDUP_DUMP, the JSON one $2 and $HOLDUP_DUMP_JSON, the saved core\n"
+	    "                      (--save) $3 and $HOLDUP_DUMP_CORE, the reason $HOLDUP_REASON\n"
+	    "  --save              also save each dump's snapshot as an ELF core (.core, 0600) that\n"
+	    "                      holdup dump FILE, gdb and eu-stack read offline\n"
 	    "  -i, --interval SECS time between snapshots (default 1)\n"
 	    "  --rate-limit SECS   at most one dump per trigger kind (deadlock, blocked) per SECS (default 60)\n"
 	    "  --analysis-timeout SECS  a snapshot's analysis deadline (default 10): a target that makes\n"
@@ -355,8 +359,36 @@ cmd_watch_write(struct cmd_watch *w, const struct snapshot *s, const char *stem,
 	return path;
 }
 
+/* --save: the snapshot as a core beside its dumps; the path (owned) or NULL after logging why. A core
+ * is never cut to the dump budget (it would not open): its size counts toward --max-dir-bytes. */
+static char *
+cmd_watch_save(struct cmd_watch *w, struct snapshot *s, const char *stem)
+{
+	char *path = NULL;
+	FILE *f = cmd_watch_create(w, stem, "core", &path);
+	struct err e = { "" };
+	struct stat sb;
+
+	if (f == NULL) {
+		cmd_watch_log("cannot create a core in %s: %s", w->dir, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	if (output_core_save(s, fileno(f), &e) < 0) {
+		cmd_watch_log("%s: %s", path, e.msg);
+		fclose(f);
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) == 0)
+		w->dir_bytes += (uint64_t)sb.st_size;
+	fclose(f);
+	return path;
+}
+
 static void
-cmd_watch_run(struct cmd_watch *w, const char *txt, const char *json, const char *reason)
+cmd_watch_run(struct cmd_watch *w, const char *txt, const char *json, const char *core, const char *reason)
 {
 	pid_t child;
 
@@ -378,8 +410,10 @@ cmd_watch_run(struct cmd_watch *w, const char *txt, const char *json, const char
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setenv("HOLDUP_DUMP", txt, 1);
 		setenv("HOLDUP_DUMP_JSON", json != NULL ? json : "", 1);
+		setenv("HOLDUP_DUMP_CORE", core != NULL ? core : "", 1);
 		setenv("HOLDUP_REASON", reason, 1);
-		execl("/bin/sh", "sh", "-c", w->exec, "holdup-exec", txt, json != NULL ? json : "", (char *)NULL);
+		execl("/bin/sh", "sh", "-c", w->exec, "holdup-exec", txt, json != NULL ? json : "", core != NULL ? core : "",
+		    (char *)NULL);
 		_exit(127);
 	}
 	xgrow(&w->execs, &w->execs_cap, w->nexecs + 1, sizeof *w->execs);
@@ -463,11 +497,11 @@ cmd_watch_prune(struct cmd_watch *w, const struct session *ses)
 
 /* Writes the dump pair, logs it and runs the hook. */
 static void
-cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason)
+cmd_watch_dump(struct cmd_watch *w, struct snapshot *s, const char *reason)
 {
 	char stem[96], ts[32];
 	struct tm tm;
-	char *txt, *json;
+	char *txt, *json, *core;
 
 	if (w->dir_bytes >= (uint64_t)w->max_dir_bytes) {
 		if (!w->dir_full_said)
@@ -483,6 +517,7 @@ cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason
 	if (txt == NULL)
 		return;
 	json = cmd_watch_write(w, s, stem, "json");
+	core = w->save ? cmd_watch_save(w, s, stem) : NULL;
 	w->ndumps++;
 	if (s->pid != w->pid) {
 		char name[64] = "?";
@@ -490,14 +525,16 @@ cmd_watch_dump(struct cmd_watch *w, const struct snapshot *s, const char *reason
 
 		if (t != NULL && t->name != NULL)
 			sanitize_str(t->name, name, sizeof name);
-		cmd_watch_log("process %d (%s): %s: wrote %s%s%s", (int)s->pid, name, reason, txt, json ? " and " : "",
-		    json ? json : "");
+		cmd_watch_log("process %d (%s): %s: wrote %s%s%s%s%s", (int)s->pid, name, reason, txt,
+		    json ? " and " : "", json ? json : "", core ? " and " : "", core ? core : "");
 	} else
-		cmd_watch_log("%s: wrote %s%s%s", reason, txt, json ? " and " : "", json ? json : "");
+		cmd_watch_log("%s: wrote %s%s%s%s%s", reason, txt, json ? " and " : "", json ? json : "",
+		    core ? " and " : "", core ? core : "");
 	if (w->exec != NULL)
-		cmd_watch_run(w, txt, json, reason);
+		cmd_watch_run(w, txt, json, core, reason);
 	free(txt);
 	free(json);
+	free(core);
 }
 
 /* True when trigger kind k may dump now; records the dump time if so. */
@@ -512,7 +549,7 @@ cmd_watch_allowed(struct cmd_watch *w, enum cmd_watch_trigger k, uint64_t now)
 }
 
 static void
-cmd_watch_check(struct cmd_watch *w, const struct snapshot *s, uint64_t now)
+cmd_watch_check(struct cmd_watch *w, struct snapshot *s, uint64_t now)
 {
 	char *sig = cmd_watch_deadlock_sig(s);
 	char reason[256];
@@ -598,6 +635,7 @@ cmd_watch_options(int *rc, struct cmd_watch *w, int argc, char **argv)
 		{ "rate-limit", 0, OPTIONS_SECONDS, &w->rate_limit, .min = 0, .max = 1e7,
 		    .error = "--rate-limit wants a number of seconds (at least 0)" },
 		{ "subprocesses", 0, OPTIONS_FLAG, &w->subprocesses },
+		{ "save", 0, OPTIONS_FLAG, &w->save },
 		{ "analysis-timeout", 0, OPTIONS_SECONDS, &w->analysis_timeout, .min = 0.001, .max = 1e6,
 		    .error = "--analysis-timeout wants a number of seconds (at least 0.001)" },
 		{ "max-dump-bytes", 0, OPTIONS_COUNT, &w->max_dump_bytes, .min = 4096, .max = 1L << 40,
@@ -701,6 +739,7 @@ cmd_watch_open(struct cmd_watch *w, struct session **ses, int *rc)
 	so.subprocesses = w->subprocesses;
 	so.launch = w->launched ? &w->launch : NULL;
 	so.analysis_timeout_ns = (uint64_t)(w->analysis_timeout * 1e9);
+	so.record_reads = w->save;	/* a dump's snapshot is known only after its analysis */
 	if (session_open(w->pid, &so, ses, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
 		if (w->launched)

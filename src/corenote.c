@@ -8,7 +8,7 @@
 #include "corenote.h"
 
 /* Format, little-endian: "HLDN" u32 version u32 nthreads, then per thread: i32 tid, u8 proc_state, u8 flags
- * (1 task_running, 2 on_cpu), str name, str wchan, i64 syscall, u64 args[6], u64 sp, pc, runtime, wait, slices,
+ * (1 task_running, 2 on_cpu, 4 read without registers: NT_PRSTATUS holds only its /proc syscall line), str name, str wchan, i64 syscall, u64 args[6], u64 sp, pc, runtime, wait, slices,
  * utime, stime, i32 cpu; then str exe, str cmdline (full: NT_PRPSINFO cuts them); a str is u32 length then that many bytes.
  * Then u32 count and that many tagged records, u32 tag, u32 length, that many bytes, which a reader skips when it
  * does not know the tag (so a later holdup can add facts without a new version): see CN_TAG_*. */
@@ -139,7 +139,7 @@ corenote_encode(const struct snapshot *s, uint8_t **out, size_t *len)
 
 		cn_put_u64(&b, (uint64_t)(uint32_t)t->tid, 4);
 		cn_put_u64(&b, (uint8_t)t->proc_state, 1);
-		cn_put_u64(&b, (t->task_running ? 1u : 0u) | (t->on_cpu ? 2u : 0u), 1);
+		cn_put_u64(&b, (t->task_running ? 1u : 0u) | (t->on_cpu ? 2u : 0u) | (t->regs_valid ? 0u : 4u), 1);
 		cn_put_str(&b, t->name);
 		cn_put_str(&b, t->wchan);
 		cn_put_u64(&b, (uint64_t)(int64_t)t->syscall, 8);
@@ -242,6 +242,8 @@ cn_apply_thread(struct snapshot *s, struct cn_rd *r)
 	t->proc_state = state;
 	t->task_running = (flags & 1) != 0;
 	t->on_cpu = (flags & 2) != 0;
+	if (flags & 4)
+		t->regs_valid = false;	/* as the capture had it: pc and sp of its syscall line only */
 	t->syscall = (long)(int64_t)v[0];
 	memcpy(t->syscall_args, &v[1], sizeof t->syscall_args);
 	t->syscall_sp = v[7];

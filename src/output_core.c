@@ -221,6 +221,7 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 			r.pc = t->syscall_pc;
 			r.sp = t->syscall_sp;
 			r.syscall_nr = t->syscall;
+			memcpy(r.args, t->syscall_args, sizeof r.args);
 		}
 		n = arch_regs_to_elf_prstatus(&r, t->tid, t->pending_signal, st, sizeof st);
 		if (n > 0)

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output.h"
+#include "output_core.h"
 #include "session.h"
 #include "signals.h"
 #include "term.h"
@@ -72,9 +74,13 @@ top_view_available(const struct top *t, enum top_view v)
 	return v != TOP_VIEW_GOROUTINES || t->snap->go != NULL;
 }
 
+static void top_save_core(struct top *t, struct snapshot *s);
+
 static void
 top_take(struct top *t, struct snapshot *s)
 {
+	if (t->save_core && s->readlog != NULL)
+		top_save_core(t, s);
 	snapshot_free(t->snap);
 	t->snap = s;
 	t->nsamples++;
@@ -144,6 +150,43 @@ top_save(struct top *t)
 	}
 	abs = realpath(path, NULL);
 	top_message(t, "saved snapshot #%u (%zu threads) to %s", t->nsamples, t->snap->nthreads, abs ? abs : path);
+	free(abs);
+}
+
+/* Writes the snapshot just taken, which recorded its reads (S), as a core; says where. */
+static void
+top_save_core(struct top *t, struct snapshot *s)
+{
+	char name[128], path[PATH_MAX], *abs;
+	struct err e = { "" };
+	struct tm tm;
+	time_t now = time(NULL);
+	int fd;
+
+	t->save_core = false;
+	localtime_r(&now, &tm);
+	snprintf(name, sizeof name, "holdup-%d-%04d%02d%02d-%02d%02d%02d-%u.core", (int)t->pid,
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t->nsamples);
+	snprintf(path, sizeof path, "%s", name);
+	fd = output_core_create(path, &e);
+	if (fd < 0 && errno != EEXIST) {
+		/* as for the text dump: the working directory may be read-only */
+		snprintf(path, sizeof path, "/tmp/%s", name);
+		fd = output_core_create(path, &e);
+	}
+	if (fd < 0) {
+		top_message(t, "cannot save a core: %s", e.msg);
+		return;
+	}
+	if (output_core_save(s, fd, &e) < 0) {
+		close(fd);
+		unlink(path);
+		top_message(t, "cannot save a core: %s", e.msg);
+		return;
+	}
+	close(fd);
+	abs = realpath(path, NULL);
+	top_message(t, "saved core of snapshot #%u to %s", t->nsamples, abs ? abs : path);
 	free(abs);
 }
 
@@ -323,6 +366,27 @@ top_key_save(struct top *t, int ch)
 	top_save(t);
 }
 
+/* The next snapshot records what its analysis reads and is saved as a core when it comes (at
+ * once, even when paused). */
+static void
+top_key_save_core(struct top *t, int ch)
+{
+	(void)ch;
+	if (t->gone) {
+		top_message(t, "cannot save a core: the target has exited (s saves the text on screen)");
+		return;
+	}
+	t->session->record_next = true;
+	t->save_core = true;
+	session_ticker_due_now(&t->session->ticker);
+	top_sample(t);
+	if (t->save_core) {
+		t->save_core = false;
+		t->session->record_next = false;
+		top_message(t, "cannot save a core: no snapshot (%s)", t->sample_error[0] ? t->sample_error : "the target is gone");
+	}
+}
+
 static void
 top_key_help(struct top *t, int ch)
 {
@@ -352,6 +416,8 @@ const struct top_binding top_bindings[] = {
 	{ { 'p' }, "p", "pause/resume sampling", top_key_pause },
 	{ { '+', '=', '-' }, "+ -", "sample less/more often (double/halve the interval)", top_key_interval },
 	{ { 's' }, "s", "save a text dump of the snapshot on screen to a file", top_key_save },
+	{ { 'S' }, "S", "take a snapshot now and save it as a core file (holdup dump, gdb, eu-stack read it)",
+	    top_key_save_core },
 	{ { 'h', '?' }, "h, ?", "this help (any key closes it)", top_key_help },
 	{ { 'q' }, "q", "quit (detaches; the target runs on)", top_key_quit },
 };

@@ -58,6 +58,7 @@ struct top {
 	pid_t sel_tid;			/* thread the cursor is on, kept across samples */
 	int stack_first;		/* scroll of the stack pane */
 
+	bool save_core;			/* S: save the next snapshot as a core when it comes */
 	char msg[512];			/* transient status line text */
 	uint64_t msg_until_us;
 	bool quit;

@@ -160,6 +160,14 @@ for round in 1 2; do
 	f=$(screen | sed -n 's/.*saved snapshot #[0-9]* ([0-9]* threads) to \(\/[^ ]*\).*/\1/p' | head -n 1)
 	[ -n "$f" ] && [ -f "$f" ] && grep -q "Thread $T1 " "$f" && grep -q "Thread $T2 " "$f"
 	ok $? "r$round: s wrote $f with both TIDs"
+	# S takes a snapshot now and saves it as a core, which holdup dump reads offline.
+	keys S
+	wait_screen "saved core of snapshot #[0-9]+ to /"
+	f=$(screen | sed -n 's/.*saved core of snapshot #[0-9]* to \(\/[^ ]*\).*/\1/p' | head -n 1)
+	[ -n "$f" ] && [ -f "$f" ] && "$HOLDUP" dump "$f" >"$WORK/core.$round.txt" 2>&1
+	rc=$?
+	[ "$rc" = 3 ] && grep -q "Thread $T1 " "$WORK/core.$round.txt" && grep -q "Thread $T2 " "$WORK/core.$round.txt"
+	ok $? "r$round: S saved a core ($f) whose dump finds the deadlock of both TIDs (rc $rc)"
 
 	# Resize: narrow, tiny, wide, back; the view stays inside the window.
 	$TM resize-window -t top -x 70 -y 15

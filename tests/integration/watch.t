@@ -2,7 +2,7 @@
 # watch.t - holdup watch: dumps (text + JSON) and --exec when a deadlock or a long block appears,
 # nothing for contended but progressing locks, one dump per event, exit 0 when the target exits.
 . tests/integration/lib.sh
-plan 30
+plan 33
 
 yes_no() { [ "$@" ] && echo 0 || echo 1; }
 # wait_for SECONDS COMMAND...: polls until the command succeeds
@@ -53,9 +53,18 @@ grep -q "exited with status 0" $TMPD/w1.out; ok $? "watch reports the --exec sta
 D=$TMPD/st; mkdir -p $D
 start_fixture rec_hang stall 1 || exit 1
 P=$FPID; W2=$(fact worker2_tid)
-"$HOLDUP" watch -i 0.25 --blocked-for 2 --dir $D $P >$TMPD/w2.out 2>&1 &
+"$HOLDUP" watch -i 0.25 --blocked-for 2 --dir $D --save \
+	--exec "printf '%s|%s\n' \"\$3\" \"\$HOLDUP_DUMP_CORE\" >>$D/exec.log" $P >$TMPD/w2.out 2>&1 &
 WP=$!
 wait_for 20 eval '[ "$(ndumps $D)" -ge 1 ]'; ok $? "a block longer than --blocked-for triggers a dump"
+wait_for 10 test -s $D/exec.log
+core=$(ls $D/holdup-$P-*.core 2>/dev/null | head -n 1)
+ok $(yes_no -s "$core" -a "$(stat -c %a "$core" 2>/dev/null)" = 600) "--save: the snapshot is saved beside the dumps as a 0600 core ($(basename "$core"))"
+IFS='|' read -r a3 envc <$D/exec.log
+ok $(yes_no "$a3" = "$core" -a "$envc" = "$core") "--exec: \$3 and \$HOLDUP_DUMP_CORE are the saved core"
+"$HOLDUP" dump --json "$core" >$TMPD/w2core.json 2>$TMPD/w2core.err; rc=$?
+ok $(yes_no "$rc" = 0 -a "$(json_get $TMPD/w2core.json "[t['state'] for t in j['threads'] if t['tid'] == $W2][0]" 2>/dev/null)" = blocked) \
+	"--save: holdup dump of the core exits 0 and shows the worker blocked (rc $rc)"
 grep -q "thread $W2 blocked on ledger_lock" $TMPD/w2.out; ok $? "watch names the blocked thread and lock"
 json=$(ls $D/holdup-$P-*.json | head -n 1)
 ok $(yes_no "$(json_get "$json" 'len(j["deadlocks"])')" = 0) "stall dump: no deadlock in it"
