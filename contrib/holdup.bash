@@ -22,7 +22,8 @@ _holdup()
 		return
 	fi
 	case $prev in
-	-o|--output|--dir|--save|--exe|--sysroot) COMPREPLY=($(compgen -f -- "$cur")); return;;
+	-o|--output|--dir|--exe|--sysroot) COMPREPLY=($(compgen -f -- "$cur")); return;;
+	--save) [ "$cmd" = dump ] && { COMPREPLY=($(compgen -f -- "$cur")); return; };;	# watch --save takes no value
 	--format|-f)
 		if [ "$cmd" = dump ]; then COMPREPLY=($(compgen -W "text json dot" -- "$cur"))
 		else COMPREPLY=($(compgen -W "pprof folded json json-array speedscope" -- "$cur")); fi
@@ -36,7 +37,7 @@ _holdup()
 		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --subprocesses --exe --sysroot --save --no-sandbox --pid --help" -- "$cur"));;
 		top) COMPREPLY=($(compgen -W "--interval --no-sampling --pid --help" -- "$cur"));;
 		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --subprocesses --pid -- --help" -- "$cur"));;
-		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --analysis-timeout --max-dump-bytes --max-dir-bytes --subprocesses --pid -- --help" -- "$cur"));;
+		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --analysis-timeout --max-dump-bytes --max-dir-bytes --save --subprocesses --pid -- --help" -- "$cur"));;
 		esac
 		return
 	fi
