@@ -6,7 +6,7 @@ MANDIR = $(PREFIX)/share/man/man1
 
 CC ?= cc
 CXX ?= c++
-PKGS = libdw libelf ncursesw zlib libdeflate
+PKGS = libdw libelf ncursesw zlib libdeflate libdebuginfod
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE -Isrc -Iui

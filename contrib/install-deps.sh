@@ -13,6 +13,8 @@ need libelf-dev      pkg-config --exists libelf
 need libncurses-dev  pkg-config --exists ncursesw
 need zlib1g-dev      pkg-config --exists zlib
 need libdeflate-dev  pkg-config --exists libdeflate
+need libdebuginfod-dev pkg-config --exists libdebuginfod
+need debuginfod     command -v debuginfod
 need libcmocka-dev   pkg-config --exists cmocka
 need perl            command -v prove
 need tmux            command -v tmux

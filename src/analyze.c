@@ -59,3 +59,9 @@ analyze_snapshot(struct analyzer *a, struct snapshot *s, struct err *e)
 	lockgraph_link(s);
 	return 0;
 }
+
+int
+analyze_prefetch(struct analyzer *a, const struct snapshot *s, struct err *e)
+{
+	return unwind_prefetch(a->unwinder, s, e);
+}

@@ -23,6 +23,8 @@ struct analyzer *analyze_new(pid_t pid);
  * with e set if f cannot be used. */
 struct analyzer *analyze_new_files(const struct unwind_files *f, struct err *e);
 void analyze_free(struct analyzer *a);
+/* Before the sandbox: what the analysis of s will fetch from debuginfod (unwind_prefetch). */
+int analyze_prefetch(struct analyzer *a, const struct snapshot *s, struct err *e);
 /* Runs every analysis on s, within s's budget (ANALYZE_READ_BUDGET bytes if s has none). Failures of one part are recorded in s, not fatal; returns -1 only
  * on an error that leaves s unusable. */
 int analyze_snapshot(struct analyzer *a, struct snapshot *s, struct err *e);

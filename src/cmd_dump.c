@@ -227,6 +227,13 @@ cmd_dump_take_snap(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct
 	capture_close(cap);
 	if (d->save != NULL)
 		snapshot_record_reads(snap);
+	if (an == NULL)
+		an = analyze_new(pid);
+	if (analyze_prefetch(an, snap, e) < 0) {
+		/* not fatal: the analysis says what it could not find */
+		fprintf(stderr, "holdup: debuginfod: %s\n", e->msg);
+		e->msg[0] = '\0';
+	}
 	if (last && !d->no_sandbox && cmd_dump_confine(d, outp, e) < 0) {
 		snapshot_free(snap);
 		if (an != NULL)
@@ -240,8 +247,6 @@ cmd_dump_take_snap(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct
 			analyze_free(an);
 		return NULL;
 	}
-	if (an == NULL)
-		an = analyze_new(pid);
 	if (analyze_snapshot(an, snap, e) < 0) {
 		snapshot_free(snap);
 		snap = NULL;

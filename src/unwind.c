@@ -1,5 +1,6 @@
 /* unwind.c - stacks from a snapshot's copies with libdwfl; symbolized frames cached per pc across snapshots. */
 #include "unwind.h"
+#include "symserver.h"
 #include "debugfile.h"
 #include "demangle.h"
 #include "perfmap.h"
@@ -81,6 +82,8 @@ struct unwinder {
 	struct unwind_libc libc;	/* its libc, as long as the maps stay the same */
 	char *exe_name;			/* owned; the snapshot's exe as last reported, or NULL */
 	char *exe_file;			/* owned; --exe: the file opened for it instead, or NULL */
+	struct symserver *symserver;	/* owned; debuginfod, when DEBUGINFOD_URLS names servers */
+	bool symserver_looked;
 
 	/* The snapshot being unwound and the thread inside it, for the libdwfl callbacks. */
 	const struct snapshot *cur;	/* borrowed, only during unwind_snapshot */
@@ -129,6 +132,17 @@ static struct unwinder *
 unwind_of(void **userdata)
 {
 	return userdata != NULL ? *userdata : NULL;
+}
+
+/* The debuginfod client, made on first use; NULL when none is configured. */
+static struct symserver *
+unwind_symserver(struct unwinder *u)
+{
+	if (u != NULL && !u->symserver_looked) {
+		u->symserver = symserver_new();
+		u->symserver_looked = true;
+	}
+	return u != NULL ? u->symserver : NULL;
 }
 
 /* The module's ELF file, opened through targetfile: inside the target's root (or the mapped file
@@ -181,10 +195,19 @@ unwind_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Ad
 		w.build_id = m->build_id;
 		w.build_id_len = m->build_id_len;
 		fd = targetfile_open(&u->root, path, &w, NULL, &e);
-		if (fd >= 0)
+		if (fd >= 0) {
 			*file_name = path;
-		else
-			free(path);
+			return fd;
+		}
+		free(path);
+		/* nowhere here (a core read on another machine): a configured debuginfod, by build ID */
+		fd = symserver_fetch(unwind_symserver(u), SYMSERVER_EXECUTABLE, m->build_id, m->build_id_len, &e);
+		if (fd >= 0 && !targetfile_has_build_id(fd, m->build_id, m->build_id_len)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd >= 0)
+			*file_name = xasprintf("debuginfod:%02x%s", m->build_id[0], hex);
 	}
 	return fd;
 }
@@ -276,6 +299,12 @@ unwind_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
 		}
 		free(paths[i]);
 	}
+	/* none here: a configured debuginfod, by build ID (fetched before the sandbox by unwind_prefetch,
+	 * which denies sockets; remembered by the client) */
+	if (fd < 0 && idlen > 0 &&
+	    (fd = unwind_debug_candidate(symserver_fetch(unwind_symserver(u), SYMSERVER_DEBUGINFO, id, (size_t)idlen, &e),
+	    id, idlen)) >= 0)
+		*debuginfo_file_name = xstrdup("debuginfod cache");
 	return fd;
 }
 
@@ -1038,6 +1067,32 @@ unwind_attach(struct unwinder *u, struct err *e)
 
 /* --- public --- */
 
+static int
+unwind_prefetch_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	(void)userdata;
+	(void)name;
+	(void)start;
+	(void)arg;
+	/* the module's file, then its debug file: each found here or asked of debuginfod now */
+	if (dwfl_module_getelf(mod, &bias) != NULL)
+		(void)dwfl_module_getdwarf(mod, &bias);
+	return DWARF_CB_OK;
+}
+
+int
+unwind_prefetch(struct unwinder *u, const struct snapshot *s, struct err *e)
+{
+	if (unwind_symserver(u) == NULL)
+		return 0;
+	if (unwind_report(u, s, e) < 0)
+		return -1;
+	dwfl_getmodules(u->dwfl, unwind_prefetch_module, u, 0);
+	return 0;
+}
+
 struct unwinder *
 unwind_new(pid_t pid)
 {
@@ -1113,6 +1168,7 @@ unwind_free(struct unwinder *u)
 	free(u->maps_text);
 	free(u->exe_name);
 	free(u->exe_file);
+	symserver_free(u->symserver);
 	snapshot_free(u->mapsnap);
 	targetfile_root_done(&u->root);
 	perfmap_free(&u->perfmap);

@@ -26,6 +26,11 @@ struct unwind_files {
  * Returns NULL with e set if the sysroot or exe cannot be used. */
 struct unwinder *unwind_new_files(const struct unwind_files *f, struct err *e);
 void unwind_free(struct unwinder *u);
+/* With a debuginfod server configured (DEBUGINFOD_URLS): reports s's modules and opens their
+ * files and debug files now, fetching what is not here, so the analysis finds them after the
+ * sandbox (which allows no sockets). This parses the modules' ELF headers with the caller's
+ * privileges. Without a server: nothing. Returns 0, or -1 with e set. */
+int unwind_prefetch(struct unwinder *u, const struct snapshot *s, struct err *e);
 /* What was found about the target's libc, kept with the modules (forgotten when the maps change):
  * finding the glibc version may read the whole libc or static executable, once per target. */
 struct unwind_libc {
