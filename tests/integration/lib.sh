@@ -6,6 +6,8 @@
 : "${BENCHBIN:=build/bench}"
 # Debian's python3 directly: a pyenv shim costs ~100 ms per call, which adds up in loops.
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+# No debuginfod server unless a test starts one (Debian's profile.d may set one for login shells).
+unset DEBUGINFOD_URLS
 TAP_N=0
 TAP_FAILED=0
 TMPD=$(mktemp -d /tmp/holdup-test.XXXXXX)
