@@ -316,8 +316,10 @@ gr_read_semtable(struct gr_ctx *x)
 				stack[nstack++] = w;
 		}
 	}
-	if (bad)
+	if (bad) {
 		gr_note(x->gi, xstrdup("runtime semaphore table unreadable or inconsistent: some lock waits not resolved"));
+		x->gi->waits_unresolved = true;
+	}
 	free(stack);
 }
 

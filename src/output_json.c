@@ -339,17 +339,6 @@ output_json_rounds(struct jw *w, const struct snapshot *s)
 	jw_array_end(w);
 }
 
-/* Whether a mutex or rwlock someone waits on records no owner (musl's normal mutexes and rwlocks):
- * then a deadlock through it can only be probable, and an empty list is no all-clear. */
-static bool
-output_json_unowned(const struct snapshot *s)
-{
-	for (size_t i = 0; i < s->nlocks; i++)
-		if ((s->locks[i].kind == LOCK_MUTEX || s->locks[i].kind == LOCK_RWLOCK) && !s->locks[i].holders_known)
-			return true;
-	return false;
-}
-
 static int
 output_json_add(void *state, const struct snapshot *s)
 {
@@ -411,8 +400,8 @@ output_json_add(void *state, const struct snapshot *s)
 		jw_object_end(w);
 	}
 	/* an empty deadlocks list is an all-clear only when the lock owners could be read */
-	jw_kbool(w, "deadlocks_complete", !(s->glibc_source != NULL && s->libc_name == NULL) &&
-	    !(musl && output_json_unowned(s)));
+	jw_kbool(w, "deadlocks_complete", snapshot_deadlocks_incomplete(s) == NULL);
+	jw_kstring(w, "deadlocks_incomplete", snapshot_deadlocks_incomplete(s));
 	output_json_threads(w, s, &oj->o);
 	jw_key(w, "locks");
 	output_json_locks(w, s);

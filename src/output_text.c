@@ -420,6 +420,13 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 			free(tr[i]);
 		}
 	}
+	{
+		const char *why = snapshot_deadlocks_incomplete(s);
+
+		/* the Libc line above says it for an unknown glibc and for musl */
+		if (s->ndeadlocks == 0 && why != NULL && strstr(why, "glibc version") == NULL && strstr(why, "musl") == NULL)
+			fprintf(f, "Note:    no deadlock found, but %s: no DEADLOCK line is no all-clear\n", why);
+	}
 	if (s->ndeadlocks > 0) {
 		size_t nprob = 0;
 

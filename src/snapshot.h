@@ -304,6 +304,8 @@ struct goinfo {
 	size_t ndead;			/* dead or idle goroutines, not listed */
 	size_t nunreadable;		/* g's that could not be read or made no sense */
 	bool truncated;			/* more than SNAPSHOT_GOROUTINE_BUDGET in allgs */
+	bool waits_unresolved;		/* the semaphore table was unreadable or inconsistent: some
+					 * goroutines' lock waits are not known, nor a cycle through them */
 };
 
 /* Falls back to the target itself when the snapshot has no copy of an address. Returns bytes read or -1. */
@@ -409,6 +411,11 @@ void snapshot_budget_set(struct snapshot *s, uint64_t read_max, uint64_t timeout
 /* Which budgets cut s short, for the reader ("target-read budget 536870912 bytes reached"), in
  * *out (up to 4 static-free owned strings); returns how many. The goroutine budget counts. */
 size_t snapshot_truncations(const struct snapshot *s, char *out[4]);
+
+/* Why an empty deadlock list of the analysed s is no all-clear (static text: lock owners not
+ * readable, goroutines or their waits not all read, a budget reached), or NULL when the search saw
+ * every wait it could have. */
+const char *snapshot_deadlocks_incomplete(const struct snapshot *s);
 
 struct snapshot *snapshot_new(pid_t pid);
 void snapshot_free(struct snapshot *s);

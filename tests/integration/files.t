@@ -1,7 +1,7 @@
 #!/bin/bash
 # files.t - files the target names are opened inside its root, as the mapped file: a binary only its mount namespace sees, a deleted executable, hostile names.
 . tests/integration/lib.sh
-plan 22
+plan 23
 
 J=$TMPD/d.json
 # check_named DESC: the JSON dump in $J names lock_abba's frames and locks and finds its deadlock.
@@ -88,6 +88,16 @@ ln -s "$TMPD/secret" "$TMPD/victim (deleted)"
 "$HOLDUP" dump --json $FPID >"$J" 2>/dev/null
 $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); fns=[f.get("function") or "" for t in j["threads"] for f in t["frames"]] + [l.get("symbol") or "" for l in j["locks"]]; sys.exit(1 if any("philosopher" in f or "forks" in f for f in fns) else 0)' "$J"
 ok $? "a root-only file at a deleted binary's name: none of its symbols appear"
+# and it is never opened at all: strace sees every open (an O_PATH look at a name reads nothing)
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout -s KILL 30 strace -f -qq -e trace=open,openat,openat2 \
+		-o "$TMPD/secret.st" "$HOLDUP" dump --json $FPID >/dev/null 2>&1; rc=$?
+	opened=$(grep -E 'secret|victim' "$TMPD/secret.st" | grep -v O_PATH | head -n 3)
+	[ $rc = 3 ] && [ -s "$TMPD/secret.st" ] && [ -z "$opened" ]
+	ok $? "a root-only file at a deleted binary's name: never opened (strace, rc $rc${opened:+: $opened})"
+else
+	ok 0 "# SKIP strace missing"
+fi
 wait_unharmed $FPID; ok $? "root-only link: target unharmed"
 stop_fixture $FPID
 

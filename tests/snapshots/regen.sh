@@ -2,6 +2,7 @@
 # regen.sh - captures each fixture of tests/snapshots/list once as a saved core, keeps the files it maps, and writes the expected outputs snapshots.t checks.
 #
 # Run as root from the top of the tree after `make fixtures`:  tests/snapshots/regen.sh [NAME...]
+# or, with no live process, only the expected outputs again:   tests/snapshots/regen.sh --expected
 # Review the diff of the expected outputs before committing: they are what `make check` holds the
 # analysis to. The mapped files (executables, libc, the loader) are kept xz-compressed under files/,
 # with only the symbol table of each host debug file (libc6-dbg), so the dump of a saved core reads
@@ -62,6 +63,15 @@ expected() {
 	echo "$rc" >"$SNAP/$name.rc"
 }
 
+# --expected: only the expected outputs again, from the cores and files kept (after a change to
+# the analysis or the outputs); review their diff
+if [ "${1:-}" = --expected ]; then
+	while read -r name _; do
+		case "$name" in ''|'#'*) continue;; esac
+		expected "$name"
+	done <"$SNAP/list"
+	exit 0
+fi
 want=" $* "
 while read -r name bin args; do
 	case "$name" in ''|'#'*) continue;; esac
