@@ -1,5 +1,6 @@
 /* cmd_dump.c - holdup dump: one snapshot of every thread, analysed and printed as text or JSON. */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "options.h"
 #include "output.h"
 #include "output_core.h"
+#include "outcap.h"
 #include "output_select.h"
 #include "proctree.h"
 #include "sandbox.h"
@@ -48,6 +50,8 @@ cmd_dump_help(void)
 	    "  --save FILE         also write what was read as an ELF core FILE (one PID only; created\n"
 	    "                      0600, never overwritten) that `holdup dump FILE` reads offline;\n"
 	    "                      implies --stop-all (a core holds every thread's registers)\n"
+	    "  --max-output-bytes N  all the dump writes (default 512 MiB): a longer text is cut there,\n"
+	    "                      longer JSON replaced by a note (in a file; cut in a pipe, exit 1)\n"
 	    "  --no-sandbox        parse with holdup's full privileges (by default, after the last\n"
 	    "                      capture a root holdup becomes nobody with only the capabilities\n"
 	    "                      reading needs, under a seccomp filter and resource limits)\n\n"
@@ -69,6 +73,8 @@ struct cmd_dump {
 	bool deadlock;		/* some process has one */
 	bool no_sandbox;	/* --no-sandbox */
 	bool out_failed;	/* -o could not be opened (said so) */
+	long max_output_bytes;	/* --max-output-bytes: all that is written, at most */
+	pid_t last_pid;		/* the last process dumped, for a note replacing cut JSON */
 	const char *save;	/* --save FILE: the capture written as an ELF core, or NULL */
 };
 
@@ -102,6 +108,8 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 		{ "sysroot", 0, OPTIONS_STRING, &d->files.sysroot },
 		{ "no-sandbox", 0, OPTIONS_FLAG, &d->no_sandbox },
 		{ "save", 0, OPTIONS_STRING, &d->save },
+		{ "max-output-bytes", 0, OPTIONS_COUNT, &d->max_output_bytes, .min = 4096, .max = 1L << 50,
+		    .error = "--max-output-bytes wants a number of bytes (at least 4096)" },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
@@ -342,6 +350,18 @@ cmd_dump_open(struct cmd_dump *d, FILE **out)
 	return 0;
 }
 
+/* The output behind its budget (--max-output-bytes), opened on first use. NULL when -o cannot be opened. */
+static FILE *
+cmd_dump_stream(struct cmd_dump *d, FILE **outp, struct outcap *k, FILE **cap)
+{
+	if (*cap == NULL) {
+		if (cmd_dump_open(d, outp) < 0)
+			return NULL;
+		*cap = outcap_open(k, *outp, (uint64_t)d->max_output_bytes);
+	}
+	return *cap;
+}
+
 /* Dumps every process in turn; -1 when the output cannot be written (or opened: *opened false). */
 static int
 cmd_dump_all(struct cmd_dump *d, FILE **outp, const pid_t *pids, size_t n)
@@ -349,14 +369,14 @@ cmd_dump_all(struct cmd_dump *d, FILE **outp, const pid_t *pids, size_t n)
 	const struct output_format *fmt = output_find(d->format);
 	bool json = strcmp(d->format, "json") == 0, first = true;
 	char **errs = xcalloc(n ? n : 1, sizeof *errs);
+	struct outcap k;
+	FILE *out = NULL;
 	int rc = 0;
-	FILE *out;
 
-	if (d->multi && cmd_dump_open(d, outp) < 0) {
+	if (d->multi && (out = cmd_dump_stream(d, outp, &k, &out)) == NULL) {
 		free(errs);
 		return -2;
 	}
-	out = *outp;
 	if (d->multi && json)
 		fputs("{\"processes\":[\n", out);
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -378,12 +398,11 @@ cmd_dump_all(struct cmd_dump *d, FILE **outp, const pid_t *pids, size_t n)
 			}
 			continue;
 		}
-		if (cmd_dump_open(d, outp) < 0) {
+		if (cmd_dump_stream(d, outp, &k, &out) == NULL) {
 			snapshot_free(snap);
 			rc = -2;
 			break;
 		}
-		out = *outp;
 		if (d->multi && !json)
 			fprintf(out, "%s==== process %d (%zu of %zu) ====\n", first ? "" : "\n", (int)snap->pid, i + 1, n);
 		else if (d->multi && !first)
@@ -392,6 +411,7 @@ cmd_dump_all(struct cmd_dump *d, FILE **outp, const pid_t *pids, size_t n)
 		d->deadlock |= snap->ndeadlocks > 0;
 		if (output_write(fmt, out, &d->oopts, snap) < 0)
 			rc = -1;
+		d->last_pid = snap->pid;
 		snapshot_free(snap);
 	}
 	if (d->multi && json && rc == 0) {
@@ -404,7 +424,21 @@ cmd_dump_all(struct cmd_dump *d, FILE **outp, const pid_t *pids, size_t n)
 				efirst = false;
 			}
 		fputs("]}\n", out);
-		if (fflush(out) != 0 || ferror(out))
+	}
+	if (out != NULL) {
+		if (fclose(out) != 0 && rc == 0)
+			rc = -1;
+		if (outcap_cut(&k)) {
+			fprintf(stderr, "holdup: output budget %ld bytes reached (--max-output-bytes): the dump was %" PRIu64
+			    " bytes; %s\n", d->max_output_bytes, k.total, !json ? "the text is cut there and says so" :
+			    "the JSON is replaced by a note saying so");
+			if (outcap_finish(&k, json, d->last_pid, "--max-output-bytes") < 0) {
+				fprintf(stderr, "holdup: the output is not a file that can be rewritten: the JSON written is cut "
+				    "short and does not parse\n");
+				rc = -2;	/* said */
+			}
+		}
+		if (rc == 0 && (fflush(*outp) != 0 || ferror(*outp)))
 			rc = -1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -426,6 +460,7 @@ cmd_dump(int argc, char **argv)
 	capture_opts_default(&d.copts);
 	d.color = -1;
 	d.format = "text";
+	d.max_output_bytes = 512L << 20;
 	if (!cmd_dump_options(&rc, argc, argv, &d)) {
 		options_targets_free(&d.targets);
 		return rc;

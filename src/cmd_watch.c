@@ -20,6 +20,7 @@
 #include "options.h"
 #include "output.h"
 #include "output_core.h"
+#include "outcap.h"
 #include "sanitize.h"
 #include "session.h"
 #include "signals.h"
@@ -265,62 +266,6 @@ cmd_watch_create(const struct cmd_watch *w, const char *stem, const char *suffix
 	return NULL;
 }
 
-/* A dump file with an output budget: bytes past it are counted, not written. */
-struct cmd_watch_capped {
-	int fd;
-	uint64_t written, total, max;
-};
-
-static ssize_t
-cmd_watch_capped_write(void *c, const char *buf, size_t n)
-{
-	struct cmd_watch_capped *k = c;
-	size_t take = k->written >= k->max ? 0 : (size_t)(k->max - k->written) < n ? (size_t)(k->max - k->written) : n;
-
-	for (size_t done = 0; done < take;) {
-		ssize_t r = write(k->fd, buf + done, take - done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		done += (size_t)r;
-	}
-	k->written += take;
-	k->total += n;
-	return (ssize_t)n;
-}
-
-static int
-cmd_watch_capped_close(void *c)
-{
-	(void)c;
-	return 0;	/* the descriptor is closed by the caller, after the note */
-}
-
-/* Over budget: a text dump keeps its first bytes and says where it was cut; a JSON one (cut, it
- * would not parse) is replaced by a document that says why the dump is not there. */
-static void
-cmd_watch_capped_note(const struct cmd_watch_capped *k, const struct snapshot *s, bool json)
-{
-	char *note;
-
-	if (json) {
-		note = xasprintf("{\"pid\":%d,\"truncated\":[\"output budget %" PRIu64 " bytes reached: the JSON dump was "
-		    "%" PRIu64 " bytes and is not written (--max-dump-bytes)\"]}\n", (int)s->pid, k->max, k->total);
-		if (ftruncate(k->fd, 0) < 0 || lseek(k->fd, 0, SEEK_SET) < 0) {
-			free(note);
-			return;
-		}
-	} else
-		note = xasprintf("\n\nTruncated: output budget %" PRIu64 " bytes reached: the dump was %" PRIu64 " bytes "
-		    "(--max-dump-bytes)\n", k->max, k->total);
-	if (write(k->fd, note, strlen(note)) < 0) {
-		/* the log says the dump was cut */
-	}
-	free(note);
-}
-
 /* Writes one snapshot in one format to a new file; the path (owned) or NULL. */
 static char *
 cmd_watch_write(struct cmd_watch *w, const struct snapshot *s, const char *stem, const char *format)
@@ -329,8 +274,7 @@ cmd_watch_write(struct cmd_watch *w, const struct snapshot *s, const char *stem,
 	char *path = NULL;
 	bool json = strcmp(format, "json") == 0;
 	FILE *raw = cmd_watch_create(w, stem, json ? "json" : "txt", &path), *f;
-	struct cmd_watch_capped k = { .max = (uint64_t)w->max_dump_bytes };
-	cookie_io_functions_t io = { .write = cmd_watch_capped_write, .close = cmd_watch_capped_close };
+	struct outcap k;
 	int rc;
 
 	if (raw == NULL) {
@@ -338,9 +282,7 @@ cmd_watch_write(struct cmd_watch *w, const struct snapshot *s, const char *stem,
 		free(path);
 		return NULL;
 	}
-	k.fd = fileno(raw);
-	if ((f = fopencookie(&k, "w", io)) == NULL)
-		util_fatal("fopencookie: out of memory");
+	f = outcap_open(&k, raw, (uint64_t)w->max_dump_bytes);
 	memset(&o, 0, sizeof o);
 	rc = output_write(output_find(format), f, &o, s);
 	if (fclose(f) != 0 || rc < 0) {
@@ -349,8 +291,8 @@ cmd_watch_write(struct cmd_watch *w, const struct snapshot *s, const char *stem,
 		free(path);
 		return NULL;
 	}
-	if (k.total > k.written) {
-		cmd_watch_capped_note(&k, s, json);
+	if (outcap_cut(&k)) {
+		(void)outcap_finish(&k, json, s->pid, "--max-dump-bytes");	/* a regular file: rewritten */
 		cmd_watch_log("%s: output budget %ld bytes reached (the dump was %" PRIu64 " bytes): %s", path,
 		    w->max_dump_bytes, k.total, json ? "replaced by a note" : "cut there");
 	}

@@ -1,7 +1,7 @@
 #!/bin/bash
 # hostile.t - output files a hostile user could aim holdup (often root) at: -o through another user's symlink, watch's dump names and modes.
 . tests/integration/lib.sh
-plan 20
+plan 23
 
 start_fixture lock_abba || exit 1
 P=$FPID
@@ -44,6 +44,17 @@ ok $? "watch --max-dump-bytes: the text dump is cut at the budget and says so"
 $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if "output budget 4096 bytes reached" in j["truncated"][0] else 1)' "${t%.txt}.json"
 ok $? "watch --max-dump-bytes: the JSON dump is valid and says it was not written whole"
 grep -q "output budget 4096 bytes reached" "$TMPD/wb.out"; ok $? "watch --max-dump-bytes: the log says so"
+# --- dump's output budget: text cut and saying so; JSON in a file replaced by a valid note; JSON
+#     into a pipe cannot be rewritten: cut, and exit 1 saying it does not parse
+"$HOLDUP" dump --max-output-bytes 4096 $P >"$TMPD/cut.txt" 2>"$TMPD/cut.err"; rc=$?
+[ $rc = 3 ] && [ "$(stat -c %s "$TMPD/cut.txt")" -lt 4300 ] && tail -n 1 "$TMPD/cut.txt" | grep -q "^Truncated: output budget 4096 bytes" &&
+	grep -q "output budget 4096 bytes reached" "$TMPD/cut.err"
+ok $? "dump --max-output-bytes: the text is cut at the budget and says so, in the dump and on stderr (rc $rc)"
+"$HOLDUP" dump --json --max-output-bytes 4096 -o "$TMPD/cut.json" $P 2>/dev/null; rc=$?
+[ $rc = 3 ] && json_get "$TMPD/cut.json" 'j["truncated"][0]' | grep -q "output budget 4096 bytes reached"
+ok $? "dump --max-output-bytes -o FILE: the JSON is replaced by a valid note saying why (rc $rc)"
+"$HOLDUP" dump --json --max-output-bytes 4096 $P 2>"$TMPD/cutp.err" | cat >/dev/null; rc=${PIPESTATUS[0]}
+[ $rc = 1 ] && grep -q "does not parse" "$TMPD/cutp.err"; ok $? "dump --max-output-bytes into a pipe: exit 1, says the JSON is cut (rc $rc)"
 
 # --- the sandbox: a dump confined after its capture reads the same as one with full privileges
 "$HOLDUP" dump --json $P >"$TMPD/sb.json" 2>"$TMPD/sb.err"; rc1=$?

@@ -24,7 +24,7 @@ LAYERS = [
     ("snapshot", ["snapshot", "corenote"]),  # plain data, result types included; corenote: its saved form
     ("capture", ["capture", "capture_*", "proc", "proctree", "sampler"]),
     ("analysis", ["analyze", "unwind", "threadstate", "lockdecode", "lockdecode_*", "rustlock", "perfmap", "lockgraph", "goruntime",
-                  "godwarf", "debugfile", "targetfile", "holders", "symserver"]),
+                  "godwarf", "debugfile", "targetfile", "holders", "symserver", "outcap"]),
     ("output", ["output", "output_*", "profile"]),
     # the loop top, record and watch share: capture + analysis on a ticker
     ("session", ["session", "launch"]),  # launch: the command launch mode starts
