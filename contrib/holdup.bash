@@ -30,11 +30,11 @@ _holdup()
 		return;;
 	--state) COMPREPLY=($(compgen -W "running runnable blocked waiting sleeping io disk stopped dead unknown" -- "${cur##*,}")); return;;
 	--tid|--lock) return;;
-	-i|--interval|-r|--rate|-d|--duration|--blocked-for|--stack-bytes|--stop-timeout|--rate-limit|--exec|--analysis-timeout|--max-dump-bytes|--max-dir-bytes|--max-output-bytes) return;;
+	-i|--interval|-r|--rate|-d|--duration|--blocked-for|--stack-bytes|--stop-timeout|--rate-limit|--exec|--analysis-timeout|--max-dump-bytes|--max-dir-bytes|--max-output-bytes|--max-frames) return;;
 	esac
 	if [[ $cur == -* ]]; then
 		case $cmd in
-		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --subprocesses --exe --sysroot --save --max-output-bytes --no-sandbox --pid --help" -- "$cur"));;
+		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --subprocesses --exe --sysroot --save --max-frames --max-output-bytes --no-sandbox --pid --help" -- "$cur"));;
 		top) COMPREPLY=($(compgen -W "--interval --no-sampling --pid --help" -- "$cur"));;
 		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --subprocesses --pid -- --help" -- "$cur"));;
 		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --analysis-timeout --max-dump-bytes --max-dir-bytes --save --subprocesses --pid -- --help" -- "$cur"));;

@@ -50,6 +50,8 @@ cmd_dump_help(void)
 	    "  --save FILE         also write what was read as an ELF core FILE (one PID only; created\n"
 	    "                      0600, never overwritten) that `holdup dump FILE` reads offline;\n"
 	    "                      implies --stop-all (a core holds every thread's registers)\n"
+	    "  --max-frames N      frames of all threads of one snapshot (default 1000000): threads\n"
+	    "                      after it are not unwound, and the dump says so\n"
 	    "  --max-output-bytes N  all the dump writes (default 512 MiB): a longer text is cut there,\n"
 	    "                      longer JSON replaced by a note (in a file; cut in a pipe, exit 1)\n"
 	    "  --no-sandbox        parse with holdup's full privileges (by default, after the last\n"
@@ -74,6 +76,7 @@ struct cmd_dump {
 	bool no_sandbox;	/* --no-sandbox */
 	bool out_failed;	/* -o could not be opened (said so) */
 	long max_output_bytes;	/* --max-output-bytes: all that is written, at most */
+	long max_frames;	/* --max-frames: frames of all threads of one snapshot, at most */
 	pid_t last_pid;		/* the last process dumped, for a note replacing cut JSON */
 	const char *save;	/* --save FILE: the capture written as an ELF core, or NULL */
 };
@@ -108,6 +111,8 @@ cmd_dump_options(int *rc, int argc, char **argv, struct cmd_dump *d)
 		{ "sysroot", 0, OPTIONS_STRING, &d->files.sysroot },
 		{ "no-sandbox", 0, OPTIONS_FLAG, &d->no_sandbox },
 		{ "save", 0, OPTIONS_STRING, &d->save },
+		{ "max-frames", 0, OPTIONS_COUNT, &d->max_frames, .min = 1, .max = 1L << 40,
+		    .error = "--max-frames wants a number of frames (at least 1)" },
 		{ "max-output-bytes", 0, OPTIONS_COUNT, &d->max_output_bytes, .min = 4096, .max = 1L << 50,
 		    .error = "--max-output-bytes wants a number of bytes (at least 4096)" },
 		{ NULL, 0, OPTIONS_END, NULL },
@@ -255,6 +260,8 @@ cmd_dump_take_snap(struct cmd_dump *d, pid_t pid, FILE **outp, bool last, struct
 			analyze_free(an);
 		return NULL;
 	}
+	snapshot_budget_set(snap, ANALYZE_READ_BUDGET, 0);
+	snap->budget->frame_max = (uint64_t)d->max_frames;
 	if (analyze_snapshot(an, snap, e) < 0) {
 		snapshot_free(snap);
 		snap = NULL;
@@ -461,6 +468,7 @@ cmd_dump(int argc, char **argv)
 	d.color = -1;
 	d.format = "text";
 	d.max_output_bytes = 512L << 20;
+	d.max_frames = SNAPSHOT_FRAME_BUDGET;
 	if (!cmd_dump_options(&rc, argc, argv, &d)) {
 		options_targets_free(&d.targets);
 		return rc;

@@ -325,6 +325,7 @@ snapshot_budget_set(struct snapshot *s, uint64_t read_max, uint64_t timeout_ns)
 	s->budget->read_max = read_max;
 	s->budget->timeout_ns = timeout_ns;
 	s->budget->deadline_ns = timeout_ns != 0 ? util_now_ns() + timeout_ns : 0;
+	s->budget->frame_max = SNAPSHOT_FRAME_BUDGET;
 }
 
 size_t
@@ -341,6 +342,9 @@ snapshot_truncations(const struct snapshot *s, char *out[4])
 	if (s->go != NULL && s->go->truncated)
 		out[n++] = xasprintf("goroutine budget %d reached: %zu goroutines in allgs, the rest not read",
 		    SNAPSHOT_GOROUTINE_BUDGET, s->go->nallgs);
+	if (s->budget != NULL && s->budget->frame_hit)
+		out[n++] = xasprintf("frame budget %" PRIu64 " frames reached: the threads after it are not unwound",
+		    s->budget->frame_max);
 	return n;
 }
 

@@ -404,9 +404,16 @@ struct snapshot_budget {
 	uint64_t timeout_ns;		/* the deadline's length, for the message */
 	uint64_t read;			/* bytes read so far through the fallback */
 	bool read_hit, deadline_hit;
+	uint64_t frame_max;		/* frames unwound over all threads; 0 none */
+	uint64_t frames;		/* so far */
+	bool frame_hit;			/* threads after it were not unwound */
 };
+/* The frames one snapshot's threads may have together by default (a stack is at most 256 frames
+ * deep: that is 3,900 threads at full depth, or 50,000 at 20 frames). */
+#define SNAPSHOT_FRAME_BUDGET 1000000
 
-/* Sets s's budget (replacing any): read_max bytes, timeout_ns from now (0: none of either). */
+/* Sets s's budget (replacing any): read_max bytes, timeout_ns from now (0: none of either), and
+ * SNAPSHOT_FRAME_BUDGET frames. */
 void snapshot_budget_set(struct snapshot *s, uint64_t read_max, uint64_t timeout_ns);
 /* Which budgets cut s short, for the reader ("target-read budget 536870912 bytes reached"), in
  * *out (up to 4 static-free owned strings); returns how many. The goroutine budget counts. */

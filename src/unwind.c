@@ -1723,12 +1723,23 @@ unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
 
+		struct snapshot_budget *b = s->budget;
+
 		if (!unwind_can_unwind(t)) {
 			t->unwind_error = xstrdup(t->status == CAPTURE_UNSTOPPED && t->on_cpu ?
 			    "running; no registers captured" : "no registers captured");
 			continue;
 		}
+		if (b != NULL && b->frame_max != 0 && b->frames >= b->frame_max) {
+			/* a target with a million deep stacks costs holdup no more than this */
+			b->frame_hit = true;
+			t->unwind_error = xasprintf("not unwound: the snapshot's frame budget (%" PRIu64 " frames) is spent",
+			    b->frame_max);
+			continue;
+		}
 		unwind_thread(u, s, i, &w[0], &w[1], &w[2]);
+		if (b != NULL)
+			b->frames += t->nframes;
 	}
 	u->cur = NULL;
 	free(w);

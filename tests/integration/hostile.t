@@ -1,7 +1,7 @@
 #!/bin/bash
 # hostile.t - output files a hostile user could aim holdup (often root) at: -o through another user's symlink, watch's dump names and modes.
 . tests/integration/lib.sh
-plan 23
+plan 24
 
 start_fixture lock_abba || exit 1
 P=$FPID
@@ -55,6 +55,12 @@ ok $? "dump --max-output-bytes: the text is cut at the budget and says so, in th
 ok $? "dump --max-output-bytes -o FILE: the JSON is replaced by a valid note saying why (rc $rc)"
 "$HOLDUP" dump --json --max-output-bytes 4096 $P 2>"$TMPD/cutp.err" | cat >/dev/null; rc=${PIPESTATUS[0]}
 [ $rc = 1 ] && grep -q "does not parse" "$TMPD/cutp.err"; ok $? "dump --max-output-bytes into a pipe: exit 1, says the JSON is cut (rc $rc)"
+# --- the frame budget: threads after it are not unwound, each says so, and so does the snapshot
+"$HOLDUP" dump --json --max-frames 6 $P >"$TMPD/fr.json" 2>/dev/null; rc=$?
+[ $rc = 3 ] && json_get "$TMPD/fr.json" 'j["truncated"]' | grep -q "frame budget 6 frames reached" &&
+	[ "$(json_get "$TMPD/fr.json" 'sum(1 for t in j["threads"] if "frame budget" in (t["unwind_error"] or ""))')" -ge 1 ] &&
+	[ "$(json_get "$TMPD/fr.json" 'sum(len(t["frames"]) for t in j["threads"])')" -lt 16 ]
+ok $? "dump --max-frames 6: the threads past the budget are not unwound and say so, the deadlock is still found (rc $rc)"
 
 # --- the sandbox: a dump confined after its capture reads the same as one with full privileges
 "$HOLDUP" dump --json $P >"$TMPD/sb.json" 2>"$TMPD/sb.err"; rc1=$?
