@@ -45,6 +45,11 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BINS = $(BENCH_SRC:bench/%.c=build/bench/%)
 
+# The release (VERSION) and, in a git checkout, the commit it was built from (holdup --version).
+HOLDUP_RELEASE := $(shell cat VERSION 2>/dev/null)
+HOLDUP_GIT := $(shell git describe --always --dirty --tags 2>/dev/null)
+HOLDUP_VERSION = $(HOLDUP_RELEASE)$(if $(HOLDUP_GIT), (git $(HOLDUP_GIT)))
+
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -184,6 +189,15 @@ demo: $(HOLDUP) build/fixtures/demo
 
 bench: $(HOLDUP) $(BENCH_BINS) fixtures
 	@sh bench/run.sh
+
+# Rewritten only when the version changes, so a rebuild after a commit relinks holdup alone.
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(BUILD); v='#define HOLDUP_VERSION "$(HOLDUP_VERSION)"'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
+$(BUILD)/src/main.o: $(BUILD)/version.h
+$(BUILD)/src/main.o: CPPFLAGS += -I$(BUILD)
+.PHONY: FORCE
+FORCE:
 
 install: $(HOLDUP)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)

@@ -18,7 +18,7 @@ _holdup()
 		fi
 	done
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "dump top record watch --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "dump top record watch version --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in

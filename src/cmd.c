@@ -34,7 +34,8 @@ cmd_print_usage(FILE *f)
 	fprintf(f, "usage: holdup COMMAND [OPTIONS] PID\n       holdup record|watch [OPTIONS] -- CMD [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
 		fprintf(f, "  %-7s %s\n", cmd_table[i].name, cmd_table[i].summary);
-	fprintf(f, "\nholdup COMMAND --help shows a command's options; man holdup has the rest.\n"
+	fprintf(f, "\nholdup COMMAND --help shows a command's options; holdup --version the version;\n"
+	    "man holdup has the rest.\n"
 	    "exit status: 0 ok, 1 error, 2 usage, 3 deadlock found (dump); with -- CMD, CMD's status\n");
 }
 

@@ -5,7 +5,7 @@
 #include "cmd.h"
 #include "signals.h"
 
-#define HOLDUP_VERSION "0.1.0"
+#include "version.h"	/* HOLDUP_VERSION, made by the Makefile from VERSION and git describe */
 
 int
 main(int argc, char **argv)
@@ -20,7 +20,7 @@ main(int argc, char **argv)
 		cmd_print_usage(stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("holdup %s\n", HOLDUP_VERSION);
 		return EXIT_OK;
 	}
