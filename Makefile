@@ -57,9 +57,15 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 all: $(HOLDUP)
 
 # Installs missing build/test packages once (contrib/install-deps.sh says what it installs).
+# NO_DEPS=1 (a package build: its Build-Depends are there) installs nothing.
+ifeq ($(NO_DEPS),1)
+$(DEPSTAMP):
+	@mkdir -p build && touch $@
+else
 $(DEPSTAMP): contrib/install-deps.sh
 	@sh contrib/install-deps.sh
 	@mkdir -p build && touch $@
+endif
 deps:
 	@sh contrib/install-deps.sh
 
@@ -68,7 +74,7 @@ $(BUILD)/%.o: %.c $(DEPSTAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(HOLDUP): $(OBJ)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lstdc++ -lpthread -lm
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS) -lstdc++ -lpthread -lm
 
 -include $(OBJ:.o=.d)
 
@@ -199,16 +205,29 @@ $(BUILD)/src/main.o: CPPFLAGS += -I$(BUILD)
 .PHONY: FORCE
 FORCE:
 
-install: $(HOLDUP)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+DOCDIR = $(PREFIX)/share/doc/holdup
+
+# The systemd unit, pointing at the holdup that make install puts in BINDIR.
+build/holdup-watch@.service: contrib/holdup-watch@.service.in FORCE
+	@mkdir -p build; sed 's|@BINDIR@|$(BINDIR)|g' $< >$@.tmp && mv $@.tmp $@
+
+install: $(HOLDUP) build/holdup-watch@.service
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(HOLDUP) $(DESTDIR)$(BINDIR)/holdup
 	install -m 644 doc/holdup.1 $(DESTDIR)$(MANDIR)/holdup.1
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 contrib/holdup.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/holdup
+	install -m 644 contrib/_holdup $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_holdup
+	install -m 644 contrib/holdup.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/holdup.fish
+	install -m 644 build/holdup-watch@.service $(DESTDIR)$(DOCDIR)/examples/holdup-watch@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/holdup $(DESTDIR)$(MANDIR)/holdup.1 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/holdup
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/holdup \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_holdup \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/holdup.fish \
+		$(DESTDIR)$(DOCDIR)/examples/holdup-watch@.service
 
 clean:
 	rm -rf build build-san build-fuzz holdup

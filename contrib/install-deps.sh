@@ -31,6 +31,11 @@ need graphviz       command -v dot
 need rustc          command -v rustc
 need musl-tools     command -v musl-gcc
 need xz-utils       command -v xz
+need dpkg-dev       command -v dpkg-buildpackage
+need debhelper      command -v dh
+need lintian        command -v lintian
+need zsh            command -v zsh
+need fish           command -v fish
 [ -z "$pkgs" ] && exit 0
 echo "holdup: installing missing Debian packages:$pkgs" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else

@@ -224,6 +224,25 @@ rc=$(wait_rc gone)
 [ "$rc" = rc=0 ]
 ok $? "target exit: q exits 0 ($rc)"
 
+# NO_COLOR (no-color.org): no colour at all, attributes only; without it the deadlock banner is red.
+if start_fixture top_deadlock; then
+	for mode in color nocolor; do
+		$TM kill-session -t top 2>/dev/null
+		envs=""; [ $mode = nocolor ] && envs="NO_COLOR=1"
+		$TM new-session -d -s top -x 120 -y 40 "cd '$WORK' && env $envs '$HOLDUP_ABS' top -i 0.5 $FPID; exec sleep 600"
+		wait_screen "DEADLOCK" >/dev/null
+		$TM capture-pane -e -p -t top >"$WORK/$mode.esc" 2>/dev/null
+		keys q
+	done
+	colour=$'\e\[([0-9;]*;)?(3[0-7]|4[0-7]|9[0-7]|38;5;[0-9]+|48;5;[0-9]+)(;[0-9;]*)?m'
+	grep -q DEADLOCK "$WORK/color.esc" && grep -Eq "$colour" "$WORK/color.esc"
+	ok $? "without NO_COLOR top shows the deadlock banner in colour"
+	grep -q DEADLOCK "$WORK/nocolor.esc" && ! grep -Eq "$colour" "$WORK/nocolor.esc"
+	ok $? "NO_COLOR=1: the same screen without any colour escape"
+	check "NO_COLOR rounds: target unharmed" wait_unharmed "$FPID"
+	stop_fixture "$FPID"
+fi
+
 # A Go target: the goroutine view joins the Tab cycle and lists the goroutines blocked on the mutex.
 if [ -x "$GOFIXTURES/gomutex" ] && start_fixture "$(realpath "$GOFIXTURES/gomutex")"; then
 	NW=$(fact waiters)
