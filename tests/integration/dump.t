@@ -99,9 +99,9 @@ wait_unharmed $FPID; ok $? "badnames unharmed"
 start_fixture churn || exit 1
 fails=0
 for i in $(seq 8); do
-	"$HOLDUP" dump --json $FPID >$TMPD/churn.json 2>$TMPD/err || { fails=$((fails + 1)); diag "json dump $i: rc $?: $(head -c 300 $TMPD/err)"; }
+	"$HOLDUP" dump --json $FPID >$TMPD/churn.json 2>$TMPD/err || { r=$?; fails=$((fails + 1)); diag "json dump $i: rc $r: $(head -c 300 $TMPD/err)"; }
 	$PY -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPD/churn.json 2>/dev/null || { fails=$((fails + 1)); diag "json dump $i does not parse"; }
-	"$HOLDUP" dump --stop-all $FPID >/dev/null 2>$TMPD/err2 || { fails=$((fails + 1)); diag "stop-all dump $i: rc $?: $(head -c 300 $TMPD/err2)"; }
+	"$HOLDUP" dump --stop-all $FPID >/dev/null 2>$TMPD/err2 || { r=$?; fails=$((fails + 1)); diag "stop-all dump $i: rc $r: $(head -c 300 $TMPD/err2)"; }
 done
 ok $fails "8x2 dumps of a thread-churning target all succeed with valid JSON"
 wait_unharmed $FPID; ok $? "churning target unharmed"
