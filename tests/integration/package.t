@@ -1,16 +1,16 @@
 #!/bin/bash
-# package.t - dpkg-buildpackage builds a lintian-clean holdup .deb from a copy of the tree; unpacked, it holds the binary, the man page, three completions and the example unit, and the binary runs.
+# package.t - dpkg-buildpackage builds a lintian-clean holdup .deb from a copy of the tree; installed with dpkg into a root of its own, it holds the binary, the man page, three completions and the example unit, and the binary runs.
 . tests/integration/lib.sh
-plan 8
+plan 9
 
 case "$HOLDUP" in *build-san*)
-	for i in $(seq 8); do echo "ok $i # SKIP the package builds without sanitizers: checked in the plain run"; done
+	for i in $(seq 9); do echo "ok $i # SKIP the package builds without sanitizers: checked in the plain run"; done
 	exit 0;;
 esac
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
-	{ for i in $(seq 8); do echo "ok $i # SKIP not a git checkout: the files to package are the tracked ones"; done; exit 0; }
+	{ for i in $(seq 9); do echo "ok $i # SKIP not a git checkout: the files to package are the tracked ones"; done; exit 0; }
 for t in dpkg-buildpackage dh lintian; do
-	command -v $t >/dev/null || { for i in $(seq 8); do echo "ok $i # SKIP $t is not installed"; done; exit 0; }
+	command -v $t >/dev/null || { for i in $(seq 9); do echo "ok $i # SKIP $t is not installed"; done; exit 0; }
 done
 
 # the tracked files (and new ones not ignored) in a directory of their own: a package build
@@ -29,8 +29,12 @@ rc=$?
 grep -E '^[EW]: ' "$TMPD/lintian.out" | head -n 5 | sed 's/^/#   /'
 [ $rc = 0 ] && ! grep -qE '^[EW]: ' "$TMPD/lintian.out"; ok $? "lintian: no error or warning (rc $rc)"
 
+# installed with dpkg into a root of its own (its own package database: the machine's is not touched)
 ROOT=$TMPD/root
-dpkg -x "$DEB" "$ROOT"; ok $? "dpkg -x unpacks it"
+mkdir -p "$ROOT/var/lib/dpkg/info" "$ROOT/var/lib/dpkg/updates" && touch "$ROOT/var/lib/dpkg/status"
+dpkg --root="$ROOT" --force-depends --force-script-chrootless -i "$DEB" >"$TMPD/inst.log" 2>&1 &&
+	dpkg --root="$ROOT" -l holdup 2>/dev/null | grep -q '^ii  holdup'
+ok $? "dpkg -i installs it (into a root of its own)"
 "$ROOT/usr/bin/holdup" --version >"$TMPD/v.out" 2>&1
 grep -qx "holdup $(cat VERSION)" "$TMPD/v.out"; ok $? "the packaged holdup runs: $(cat "$TMPD/v.out")"
 [ -s "$ROOT/usr/share/man/man1/holdup.1.gz" ] && zcat "$ROOT/usr/share/man/man1/holdup.1.gz" | grep -q '^\.SH NAME'
@@ -43,4 +47,7 @@ U=$ROOT/usr/share/doc/holdup/examples/holdup-watch@.service
 ok $? "the systemd unit is an example, pointing at /usr/bin/holdup"
 dpkg-deb -f "$DEB" Depends | grep -q 'libdw1' && dpkg-deb -f "$DEB" Depends | grep -q 'libncursesw6'
 ok $? "Depends names the libraries it links ($(dpkg-deb -f "$DEB" Depends | cut -c1-120))"
+dpkg --root="$ROOT" --force-script-chrootless -r holdup >"$TMPD/rm.log" 2>&1 && [ ! -e "$ROOT/usr/bin/holdup" ] &&
+	[ ! -e "$ROOT/usr/share/man/man1/holdup.1.gz" ]
+ok $? "dpkg -r removes it again"
 exit $((TAP_FAILED > 0))
