@@ -287,6 +287,11 @@ def report(wd, out, ns, repeat, mode, holdup):
 	L.extend(wak_lines)
 	L.append("")
 
+	# Go at scale.
+	go_lines, go = go_scale(wd)
+	L.extend(go_lines)
+	L.append("")
+
 	# Targets.
 	L.append("## Targets (issue 7)")
 	L.append("")
@@ -295,6 +300,7 @@ def report(wd, out, ns, repeat, mode, holdup):
 	L.extend(targets(med, counts, nlist, rep_ratio, live))
 	if wak:
 		L.extend(wak)
+	L.extend(round_two(med, go))
 	L.append("")
 	L.append("A verdict of n/a means the measurement was not available in this run (tool missing or failed, N not run).")
 	L.append("")
@@ -474,6 +480,58 @@ def live_cost(wd):
 	lines.append(f"holdup record -r 100 (pprof) achieved rate: {fmt(live['rate'], '.1f')} snapshots/s (median over {len(rates)} runs,"
 				 " from record's own \"N samples in S s\" summary)")
 	return lines, live
+
+
+def go_scale(wd):
+	"""The Go part: holdup dump of gomany with N goroutines, JSON and the default (folding) text."""
+	p = os.path.join(wd, "go.tsv")
+	rows = [l.rstrip("\n").split("\t") for l in open(p)] if os.path.exists(p) else []
+	res = {}
+	for r in rows:
+		if len(r) < 8 or r[5] not in ("0", "3"):
+			continue
+		d = res.setdefault(r[1], {"wall": [], "rss": [], "bytes": [], "n": r[0], "read": []})
+		d["wall"].append(num(r[3])); d["rss"].append(num(r[4])); d["bytes"].append(num(r[6]))
+		if r[7]:
+			d["read"].append(num(r[7]))
+	if not res:
+		return [], {}
+	n = next(iter(res.values()))["n"]
+	L = [f"## Go at scale: tests/gofixtures/gomany with {n} goroutines parked on a channel receive", "",
+		 "| dump | runs | wall ms (median, min-max) | peak RSS MB (median) | output MB | goroutines read |",
+		 "|---|---|---|---|---|---|"]
+	label = {"json": "holdup dump --json (every goroutine)", "text": "holdup dump (text, identical goroutines folded)"}
+	out = {}
+	for k in ("json", "text"):
+		d = res.get(k)
+		if not d:
+			continue
+		w = [x for x in d["wall"] if x is not None]
+		m = [x for x in d["rss"] if x is not None]
+		L.append(f"| {label[k]} | {len(w)} | {fmt_ms(median(w), 0)} ({fmt_ms(min(w), 0)}-{fmt_ms(max(w), 0)}) |"
+				 f" {fmt(median(m) / 1024, '.0f')} | {fmt(median(d['bytes']) / 1e6, '.1f')} | {fmt(median(d['read']), '.0f') if d['read'] else '-'} |")
+		out[k] = (median(w), median(m), n)
+	return L, out
+
+
+def round_two(med, go):
+	"""The goals of the second round (issue 15) that the tables above measure."""
+	out = []
+	def g(n, t, f):
+		return med.get((n, t), {}).get(f)
+	def verdict(b):
+		return "n/a" if b is None else ("met" if b else "**not met**")
+	hw = g(1000, "holdup", "wall"); ew = g(1000, "eu-stack", "wall")
+	ok = None if not (hw and ew) else ew / hw >= 20
+	out.append(f"| (round two) holdup dump --json at 1000 threads >= 20x faster than eu-stack | "
+			   f"{'n/a' if ok is None else f'holdup {fmt_ms(hw, 1)} ms vs eu-stack {fmt_ms(ew, 1)} ms = {ew / hw:.1f}x'} | {verdict(ok)} |")
+	h10 = g(10000, "holdup", "wall")
+	out.append(f"| (round two) a 10,000-thread holdup dump --json under 0.5 s | {fmt_ms(h10, 0)} ms | {verdict(None if h10 is None else h10 < 500e3)} |")
+	j = go.get("json")
+	ok = None if not j else (j[0] < 1e6 and j[1] < 256 * 1024)
+	out.append(f"| (round two) {j[2] if j else 'N'} goroutines dumped (JSON) in under 1 s and under 256 MB | "
+			   f"{'n/a' if not j else f'{fmt_ms(j[0], 0)} ms, {j[1] / 1024:.0f} MB'} | {verdict(ok)} |")
+	return out
 
 
 def targets(med, counts, nlist, rep_ratio, live):

@@ -2,15 +2,17 @@
 # run.sh - `make bench`: holdup vs eu-stack, gdb and the bare ptrace floor; writes the table to doc/performance.md.
 #
 # Environment (all optional):
-#   BENCH_N="10 100 1000 5000"  thread counts of the parked target
+#   BENCH_N="10 100 1000 5000 10000"  thread counts of the parked target (eu-stack and gdb run once
+#                               at 10000: each takes many seconds)
 #   BENCH_REPEAT=5              repetitions of every measurement (medians are reported)
 #   BENCH_SLOW_REPEAT=          repetitions for gdb at N >= 1000 (default: BENCH_REPEAT), it takes seconds each
 #   BENCH_OUT=doc/performance.md where the markdown goes
 #   BENCH_MODE=mutex            how parked threads wait: mutex | cond | futex
 #   BENCH_TIMEOUT=120           seconds before a tool run is killed (it then counts as failed)
 #   BENCH_LIVE=1                0 skips the live-cost part (cpuload under top / record)
-#   BENCH_PARTS="snap repeat live wakers"  which parts run: one-shot snapshots per N, repeated snapshots,
-#                               live cost, blocked threads plus wakers (the targeted retake)
+#   BENCH_PARTS="snap repeat live wakers go"  which parts run: one-shot snapshots per N, repeated snapshots,
+#                               live cost, blocked threads plus wakers (the targeted retake), Go at scale
+#   BENCH_GO=100000             goroutines of the Go part (build/gofixtures/gomany N)
 #   BENCH_WAKERS="1000 10 5"    that last case: blocked threads, wakers, their period in ms
 #   BENCH_LIVE_SECONDS=5        length of one throughput window
 #   BENCH_RECORD_SECONDS=2      length of the repeated-snapshot recording (holdup record -r 10)
@@ -22,7 +24,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 HOLDUP=${HOLDUP:-./holdup}
 BENCHBIN=${BENCHBIN:-build/bench}
-BENCH_N=${BENCH_N:-"10 100 1000 5000"}
+BENCH_N=${BENCH_N:-"10 100 1000 5000 10000"}
 BENCH_REPEAT=${BENCH_REPEAT:-5}
 BENCH_SLOW_REPEAT=${BENCH_SLOW_REPEAT:-$BENCH_REPEAT}
 BENCH_OUT=${BENCH_OUT:-doc/performance.md}
@@ -31,7 +33,9 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
 BENCH_LIVE=${BENCH_LIVE:-1}
 BENCH_LIVE_SECONDS=${BENCH_LIVE_SECONDS:-5}
 BENCH_RECORD_SECONDS=${BENCH_RECORD_SECONDS:-2}
-BENCH_PARTS=${BENCH_PARTS:-snap repeat live wakers}
+BENCH_PARTS=${BENCH_PARTS:-snap repeat live wakers go}
+BENCH_GO=${BENCH_GO:-100000}
+GOFIXTURES=${GOFIXTURES:-build/gofixtures}
 BENCH_WAKERS=${BENCH_WAKERS:-1000 10 5}
 part() { case " $BENCH_PARTS " in *" $1 "*) return 0;; esac; return 1; }
 
@@ -39,8 +43,9 @@ if [ -n "${BENCH_KEEP:-}" ]; then W=$BENCH_KEEP; mkdir -p "$W"; else W=$(mktemp 
 RES=$W/results.tsv	# N tool rep wall_us maxrss_kb exit timedout hb_us offcpu_us self_us nstopped harm
 WAK=$W/wakers.tsv	# tool rep wall_us exit hb_us offcpu_us self_us nstopped rounds retaken harm
 LIVE=$W/live.tsv	# config rep units_per_s tool_cpu_share
+GOR=$W/go.tsv	# goroutines tool rep wall_us maxrss_kb exit out_bytes goroutines_read
 NOTES=$W/notes.txt
-: >"$RES"; : >"$LIVE"; : >"$NOTES"; : >"$WAK"
+: >"$RES"; : >"$LIVE"; : >"$NOTES"; : >"$WAK"; : >"$GOR"
 TPID=""
 TOUT=""
 TMUX_SESSION=holdup-bench-$$
@@ -62,11 +67,12 @@ done
 
 # start_target [nice] PROGRAM ARGS...: runs a bench target, waits for its ready line, sets TPID/TOUT.
 start_target() {
-	local prog i nice=""
+	local prog bin i nice=""
 	[ "$1" = nice ] && { nice="nice -n 19"; shift; }
 	prog=$1; shift
-	TOUT=$W/$prog.$RANDOM.out
-	$nice "$BENCHBIN/$prog" "$@" >"$TOUT" 2>&1 &
+	case $prog in */*) bin=$prog;; *) bin=$BENCHBIN/$prog;; esac
+	TOUT=$W/$(basename "$prog").$RANDOM.out
+	$nice "$bin" "$@" >"$TOUT" 2>&1 &
 	TPID=$!
 	echo "$TPID" >>"$W/pids"	# lets the smoke test check that none is left behind
 	for i in $(seq 1 1200); do
@@ -180,6 +186,7 @@ for n in ${BENCH_SNAP_N-$BENCH_N}; do
 		# Tools interleave within a repetition so machine noise spreads over all of them.
 		for tool in $TOOLS; do
 			if [ "$tool" = gdb ] && [ "$n" -ge 1000 ] && [ "$rep" -gt "$BENCH_SLOW_REPEAT" ]; then continue; fi
+			case $tool in gdb|eu-stack) [ "$n" -ge 10000 ] && [ "$rep" -gt 1 ] && continue;; esac
 			[ -n "$TPID" ] || break
 			say "N=$n rep $rep: $tool"
 			measure "$n" "$tool" "$rep"
@@ -327,6 +334,30 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 		[ "$(harm_check)" = ok ] || note "live rep $rep: cpuload not clean afterwards"
 	done
 	stop_target
+fi
+
+# Go at scale: BENCH_GO goroutines parked on a channel receive; a JSON dump (every goroutine) and the
+# default text dump, which folds identical goroutines.
+if [ -x "$HOLDUP" ] && part go; then
+	if [ -x "$GOFIXTURES/gomany" ] && start_target "$GOFIXTURES/gomany" "$BENCH_GO"; then
+		for rep in $(seq 1 "$BENCH_REPEAT"); do
+			for tool in json text; do
+				say "go rep $rep: $BENCH_GO goroutines, dump ($tool)"
+				args=(dump); [ "$tool" = json ] && args+=(--json)
+				"$BENCHBIN/runmeasure" -t "$BENCH_TIMEOUT" "$W/rm.go" "$HOLDUP" "${args[@]}" "$TPID" >"$W/go.out" 2>/dev/null
+				l=$(cat "$W/rm.go" 2>/dev/null)
+				ng=""
+				[ "$tool" = json ] && ng=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["goroutines"]))' "$W/go.out" 2>/dev/null)
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BENCH_GO" "$tool" "$rep" "$(field wall_us "$l")" \
+					"$(field maxrss_kb "$l")" "$(field exit "$l")" "$(stat -c %s "$W/go.out")" "$ng" >>"$GOR"
+				[ "$(harm_check)" = ok ] || note "go rep $rep: gomany not clean afterwards"
+			done
+		done
+		rm -f "$W/go.out" "$W/rm.go"
+		stop_target
+	else
+		note "Go part: $GOFIXTURES/gomany missing or not ready: n/a"
+	fi
 fi
 
 cat /proc/loadavg >"$W/loadavg.end"

@@ -1,11 +1,11 @@
 #!/bin/bash
 # bench.t - smoke test of `make bench`: one tiny run (N=10, one repetition, no live-cost part) produces the table and harms no target.
 . tests/integration/lib.sh
-plan 10
+plan 11
 
 out=$TMPD/perf.md
 keep=$TMPD/bench
-BENCH_N=10 BENCH_WAKERS="20 3 5" BENCH_REPEAT=1 BENCH_LIVE=0 BENCH_RECORD_SECONDS=1 BENCH_TIMEOUT=60 BENCH_OUT=$out BENCH_KEEP=$keep \
+BENCH_N=10 BENCH_WAKERS="20 3 5" BENCH_GO=2000 GOFIXTURES=$GOFIXTURES BENCH_REPEAT=1 BENCH_LIVE=0 BENCH_RECORD_SECONDS=1 BENCH_TIMEOUT=60 BENCH_OUT=$out BENCH_KEEP=$keep \
 	HOLDUP=$HOLDUP BENCHBIN=$BENCHBIN bash bench/run.sh >"$TMPD/run.log" 2>&1
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/#   /' "$TMPD/run.log" | tail -n 30
@@ -27,6 +27,7 @@ check "eu-stack row has wall time and pause" row_has_numbers "eu-stack"
 check "gdb row has wall time and pause" row_has_numbers "gdb"
 check "wakers table has holdup's rounds" grep -q '^| holdup dump --json (default) | [0-9.]* ([0-9.-]*) | [0-9.]* (.*| [0-9] ([0-9]-[0-9]) |' "$out"
 check "targets table is there" grep -q '^| holdup peak memory at 1000 threads' "$out"
+check "Go table has the JSON dump's time and the goroutines read" grep -Eq '^\| holdup dump --json \(every goroutine\) \| 1 \| [0-9]+ \([0-9]+-[0-9]+\) \| [0-9]+ \| [0-9.]+ \| 200[0-9] \|' "$out"
 
 # Every target the run started must be gone now, and none was left stopped or traced while it ran.
 left=""

@@ -1,20 +1,25 @@
-// gomany: 10,000 goroutines parked on a channel receive, to measure how fast a dump stays.
+// gomany: 10,000 goroutines (or the number given) parked on a channel receive, to measure how fast a dump stays.
 package main
 
 import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"time"
 )
-
-const n = 10000
 
 func worker(c <-chan int) {
 	<-c
 }
 
 func main() {
+	n := 10000
+	if len(os.Args) > 1 {
+		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
+			n = v
+		}
+	}
 	c := make(chan int)
 	for i := 0; i < n; i++ {
 		go worker(c)
