@@ -69,6 +69,11 @@ void jw_object_end(struct jw *w) { jw_close(w, '}'); }
 void jw_array_begin(struct jw *w) { jw_open(w, '['); }
 void jw_array_end(struct jw *w) { jw_close(w, ']'); }
 
+/* The ASCII bytes a JSON string holds as they are: printable, but not '"' or '\\'. */
+static const unsigned char jw_plain[256] = {
+	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,	/* not 0x22 '"', not 0x5c '\\' */
+};
+
 static void
 jw_raw_string(struct jw *w, const char *str)
 {
@@ -81,15 +86,16 @@ jw_raw_string(struct jw *w, const char *str)
 		const unsigned char *run = s;
 		int n;
 
-		while (*s >= 0x20 && *s != 0x7f && *s != '"' && *s != '\\') {
-			if (*s < 0x80)
+		for (;;) {
+			while (jw_plain[*s])
 				s++;
-			else if (*s == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)
+			if (*s < 0x80)
+				break;	/* NUL, a control, '"' or '\\' */
+			if (*s == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)
 				break;	/* a C1 control (CSI is U+009B): escaped below */
-			else if ((n = util_utf8_len(s)) > 0)
-				s += n;
-			else
+			if ((n = util_utf8_len(s)) <= 0)
 				break;
+			s += n;
 		}
 		if (s > run)
 			fwrite_unlocked(run, 1, (size_t)(s - run), w->f);

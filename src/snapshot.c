@@ -69,6 +69,7 @@ snapshot_free(struct snapshot *s)
 	free(s->fds);
 	free(s->auxv);
 	free(s->glibc_source_buf);
+	free(s->pagecache);
 	snapshot_locks_free(s);
 	snapshot_goinfo_free(s->go);
 	free(s->exe);
@@ -262,12 +263,62 @@ snapshot_log_read(struct snapshot_readlog *l, uint64_t addr, const void *buf, ss
 	l->bytes += (uint64_t)r;
 }
 
-/* The fallback read, recorded when s records its reads. */
+/* The pages of the target read last, whole: the analysis reads a few words at a time (a g, then
+ * its stack, a sudog, a lock word), and one system call per page instead of per word is most of
+ * the cost of a big Go program's dump. Direct-mapped by page number; a page that cannot be read
+ * whole is not cached (the read goes to the target as asked). Read once, a page keeps the value
+ * it had then: later reads within the snapshot see the same bytes. */
+#define SNAPSHOT_PAGE		4096u
+#define SNAPSHOT_CACHE_SLOTS	256u	/* 1 MiB */
+struct snapshot_pagecache {
+	uint64_t page[SNAPSHOT_CACHE_SLOTS];	/* the page's address + 1; 0: empty */
+	uint8_t data[SNAPSHOT_CACHE_SLOTS][SNAPSHOT_PAGE];
+};
+
+/* The cached copy of the page at pa (page aligned), read now if needed; NULL if it cannot be read whole. */
+static const uint8_t *
+snapshot_cache_page(const struct snapshot *s, uint64_t pa)
+{
+	struct snapshot_pagecache *c = s->pagecache;
+	size_t slot = (size_t)((pa / SNAPSHOT_PAGE) * 0x9e3779b97f4a7c15ull >> 56) % SNAPSHOT_CACHE_SLOTS;
+
+	if (c->page[slot] == pa + 1)
+		return c->data[slot];
+	c->page[slot] = 0;
+	if (s->read_fallback(s->read_ctx, pa, c->data[slot], SNAPSHOT_PAGE) != (ssize_t)SNAPSHOT_PAGE)
+		return NULL;
+	c->page[slot] = pa + 1;
+	return c->data[slot];
+}
+
+/* The fallback read, through the page cache when it spans at most two pages; recorded (as asked,
+ * not whole pages) when s records its reads. */
 static ssize_t
 snapshot_read_fallback(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
 {
-	ssize_t r = s->read_fallback(s->read_ctx, addr, buf, len);
+	uint64_t first = addr & ~(uint64_t)(SNAPSHOT_PAGE - 1);
+	ssize_t r = -1;
 
+	if (len > 0 && len <= SNAPSHOT_PAGE && addr + len > addr) {
+		uint64_t last = (addr + len - 1) & ~(uint64_t)(SNAPSHOT_PAGE - 1);
+		const uint8_t *p, *q = NULL;
+
+		if (s->pagecache == NULL)
+			((struct snapshot *)s)->pagecache = xcalloc(1, sizeof *s->pagecache);	/* a cache, as the budget */
+		/* two pages in two slots: the second lookup must not evict the first, so copy at once */
+		if ((p = snapshot_cache_page(s, first)) != NULL) {
+			size_t head = last == first ? len : (size_t)(first + SNAPSHOT_PAGE - addr);
+
+			memcpy(buf, p + (addr - first), head);
+			if (last == first || (q = snapshot_cache_page(s, last)) != NULL) {
+				if (q != NULL)
+					memcpy((uint8_t *)buf + head, q, len - head);
+				r = (ssize_t)len;
+			}
+		}
+	}
+	if (r < 0)
+		r = s->read_fallback(s->read_ctx, addr, buf, len);
 	if (s->readlog != NULL)
 		snapshot_log_read(s->readlog, addr, buf, r);
 	return r;

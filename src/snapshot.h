@@ -375,6 +375,8 @@ struct snapshot {
 	struct goinfo *go;
 	struct snapshot_budget *budget;	/* owned, NULL: unbounded; counts through const snapshots */
 	struct snapshot_readlog *readlog;	/* owned, NULL: reads not recorded (snapshot_record_reads) */
+	struct snapshot_pagecache *pagecache;	/* owned, NULL until the first fallback read: recent
+					 * pages of the target, read whole (snapshot.c) */
 };
 
 /* The target memory analysis read through the fallback, kept for a saved core (dump --save). */

@@ -121,6 +121,60 @@ test_results_free(void **state)
 	snapshot_free(s);
 }
 
+/* A fake target: bytes are their address's low byte; pages at and above 0x10000 are unreadable
+ * past 0x10800 (a page that cannot be read whole). Counts the reads. */
+static int fake_reads;
+
+static ssize_t
+fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	size_t n = len;
+
+	(void)ctx;
+	fake_reads++;
+	if (addr >= 0x10800)
+		return -1;
+	if (addr + len > 0x10800)
+		n = (size_t)(0x10800 - addr);
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)buf)[i] = (uint8_t)(addr + i);
+	return (ssize_t)n;
+}
+
+static void
+test_page_cache(void **state)
+{
+	struct snapshot *s = snapshot_new(1);
+	uint8_t b[64];
+	uint64_t w;
+
+	(void)state;
+	s->read_fallback = fake_read;
+	snapshot_record_reads(s);
+	fake_reads = 0;
+	/* words of one page: one read of the target */
+	for (uint64_t a = 0x3000; a < 0x3100; a += 8)
+		assert_int_equal(snapshot_read(s, a, &w, sizeof w), sizeof w);
+	assert_int_equal(fake_reads, 1);
+	assert_int_equal(w, 0xfffefdfcfbfaf9f8ull);
+	/* across two pages: both read once, the bytes in order */
+	assert_int_equal(snapshot_read(s, 0x4ff8, b, 16), 16);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(b[i], (uint8_t)(0xf8 + i));
+	assert_int_equal(fake_reads, 3);
+	assert_int_equal(snapshot_read(s, 0x5000, b, 8), 8);
+	assert_int_equal(fake_reads, 3);
+	/* a page that cannot be read whole: the read goes to the target as asked, partial as it is */
+	assert_int_equal(snapshot_read(s, 0x107f8, b, 16), 8);
+	assert_int_equal(b[0], 0xf8);
+	assert_int_equal(snapshot_read(s, 0x10900, b, 8), -1);
+	/* the log holds what was asked, not whole pages */
+	assert_non_null(s->readlog);
+	for (size_t i = 0; i < s->readlog->n; i++)
+		assert_true(s->readlog->reads[i].len <= 16);
+	snapshot_free(s);
+}
+
 int
 main(void)
 {
@@ -129,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_go_status_names),
 		cmocka_unit_test(test_go_wait_role_names),
 		cmocka_unit_test(test_results_free),
+		cmocka_unit_test(test_page_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
