@@ -15,9 +15,11 @@
 struct snapshot *
 snapshot_new(pid_t pid)
 {
+	static uint64_t last_id;
 	struct snapshot *s = xcalloc(1, sizeof *s);
 
 	s->pid = pid;
+	s->id = ++last_id;
 	return s;
 }
 

@@ -312,6 +312,8 @@ struct goinfo {
 typedef ssize_t (*snapshot_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
 
 struct snapshot {
+	uint64_t id;			/* unique in this run (snapshot_new): a cache can tell snapshots apart
+					 * even when one is allocated where a freed one was */
 	pid_t pid;
 	char *exe;			/* owned; /proc/PID/exe target, untrusted */
 	char *cmdline;			/* owned; arguments joined by spaces, untrusted */

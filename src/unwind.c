@@ -75,6 +75,7 @@ struct unwinder {
 	unsigned char arch_ehdr[sizeof(Elf64_Ehdr)];
 	bool attached;
 	bool reported;			/* modules reported at least once */
+	uint64_t reported_id;		/* the snapshot (id) whose maps were last reported or matched, 0 none */
 	char *maps_text;		/* owned; the maps text last reported */
 	struct snapshot *mapsnap;	/* owned; those maps parsed, for opening the modules' files */
 	struct targetfile_root root;	/* the target's "/", where its files are opened */
@@ -1000,9 +1001,14 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 
 	if (unwind_open(u, e) < 0)
 		return -1;
-	if (u->reported && s != NULL && s->maps_text != NULL && u->maps_text != NULL &&
-	    strcmp(s->maps_text, u->maps_text) == 0)
+	/* the same snapshot again (every frame a Go walk symbolizes): nothing to compare */
+	if (u->reported && s != NULL && s->id == u->reported_id)
 		return 0;
+	if (u->reported && s != NULL && s->maps_text != NULL && u->maps_text != NULL &&
+	    strcmp(s->maps_text, u->maps_text) == 0) {
+		u->reported_id = s->id;
+		return 0;
+	}
 	if (u->reported && (s == NULL || s->maps_text == NULL))
 		return 0;	/* nothing newer to go by: keep what we have */
 	unwind_cache_clear(u);
@@ -1041,6 +1047,7 @@ unwind_report(struct unwinder *u, const struct snapshot *s, struct err *e)
 		}
 	dwfl_getmodules(u->dwfl, unwind_set_userdata, u, 0);
 	u->reported = true;
+	u->reported_id = s != NULL && s->maps_text != NULL ? s->id : 0;
 	if (rc != 0)
 		return err_set(e, "reporting modules: %s", rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
 	return 0;
