@@ -6,7 +6,8 @@ MANDIR = $(PREFIX)/share/man/man1
 
 CC ?= cc
 CXX ?= c++
-PKGS = libdw libelf ncursesw zlib libdeflate libdebuginfod
+# libdebuginfod is opened at run time (symserver.c), only its header is needed here
+PKGS = libdw libelf ncursesw zlib libdeflate
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE -Isrc -Iui

@@ -1,4 +1,8 @@
 /* symserver.c - fetches debug files and executables by build ID from the debuginfod servers in DEBUGINFOD_URLS, bounded and remembered. */
+/* libdebuginfod is opened only when servers are configured: it brings libcurl and some thirty
+ * libraries with it, which every run would otherwise load (about a tenth of a small dump's time)
+ * into a program that often runs as root. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -18,7 +22,17 @@ struct symserver_ask {
 	int error;		/* its errno then */
 };
 
+/* libdebuginfod's functions, from dlopen */
+struct symserver_lib {
+	debuginfod_client *(*begin)(void);
+	int (*find_debuginfo)(debuginfod_client *, const unsigned char *, int, char **);
+	int (*find_executable)(debuginfod_client *, const unsigned char *, int, char **);
+	void (*end)(debuginfod_client *);
+};
+
 struct symserver {
+	void *dl;			/* dlopen handle of libdebuginfod */
+	struct symserver_lib lib;
 	debuginfod_client *client;
 	struct symserver_ask *asks;	/* owned */
 	size_t nasks;
@@ -33,14 +47,23 @@ symserver_new(void)
 	if (urls == NULL || urls[0] == '\0')
 		return NULL;
 	ss = xcalloc(1, sizeof *ss);
-	ss->client = debuginfod_begin();
+	if ((ss->dl = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL)) == NULL)
+		goto fail;
+	*(void **)&ss->lib.begin = dlsym(ss->dl, "debuginfod_begin");
+	*(void **)&ss->lib.find_debuginfo = dlsym(ss->dl, "debuginfod_find_debuginfo");
+	*(void **)&ss->lib.find_executable = dlsym(ss->dl, "debuginfod_find_executable");
+	*(void **)&ss->lib.end = dlsym(ss->dl, "debuginfod_end");
+	if (ss->lib.begin == NULL || ss->lib.find_debuginfo == NULL || ss->lib.find_executable == NULL ||
+	    ss->lib.end == NULL || (ss->client = ss->lib.begin()) == NULL)
+		goto fail;
 	ss->asks = xcalloc(SYMSERVER_MAX_FETCHES, sizeof *ss->asks);
-	if (ss->client == NULL) {
-		free(ss->asks);
-		free(ss);
-		return NULL;
-	}
 	return ss;
+fail:
+	/* no libdebuginfod (libdebuginfod1 not installed): as if no server were configured */
+	if (ss->dl != NULL)
+		dlclose(ss->dl);
+	free(ss);
+	return NULL;
 }
 
 void
@@ -52,7 +75,8 @@ symserver_free(struct symserver *ss)
 		if (ss->asks[i].fd >= 0)
 			close(ss->asks[i].fd);
 	free(ss->asks);
-	debuginfod_end(ss->client);
+	ss->lib.end(ss->client);
+	dlclose(ss->dl);
 	free(ss);
 }
 
@@ -93,8 +117,8 @@ symserver_fetch(struct symserver *ss, enum symserver_kind kind, const unsigned c
 		a->kind = kind;
 		memcpy(a->id, id, len);
 		a->len = len;
-		fd = kind == SYMSERVER_DEBUGINFO ? debuginfod_find_debuginfo(ss->client, id, (int)len, NULL) :
-		    debuginfod_find_executable(ss->client, id, (int)len, NULL);
+		fd = kind == SYMSERVER_DEBUGINFO ? ss->lib.find_debuginfo(ss->client, id, (int)len, NULL) :
+		    ss->lib.find_executable(ss->client, id, (int)len, NULL);
 		a->error = fd < 0 ? -fd : 0;
 		a->fd = symserver_regular(fd < 0 ? -1 : fd);
 		if (fd >= 0 && a->fd < 0)

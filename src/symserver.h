@@ -12,7 +12,8 @@ enum symserver_kind { SYMSERVER_DEBUGINFO = 0, SYMSERVER_EXECUTABLE };
 
 struct symserver;
 
-/* A client when DEBUGINFOD_URLS names servers, else NULL: holdup asks no server nobody configured. */
+/* A client when DEBUGINFOD_URLS names servers and libdebuginfod.so.1 can be opened, else NULL:
+ * holdup asks no server nobody configured. */
 struct symserver *symserver_new(void);
 void symserver_free(struct symserver *ss);
 /* The file of that kind for build ID id, downloaded into debuginfod's cache (or found there): a
