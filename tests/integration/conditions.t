@@ -213,8 +213,10 @@ start_fixture "$(realpath $BENCHBIN/target)" 1000 mutex
 (ulimit -n 1024; timeout -s KILL 60 "$HOLDUP" record -d 2 -o "$TMPD/lf.jsonl" --format json $FPID) >"$TMPD/lf.out" 2>&1; rc=$?
 ok $rc "fd limit 1024, 1000 threads: record exits 0 (rc $rc)"
 grep -q "the target exited" "$TMPD/lf.out"; ok $([ $? -ne 0 ] && echo 0 || echo 1) "fd limit: record does not call the live target exited"
-$PY -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; sys.exit(0 if len(s) >= 10 and all(len(x["threads"]) >= 1000 for x in s) else 1)' "$TMPD/lf.jsonl"
-ok $? "fd limit: every snapshot has all 1000 threads" || tail -3 "$TMPD/lf.out" | sed 's/^/# /'
+# (how many snapshots 2 s hold depends on the machine's load: a timing, not asserted here)
+got=$($PY -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(len(s), sum(1 for x in s if len(x["threads"]) >= 1000))' "$TMPD/lf.jsonl")
+n=${got% *} full=${got#* }
+[ "${n:-0}" -ge 2 ] && [ "$n" = "$full" ]; ok $? "fd limit: every snapshot has all 1000 threads ($full of $n)"
 $PY -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; sys.exit(0 if s and all("without a perf event" in (x["capture_note"] or "") for x in s) else 1)' "$TMPD/lf.jsonl"
 ok $? "fd limit: each snapshot says which threads got no perf event"
 wait_unharmed $FPID; ok $? "fd limit: target unharmed"
