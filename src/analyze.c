@@ -46,6 +46,7 @@ analyze_snapshot(struct analyzer *a, struct snapshot *s, struct err *e)
 {
 	if (s->budget == NULL)
 		snapshot_budget_set(s, ANALYZE_READ_BUDGET, 0);
+	snapshot_index_stacks(s);	/* the capture is done: its stack copies stay as they are */
 	if (unwind_snapshot(a->unwinder, s, e) < 0)
 		return -1;
 	threadstate_classify(s);

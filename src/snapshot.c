@@ -12,6 +12,17 @@
 /* runtime/runtime2.go: _Gscan, set on a status while the garbage collector scans the stack. */
 #define SNAPSHOT_GO_SCAN 0x1000
 
+/* The threads' stack copies by address (snapshot_index_stacks). */
+struct snapshot_stackidx {
+	size_t nthreads;	/* the snapshot's thread count when it was built: valid while it holds */
+	size_t n;
+	struct snapshot_stackent {
+		uint64_t start, end;
+		size_t thread;
+	} *e;			/* owned; sorted by start */
+	uint64_t maxlen;	/* the longest copy: how far back a covering copy may start */
+};
+
 struct snapshot *
 snapshot_new(pid_t pid)
 {
@@ -72,6 +83,9 @@ snapshot_free(struct snapshot *s)
 	free(s->auxv);
 	free(s->glibc_source_buf);
 	free(s->pagecache);
+	if (s->stackidx != NULL)
+		free(s->stackidx->e);
+	free(s->stackidx);
 	snapshot_locks_free(s);
 	snapshot_goinfo_free(s->go);
 	free(s->exe);
@@ -192,6 +206,20 @@ snapshot_tid_from_target(const struct snapshot *s, pid_t target_tid)
 int
 snapshot_thread_index(const struct snapshot *s, pid_t tid)
 {
+	size_t lo = 0, hi = s->nthreads;
+
+	/* threads are usually in TID order (as /proc lists them, as a core is sorted): a binary search
+	 * finds most; a match is the thread whatever the order, and a miss looks through them all */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->threads[mid].tid == tid)
+			return (int)mid;
+		if (s->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	for (size_t i = 0; i < s->nthreads; i++)
 		if (s->threads[i].tid == tid)
 			return (int)i;
@@ -334,18 +362,79 @@ snapshot_read_recorded(struct snapshot *s, uint64_t addr, void *buf, size_t len)
 	return snapshot_read_fallback(s, addr, buf, len);
 }
 
+static int
+snapshot_stackent_cmp(const void *a, const void *b)
+{
+	const struct snapshot_stackent *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+void
+snapshot_index_stacks(struct snapshot *s)
+{
+	struct snapshot_stackidx *x = s->stackidx;
+
+	if (x == NULL)
+		x = s->stackidx = xcalloc(1, sizeof *x);
+	free(x->e);
+	x->e = xcalloc(s->nthreads + 1, sizeof *x->e);
+	x->n = 0;
+	x->maxlen = 0;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct thread *t = &s->threads[i];
+
+		if (t->stack == NULL || t->stack_len == 0 || t->stack_addr + t->stack_len < t->stack_addr)
+			continue;
+		x->e[x->n++] = (struct snapshot_stackent){ t->stack_addr, t->stack_addr + t->stack_len, i };
+		if (t->stack_len > x->maxlen)
+			x->maxlen = t->stack_len;
+	}
+	qsort(x->e, x->n, sizeof *x->e, snapshot_stackent_cmp);
+	x->nthreads = s->nthreads;
+}
+
+/* From the thread stack copies, through the index: the copies starting at most maxlen before addr. */
+static bool
+snapshot_read_stacks_indexed(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
+{
+	const struct snapshot_stackidx *x = s->stackidx;
+	size_t lo = 0, hi = x->n;
+
+	/* the first copy starting after addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->e[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo-- > 0 && addr - x->e[lo].start < x->maxlen) {
+		const struct thread *t = &s->threads[x->e[lo].thread];
+
+		if (snapshot_read_range(t->stack_addr, t->stack, t->stack_len, addr, buf, len))
+			return true;
+	}
+	return false;
+}
+
 ssize_t
 snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len)
 {
 	for (size_t i = 0; i < s->nmem; i++)
 		if (snapshot_read_range(s->mem[i].addr, s->mem[i].data, s->mem[i].len, addr, buf, len))
 			return (ssize_t)len;
-	for (size_t i = 0; i < s->nthreads; i++) {
-		const struct thread *t = &s->threads[i];
-
-		if (snapshot_read_range(t->stack_addr, t->stack, t->stack_len, addr, buf, len))
+	if (s->stackidx != NULL && s->stackidx->nthreads == s->nthreads) {
+		if (snapshot_read_stacks_indexed(s, addr, buf, len))
 			return (ssize_t)len;
-	}
+	} else
+		for (size_t i = 0; i < s->nthreads; i++) {
+			const struct thread *t = &s->threads[i];
+
+			if (snapshot_read_range(t->stack_addr, t->stack, t->stack_len, addr, buf, len))
+				return (ssize_t)len;
+		}
 	if (s->read_fallback == NULL)
 		return -1;
 	if (s->budget != NULL) {

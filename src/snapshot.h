@@ -377,6 +377,8 @@ struct snapshot {
 	struct goinfo *go;
 	struct snapshot_budget *budget;	/* owned, NULL: unbounded; counts through const snapshots */
 	struct snapshot_readlog *readlog;	/* owned, NULL: reads not recorded (snapshot_record_reads) */
+	struct snapshot_stackidx *stackidx;	/* owned, NULL: the threads' stack copies by address
+					 * (snapshot_index_stacks), for snapshot_read */
 	struct snapshot_pagecache *pagecache;	/* owned, NULL until the first fallback read: recent
 					 * pages of the target, read whole (snapshot.c) */
 };
@@ -389,6 +391,11 @@ struct snapshot_readlog {
 	bool full;			/* some reads were not kept */
 };
 #define SNAPSHOT_READLOG_MAX (64u << 20)
+
+/* Sorts the threads' stack copies by address for snapshot_read (which otherwise looks through
+ * every thread for every read: quadratic in a 10,000-thread process). Call once the stacks are
+ * copied (the analysis does); threads added later make snapshot_read look through them all again. */
+void snapshot_index_stacks(struct snapshot *s);
 
 /* From now on every successful fallback read of s is recorded in s->readlog. */
 void snapshot_record_reads(struct snapshot *s);

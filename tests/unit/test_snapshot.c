@@ -175,6 +175,44 @@ test_page_cache(void **state)
 	snapshot_free(s);
 }
 
+static void
+test_stack_index(void **state)
+{
+	struct snapshot *s = snapshot_new(1);
+	uint8_t b[8];
+	struct thread *t;
+
+	(void)state;
+	/* 3 stacks, out of order; one longer than the others */
+	for (int i = 0; i < 3; i++) {
+		uint64_t base = (uint64_t)(3 - i) * 0x100000;
+		size_t len = i == 1 ? 0x8000 : 0x1000;
+
+		t = snapshot_add_thread(s, 10 + i);
+		t->stack_addr = base;
+		t->stack_len = len;
+		t->stack = xmalloc(len);
+		for (size_t k = 0; k < len; k++)
+			t->stack[k] = (uint8_t)(i * 16 + k % 16);
+	}
+	snapshot_index_stacks(s);
+	assert_int_equal(snapshot_read(s, 0x300000, b, 8), 8);	/* thread 0's */
+	assert_int_equal(b[0], 0);
+	assert_int_equal(snapshot_read(s, 0x200000 + 0x7ff8, b, 8), 8);	/* the long one's end */
+	assert_int_equal(b[0], 16 + 8);
+	assert_int_equal(snapshot_read(s, 0x100ffc, b, 8), -1);	/* across a copy's end: not in it */
+	assert_int_equal(snapshot_read(s, 0x180000, b, 8), -1);	/* between copies */
+	/* a thread added after the index: still found (the index is not used then) */
+	t = snapshot_add_thread(s, 20);
+	t->stack_addr = 0x500000;
+	t->stack_len = 16;
+	t->stack = xcalloc(1, 16);
+	t->stack[0] = 0x77;
+	assert_int_equal(snapshot_read(s, 0x500000, b, 8), 8);
+	assert_int_equal(b[0], 0x77);
+	snapshot_free(s);
+}
+
 int
 main(void)
 {
@@ -184,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_go_wait_role_names),
 		cmocka_unit_test(test_results_free),
 		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_stack_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
