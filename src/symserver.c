@@ -59,9 +59,8 @@ symserver_new(void)
 	ss->asks = xcalloc(SYMSERVER_MAX_FETCHES, sizeof *ss->asks);
 	return ss;
 fail:
-	/* no libdebuginfod (libdebuginfod1 not installed): as if no server were configured */
-	if (ss->dl != NULL)
-		dlclose(ss->dl);
+	/* no libdebuginfod (libdebuginfod1 not installed): as if no server were configured; a
+	 * library that loaded stays loaded (see symserver_free) */
 	free(ss);
 	return NULL;
 }
@@ -76,7 +75,8 @@ symserver_free(struct symserver *ss)
 			close(ss->asks[i].fd);
 	free(ss->asks);
 	ss->lib.end(ss->client);
-	dlclose(ss->dl);
+	/* not dlclose: libcurl and its TLS library keep global state for the life of the process
+	 * (freed only at exit), and unloading them under it is what leaks and crashes */
 	free(ss);
 }
 
