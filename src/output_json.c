@@ -400,8 +400,10 @@ output_json_add(void *state, const struct snapshot *s)
 		jw_object_end(w);
 	}
 	/* an empty deadlocks list is an all-clear only when the lock owners could be read */
-	jw_kbool(w, "deadlocks_complete", snapshot_deadlocks_incomplete(s) == NULL);
-	jw_kstring(w, "deadlocks_incomplete", snapshot_deadlocks_incomplete(s));
+	const char *incomplete = snapshot_deadlocks_incomplete(s, NULL);
+
+	jw_kbool(w, "deadlocks_complete", incomplete == NULL);
+	jw_kstring(w, "deadlocks_incomplete", incomplete);
 	output_json_threads(w, s, &oj->o);
 	jw_key(w, "locks");
 	output_json_locks(w, s);

@@ -421,10 +421,11 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 		}
 	}
 	{
-		const char *why = snapshot_deadlocks_incomplete(s);
+		bool libc;
+		const char *why = snapshot_deadlocks_incomplete(s, &libc);
 
-		/* the Libc line above says it for an unknown glibc and for musl */
-		if (s->ndeadlocks == 0 && why != NULL && strstr(why, "glibc version") == NULL && strstr(why, "musl") == NULL)
+		/* the Libc line above says it when the libc's locks record no owner */
+		if (s->ndeadlocks == 0 && why != NULL && !libc)
 			fprintf(f, "Note:    no deadlock found, but %s: no DEADLOCK line is no all-clear\n", why);
 	}
 	if (s->ndeadlocks > 0) {

@@ -783,17 +783,21 @@ snapshot_go_wait_role_name(enum go_wait_role r)
 }
 
 const char *
-snapshot_deadlocks_incomplete(const struct snapshot *s)
+snapshot_deadlocks_incomplete(const struct snapshot *s, bool *libc)
 {
 	char *tr[4];
 	size_t ntr;
 
+	if (libc != NULL)
+		*libc = true;
 	if (s->glibc_source != NULL && s->libc_name == NULL)
 		return "the glibc version is unknown, so lock owners cannot be read";
 	if (s->libc_name != NULL && strcmp(s->libc_name, "musl") == 0)
 		for (size_t i = 0; i < s->nlocks; i++)
 			if ((s->locks[i].kind == LOCK_MUTEX || s->locks[i].kind == LOCK_RWLOCK) && !s->locks[i].holders_known)
 				return "musl's normal mutexes and rwlocks record no owner";
+	if (libc != NULL)
+		*libc = false;
 	if (s->go != NULL && s->go->waits_unresolved)
 		return "the Go runtime's semaphore table could not be read whole: some goroutines' lock waits are unknown";
 	if (s->go != NULL && s->go->truncated)

@@ -432,8 +432,9 @@ size_t snapshot_truncations(const struct snapshot *s, char *out[4]);
 
 /* Why an empty deadlock list of the analysed s is no all-clear (static text: lock owners not
  * readable, goroutines or their waits not all read, a budget reached), or NULL when the search saw
- * every wait it could have. */
-const char *snapshot_deadlocks_incomplete(const struct snapshot *s);
+ * every wait it could have. libc (may be NULL) is set when the reason is the libc's: no owners
+ * recorded, which the dump's Libc line states already. */
+const char *snapshot_deadlocks_incomplete(const struct snapshot *s, bool *libc);
 
 struct snapshot *snapshot_new(pid_t pid);
 void snapshot_free(struct snapshot *s);

@@ -31,7 +31,6 @@ struct symserver_lib {
 };
 
 struct symserver {
-	void *dl;			/* dlopen handle of libdebuginfod */
 	struct symserver_lib lib;
 	debuginfod_client *client;
 	struct symserver_ask *asks;	/* owned */
@@ -43,16 +42,17 @@ symserver_new(void)
 {
 	const char *urls = getenv("DEBUGINFOD_URLS");
 	struct symserver *ss;
+	void *dl;
 
 	if (urls == NULL || urls[0] == '\0')
 		return NULL;
 	ss = xcalloc(1, sizeof *ss);
-	if ((ss->dl = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL)) == NULL)
+	if ((dl = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL)) == NULL)
 		goto fail;
-	*(void **)&ss->lib.begin = dlsym(ss->dl, "debuginfod_begin");
-	*(void **)&ss->lib.find_debuginfo = dlsym(ss->dl, "debuginfod_find_debuginfo");
-	*(void **)&ss->lib.find_executable = dlsym(ss->dl, "debuginfod_find_executable");
-	*(void **)&ss->lib.end = dlsym(ss->dl, "debuginfod_end");
+	*(void **)&ss->lib.begin = dlsym(dl, "debuginfod_begin");
+	*(void **)&ss->lib.find_debuginfo = dlsym(dl, "debuginfod_find_debuginfo");
+	*(void **)&ss->lib.find_executable = dlsym(dl, "debuginfod_find_executable");
+	*(void **)&ss->lib.end = dlsym(dl, "debuginfod_end");
 	if (ss->lib.begin == NULL || ss->lib.find_debuginfo == NULL || ss->lib.find_executable == NULL ||
 	    ss->lib.end == NULL || (ss->client = ss->lib.begin()) == NULL)
 		goto fail;
