@@ -123,6 +123,16 @@ build/fixtures/%-musl: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixture
 build/fixtures/%-musldyn: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixtures/lock_wait.h
 	@mkdir -p build/fixtures
 	musl-gcc -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
+# hostile DWARF (hostile_go.t): C types renamed after the build into Go runtime names
+# (-small: runtime.g's DW_AT_byte_size, 0x80000048 as data4, made 0x200; the pattern must be unique)
+COND_FIXTURES += build/fixtures/gobigoff build/fixtures/gobigoff-small
+build/fixtures/gobigoff: tests/fixtures/hostile/gobigoff.c $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	$(CC) -O0 -g -gdwarf-5 -Wall -Wextra -Werror -o $@.tmp $<
+	perl -0777 -pe 's/runtimeX/runtime./g; s/syncX/sync./g; s/mainX/main./g' $@.tmp >$@ && chmod +x $@ && rm -f $@.tmp
+build/fixtures/gobigoff-small: build/fixtures/gobigoff
+	test "$$(perl -0777 -ne 'print scalar(() = /\x48\x00\x00\x80/g)' $<)" = 1
+	perl -0777 -pe 's/\x48\x00\x00\x80/\x00\x02\x00\x00/' $< >$@ && chmod +x $@
 fixtures: $(FIXTURES) $(COND_FIXTURES) gofixtures
 
 # Go fixtures: each directory under tests/gofixtures is one main package.

@@ -550,7 +550,8 @@ godwarf_load_fd(int fd, const char *path, struct godwarf_layout *l, int *is_pie,
 	if (l->nlockmembers > 1)
 		qsort(l->lockmembers, l->nlockmembers, sizeof *l->lockmembers, godwarf_lockmember_cmp);
 	if ((missing = godwarf_missing(l)) != NULL) {
-		err_set(e, "%s: DWARF lacks %s; cannot read goroutines", path, missing);
+		err_set(e, "%s: DWARF lacks %s, or gives it an implausible size or offset; cannot read goroutines",
+		    path, missing);
 		goto out;
 	}
 	r = GODWARF_OK;

@@ -264,6 +264,7 @@ gr_read_semtable(struct gr_ctx *x)
 	if (l->semtable_addr == 0 || l->semaroot_treap.off < 0 || l->sudog_elem.off < 0 || l->sudog_g.off < 0 ||
 	    l->sudog_size == 0 || l->sudog_size > sizeof buf) {
 		gr_note(x->gi, xstrdup("runtime.semtable or runtime.sudog not in DWARF: lock waits not resolved"));
+		x->gi->waits_unresolved = true;
 		return;
 	}
 	count = l->semtable_count < 4096 ? l->semtable_count : 4096;

@@ -798,8 +798,12 @@ snapshot_deadlocks_incomplete(const struct snapshot *s, bool *libc)
 				return "musl's normal mutexes and rwlocks record no owner";
 	if (libc != NULL)
 		*libc = false;
+	if (s->go != NULL && s->go->error != NULL)
+		return "the Go runtime could not be read, so goroutines' lock waits are unknown";
 	if (s->go != NULL && s->go->waits_unresolved)
 		return "the Go runtime's semaphore table could not be read whole: some goroutines' lock waits are unknown";
+	if (s->go != NULL && s->go->nunreadable > 0)
+		return "some goroutines could not be read";
 	if (s->go != NULL && s->go->truncated)
 		return "not every goroutine was read (goroutine budget)";
 	ntr = snapshot_truncations(s, tr);

@@ -124,6 +124,41 @@ test_no_dwarf(void **state)
 	godwarf_layout_done(&l);
 }
 
+/* tests/fixtures/hostile/gobigoff.c: runtime.g's sched at 0x7fffff00, sched.bp's summed offset past
+ * INT32_MAX, a program mutex at 0x7ffffff0; -small claims g is 512 bytes. */
+static void
+test_offsets_near_int32_max(void **state)
+{
+	struct godwarf_layout l;
+	struct err e = { "" };
+	int pie;
+	char p[512];
+	const char *dir = getenv("FIXTURES");
+
+	(void)state;
+	snprintf(p, sizeof p, "%s/gobigoff", dir ? dir : "build/fixtures");
+	if (access(p, R_OK) != 0) {
+		print_message("%s missing: run make fixtures\n", p);
+		skip();
+	}
+	/* g is 0x80000048 bytes: refused, and the message says why */
+	assert_int_equal(godwarf_load(p, &l, &pie, &e), GODWARF_ERROR);
+	assert_non_null(strstr(e.msg, "runtime.g"));
+	assert_non_null(strstr(e.msg, "implausible"));
+	godwarf_layout_done(&l);
+
+	strncat(p, "-small", sizeof p - strlen(p) - 1);
+	assert_int_equal(godwarf_load(p, &l, &pie, &e), GODWARF_OK);
+	assert_int_equal(l.g_size, 0x200);
+	assert_int_equal(l.g_sched_sp.off, 0x7fffff10);
+	assert_int_equal(l.g_sched_pc.off, 0x7fffff18);
+	assert_int_equal(l.g_sched_bp.off, -1);	/* 0x7fffff00 + 0x140 is past INT32_MAX */
+	assert_int_equal(l.nlockmembers, 1);
+	assert_int_equal(l.lockmembers[0].off, 0x7ffffff0);
+	assert_string_equal(l.lockmembers[0].member, "mu");
+	godwarf_layout_done(&l);
+}
+
 static void
 test_not_go(void **state)
 {
@@ -144,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_layout_go119),
 		cmocka_unit_test(test_lockmembers),
 		cmocka_unit_test(test_no_dwarf),
+		cmocka_unit_test(test_offsets_near_int32_max),
 		cmocka_unit_test(test_not_go),
 	};
 
