@@ -35,9 +35,9 @@ _holdup()
 	if [[ $cur == -* ]]; then
 		case $cmd in
 		dump) COMPREPLY=($(compgen -W "--json --format --output --stop-all --stack-bytes --stop-timeout --group --no-group --state --tid --lock --color --no-color --subprocesses --exe --sysroot --save --max-frames --max-output-bytes --no-sandbox --pid --help" -- "$cur"));;
-		top) COMPREPLY=($(compgen -W "--interval --no-sampling --pid --help" -- "$cur"));;
-		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --subprocesses --pid -- --help" -- "$cur"));;
-		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --analysis-timeout --max-dump-bytes --max-dir-bytes --save --subprocesses --pid -- --help" -- "$cur"));;
+		top) COMPREPLY=($(compgen -W "--interval --no-sampling --no-sandbox --pid --help" -- "$cur"));;
+		record) COMPREPLY=($(compgen -W "--rate --duration --output --format --stop-all --no-sampling --subprocesses --no-sandbox --pid -- --help" -- "$cur"));;
+		watch) COMPREPLY=($(compgen -W "--blocked-for --dir --exec --interval --rate-limit --analysis-timeout --max-dump-bytes --max-dir-bytes --save --subprocesses --no-sandbox --pid -- --help" -- "$cur"));;
 		esac
 		return
 	fi

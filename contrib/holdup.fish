@@ -44,6 +44,7 @@ complete -c holdup -n $d -F
 set -l t "__fish_seen_subcommand_from top"
 complete -c holdup -n $t -s i -l interval -x -d 'seconds between samples'
 complete -c holdup -n $t -l no-sampling -d 'stop running threads for each sample'
+complete -c holdup -n $t -l no-sandbox -d 'analyse with full privileges'
 
 set -l r "__fish_seen_subcommand_from record"
 complete -c holdup -n $r -s r -l rate -x -d 'snapshots per second'
@@ -53,6 +54,7 @@ complete -c holdup -n $r -s f -l format -x -a 'pprof folded json json-array spee
 complete -c holdup -n $r -l stop-all -d 'stop every thread'
 complete -c holdup -n $r -l no-sampling -d 'stop running threads for each sample'
 complete -c holdup -n $r -l subprocesses -d 'descendants too'
+complete -c holdup -n $r -l no-sandbox -d 'analyse with full privileges'
 
 set -l w "__fish_seen_subcommand_from watch"
 complete -c holdup -n $w -l blocked-for -x -d 'threshold for one block'
@@ -65,3 +67,4 @@ complete -c holdup -n $w -l analysis-timeout -x -d "a snapshot's analysis deadli
 complete -c holdup -n $w -l max-dump-bytes -x -d "one dump file's budget"
 complete -c holdup -n $w -l max-dir-bytes -x -d "all dumps' budget"
 complete -c holdup -n $w -l subprocesses -d 'descendants too'
+complete -c holdup -n $w -l no-sandbox -d 'analyse with full privileges'

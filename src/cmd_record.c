@@ -22,7 +22,7 @@ struct cmd_record {
 	const char *outpath, *format;
 	double duration;
 	long rate;
-	bool stop_all, no_sampling, subprocesses;
+	bool stop_all, no_sampling, subprocesses, no_sandbox;
 	struct options_targets targets;
 	struct launch launch;		/* launch mode: the command started */
 	bool launched;
@@ -57,7 +57,9 @@ cmd_record_help(void)
 	    "                        root names its process (folded: \"PID COMM\"; pprof: labels)\n"
 	    "  --stop-all            stop every thread per sample, even those blocked in the kernel\n"
 	    "  --no-sampling         stop running threads with ptrace for each snapshot instead of\n"
-	    "                        reading their registers and stacks from perf_event samples\n\n"
+	    "                        reading their registers and stacks from perf_event samples\n"
+	    "  --no-sandbox          analyse with holdup's full privileges (by default, once the output\n"
+	    "                        is open, holdup keeps only what capturing needs; see holdup(1))\n\n"
 	    "pprof: gzipped profile.proto for go tool pprof; sample types samples/count and wall/nanoseconds;\n"
 	    "  labels state, wait, lock (\"mutex accounts_lock\"), thread, tid.\n"
 	    "folded: \"state;outermost;...;innermost[;[lock]] count\" lines for flamegraph.pl or speedscope.\n"
@@ -118,6 +120,7 @@ cmd_record_options(int *rc, struct cmd_record *r, int argc, char **argv)
 		{ "stop-all", 0, OPTIONS_FLAG, &r->stop_all },
 		{ "no-sampling", 0, OPTIONS_FLAG, &r->no_sampling },
 		{ "subprocesses", 0, OPTIONS_FLAG, &r->subprocesses },
+		{ "no-sandbox", 0, OPTIONS_FLAG, &r->no_sandbox },
 		{ NULL, 0, OPTIONS_END, NULL },
 	};
 
@@ -198,6 +201,11 @@ cmd_record_open(struct cmd_record *r, pid_t pid)
 	 * mode before the command starts: cmd_record_output). */
 	if (r->outpath != NULL && r->out == stdout && cmd_record_output(r) < 0)
 		return -1;
+	/* record writes nothing but its output: no broker */
+	if (session_confine(r->session, r->no_sandbox, NULL, NULL, &e) < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		return -1;
+	}
 	r->oopts.rate_hz = (int)r->rate;
 	r->oopts.processes = r->subprocesses;
 	r->oopts.duration_s = r->duration;

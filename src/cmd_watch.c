@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "cmd.h"
 #include "goruntime.h"
 #include "launch.h"
@@ -73,8 +74,8 @@ struct cmd_watch {
 	size_t nstates, states_cap;
 	struct cmd_watch_state *st;	/* the process of the snapshot being looked at */
 	unsigned ndumps;
-	pid_t *execs;			/* --exec hooks still running */
-	size_t nexecs, execs_cap;
+	bool no_sandbox;
+	struct broker *broker;		/* owned; makes the dumps and runs the hooks (broker.h) */
 };
 
 static void
@@ -102,7 +103,9 @@ cmd_watch_help(void)
 	    "                      there, a bigger JSON one replaced by a note, each saying so\n"
 	    "  --max-dir-bytes N   all dumps of this watch together (default 1 GiB): then no more\n"
 	    "                      dumps, and the log says so\n"
-	    "  --subprocesses      the target's descendants too, as they come and go (one dump per process)\n");
+	    "  --subprocesses      the target's descendants too, as they come and go (one dump per process)\n"
+	    "  --no-sandbox        analyse with holdup's full privileges (by default holdup keeps only\n"
+	    "                      what capturing needs; a broker process makes the dumps, runs --exec)\n");
 }
 
 static void
@@ -243,13 +246,13 @@ static FILE *
 cmd_watch_create(const struct cmd_watch *w, const char *stem, const char *suffix, char **path)
 {
 	for (int n = 0; n < 100; n++) {
-		int fd;
+		char *name = n == 0 ? xasprintf("%s.%s", stem, suffix) : xasprintf("%s-%d.%s", stem, n, suffix);
+		/* new files only (O_EXCL, O_NOFOLLOW), mode 0600, made by the broker, which keeps the
+		 * right to when watch is confined */
+		int fd = broker_create(w->broker, w->dir, name);
 
-		*path = n == 0 ? xasprintf("%s/%s.%s", w->dir, stem, suffix) :
-		    xasprintf("%s/%s-%d.%s", w->dir, stem, n, suffix);
-		/* new files only (O_EXCL: never through a planted file or symlink), readable by us alone:
-		 * a dump holds the target's stacks, names and arguments */
-		fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		*path = xasprintf("%s/%s", w->dir, name);
+		free(name);
 		if (fd >= 0) {
 			FILE *f = fdopen(fd, "w");
 
@@ -319,7 +322,7 @@ cmd_watch_save(struct cmd_watch *w, struct snapshot *s, const char *stem)
 	if (output_core_save(s, fileno(f), &e) < 0) {
 		cmd_watch_log("%s: %s", path, e.msg);
 		fclose(f);
-		unlink(path);
+		broker_unlink(w->broker, w->dir, strrchr(path, '/') + 1);
 		free(path);
 		return NULL;
 	}
@@ -327,70 +330,6 @@ cmd_watch_save(struct cmd_watch *w, struct snapshot *s, const char *stem)
 		w->dir_bytes += (uint64_t)sb.st_size;
 	fclose(f);
 	return path;
-}
-
-static void
-cmd_watch_run(struct cmd_watch *w, const char *txt, const char *json, const char *core, const char *reason)
-{
-	pid_t child;
-
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		cmd_watch_log("--exec: fork: %s", strerror(errno));
-		return;
-	}
-	if (child == 0) {
-		sigset_t none;
-
-		/* The hook runs as an ordinary program: default signals, nothing blocked. */
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setenv("HOLDUP_DUMP", txt, 1);
-		setenv("HOLDUP_DUMP_JSON", json != NULL ? json : "", 1);
-		setenv("HOLDUP_DUMP_CORE", core != NULL ? core : "", 1);
-		setenv("HOLDUP_REASON", reason, 1);
-		execl("/bin/sh", "sh", "-c", w->exec, "holdup-exec", txt, json != NULL ? json : "", core != NULL ? core : "",
-		    (char *)NULL);
-		_exit(127);
-	}
-	xgrow(&w->execs, &w->execs_cap, w->nexecs + 1, sizeof *w->execs);
-	w->execs[w->nexecs++] = child;
-	cmd_watch_log("started --exec (pid %d) for %s", (int)child, txt);
-}
-
-/* Collects finished --exec children; with wait_s > 0 waits up to that long for all of them. Only
- * the hooks' own PIDs are waited for: a launched command's status is launch.c's to collect. */
-static void
-cmd_watch_reap(struct cmd_watch *w, double wait_s)
-{
-	uint64_t until = util_now_ns() + (uint64_t)(wait_s * 1e9);
-
-	while (w->nexecs > 0) {
-		size_t kept = 0;
-
-		for (size_t i = 0; i < w->nexecs; i++) {
-			int status;
-			pid_t p = waitpid(w->execs[i], &status, WNOHANG);
-
-			if (p == 0 || (p < 0 && errno == EINTR)) {
-				w->execs[kept++] = w->execs[i];
-				continue;
-			}
-			if (p > 0 && WIFEXITED(status))
-				cmd_watch_log("--exec (pid %d) exited with status %d", (int)p, WEXITSTATUS(status));
-			else if (p > 0 && WIFSIGNALED(status))
-				cmd_watch_log("--exec (pid %d) killed by signal %d", (int)p, WTERMSIG(status));
-		}
-		w->nexecs = kept;
-		if (w->nexecs == 0 || util_now_ns() >= until)
-			break;
-		usleep(50000);
-	}
 }
 
 /* The state of pid's process, made on first sight. */
@@ -472,8 +411,11 @@ cmd_watch_dump(struct cmd_watch *w, struct snapshot *s, const char *reason)
 	} else
 		cmd_watch_log("%s: wrote %s%s%s%s%s", reason, txt, json ? " and " : "", json ? json : "",
 		    core ? " and " : "", core ? core : "");
-	if (w->exec != NULL)
-		cmd_watch_run(w, txt, json, core, reason);
+	if (w->exec != NULL) {
+		fflush(NULL);
+		if (broker_exec(w->broker, txt, json, core, reason) < 0)
+			cmd_watch_log("--exec: %s", strerror(errno));
+	}
 	free(txt);
 	free(json);
 	free(core);
@@ -572,6 +514,7 @@ cmd_watch_options(int *rc, struct cmd_watch *w, int argc, char **argv)
 		    .error = "--blocked-for wants a number of seconds (at least 0)" },
 		{ "dir", 0, OPTIONS_STRING, &w->dir },
 		{ "exec", 0, OPTIONS_STRING, &w->exec },
+		{ "no-sandbox", 0, OPTIONS_FLAG, &w->no_sandbox },
 		{ "interval", 'i', OPTIONS_SECONDS, &w->interval, .min = 0.01, .max = 1e7,
 		    .error = "--interval wants a number of seconds (at least 0.01)" },
 		{ "rate-limit", 0, OPTIONS_SECONDS, &w->rate_limit, .min = 0, .max = 1e7,
@@ -618,7 +561,7 @@ cmd_watch_loop(struct cmd_watch *w, struct session *ses)
 		struct snapshot *s = NULL;
 		enum session_event ev = session_wait(ses);
 
-		cmd_watch_reap(w, 0);
+		broker_reap(w->broker, 0);
 		if (ev == SESSION_QUIT) {
 			cmd_watch_log("signal %d: stopping after %u dump%s", signals_quit_requested(), w->ndumps,
 			    w->ndumps == 1 ? "" : "s");
@@ -661,6 +604,7 @@ cmd_watch_loop(struct cmd_watch *w, struct session *ses)
 static int
 cmd_watch_open(struct cmd_watch *w, struct session **ses, int *rc)
 {
+	struct broker_opts bo = { .dirs = { NULL } };
 	struct session_opts so;
 	struct err e = { "" };
 
@@ -684,6 +628,17 @@ cmd_watch_open(struct cmd_watch *w, struct session **ses, int *rc)
 	so.record_reads = w->save;	/* a dump's snapshot is known only after its analysis */
 	if (session_open(w->pid, &so, ses, &e) < 0) {
 		fprintf(stderr, "holdup: %s\n", e.msg);
+		if (w->launched)
+			*rc = cmd_launch_status(&w->launch, EXIT_ERROR);
+		return -1;
+	}
+	bo.dirs[0] = w->dir;
+	bo.exec = w->exec;
+	bo.log = cmd_watch_log;
+	if (session_confine(*ses, w->no_sandbox, &bo, &w->broker, &e) < 0) {
+		fprintf(stderr, "holdup: %s\n", e.msg);
+		session_close(*ses);
+		*ses = NULL;
 		if (w->launched)
 			*rc = cmd_launch_status(&w->launch, EXIT_ERROR);
 		return -1;
@@ -719,11 +674,10 @@ cmd_watch(int argc, char **argv)
 	    w.dir, w.blocked_for, w.exec ? "; then runs: " : "", w.exec ? w.exec : "");
 	cmd_watch_loop(&w, ses);
 	/* Hooks started for a dump get a moment to finish so their status is logged. */
-	cmd_watch_reap(&w, 5);
+	broker_free(w.broker, 5);
 	for (size_t i = 0; i < w.nstates; i++)
 		cmd_watch_state_free(&w.states[i]);
 	free(w.states);
-	free(w.execs);
 	rc = w.unusable ? EXIT_ERROR : EXIT_OK;
 	session_close(ses);
 	if (w.launched)

@@ -23,6 +23,10 @@
 #ifndef CAP_CHECKPOINT_RESTORE
 #define CAP_CHECKPOINT_RESTORE 40
 #endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#include <sys/ptrace.h>
 
 #if defined(__x86_64__)
 #define SANDBOX_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -151,9 +155,42 @@ static const long sandbox_denied[] = {
 
 #define SANDBOX_WRITE_FLAGS ((uint32_t)(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND))
 
+#ifndef SANDBOX_ASAN
+/* A session's ptrace: only the requests the capture makes (capture_stop.c); PTRACE_SEIZE with no
+ * options (PTRACE_O_EXITKILL would let a subverted holdup kill what it traces by exiting). */
 static void
-sandbox_build(struct sandbox_prog *p, uint32_t self)
+sandbox_session_ptrace(struct sandbox_prog *p)
 {
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 9, (uint32_t)SYS_ptrace);
+	sandbox_emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, SANDBOX_ARG(0));
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 5, 0, PTRACE_INTERRUPT);
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 4, 0, PTRACE_GETREGSET);
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 3, 0, PTRACE_DETACH);
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, PTRACE_SEIZE);
+	sandbox_emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, SANDBOX_ARG(3));
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+	sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+	sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SANDBOX_DENY);
+}
+#endif
+
+/* nr allowed when argument arg is value (kill of the launched command). */
+static void
+sandbox_allow_arg(struct sandbox_prog *p, long nr, int arg, uint32_t value)
+{
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, (uint32_t)nr);
+	sandbox_emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, SANDBOX_ARG(arg));
+	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, value);
+	sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+	/* else: the load clobbered the accumulator; reload nr for the rules after */
+	sandbox_emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)offsetof(struct seccomp_data, nr));
+}
+
+static void
+sandbox_build(struct sandbox_prog *p, uint32_t self, const struct sandbox_limits *l)
+{
+	bool session = l != NULL && l->session;
+
 	p->n = 0;
 	p->overflow = false;
 	sandbox_emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)offsetof(struct seccomp_data, arch));
@@ -164,9 +201,17 @@ sandbox_build(struct sandbox_prog *p, uint32_t self)
 		sandbox_emit(p, BPF_JMP | BPF_JSET | BPF_K, 0, 1, SANDBOX_X32_BIT);
 		sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SANDBOX_DENY);
 	}
-	for (size_t i = 0; i < sizeof sandbox_denied / sizeof sandbox_denied[0]; i++)
-		if (!SANDBOX_LSAN_NEEDS(sandbox_denied[i]))
-			sandbox_deny(p, sandbox_denied[i], EPERM);
+#ifndef SANDBOX_ASAN	/* LeakSanitizer's tracer makes requests of its own */
+	if (session)
+		sandbox_session_ptrace(p);
+#endif
+	for (size_t i = 0; i < sizeof sandbox_denied / sizeof sandbox_denied[0]; i++) {
+		long nr = sandbox_denied[i];
+
+		if (SANDBOX_LSAN_NEEDS(nr) || (session && (nr == SYS_ptrace || nr == SYS_perf_event_open)))
+			continue;
+		sandbox_deny(p, nr, EPERM);
+	}
 	/* glibc tries clone3 first and falls back to clone on ENOSYS, whose flags a filter can see */
 	sandbox_deny(p, SYS_clone3, ENOSYS);
 #ifndef SANDBOX_ASAN	/* LeakSanitizer's exit check clones a tracer process that ptraces holdup */
@@ -190,6 +235,8 @@ sandbox_build(struct sandbox_prog *p, uint32_t self)
 	sandbox_emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, TIOCLINUX);
 	sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
 	sandbox_emit(p, BPF_RET | BPF_K, 0, 0, SANDBOX_DENY);
+	if (l != NULL && l->signal_pid > 0)
+		sandbox_allow_arg(p, SYS_kill, 0, (uint32_t)l->signal_pid);
 	sandbox_self_only(p, SYS_kill, 0, 1, self);
 	sandbox_self_only(p, SYS_tgkill, 0, -1, self);
 	sandbox_self_only(p, SYS_tkill, 0, -1, self);
@@ -239,13 +286,19 @@ sandbox_on_xcpu(int sig)
 
 /* The capabilities kept (a mask over 64), from those the process has. */
 static uint64_t
-sandbox_keep(const struct sandbox_caps *c, int last)
+sandbox_keep(const struct sandbox_caps *c, int last, bool session, bool signals)
 {
-	int want[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, last >= CAP_CHECKPOINT_RESTORE ? CAP_CHECKPOINT_RESTORE : CAP_SYS_ADMIN };
+	int want[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, last >= CAP_CHECKPOINT_RESTORE ? CAP_CHECKPOINT_RESTORE : CAP_SYS_ADMIN,
+	    /* a session's sampler opens perf events (and maps their buffers past the per-user
+	     * perf_event_mlock_kb) for threads that appear later */
+	    session && last >= CAP_PERFMON ? CAP_PERFMON : -1, session ? CAP_IPC_LOCK : -1,
+	    /* passing a signal on to the launched command, still root's: the filter lets kill()
+	     * reach that one process only */
+	    signals ? CAP_KILL : -1 };
 	uint64_t keep = 0;
 
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-		if (sandbox_has(c, want[i], false))
+		if (want[i] >= 0 && sandbox_has(c, want[i], false))
 			keep |= 1ULL << want[i];
 	return keep;
 }
@@ -306,7 +359,7 @@ sandbox_enter(const struct sandbox_limits *l, struct err *e)
 	old.hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	if (syscall(SYS_capget, &old.hdr, old.data) < 0)
 		return err_set(e, "sandbox: reading capabilities: %s", strerror(errno));
-	if (sandbox_drop_caps(sandbox_keep(&old, last), &old, last, e) < 0)
+	if (sandbox_drop_caps(sandbox_keep(&old, last, l != NULL && l->session, l != NULL && l->signal_pid > 0), &old, last, e) < 0)
 		return -1;
 	/* not dumpable: no other process of uid nobody may trace holdup or read its memory, and a
 	 * core of holdup (which holds the target's memory) is never written */
@@ -328,7 +381,7 @@ sandbox_enter(const struct sandbox_limits *l, struct err *e)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_set(e, "sandbox: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	p = xmalloc(sizeof *p);
-	sandbox_build(p, (uint32_t)getpid());
+	sandbox_build(p, (uint32_t)getpid(), l);
 	if (p->overflow) {
 		free(p);
 		return err_set(e, "sandbox: the seccomp filter does not fit");

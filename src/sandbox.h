@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "util.h"
 
@@ -18,6 +19,12 @@
 struct sandbox_limits {
 	uint64_t cpu_seconds;		/* RLIMIT_CPU; SIGXCPU then ends holdup with a message */
 	uint64_t as_bytes;		/* RLIMIT_AS; not set under AddressSanitizer (its shadow) */
+	/* A session (top, record, watch) captures again after confining itself: ptrace stays allowed
+	 * for the four requests the capture makes (PTRACE_SEIZE without options, PTRACE_INTERRUPT,
+	 * PTRACE_GETREGSET, PTRACE_DETACH), perf_event_open too (the sampler), and CAP_PERFMON is
+	 * kept. Its new files come from a broker (broker.h). */
+	bool session;
+	pid_t signal_pid;		/* > 0: a process kill() may signal (a launched command) */
 };
 
 /* Irreversibly lowers the privileges of this (single-threaded) process to what reading the

@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "analyze.h"
+#include "broker.h"
 #include "launch.h"
 #include "proctree.h"
+#include "sandbox.h"
 #include "signals.h"
 
 static uint64_t
@@ -169,6 +171,30 @@ session_close(struct session *s)
 	free(s->members);
 	free(s->skip);
 	free(s);
+}
+
+int
+session_confine(struct session *s, bool no_sandbox, const struct broker_opts *bo, struct broker **b,
+    struct err *e)
+{
+	/* no CPU-time limit: a session runs for as long as it is watched (each analysis has its
+	 * deadline, SESSION_ANALYSIS_TIMEOUT_NS) */
+	struct sandbox_limits l = { .as_bytes = SANDBOX_AS_BYTES, .session = true };
+
+	if (b != NULL)
+		*b = NULL;
+	if (no_sandbox) {
+		if (bo != NULL && b != NULL)
+			*b = broker_local(bo);
+		return 0;
+	}
+	if (bo != NULL && b != NULL && (*b = broker_fork(bo, e)) == NULL)
+		return -1;
+	if (s->launch != NULL && !s->launch->exited)
+		l.signal_pid = s->launch->pid;
+	if (sandbox_enter(&l, e) < 0)
+		return err_prefix(e, "not analysing the target's data with full privileges (--no-sandbox would): ");
+	return 0;
 }
 
 /* Capture then analysis; on failure *what names the step that failed. */

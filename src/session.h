@@ -133,6 +133,15 @@ struct session {
  * session that is over (SESSION_GONE), not a failure. */
 int session_open(pid_t pid, const struct session_opts *o, struct session **out, struct err *e);
 void session_close(struct session *s);
+struct broker;
+struct broker_opts;
+/* Confines the session after it opened, before its first analysis (sandbox.h in session mode: it
+ * still captures). With bo, a broker is forked first: it keeps holdup's privileges to make the
+ * session's new files and run its hooks (broker.h), and is returned in *b. no_sandbox: nothing
+ * is confined, and *b acts in this process. 0, or -1 with e saying why (callers stop: the process
+ * may be partly confined). */
+int session_confine(struct session *s, bool no_sandbox, const struct broker_opts *bo, struct broker **b,
+    struct err *e);
 /* One snapshot now, captured and analysed, outside the schedule (top's first, before curses). */
 int session_snapshot(struct session *s, struct snapshot **out, struct err *e);
 /* Sleeps until the next tick is due (a signal ends the sleep early): SESSION_SNAPSHOT when it

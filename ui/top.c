@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "output.h"
 #include "output_core.h"
 #include "session.h"
@@ -110,6 +111,20 @@ top_sample(struct top *t)
 	}
 }
 
+/* A new file dir/name (0600) from the broker, which keeps the right to make it when top is confined. */
+static FILE *
+top_create(struct top *t, const char *dir, const char *name)
+{
+	int fd = broker_create(t->broker, dir, name);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return f;
+}
+
 /* Writes a text dump of the snapshot on screen; says where in the status line. */
 static void
 top_save(struct top *t)
@@ -130,11 +145,11 @@ top_save(struct top *t)
 	snprintf(name, sizeof name, "holdup-%d-%04d%02d%02d-%02d%02d%02d-%u.txt", (int)t->pid,
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t->nsamples);
 	snprintf(path, sizeof path, "%s", name);
-	f = fopen(path, "wx");
+	f = top_create(t, ".", name);
 	if (f == NULL && errno != EEXIST) {
 		/* The working directory may be read-only (/ for a service): fall back on /tmp. */
 		snprintf(path, sizeof path, "/tmp/%s", name);
-		f = fopen(path, "wx");
+		f = top_create(t, "/tmp", name);
 	}
 	if (f == NULL) {
 		top_message(t, "cannot save %s: %s", path, strerror(errno));
@@ -158,6 +173,7 @@ static void
 top_save_core(struct top *t, struct snapshot *s)
 {
 	char name[128], path[PATH_MAX], *abs;
+	const char *dir;
 	struct err e = { "" };
 	struct tm tm;
 	time_t now = time(NULL);
@@ -168,19 +184,21 @@ top_save_core(struct top *t, struct snapshot *s)
 	snprintf(name, sizeof name, "holdup-%d-%04d%02d%02d-%02d%02d%02d-%u.core", (int)t->pid,
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t->nsamples);
 	snprintf(path, sizeof path, "%s", name);
-	fd = output_core_create(path, &e);
+	dir = ".";
+	fd = broker_create(t->broker, dir, name);
 	if (fd < 0 && errno != EEXIST) {
 		/* as for the text dump: the working directory may be read-only */
 		snprintf(path, sizeof path, "/tmp/%s", name);
-		fd = output_core_create(path, &e);
+		dir = "/tmp";
+		fd = broker_create(t->broker, dir, name);
 	}
 	if (fd < 0) {
-		top_message(t, "cannot save a core: %s", e.msg);
+		top_message(t, "cannot save a core: %s: %s", path, strerror(errno));
 		return;
 	}
 	if (output_core_save(s, fd, &e) < 0) {
 		close(fd);
-		unlink(path);
+		broker_unlink(t->broker, dir, name);
 		top_message(t, "cannot save a core: %s", e.msg);
 		return;
 	}

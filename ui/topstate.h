@@ -21,11 +21,13 @@ enum top_view {
 };
 
 struct session;
+struct broker;
 
 struct top {
 	pid_t pid;
 	struct session *session;	/* borrowed; the target's snapshots and the sampling schedule (capture
 					 * and analysis happen there: ui/ itself never traces) */
+	struct broker *broker;		/* borrowed; makes the files s and S save (broker.h) */
 	struct snapshot *snap;		/* owned; the one on screen */
 	struct history *hist;		/* owned */
 	unsigned nsamples;

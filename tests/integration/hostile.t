@@ -1,7 +1,7 @@
 #!/bin/bash
-# hostile.t - output files a hostile user could aim holdup (often root) at: -o through another user's symlink, watch's dump names and modes.
+# hostile.t - output files a hostile user could aim holdup (often root) at: -o through another user's symlink, watch's dump names and modes; budgets; the dump's and the sessions' sandboxes.
 . tests/integration/lib.sh
-plan 24
+plan 31
 
 start_fixture lock_abba || exit 1
 P=$FPID
@@ -119,3 +119,48 @@ if [ -x "$GOFIXTURES/gomany" ]; then
 else
 	ok 0 "# SKIP no Go fixtures"; ok 0 "# SKIP no Go fixtures"
 fi
+
+# --- the sessions' sandbox: record and watch analyse confined (no_new_privs, a seccomp filter, uid
+#     nobody when run as root); watch's broker, unconfined, holds none of the target's descriptors,
+#     makes the dumps (0600) and runs the hook; --no-sandbox leaves the process as it was
+field() { sed -n "s/^$2:[[:space:]]*//p" /proc/$1/status 2>/dev/null | awk '{print $1}'; }
+# pid_of PARENT [SECCOMP]: holdup, the child of the timeout PARENT, once its Seccomp field reads SECCOMP (2)
+pid_of() { local i p; for i in $(seq 1 100); do p=$(pgrep -o -P "$1" -x holdup); [ -n "$p" ] && [ "$(field $p Seccomp)" = "${2:-2}" ] && { echo $p; return; }; sleep 0.1; done; echo "${p:-none}"; }
+start_fixture lock_abba || exit 1
+P=$FPID
+ROOT=$([ "$(id -u)" = 0 ] && echo 1 || echo 0)
+timeout -s KILL 30 "$HOLDUP" record -r 10 -d 3 --format folded -o "$TMPD/sbr.folded" $P >/dev/null 2>&1 &
+RJ=$!
+RP=$(pid_of $RJ)
+st="uid $(field $RP Uid) seccomp $(field $RP Seccomp) nnp $(field $RP NoNewPrivs)"
+wait $RJ; rc=$?
+{ [ $ROOT = 0 ] || [[ "$st" == "uid 65534 "* ]]; } && [[ "$st" == *"seccomp 2 nnp 1" ]] && [ $rc = 0 ] &&
+	grep -q 'mutex lock_a' "$TMPD/sbr.folded"
+ok $? "record analyses confined ($st) and still records the waits (rc $rc)"
+timeout -s KILL 30 "$HOLDUP" record --no-sandbox -r 10 -d 2 --format folded -o "$TMPD/nsbr.folded" $P >/dev/null 2>&1 &
+RJ=$!
+RP=$(pid_of $RJ 0)
+st="seccomp $(field $RP Seccomp) uid $(field $RP Uid)"
+wait $RJ
+[ "$st" = "seccomp 0 uid $(id -u)" ]; ok $? "record --no-sandbox keeps its privileges ($st)"
+
+SD=$TMPD/sbw; mkdir -p "$SD"
+timeout -s KILL 60 "$HOLDUP" watch -i 0.2 --blocked-for 0.3 --dir "$SD" --exec "id -u > '$SD/hook.uid'" $P >"$TMPD/sbw.log" 2>&1 &
+WJ=$!
+WP=$(pid_of $WJ)
+BP=$(pgrep -P "$WP" -x holdup | head -n 1)
+for i in $(seq 1 100); do [ -s "$SD/hook.uid" ] && break; sleep 0.1; done
+wst="seccomp $(field $WP Seccomp) nnp $(field $WP NoNewPrivs) uid $(field $WP Uid)"
+bst="seccomp $(field ${BP:-none} Seccomp) fds $(ls /proc/${BP:-none}/fd 2>/dev/null | sort -n | tr '\n' ' ')"
+kill $WJ 2>/dev/null; wait $WJ 2>/dev/null
+[[ "$wst" == "seccomp 2 nnp 1 uid "* ]] && { [ $ROOT = 0 ] || [ "$wst" = "seccomp 2 nnp 1 uid 65534" ]; }
+ok $? "watch analyses confined ($wst)"
+[ -n "$BP" ] && [ "$bst" = "seccomp 0 fds 0 1 2 3 " ]
+ok $? "watch's broker is not confined and holds only its socket and stdio ($bst)"
+txt=$(ls "$SD"/holdup-*.txt 2>/dev/null | head -n 1)
+[ -n "$txt" ] && [ "$(stat -c '%a %u' "$txt")" = "600 $(id -u)" ] && grep -q DEADLOCK "$txt" &&
+	[ "$(cat "$SD/hook.uid" 2>/dev/null)" = "$(id -u)" ] && grep -q 'exited with status 0' "$TMPD/sbw.log"
+ok $? "watch confined: the broker wrote the dump (mode $(stat -c '%a, owner %u' "$txt" 2>/dev/null)) and ran the hook as uid $(cat "$SD/hook.uid" 2>/dev/null), its exit logged"
+! grep -q 'not analysing\|sandbox:' "$TMPD/sbw.log"; ok $? "watch: no sandbox error in its log"
+wait_unharmed $P; ok $? "sandboxed sessions: target unharmed"
+stop_fixture $P

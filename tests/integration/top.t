@@ -61,6 +61,12 @@ for round in 1 2; do
 	diag "round $round"
 	start_top $round
 	check "r$round: header names the target" wait_screen "holdup top +pid $FPID"
+	if [ $round = 1 ]; then
+		# top analyses confined (src/sandbox.c, session mode); its saves go through a broker
+		hp=$(holdup_pid | head -n 1)
+		st=$(sed -n 's/^\(Seccomp\|NoNewPrivs\):[[:space:]]*/\1=/p' /proc/${hp:-none}/status 2>/dev/null | tr '\n' ' ')
+		[ "$st" = "NoNewPrivs=1 Seccomp=2 " ]; ok $? "r1: top runs confined ($st)"
+	fi
 	check "r$round: both deadlocked threads listed as blocked" \
 	    wait_screen "^.? +$T1 +abba-one +blocked" && screen | grep -Eq "^.? +$T2 +abba-two +blocked"
 	ok $? "r$round: second thread too"
