@@ -125,25 +125,32 @@ child_checks(pid_t parent, bool root)
 	return 0;
 }
 
+/* Runs checks in a forked child (the sandbox cannot be left) and asserts they all passed. */
 static void
-test_sandbox_confines(void **state)
+run_checks(int (*checks)(pid_t parent, bool root), const char *what)
 {
 	pid_t parent = getpid(), c;
 	int st = 0;
 
-	(void)state;
 	fflush(NULL);
 	c = fork();
 	assert_true(c >= 0);
 	if (c == 0)
-		_exit(child_checks(parent, geteuid() == 0));
+		_exit(checks(parent, geteuid() == 0));
 	assert_int_equal(waitpid(c, &st, 0), c);
 	if (!WIFEXITED(st))
-		print_message("sandboxed child ended by signal %d\n", WTERMSIG(st));
+		print_message("%s: sandboxed child ended by signal %d\n", what, WTERMSIG(st));
 	assert_true(WIFEXITED(st));
 	if (WEXITSTATUS(st) != 0)
-		print_message("sandbox check %d failed\n", WEXITSTATUS(st));
+		print_message("%s check %d failed\n", what, WEXITSTATUS(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+test_sandbox_confines(void **state)
+{
+	(void)state;
+	run_checks(child_checks, "sandbox");
 }
 
 /* Session mode, in the sandboxed child: the capture's ptrace requests on its own child work, the
@@ -209,20 +216,8 @@ child_session_checks(pid_t parent, bool root)
 static void
 test_sandbox_session(void **state)
 {
-	pid_t parent = getpid(), c;
-	int st = 0;
-
 	(void)state;
-	fflush(NULL);
-	c = fork();
-	assert_true(c >= 0);
-	if (c == 0)
-		_exit(child_session_checks(parent, geteuid() == 0));
-	assert_int_equal(waitpid(c, &st, 0), c);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) != 0)
-		print_message("session sandbox check %d failed\n", WEXITSTATUS(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	run_checks(child_session_checks, "session sandbox");
 }
 
 int
