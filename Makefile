@@ -22,13 +22,17 @@ SANFLAGS =
 HOLDUP = ./holdup
 endif
 
-# The architecture holdup is built for (and can look at): its code is src/arch/$(ARCH)/, behind src/arch.h.
+# The architecture holdup is built for: its code is src/arch/$(ARCH)/, behind src/arch.h, with the
+# ports of the archs it reads besides (ARCH_COMPAT_<arch>: i386 programs under an x86-64 kernel).
 ARCH ?= $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
 ifeq ($(wildcard src/arch/$(ARCH)/),)
 $(error holdup has no port to '$(ARCH)': no src/arch/$(ARCH)/ (doc/design.md, "Porting to another architecture"))
 endif
 
-SRC = $(wildcard src/*.c) $(wildcard src/arch/$(ARCH)/*.c) $(wildcard ui/*.c)
+ARCH_COMPAT_x86_64 = i386
+ARCH_DIRS = $(ARCH) $(ARCH_COMPAT_$(ARCH))
+ARCH_SRC = $(wildcard src/arch/*.c) $(foreach d,$(ARCH_DIRS),$(wildcard src/arch/$(d)/*.c))
+SRC = $(wildcard src/*.c) $(ARCH_SRC) $(wildcard ui/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
 LIBOBJ = $(filter-out $(BUILD)/src/main.o,$(OBJ))
 DEPSTAMP = build/.deps-ok
@@ -103,10 +107,22 @@ build/fixtures/%-stripped: build/fixtures/%
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 COND_FIXTURES = build/fixtures/lock_abba-static build/fixtures/lock_abba-stripped build/fixtures/lock_abba-static-stripped \
 	build/fixtures/rustabba-v0
-# a 32-bit program, built with binutils alone (no multilib needed): holdup must refuse it
+# 32-bit programs (i386.t, conditions.t): one built with binutils alone (no libc), and lock
+# fixtures built with gcc -m32 where gcc-multilib is installed
+M32_FIXTURES = $(addprefix build/fixtures/,lock_abba-m32 lock_abba-m32-static lock_rwlock-m32 \
+	lock_mutexkinds-m32 lock_events-m32 lock_philo-m32)
 ifeq ($(ARCH),x86_64)
 COND_FIXTURES += build/fixtures/i386_pause
+ifeq ($(shell echo 'int main(void){return 0;}' | $(CC) -m32 -x c -o /dev/null - 2>/dev/null && echo y),y)
+COND_FIXTURES += $(M32_FIXTURES)
 endif
+endif
+build/fixtures/%-m32: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixtures/lock_wait.h $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	$(CC) -m32 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread -o $@ $< -lm
+build/fixtures/%-m32-static: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixtures/lock_wait.h $(DEPSTAMP)
+	@mkdir -p build/fixtures
+	$(CC) -m32 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread -static -o $@ $< -lm
 build/fixtures/i386_pause: tests/fixtures/i386_pause.S
 	@mkdir -p build/fixtures
 	$(CC) -m32 -c -o $@.o $< 2>/dev/null || as --32 -o $@.o $<
@@ -159,7 +175,7 @@ FUZZ_BUILD = build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
-FUZZ_LIBSRC = $(filter-out src/main.c,$(wildcard src/*.c) $(wildcard src/arch/*/*.c) $(wildcard ui/*.c))
+FUZZ_LIBSRC = $(filter-out src/main.c,$(wildcard src/*.c) $(ARCH_SRC) $(wildcard ui/*.c))
 FUZZ_LIBOBJ = $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)

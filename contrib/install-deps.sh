@@ -23,7 +23,7 @@ need elfutils        command -v eu-stack
 need gdb             command -v gdb
 need procps          command -v ps
 need python3         command -v python3
-need libc6-dbg      dpkg -s libc6-dbg
+need libc6-dbg      dpkg -s "libc6-dbg:$(dpkg --print-architecture)"
 need strace         command -v strace
 need util-linux     command -v setpriv
 need clang          command -v clang
@@ -36,12 +36,23 @@ need debhelper      command -v dh
 need lintian        command -v lintian
 need zsh            command -v zsh
 need fish           command -v fish
+# 32-bit x86 targets (i386.t): gcc -m32 builds, and libc's debug symbols for i386 (a multiarch
+# package: dpkg learns the i386 architecture first; nothing 32-bit is installed beyond these)
+i386=""
+if [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ]; then
+	need gcc-multilib sh -c 'echo "int main(void){return 0;}" | cc -m32 -x c -o /dev/null -'
+	if ! dpkg -s libc6-dbg:i386 >/dev/null 2>&1; then pkgs="$pkgs libc6-dbg:i386"; i386=1; fi
+fi
 [ -z "$pkgs" ] && exit 0
 echo "holdup: installing missing Debian packages:$pkgs" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
 	echo "holdup: not root and no sudo; run as root: apt-get install -y$pkgs" >&2; exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$i386" ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+	echo "holdup: adding the i386 architecture to dpkg (for libc6-dbg:i386)" >&2
+	$SUDO dpkg --add-architecture i386
+fi
 $SUDO apt-get update -qq >&2 || true
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $pkgs >&2

@@ -8,18 +8,19 @@
 #include <sys/types.h>
 
 /*
- * holdup only looks at processes of its own architecture (ptrace and perf hand over registers in
- * the tracer's layout), so one arch is compiled in: the Makefile builds the files of
- * src/arch/<arch>/. The rest of holdup sees registers only as struct arch_regs and asks the
- * functions and the arch_info below for anything that differs between CPUs. Sizes here are maxima
- * over the ports, so this header stays the same for each of them (doc/design.md, "Porting to
- * another architecture", lists what a port fills in).
+ * Registers, syscall numbers, DWARF numbers and call encodings differ between CPUs, and so between
+ * the processes holdup may look at: besides the architecture it is built for (the Makefile builds
+ * src/arch/<arch>/), a port may read processes of a compatible one its kernel runs (i386 programs
+ * under x86-64). Each is one struct arch_info; a snapshot names the one its process is
+ * (snapshot.arch), and everything after the capture asks that one. The rest of holdup sees
+ * registers only as struct arch_regs. Sizes here are maxima over the ports, so this header stays
+ * the same for each of them (doc/design.md, "Porting to another architecture", lists what a port
+ * fills in).
  */
 
 #define ARCH_DWARF_MAX		40	/* DWARF-numbered registers a set can hold (x86-64 16, aarch64 32) */
 #define ARCH_SYSCALL_NARGS	6	/* arguments a Linux syscall takes on every architecture */
 #define ARCH_PERF_MAX		64	/* registers a perf sample can carry (sample_regs_user is 64 bits) */
-#define ARCH_CALL_BYTES		8	/* code bytes before a return address arch_call_decode looks at */
 
 /* One thread's registers, neutral: the named fields are what holdup reasons with; dwarf[] is the
  * whole general register set for the unwinder. */
@@ -52,14 +53,15 @@ struct arch_syscall {
 	enum arch_syscall_class cls;
 };
 
-/* This architecture's syscall table, indexed by syscall number (syscalls.h looks things up in it). */
-extern const struct arch_syscall arch_syscalls[];
-extern const size_t arch_nsyscalls;
+#define ARCH_CALL_BYTES		8	/* code bytes before a return address call_decode looks at */
+#define ARCH_PLT_BYTES		16	/* code bytes of a PLT entry plt_slot looks at */
 
-/* What differs between CPUs that is plain data. */
+/* What differs between CPUs: data, and the hooks that convert and decode. */
 struct arch_info {
-	const char *name;		/* as uname -m spells it: "x86_64"; keys the glibc lock layouts */
-	uint16_t elf_machine;		/* e_machine of its ELF files (64-bit little-endian is assumed) */
+	const char *name;		/* as uname -m spells it: "x86_64", "i386"; keys the lock layouts */
+	uint16_t elf_machine;		/* e_machine of its ELF files (little-endian is assumed) */
+	uint8_t elf_class;		/* ELFCLASS64 or ELFCLASS32 */
+	uint8_t ptr_size;		/* bytes in a pointer and in a stack slot: 8 or 4 */
 	unsigned dwarf_nregs;		/* dwarf[0..n) is the initial register set libdwfl takes */
 	unsigned dwarf_sp, dwarf_fp;	/* DWARF numbers of the stack and frame pointer */
 	unsigned dwarf_ra;		/* the return address column of its CFI */
@@ -71,36 +73,55 @@ struct arch_info {
 	/* Go's frame record: at a frame pointer fp, two words; these are the indices of the caller's
 	 * frame pointer and of the return address among them. */
 	unsigned go_fp_slot, go_ra_slot;
+	bool go;			/* whether holdup reads the Go runtime of this arch's programs */
+	/* The syscall table, indexed by syscall number (syscalls.h looks things up in it). */
+	const struct arch_syscall *syscalls;
+	size_t nsyscalls;
+
+	/* Converts an NT_PRSTATUS register set as the kernel lays it out for a process of this arch
+	 * (PTRACE_GETREGSET). Returns 0, or -1 if len is not that layout's size. */
+	int (*regs_from_prstatus)(const void *buf, size_t len, struct arch_regs *out);
+	/* Completes a stopped thread's set from what NT_PRSTATUS lacks (arm64's syscall number).
+	 * NULL: nothing is missing. */
+	void (*regs_after_ptrace)(pid_t tid, struct arch_regs *out);
+	/* Reads one NT_PRSTATUS note of an ELF core file (the whole desc, struct elf_prstatus as the
+	 * kernel and gdb's gcore write it): the thread's TID, the signal it had (pr_cursig) and its
+	 * registers. Returns 0, or -1 if len is not that struct's size. NULL: no core of this arch is
+	 * read. */
+	int (*regs_from_elf_prstatus)(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out);
+	/* Writes r as one NT_PRSTATUS desc (the inverse of the above) for thread tid with signal cursig
+	 * into desc (cap bytes). Returns the desc's size, or 0 if cap is short. NULL: none is written. */
+	size_t (*regs_to_elf_prstatus)(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap);
+	/* Converts a perf sample's registers (perf_nregs values, in the order of the bits of
+	 * perf_regs_mask). A sample does not say whether it was in a syscall: syscall_nr is -1.
+	 * NULL: threads of this arch are not sampled with perf (they are stopped instead). */
+	void (*regs_from_perf)(const uint64_t *vals, struct arch_regs *out);
+	/* Whether the ARCH_CALL_BYTES bytes of code before return address ra end in a call
+	 * instruction. *target gets a direct call's destination, 0 for an indirect call (or when it is
+	 * not a call). */
+	bool (*call_decode)(const uint8_t code[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target);
+	/* Whether the code at addr is a PLT entry that jumps through a pointer in memory (the GOT):
+	 * true with *slot the address of that pointer (probable holders name the function a call
+	 * goes to). */
+	bool (*plt_slot)(const uint8_t code[ARCH_PLT_BYTES], uint64_t addr, uint64_t *slot);
 };
 
-extern const struct arch_info arch;
+/* The arch holdup is built for. */
+extern const struct arch_info *const arch_native;
+/* The arch of a process or file with ELF class cls and machine machine: holdup's own, or one it
+ * reads besides; NULL if none. */
+const struct arch_info *arch_find(unsigned cls, unsigned machine);
+/* The arch called name (struct arch_info.name), NULL if holdup reads none of that name. */
+const struct arch_info *arch_by_name(const char *name);
 
 struct err;				/* util.h */
 
-/* Reads tid's registers (PTRACE_GETREGSET, NT_PRSTATUS); tid must be in a ptrace-stop.
- * Returns 0, or -1 with errno kept from ptrace and e saying why. */
-int arch_regs_from_ptrace(pid_t tid, struct arch_regs *out, struct err *e);
-/* Converts an NT_PRSTATUS register set as the kernel lays it out. Returns 0, or -1 if len is short. */
-int arch_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out);
-/* Reads one NT_PRSTATUS note of an ELF core file (the whole desc, struct elf_prstatus as this
- * machine's kernel and gdb's gcore write it): the thread's TID, the signal it had (pr_cursig) and
- * its registers. Returns 0, or -1 if len is not that struct's size. */
-int arch_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out);
-/* Writes r as one NT_PRSTATUS desc of an ELF core (struct elf_prstatus, the inverse of
- * arch_regs_from_elf_prstatus) for thread tid with signal cursig into desc (cap bytes).
- * Returns the desc's size, or 0 if cap is short. */
-size_t arch_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap);
-/* Converts a perf sample's registers (arch.perf_nregs values, in the order of the bits of
- * arch.perf_regs_mask). A sample does not say whether it was in a syscall: syscall_nr is -1. */
-void arch_regs_from_perf(const uint64_t *vals, struct arch_regs *out);
+/* Reads tid's registers (PTRACE_GETREGSET, NT_PRSTATUS) as arch a lays them out; tid must be in a
+ * ptrace-stop. Returns 0, or -1 with errno kept from ptrace (EINVAL for a set of another layout)
+ * and e saying why. */
+int arch_regs_from_ptrace(const struct arch_info *a, pid_t tid, struct arch_regs *out, struct err *e);
 
-/* Whether the ARCH_CALL_BYTES bytes of code before return address ra end in a call instruction.
- * *target gets a direct call's destination, 0 for an indirect call (or when it is not a call). */
-bool arch_call_decode(const uint8_t code[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target);
-
-#define ARCH_PLT_BYTES		16	/* code bytes of a PLT entry arch_plt_slot looks at */
-/* Whether the code at addr is a PLT entry that jumps through a pointer in memory (the GOT): true
- * with *slot the address of that pointer (probable holders name the function a call goes to). */
-bool arch_plt_slot(const uint8_t code[ARCH_PLT_BYTES], uint64_t addr, uint64_t *slot);
+/* A word of the target (a pointer, a stack slot) at p, ptr_size bytes, little-endian. */
+uint64_t arch_word(const struct arch_info *a, const void *p);
 
 #endif

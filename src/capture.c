@@ -61,11 +61,12 @@ capture_starttime(pid_t pid)
 	return capture_stat(pid, &st) == 0 ? st.starttime : 0;
 }
 
-/* A target of another machine than holdup's (a 32-bit i386 program under a 64-bit kernel) has other
- * registers, syscall numbers and lock layouts: reading it with these would be confidently wrong, so
- * it is refused. An executable that cannot be read is left to the checks that follow. */
+/* The arch of the target's code, from its executable's ELF header: holdup's own, or one it reads
+ * besides (i386 under x86-64), whose registers, syscall numbers and lock layouts are its own.
+ * Another machine's is refused: reading it as one of these would be confidently wrong. An
+ * executable that cannot be read is left to the checks that follow (and read as holdup's own). */
 static int
-capture_check_machine(pid_t pid, struct err *e)
+capture_check_machine(pid_t pid, const struct arch_info **a, struct err *e)
 {
 	unsigned char h[20];
 	char path[64];
@@ -81,14 +82,12 @@ capture_check_machine(pid_t pid, struct err *e)
 	if (n != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
 		return 0;
 	memcpy(&machine, h + 18, sizeof machine);	/* e_machine, little-endian like the hosts we build for */
-	if (h[EI_CLASS] == ELFCLASS64 && machine == arch.elf_machine)
+	if ((*a = arch_find(h[EI_CLASS], machine)) != NULL)
 		return 0;
-	if (h[EI_CLASS] == ELFCLASS32)
-		return err_set(e, "process %d is a 32-bit program (ELF machine %u): holdup %s reads only 64-bit %s "
-		    "processes so far; refusing rather than misreading its registers, syscalls and locks", (int)pid,
-		    (unsigned)machine, arch.name, arch.name);
-	return err_set(e, "process %d runs code for another machine (ELF machine %u, holdup is %s): refusing "
-	    "rather than misreading it", (int)pid, (unsigned)machine, arch.name);
+	return err_set(e, "process %d runs code for another machine (ELF class %u, machine %u; holdup %s reads "
+	    "%s%s): refusing rather than misreading its registers, syscalls and locks", (int)pid,
+	    (unsigned)h[EI_CLASS], (unsigned)machine, arch_native->name, arch_native->name,
+	    arch_find(ELFCLASS32, EM_386) != NULL ? " and i386 programs" : " programs");
 }
 
 /* The live process: the ops of a capture capture_open made. */
@@ -108,6 +107,7 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 	char path[64], *text;
 	struct proc_stat st;
 	struct capture *c;
+	const struct arch_info *a = arch_native;
 
 	if (pid == getpid())
 		return err_set(e, "process %d is holdup itself", (int)pid);
@@ -134,11 +134,12 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 			return err_set(e, "process %d is a zombie: it has exited and waits for its parent to reap it",
 			    (int)pid);
 	}
-	if (capture_check_machine(pid, e) < 0)
+	if (capture_check_machine(pid, &a, e) < 0)
 		return -1;
 	c = xcalloc(1, sizeof *c);
 	c->ops = &capture_live_ops;
 	c->pid = pid;
+	c->arch = a;
 	if (opts != NULL)
 		c->opts = *opts;
 	else
@@ -147,7 +148,8 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 		c->opts.stop_timeout_ms = 200;
 	c->starttime = capture_starttime(pid);
 	c->fdc = proc_fdcache_new(pid);
-	if (c->opts.sample_ns > 0 && !c->opts.stop_all)
+	/* threads of an arch perf cannot sample for us are stopped and read instead */
+	if (c->opts.sample_ns > 0 && !c->opts.stop_all && a->regs_from_perf != NULL)
 		c->sampler = sampler_new(pid, c->opts.sample_ns);
 	util_at_fatal(capture_emergency_detach);
 	*out = c;
@@ -551,6 +553,7 @@ capture_take_begin(struct capture *c, bool stop_all)
 	struct snapshot *s = snapshot_new(c->pid);
 	struct timespec mono;
 
+	s->arch = c->arch;
 	clock_gettime(CLOCK_REALTIME, &s->taken);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	s->taken_mono_ns = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;

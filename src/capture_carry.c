@@ -203,6 +203,7 @@ capture_carry_facts_save(struct capture *c, const struct snapshot *s, const pid_
 	if (c->sampler == NULL)
 		return;		/* only sampled snapshots reuse them */
 	f = snapshot_new(c->pid);
+	f->arch = s->arch;
 	capture_carry_facts_copy(f, s);
 	/* the thread list rides along as threads with nothing but a tid */
 	for (int i = 0; i < n; i++)

@@ -163,8 +163,8 @@ core_check_header(struct capture_core *k, struct err *e)
 	if (memcmp(id, ELFMAG, SELFMAG) != 0)
 		return err_set(e, "%s: not an ELF file, so not a core file", k->path);
 	if (id[EI_CLASS] == ELFCLASS32)
-		return err_set(e, "%s: a 32-bit ELF file: holdup %s reads only 64-bit %s core files", k->path,
-		    arch.name, arch.name);
+		return err_set(e, "%s: a 32-bit ELF file: holdup %s reads only 64-bit %s core files (32-bit "
+		    "processes only live)", k->path, arch_native->name, arch_native->name);
 	if (id[EI_CLASS] != ELFCLASS64 || id[EI_DATA] != ELFDATA2LSB)
 		return err_set(e, "%s: not a 64-bit little-endian ELF file", k->path);
 	if (core_pread(k, &h, sizeof h, 0, "ELF header", e) < 0)
@@ -172,9 +172,9 @@ core_check_header(struct capture_core *k, struct err *e)
 	if (h.e_type != ET_CORE)
 		return err_set(e, "%s: an ELF file but not a core file (e_type %u; a program or library?)", k->path,
 		    (unsigned)h.e_type);
-	if (h.e_machine != arch.elf_machine)
+	if (h.e_machine != arch_native->elf_machine)
 		return err_set(e, "%s: a core file of another machine (ELF machine %u, holdup is %s)", k->path,
-		    (unsigned)h.e_machine, arch.name);
+		    (unsigned)h.e_machine, arch_native->name);
 	if (h.e_phentsize != sizeof(Elf64_Phdr))
 		return err_set(e, "core: program header size %u, not %zu", (unsigned)h.e_phentsize, sizeof(Elf64_Phdr));
 	if (h.e_phnum == 0 || h.e_phnum >= CORE_MAX_PHDRS)
@@ -292,7 +292,7 @@ core_walk_notes(struct capture_core *k, struct snapshot *s, struct core_notes *c
 				int sig;
 				struct arch_regs r;
 
-				if (arch_regs_from_elf_prstatus(desc, nh.n_descsz, &tid, &sig, &r) < 0)
+				if (arch_native->regs_from_elf_prstatus(desc, nh.n_descsz, &tid, &sig, &r) < 0)
 					return err_set(e, "core: NT_PRSTATUS note at offset %zu has %u bytes, not this "
 					    "machine's size", off, (unsigned)nh.n_descsz);
 				if (cn->nthreads++ >= CORE_MAX_THREADS)
@@ -572,11 +572,11 @@ core_copy_stacks(struct capture_core *k, struct snapshot *s)
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
-		uint64_t from = t->regs.sp - arch.red_zone;
+		uint64_t from = t->regs.sp - s->arch->red_zone;
 		uint8_t *buf;
 		ssize_t got;
 
-		if (t->regs.sp < arch.red_zone)
+		if (t->regs.sp < s->arch->red_zone)
 			continue;
 		buf = xmalloc(want);
 		got = snapshot_read(s, from, buf, want);

@@ -42,6 +42,7 @@ struct capture {
 	const struct capture_ops *ops;
 	struct capture_core *core;	/* owned; a core file's state, NULL for a live process */
 	pid_t pid;
+	const struct arch_info *arch;	/* borrowed (static): the target's, for its snapshots */
 	struct capture_opts opts;
 	unsigned long long starttime;	/* detects PID reuse between snapshots */
 	struct proc_fdcache *fdc;	/* owned; /proc files kept open across snapshots */

@@ -15,8 +15,9 @@
 
 #include "arch.h"
 #include "signals.h"
+#include "syscalls.h"
 
-#define CAPTURE_REDZONE arch.red_zone	/* leaf functions may use this much below the stack pointer */
+#define CAPTURE_REDZONE (c->snap->arch->red_zone)	/* leaf functions may use this much below the stack pointer */
 #define CAPTURE_LOCKWORD_SPAN 64	/* copied on each side of a futex address */
 
 /* Threads seized right now, for capture_emergency_detach() from a crash handler. */
@@ -180,9 +181,9 @@ capture_stop_copy_lockwords(struct capture *c, struct snapshot *s)
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
 
-		if (t->regs_valid && t->regs.syscall_nr == SYS_futex)
+		if (t->regs_valid && syscalls_is_futex(s->arch, (long)t->regs.syscall_nr))
 			addrs[n] = t->regs.args[0];
-		else if (t->syscall == SYS_futex)
+		else if (syscalls_is_futex(s->arch, t->syscall))
 			addrs[n] = t->syscall_args[0];
 		else
 			continue;
@@ -283,7 +284,7 @@ capture_stop_copy_regs(struct capture *c, struct thread *t)
 	struct capture_thr *ct = capture_thr(c, t);
 	struct err e;
 
-	if (arch_regs_from_ptrace(t->tid, &t->regs, &e) < 0) {
+	if (arch_regs_from_ptrace(c->snap->arch, t->tid, &t->regs, &e) < 0) {
 		capture_thread_error(t, errno == ESRCH ? CAPTURE_GONE : CAPTURE_ERROR, "%s", e.msg);
 		return;
 	}

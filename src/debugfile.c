@@ -339,6 +339,10 @@ debugfile_inflate_fd(int fd, const unsigned char *build_id, size_t build_id_len,
 	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
 		return err_set(e, "mmap: %s", strerror(errno));
+	if (memcmp(map, ELFMAG, SELFMAG) == 0 && ((const unsigned char *)map)[EI_CLASS] == ELFCLASS32) {
+		munmap(map, len);
+		return DEBUGFILE_LEFT_32BIT;
+	}
 	rc = debugfile_inflate_mem(map, len, build_id, build_id_len, outfd, e);
 	munmap(map, len);
 	return rc;

@@ -15,7 +15,9 @@
  * -1 with a message if in is not an ELF file it can rewrite safely or not the one asked for. */
 int debugfile_inflate_mem(const unsigned char *in, size_t len, const unsigned char *build_id, size_t build_id_len,
     int *outfd, struct err *e);
-/* The same for an open file (mapped; fd stays open and the caller's). */
+/* The same for an open file (mapped; fd stays open and the caller's), except that a 32-bit ELF
+ * file (an i386 program's debug file) is not rewritten: 2, left to libdw as it is, unchecked. */
+#define DEBUGFILE_LEFT_32BIT	2
 int debugfile_inflate_fd(int fd, const unsigned char *build_id, size_t build_id_len, int *outfd, struct err *e);
 
 #endif

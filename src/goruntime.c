@@ -351,12 +351,13 @@ gr_sema_of(const struct gr_ctx *x, uint64_t g)
 }
 
 /* Frame-pointer walk on a goroutine stack: the frame record at bp holds the caller's bp and the
- * return address (arch.go_fp_slot, arch.go_ra_slot). */
+ * return address (arch_info.go_fp_slot, go_ra_slot). */
 static size_t
 gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t sp, uint64_t bp, uint64_t lo, uint64_t hi, uint64_t *pcs,
     uint64_t *sps, size_t max, const char **why)
 {
 	size_t n = 0;
+	const struct arch_info *a = x->s->arch;
 
 	*why = NULL;
 	if (pc == 0 || max == 0)
@@ -378,16 +379,16 @@ gr_walk(struct gr_ctx *x, uint64_t pc, uint64_t sp, uint64_t bp, uint64_t lo, ui
 			*why = "stack unreadable";
 			break;
 		}
-		if (fr[arch.go_ra_slot] == 0)
+		if (fr[a->go_ra_slot] == 0)
 			break;
 		/* the caller's sp is just above the frame record */
-		sps[n] = bp + 8 * (uint64_t)(arch.go_ra_slot > arch.go_fp_slot ? arch.go_ra_slot + 1 : arch.go_fp_slot + 1);
-		pcs[n++] = fr[arch.go_ra_slot];
-		if (fr[arch.go_fp_slot] != 0 && fr[arch.go_fp_slot] <= bp) {
+		sps[n] = bp + 8 * (uint64_t)(a->go_ra_slot > a->go_fp_slot ? a->go_ra_slot + 1 : a->go_fp_slot + 1);
+		pcs[n++] = fr[a->go_ra_slot];
+		if (fr[a->go_fp_slot] != 0 && fr[a->go_fp_slot] <= bp) {
 			*why = "frame pointer chain not increasing";
 			break;
 		}
-		bp = fr[arch.go_fp_slot];
+		bp = fr[a->go_fp_slot];
 	}
 	return n;
 }
@@ -983,6 +984,12 @@ goruntime_analyze(struct snapshot *s, struct unwinder *u, void **cache)
 		gi->error = xstrdup(c->error ? c->error : "Go runtime layout unknown");
 		return;
 	}
+	if (!s->arch->go) {
+		/* the walk reads 8-byte words and frame pointers, which Go's 386 port does not keep */
+		gi->error = xasprintf("the Go runtime of a %s program is not read (holdup reads Go's %s runtime)",
+		    s->arch->name, arch_native->name);
+		return;
+	}
 	memset(&x, 0, sizeof x);
 	x.s = s;
 	x.u = u;
@@ -1035,7 +1042,7 @@ gr_last_lockop(const struct gocache *c, uint64_t lo, uint64_t hi)
 	for (ssize_t p = ARCH_CALL_BYTES; got > 0 && p <= got; p++) {
 		uint64_t target = 0, ra = lo + (uint64_t)p;
 
-		if (ra <= best || !arch_call_decode(code + p - ARCH_CALL_BYTES, ra, &target) || target == 0)
+		if (ra <= best || !c->hk_s->arch->call_decode(code + p - ARCH_CALL_BYTES, ra, &target) || target == 0)
 			continue;
 		for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
 			if (target - bias == godwarf_last_in(&c->l, ops[k], target - bias, target - bias + 1)) {

@@ -255,7 +255,7 @@ holders_cop_of(const char *name)
 static enum holders_cop
 holders_call_op(const struct snapshot *s, struct unwinder *u, uint64_t target)
 {
-	uint8_t code[ARCH_PLT_BYTES];
+	uint8_t code[ARCH_PLT_BYTES], wbuf[8];
 	uint64_t slot, dest, off = 0, size = 0;
 	char *name = NULL;
 	enum holders_cop op = COP_NONE;
@@ -267,9 +267,10 @@ holders_call_op(const struct snapshot *s, struct unwinder *u, uint64_t target)
 	}
 	free(name);
 	name = NULL;
-	if (snapshot_read(s, target, code, sizeof code) != (ssize_t)sizeof code || !arch_plt_slot(code, target, &slot) ||
-	    snapshot_read(s, slot, &dest, sizeof dest) != (ssize_t)sizeof dest)
+	if (snapshot_read(s, target, code, sizeof code) != (ssize_t)sizeof code || !s->arch->plt_slot(code, target, &slot) ||
+	    snapshot_read(s, slot, wbuf, s->arch->ptr_size) != (ssize_t)s->arch->ptr_size)
 		return COP_NONE;
+	dest = arch_word(s->arch, wbuf);
 	if (unwind_addr_symbol(u, dest, &name, &off, &size) == 0 && off == 0)
 		op = holders_cop_of(name);
 	free(name);
@@ -302,7 +303,7 @@ holders_c_locked(const struct snapshot *s, struct unwinder *u, const struct fram
 		uint64_t target = 0;
 		enum holders_cop op;
 
-		if (!arch_call_decode(code + p - ARCH_CALL_BYTES, lo + (uint64_t)p, &target) || target == 0 ||
+		if (!s->arch->call_decode(code + p - ARCH_CALL_BYTES, lo + (uint64_t)p, &target) || target == 0 ||
 		    target == lo)
 			continue;
 		if ((op = holders_call_op(s, u, target)) != COP_NONE)
@@ -355,6 +356,7 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
     struct holders_cand *best)
 {
 	uint64_t lo, hi, size = t->size ? t->size : 8, *words;
+	size_t psz;
 	ssize_t got;
 	bool found = false;
 	struct holders_memo memo;
@@ -380,10 +382,17 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
 	}
 	if (!holders_range(s, st, &lo, &hi) || hi - lo > *budget)
 		return found;
-	words = xmalloc(hi - lo);
+	/* room for the slots as 8-byte values even where a slot is 4 bytes (widened below) */
+	words = xmalloc(2 * (hi - lo));
 	got = holders_read(s, lo, words, hi - lo);
 	*budget -= hi - lo;
-	for (size_t i = 0; got > 0 && i < (size_t)got / 8; i++) {
+	psz = s->arch->ptr_size;
+	if (psz == 4 && got > 0) {
+		/* from the last slot down, so no slot is overwritten before it is read */
+		for (size_t j = (size_t)got / 4; j-- > 0;)
+			words[j] = arch_word(s->arch, (const uint8_t *)words + 4 * j);
+	}
+	for (size_t i = 0; got > 0 && i < (size_t)got / psz; i++) {
 		uint64_t v = words[i];
 		bool exact = v >= t->addr && v - t->addr < size;
 		bool near = !exact && v < t->addr && t->addr - v <= HOLDERS_OBJECT_WINDOW && v != 0;
@@ -391,7 +400,7 @@ holders_scan_stack(const struct snapshot *s, struct unwinder *u, const struct ho
 
 		if (!exact && !near)
 			continue;
-		holders_judge(u, h, t, st, &memo, words, i, lo + 8 * i, exact, &c);
+		holders_judge(u, h, t, st, &memo, words, i, lo + psz * i, exact, &c);
 		c.stack = si;
 		if (!found || holders_better(&c, best)) {
 			*best = c;
@@ -518,7 +527,7 @@ holders_stacks(const struct snapshot *s, size_t *nthr, size_t *ngo, uint64_t **r
 		h->nframes = t->nframes;
 		h->regs = rv + i * ARCH_DWARF_MAX;
 		for (int r = 0; t->regs_valid && r < ARCH_DWARF_MAX && r < 64; r++)
-			if ((arch.ptr_regs >> r & 1) && (t->regs.dwarf_valid >> r & 1))
+			if ((s->arch->ptr_regs >> r & 1) && (t->regs.dwarf_valid >> r & 1))
 				rv[i * ARCH_DWARF_MAX + h->nregs++] = t->regs.dwarf[r];
 	}
 	*nthr = n;

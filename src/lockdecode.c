@@ -50,10 +50,11 @@ static const struct lockdecode_layout lockdecode_layouts[] = {
 		.rw_size = 56, .rw_readers = 0, .rw_writers = 4, .rw_wrphase_futex = 8,
 		.rw_writers_futex = 12, .rw_cur_writer = 24, .rw_shared = 28, .rw_flags = 48,
 		.rw_reader_shift = 3, .rw_wrphase = 1, .rw_wrlocked = 2, .rw_rwaiting = 4,
+		.rw_flag_bytes = 4, .rw_pads = { 16, 20, 40, 44 },	/* __pad3, __pad4, __pad2 */
 		.cond_size = 48, .cond_wseq = 0, .cond_wrefs = 36, .cond_g_signals0 = 40,
 		.cond_g_signals1 = 44, .cond_g_refs0 = 16, .cond_g_refs1 = 20, .cond_g1_orig_size = 32,
 		.cond_wrefs_shift = 3,
-		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4,
+		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4, .sem_private = 8, .sem_pad = 12,
 		.barrier_size = 32, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
 	},
 	{
@@ -62,8 +63,42 @@ static const struct lockdecode_layout lockdecode_layouts[] = {
 		.min_version = 2023, .max_version = 2024,
 		.mutex_size = 40, .mutex_lock = 0, .mutex_count = 4, .mutex_owner = 8,
 		.mutex_nusers = 12, .mutex_kind = 16,
-		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4,
+		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4, .sem_private = 8, .sem_pad = 12,
 		.barrier_size = 32, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
+	},
+	/*
+	 * i386 (a 32-bit program under a 64-bit kernel), from the same files' !__x86_64__ branches:
+	 * the mutex's __kind comes before __nusers; the rwlock ends in byte-sized __flags, __shared,
+	 * __rwelision and __pad2, then __cur_writer; the condvar is the same 48 bytes; i386 has no
+	 * 64-bit atomics, so new_sem is value (count << 1, bit 0 "has waiters"), private, pad,
+	 * nwaiters; the barrier's fields are where x86-64 has them (20 bytes in all).
+	 */
+	{
+		.name = "glibc 2.25+ i386",
+		.arch = "i386",
+		.min_version = 2025, .max_version = 2099,
+		.mutex_size = 24, .mutex_lock = 0, .mutex_count = 4, .mutex_owner = 8,
+		.mutex_kind = 12, .mutex_nusers = 16,
+		.rw_size = 32, .rw_readers = 0, .rw_writers = 4, .rw_wrphase_futex = 8,
+		.rw_writers_futex = 12, .rw_flags = 24, .rw_shared = 25, .rw_cur_writer = 28,
+		.rw_reader_shift = 3, .rw_wrphase = 1, .rw_wrlocked = 2, .rw_rwaiting = 4,
+		.rw_flag_bytes = 1, .rw_pads = { 16, 20 },	/* __pad3, __pad4 */
+		.cond_size = 48, .cond_wseq = 0, .cond_wrefs = 36, .cond_g_signals0 = 40,
+		.cond_g_signals1 = 44, .cond_g_refs0 = 16, .cond_g_refs1 = 20, .cond_g1_orig_size = 32,
+		.cond_wrefs_shift = 3,
+		.sem_size = 16, .sem_value = 0, .sem_value_shift = 1, .sem_nwaiters = 12, .sem_private = 4,
+		.sem_pad = 8,
+		.barrier_size = 20, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
+	},
+	{
+		.name = "glibc 2.23-2.24 i386",
+		.arch = "i386",
+		.min_version = 2023, .max_version = 2024,
+		.mutex_size = 24, .mutex_lock = 0, .mutex_count = 4, .mutex_owner = 8,
+		.mutex_kind = 12, .mutex_nusers = 16,
+		.sem_size = 16, .sem_value = 0, .sem_value_shift = 1, .sem_nwaiters = 12, .sem_private = 4,
+		.sem_pad = 8,
+		.barrier_size = 20, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
 	},
 	/*
 	 * musl, offsets from its include/alltypes.h.in (unions of int __i[], volatile int __vi[] and
@@ -119,7 +154,7 @@ lockdecode_layout_lookup(const char *arch_name, int version)
 const struct lockdecode_layout *
 lockdecode_layout_for(int version)
 {
-	return lockdecode_layout_lookup(arch.name, version);
+	return lockdecode_layout_lookup(arch_native->name, version);
 }
 
 int
@@ -380,11 +415,18 @@ ld_mutex(const struct lockdecode_layout *L, const uint8_t *img, struct lockdecod
 		o->count = (int)ld_u32(img, L->mutex_count);
 }
 
+/* __flags or __shared, as wide as the layout has them. */
+static uint32_t
+ld_rw_flag(const struct lockdecode_layout *L, const uint8_t *img, size_t off)
+{
+	return L->rw_flag_bytes == 1 ? img[off] : ld_u32(img, off);
+}
+
 static void
 ld_rwlock(const struct lockdecode_layout *L, const uint8_t *img, struct lockdecode_info *o)
 {
 	static const char *const prefs[] = { "prefer-reader", "prefer-writer", "prefer-writer-nonrecursive" };
-	uint32_t r = ld_u32(img, L->rw_readers), flags = ld_u32(img, L->rw_flags);
+	uint32_t r = ld_u32(img, L->rw_readers), flags = ld_rw_flag(L, img, L->rw_flags);
 	uint32_t nr = r >> L->rw_reader_shift;
 	int32_t cur = (int32_t)ld_u32(img, L->rw_cur_writer);
 	bool wp = r & L->rw_wrphase, wl = r & L->rw_wrlocked;
@@ -433,7 +475,7 @@ ld_condvar(const struct lockdecode_layout *L, const uint8_t *img, struct lockdec
 static void
 ld_semaphore(const struct lockdecode_layout *L, const uint8_t *img, struct lockdecode_info *o)
 {
-	uint32_t v = ld_u32(img, L->sem_value), n = ld_u32(img, L->sem_nwaiters);
+	uint32_t v = ld_u32(img, L->sem_value) >> L->sem_value_shift, n = ld_u32(img, L->sem_nwaiters);
 
 	o->count = (int)v;
 	o->queued = (int)n;
@@ -482,10 +524,10 @@ lockdecode_object(const struct lockdecode_layout *L, const uint8_t *img, size_t 
 }
 
 int
-lockdecode_futex_call(const struct thread *t, uint64_t *addr, uint64_t *op, uint32_t *val)
+lockdecode_futex_call(const struct arch_info *a, const struct thread *t, uint64_t *addr, uint64_t *op, uint32_t *val)
 {
 	/* a timed futex wait resumed as restart_syscall after a stop is still that wait */
-	if (threadstate_syscall(t, NULL) != SYS_futex)
+	if (!syscalls_is_futex(a, threadstate_syscall(a, t, NULL)))
 		return -1;
 	if (t->regs_valid) {
 		/* stopped: the registers are newer than the /proc read; a restarting call keeps its args */
@@ -597,22 +639,20 @@ ld_read(const struct snapshot *s, uint64_t addr, uint8_t *buf, size_t len)
 /* True if value appears as a saved pointer in t's registers or stack copy: the lock API functions
  * keep their object pointer somewhere there, which tells which of several candidate starts is right. */
 static bool
-ld_on_stack(const struct thread *t, uint64_t value)
+ld_on_stack(const struct arch_info *a, const struct thread *t, uint64_t value)
 {
+	size_t psz = a->ptr_size;
+
 	if (t->regs_valid) {
-		uint64_t m = arch.ptr_regs & t->regs.dwarf_valid;
+		uint64_t m = a->ptr_regs & t->regs.dwarf_valid;
 
 		for (unsigned i = 0; i < ARCH_DWARF_MAX && i < 64; i++)
 			if ((m >> i & 1) && t->regs.dwarf[i] == value)
 				return true;
 	}
-	for (size_t off = 0; t->stack != NULL && off + 8 <= t->stack_len && off < 8192; off += 8) {
-		uint64_t v;
-
-		memcpy(&v, t->stack + off, sizeof v);
-		if (v == value)
+	for (size_t off = 0; t->stack != NULL && off + psz <= t->stack_len && off < 8192; off += psz)
+		if (arch_word(a, t->stack + off) == value)
 			return true;
-	}
 	return false;
 }
 
@@ -623,9 +663,11 @@ ld_rw_plausible(const struct lockdecode_layout *L, const struct snapshot *s, uin
 
 	if (L->rw_size == 0 || L->rw_size > sizeof img || !ld_read(s, base, img, L->rw_size))
 		return false;
-	/* __pad3, __pad4 and __pad2 stay zero, __flags and __shared are small */
-	return ld_u32(img, 16) == 0 && ld_u32(img, 20) == 0 && ld_u32(img, 40) == 0 && ld_u32(img, 44) == 0 &&
-	    ld_u32(img, L->rw_flags) <= 2 && ld_u32(img, L->rw_shared) <= 1;
+	/* the pads stay zero, __flags and __shared are small */
+	for (size_t i = 0; i < sizeof L->rw_pads / sizeof L->rw_pads[0]; i++)
+		if ((i == 0 || L->rw_pads[i] != 0) && L->rw_pads[i] + 4 <= L->rw_size && ld_u32(img, L->rw_pads[i]) != 0)
+			return false;
+	return ld_rw_flag(L, img, L->rw_flags) <= 2 && ld_rw_flag(L, img, L->rw_shared) <= 1;
 }
 
 static bool
@@ -658,8 +700,10 @@ ld_sem_plausible(const struct lockdecode_layout *L, const struct snapshot *s, ui
 
 	if (L->sem_size == 0 || L->sem_size > sizeof img || !ld_read(s, base, img, 16))
 		return false;
-	return ld_u32(img, L->sem_value) == 0 && ld_u32(img, L->sem_nwaiters) >= 1 &&
-	    (ld_u32(img, 8) == 0 || ld_u32(img, 8) == LD_FUTEX_PRIVATE) && ld_u32(img, 12) == 0;
+	/* a waiter sleeps on a value of 0 (just the waiters bit where the value is shifted) */
+	return ld_u32(img, L->sem_value) >> L->sem_value_shift == 0 && ld_u32(img, L->sem_nwaiters) >= 1 &&
+	    (ld_u32(img, L->sem_private) == 0 || ld_u32(img, L->sem_private) == LD_FUTEX_PRIVATE) &&
+	    ld_u32(img, L->sem_pad) == 0;
 }
 
 static bool
@@ -696,7 +740,8 @@ ld_guess_kind(const struct lockdecode_layout *L, const struct snapshot *s, const
 		    ((val & L->rw_rwaiting) && ld_rw_plausible(L, s, addr - L->rw_readers)))
 			return LOCK_RWLOCK;
 	}
-	if (val == 0 && ld_sem_plausible(L, s, addr - L->sem_value))
+	/* a semaphore waiter sleeps on a value of 0: the waiters bit alone where the value is shifted */
+	if (val == (L->sem_value_shift ? 1u : 0u) && ld_sem_plausible(L, s, addr - L->sem_value))
 		return LOCK_SEMAPHORE;
 	if (val == 0 && (ld_cond_plausible(L, s, addr - L->cond_g_signals0, 0) ||
 	    ld_cond_plausible(L, s, addr - L->cond_g_signals1, 1)))
@@ -747,7 +792,7 @@ ld_base(const struct lockdecode_layout *L, const struct snapshot *s, const struc
 		if (o->want == WAIT_NONE && val == LD_RW_FUTEX_USED)
 			return a - L->rw_wrphase_futex;
 		for (size_t i = 0; i < n; i++)
-			if (ld_on_stack(t, c[i]) && ld_rw_plausible(L, s, c[i]))
+			if (ld_on_stack(s->arch, t, c[i]) && ld_rw_plausible(L, s, c[i]))
 				return c[i];
 		for (size_t i = 0; i < n; i++)
 			if (ld_rw_plausible(L, s, c[i]))
@@ -758,7 +803,7 @@ ld_base(const struct lockdecode_layout *L, const struct snapshot *s, const struc
 		c[n++] = a - L->cond_g_signals1;
 		c[n++] = a - L->cond_g1_orig_size;	/* the condvar's internal lock */
 		for (size_t i = 0; i < n; i++)
-			if (ld_on_stack(t, c[i]))
+			if (ld_on_stack(s->arch, t, c[i]))
 				return c[i];
 		for (int g = 0; g < 2; g++)
 			if (ld_cond_plausible(L, s, c[g], g))
@@ -768,7 +813,7 @@ ld_base(const struct lockdecode_layout *L, const struct snapshot *s, const struc
 		c[n++] = a - L->barrier_round;
 		c[n++] = a - L->barrier_in;
 		for (size_t i = 0; i < n; i++)
-			if (ld_on_stack(t, c[i]) && ld_barrier_plausible(L, s, c[i]))
+			if (ld_on_stack(s->arch, t, c[i]) && ld_barrier_plausible(L, s, c[i]))
 				return c[i];
 		for (size_t i = 0; i < n; i++)
 			if (ld_barrier_plausible(L, s, c[i]))
@@ -789,7 +834,7 @@ lockdecode_thread(const struct lockdecode_layout *L, const struct snapshot *s, c
 	uint8_t img[128];
 	size_t size;
 
-	if (lockdecode_futex_call(t, &addr, &op, &val) < 0)
+	if (lockdecode_futex_call(s->arch, t, &addr, &op, &val) < 0)
 		return -1;
 	memset(o, 0, sizeof *o);
 	o->kind = LOCK_FUTEX;

@@ -26,13 +26,18 @@ struct lockdecode_layout {
 	size_t rw_size, rw_readers, rw_writers, rw_wrphase_futex, rw_writers_futex, rw_cur_writer,
 	    rw_shared, rw_flags;
 	unsigned rw_reader_shift;	/* readers count is __readers >> shift */
+	unsigned rw_flag_bytes;		/* __flags and __shared: 4 bytes each, or 1 (i386); 0 means 4 */
+	size_t rw_pads[4];		/* offsets of 4-byte pads that stay zero (0: none past the first) */
 	uint32_t rw_wrphase, rw_wrlocked, rw_rwaiting;	/* __readers bits */
 	/* pthread_cond_t (struct __pthread_cond_s) */
 	size_t cond_size, cond_wseq, cond_wrefs, cond_g_signals0, cond_g_signals1, cond_g_refs0,
 	    cond_g_refs1, cond_g1_orig_size;
 	unsigned cond_wrefs_shift;	/* waiter count is __wrefs >> shift */
-	/* sem_t (struct new_sem, 64-bit data: value low 32 bits, waiters high 32) */
+	/* sem_t (struct new_sem: with 64-bit atomics, data holds the value in its low 32 bits and
+	 * the waiters in its high 32; without (i386), value << 1 and a waiters bit, nwaiters apart) */
 	size_t sem_size, sem_value, sem_nwaiters;
+	unsigned sem_value_shift;	/* the value is the word >> shift */
+	size_t sem_pad;			/* glibc: the pad word, which stays zero (sem_private below too) */
 	/* pthread_barrier_t (struct pthread_barrier) */
 	size_t barrier_size, barrier_in, barrier_round, barrier_count;
 
@@ -43,7 +48,7 @@ struct lockdecode_layout {
 	size_t rw_waiters;		/* _rw_waiters */
 	size_t cond_shared, cond_head, cond_tail, cond_lock, cond_seq, cond_waiters;
 	size_t cond_node_size, cond_node_prev, cond_node_next, cond_node_state, cond_node_barrier;
-	size_t sem_private;		/* __val[2]: 128 private, 0 process-shared */
+	size_t sem_private;		/* glibc's private, musl's __val[2]: 128 private, 0 process-shared */
 	size_t thread_tid, thread_detach_state;	/* struct pthread: a join sleeps on detach_state */
 };
 
@@ -98,7 +103,7 @@ int lockdecode_object(const struct lockdecode_layout *L, const uint8_t *img, siz
 
 /* The futex wait thread t is in: its address, op and value, from /proc or its registers.
  * Returns 0 if t sleeps in a blocking futex op, -1 otherwise. */
-int lockdecode_futex_call(const struct thread *t, uint64_t *addr, uint64_t *op, uint32_t *val);
+int lockdecode_futex_call(const struct arch_info *a, const struct thread *t, uint64_t *addr, uint64_t *op, uint32_t *val);
 
 /* Everything about what t waits on in a futex: kind (from frames, op and lock words), the
  * object start, holders. L may be NULL (unknown glibc): kind from frames, "owner unknown".

@@ -352,19 +352,19 @@ ldm_join(const struct lockdecode_layout *L, const struct snapshot *s, const stru
 /* The values t's lock function may keep its object pointers in: its pointer registers, then the
  * words of its stack copy's top. Returns how many were put in out (at most max). */
 static size_t
-ldm_saved_values(const struct thread *t, uint64_t *out, size_t max)
+ldm_saved_values(const struct arch_info *a, const struct thread *t, uint64_t *out, size_t max)
 {
-	size_t n = 0;
+	size_t n = 0, psz = a->ptr_size;
 
 	if (t->regs_valid) {
-		uint64_t m = arch.ptr_regs & t->regs.dwarf_valid;
+		uint64_t m = a->ptr_regs & t->regs.dwarf_valid;
 
 		for (unsigned i = 0; i < ARCH_DWARF_MAX && i < 64 && n < max; i++)
 			if (m >> i & 1)
 				out[n++] = t->regs.dwarf[i];
 	}
-	for (size_t off = 0; t->stack != NULL && off + 8 <= t->stack_len && off < LDM_STACK_SCAN && n < max; off += 8)
-		memcpy(&out[n++], t->stack + off, sizeof *out);
+	for (size_t off = 0; t->stack != NULL && off + psz <= t->stack_len && off < LDM_STACK_SCAN && n < max; off += psz)
+		out[n++] = arch_word(a, t->stack + off);
 	return n;
 }
 
@@ -417,8 +417,8 @@ static void
 ldm_cond_wait(const struct lockdecode_layout *L, const struct snapshot *s, const struct thread *t,
     struct lockdecode_info *o)
 {
-	uint64_t vals[ARCH_DWARF_MAX + LDM_STACK_SCAN / 8], a = o->futex, node = a - L->cond_node_barrier;
-	size_t n = ldm_saved_values(t, vals, sizeof vals / sizeof vals[0]), budget = LDM_WALK_BUDGET;
+	uint64_t vals[ARCH_DWARF_MAX + LDM_STACK_SCAN / 4], a = o->futex, node = a - L->cond_node_barrier;
+	size_t n = ldm_saved_values(s->arch, t, vals, sizeof vals / sizeof vals[0]), budget = LDM_WALK_BUDGET;
 	int count = 0;
 
 	o->want = WAIT_CONDVAR;

@@ -215,7 +215,7 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 		int rust, rust_expected = 0;
 
 		/* a thread of unknown state whose registers show a futex wait is decoded too */
-		if ((t->state != STATE_WAITING && t->state != STATE_UNKNOWN) || lockdecode_futex_call(t, &a, &op, &v) < 0)
+		if ((t->state != STATE_WAITING && t->state != STATE_UNKNOWN) || lockdecode_futex_call(s->arch, t, &a, &op, &v) < 0)
 			continue;
 		if ((idle = lockdecode_go_idle(t)) != NULL) {
 			/* the runtime's own parking of an OS thread: no lock, nothing to find an owner of */
@@ -242,7 +242,7 @@ lockgraph_decode(struct snapshot *s, struct unwinder *u)
 				if (c != NULL)
 					*c = (struct unwind_libc){ true, s->libc_name, s->glibc_version, s->glibc_source };
 			}
-			L = s->libc_name != NULL ? lockdecode_layout_find(s->libc_name, arch.name, s->glibc_version) : NULL;
+			L = s->libc_name != NULL ? lockdecode_layout_find(s->libc_name, s->arch->name, s->glibc_version) : NULL;
 			if (s->libc_name != NULL && L == NULL)
 				s->glibc_source = strcmp(s->libc_name, "glibc") == 0 ?
 				    "a glibc whose lock layouts holdup does not know for this machine" :

@@ -202,6 +202,11 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 	uint8_t **owned;
 	uint8_t st[1024], *hn;
 	size_t hl;
+
+	/* a core holds one arch's register notes, and holdup writes 64-bit cores of its own only */
+	if (s->arch->regs_to_elf_prstatus == NULL || s->arch != arch_native)
+		return err_set(e, "%s process: its snapshot cannot be saved as a core (holdup writes %s cores "
+		    "only)", s->arch->name, arch_native->name);
 	uint64_t off;
 	int rc = 0;
 
@@ -223,7 +228,7 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 			r.syscall_nr = t->syscall;
 			memcpy(r.args, t->syscall_args, sizeof r.args);
 		}
-		n = arch_regs_to_elf_prstatus(&r, t->tid, t->pending_signal, st, sizeof st);
+		n = s->arch->regs_to_elf_prstatus(&r, t->tid, t->pending_signal, st, sizeof st);
 		if (n > 0)
 			oc_note(&notes, "CORE", NT_PRSTATUS, st, n);
 	}
@@ -241,7 +246,7 @@ output_core_write(const struct snapshot *s, int fd, struct err *e)
 		ph[i].p_offset = off;
 		off += ph[i].p_filesz;
 	}
-	Elf64_Ehdr h = { .e_type = ET_CORE, .e_machine = (Elf64_Half)arch.elf_machine, .e_version = EV_CURRENT,
+	Elf64_Ehdr h = { .e_type = ET_CORE, .e_machine = (Elf64_Half)s->arch->elf_machine, .e_version = EV_CURRENT,
 	    .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
 	    .e_phnum = (Elf64_Half)(nseg + 1) };
 	memcpy(h.e_ident, ELFMAG, SELFMAG);

@@ -56,16 +56,16 @@ output_json_syscall(struct jw *w, const struct snapshot *s, const struct thread 
 	}
 	jw_object_begin(w);
 	jw_kint(w, "nr", t->syscall);
-	jw_kstring(w, "name", syscalls_name(t->syscall));
+	jw_kstring(w, "name", syscalls_name(s->arch, t->syscall));
 	jw_key(w, "args");
 	jw_array_begin(w);
 	for (int i = 0; i < 6; i++)
 		jw_hex(w, t->syscall_args[i]);
 	jw_array_end(w);
-	if (syscalls_classify(t->syscall) == ARCH_SYSCALL_FUTEX_WAIT)
+	if (syscalls_classify(s->arch, t->syscall) == ARCH_SYSCALL_FUTEX_WAIT)
 		jw_kstring(w, "futex_op", syscalls_futex_op_name(t->syscall_args[1]));
-	if (syscalls_classify(t->syscall) == ARCH_SYSCALL_IO_FD ||
-	    syscalls_classify(t->syscall) == ARCH_SYSCALL_IO_EPOLL) {
+	if (syscalls_classify(s->arch, t->syscall) == ARCH_SYSCALL_IO_FD ||
+	    syscalls_classify(s->arch, t->syscall) == ARCH_SYSCALL_IO_EPOLL) {
 		jw_kint(w, "fd", (int)t->syscall_args[0]);
 		jw_kstring(w, "fd_target", snapshot_fd_target(s, (int)t->syscall_args[0]));
 	}
@@ -351,6 +351,7 @@ output_json_add(void *state, const struct snapshot *s)
 	jw_init(w, w->f, w->pretty);	/* each snapshot is a JSON document (and line) of its own */
 	jw_object_begin(w);
 	jw_kint(w, "pid", s->pid);
+	jw_kstring(w, "arch", s->arch->name);
 	jw_kstring(w, "exe", s->exe);
 	jw_kstring(w, "cmdline", s->cmdline);
 	jw_kbool(w, "pid_namespace", s->pidns);

@@ -43,7 +43,7 @@ output_text_begin(FILE *f, const struct output_opts *o)
 static void
 output_text_syscall(FILE *f, const struct snapshot *s, const struct thread *t)
 {
-	const char *name = syscalls_name(t->syscall);
+	const char *name = syscalls_name(s->arch, t->syscall);
 	char buf[256];
 
 	if (t->on_cpu) {
@@ -66,7 +66,7 @@ output_text_syscall(FILE *f, const struct snapshot *s, const struct thread *t)
 		fputs(name, f);
 	else
 		fprintf(f, "syscall_%ld", t->syscall);
-	switch (syscalls_classify(t->syscall)) {
+	switch (syscalls_classify(s->arch, t->syscall)) {
 	case ARCH_SYSCALL_FUTEX_WAIT: {
 		const char *op = syscalls_futex_op_name(t->syscall_args[1]);
 
@@ -114,9 +114,12 @@ output_text_uint(char *p, const char *prefix, uint64_t v, unsigned base, int wid
 	return p;
 }
 
+/* Frames with addresses as wide as the process's pointers (8 digits for a 32-bit one). */
 static void
-output_text_frames(FILE *f, const struct frame *fr, size_t n)
+output_text_frames(FILE *f, const struct snapshot *s, const struct frame *fr, size_t n)
 {
+	unsigned width = 2 * s->arch->ptr_size;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct frame *x = &fr[i];
 		char buf[80], *p = buf;
@@ -125,7 +128,7 @@ output_text_frames(FILE *f, const struct frame *fr, size_t n)
 		p = output_text_uint(p, "    #", i, 10, 0);
 		if (i < 10)
 			*p++ = ' ';
-		p = output_text_uint(p, " 0x", x->pc, 16, 16);
+		p = output_text_uint(p, " 0x", x->pc, 16, width);
 		*p++ = ' ';
 		fwrite(buf, 1, (size_t)(p - buf), f);
 		if (x->inlined)
@@ -347,6 +350,8 @@ output_text_header(struct output_text *ot, const struct snapshot *s)
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 	fprintf(f, "%sProcess %d%s ", output_text_c(ot, C_BOLD), (int)s->pid, output_text_c(ot, C_RESET));
 	sanitize_fputs(s->exe ? s->exe : "?", f);
+	if (s->arch != arch_native)
+		fprintf(f, " (%s code, %d-bit)", s->arch->name, 8 * (int)s->arch->ptr_size);
 	fputs("\nCommand: ", f);
 	sanitize_fputs(s->cmdline ? s->cmdline : "", f);
 	if (s->pidns || s->container != NULL) {
@@ -466,7 +471,7 @@ output_text_thread(struct output_text *ot, const struct snapshot *s, int ti)
 		fputc('\n', f);
 	}
 	output_text_wait(ot, s, t, ti);
-	output_text_frames(f, t->frames, t->nframes);
+	output_text_frames(f, s, t->frames, t->nframes);
 	if (t->unwind_error != NULL) {
 		fputs("    (unwinding stopped: ", f);
 		sanitize_fputs(t->unwind_error, f);
@@ -611,7 +616,7 @@ output_text_deadlocks(struct output_text *ot, const struct snapshot *s)
 			fprintf(f, "Thread %d \"", (int)t->tid);
 			sanitize_fputs(t->name, f);
 			fputs("\":\n", f);
-			output_text_frames(f, t->frames, t->nframes);
+			output_text_frames(f, s, t->frames, t->nframes);
 		}
 		fputc('\n', f);
 	}

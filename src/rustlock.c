@@ -112,7 +112,7 @@ rustlock_thread(const struct snapshot *s, const struct thread *t, struct lockdec
 	const char *what = NULL;
 	enum rustlock_op rop;
 
-	if (lockdecode_futex_call(t, &addr, &op, &val) < 0 ||
+	if (lockdecode_futex_call(s->arch, t, &addr, &op, &val) < 0 ||
 	    (rop = rustlock_frames_op(t->frames, t->nframes, &what)) == RUSTLOCK_NONE)
 		return -1;
 	memset(o, 0, sizeof *o);

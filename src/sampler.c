@@ -125,7 +125,7 @@ sampler_open(struct sampler *s, pid_t tid)
 	a.sample_period = s->period_ns < SAMPLER_FIRST_NS ? s->period_ns : SAMPLER_FIRST_NS;
 	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
 	    PERF_SAMPLE_STACK_USER;
-	a.sample_regs_user = arch.perf_regs_mask;	/* the general registers, as the arch numbers them */
+	a.sample_regs_user = arch_native->perf_regs_mask;	/* the general registers, as the arch numbers them */
 	a.sample_stack_user = SAMPLER_STACK_BYTES;
 	a.use_clockid = 1;
 	a.clockid = CLOCK_MONOTONIC;
@@ -244,7 +244,7 @@ sampler_decode(const uint8_t *rec, size_t len, struct sampler_sample *out)
 {
 	struct perf_event_header h;
 	uint64_t r[ARCH_PERF_MAX], size;
-	size_t rlen = arch.perf_nregs * sizeof r[0];
+	size_t rlen = arch_native->perf_nregs * sizeof r[0];
 	size_t off = sizeof h;
 	uint32_t ids[2];
 
@@ -269,7 +269,7 @@ sampler_decode(const uint8_t *rec, size_t len, struct sampler_sample *out)
 		return -1;
 	memcpy(r, rec + off, rlen);
 	off += rlen;
-	arch_regs_from_perf(r, &out->regs);
+	arch_native->regs_from_perf(r, &out->regs);
 	size = sampler_get_u64(rec + off);
 	off += 8;
 	if (size > 0) {

@@ -30,6 +30,7 @@ snapshot_new(pid_t pid)
 	struct snapshot *s = xcalloc(1, sizeof *s);
 
 	s->pid = pid;
+	s->arch = arch_native;		/* a capture of another arch's process says so */
 	s->id = ++last_id;
 	return s;
 }

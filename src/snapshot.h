@@ -315,6 +315,8 @@ struct snapshot {
 	uint64_t id;			/* unique in this run (snapshot_new): a cache can tell snapshots apart
 					 * even when one is allocated where a freed one was */
 	pid_t pid;
+	const struct arch_info *arch;	/* borrowed (static): the arch of the process's code, which
+					 * every reading of registers, words and syscalls goes by */
 	char *exe;			/* owned; /proc/PID/exe target, untrusted */
 	char *cmdline;			/* owned; arguments joined by spaces, untrusted */
 	bool pidns;			/* the target has a PID namespace of its own (a container): the

@@ -7,36 +7,44 @@
 #include <linux/futex.h>
 
 static const struct arch_syscall *
-syscalls_row(long nr)
+syscalls_row(const struct arch_info *a, long nr)
 {
-	if (nr < 0 || (size_t)nr >= arch_nsyscalls || arch_syscalls[nr].name == NULL)
+	if (nr < 0 || (size_t)nr >= a->nsyscalls || a->syscalls[nr].name == NULL)
 		return NULL;
-	return &arch_syscalls[nr];
+	return &a->syscalls[nr];
 }
 
 const char *
-syscalls_name(long nr)
+syscalls_name(const struct arch_info *a, long nr)
 {
-	const struct arch_syscall *r = syscalls_row(nr);
+	const struct arch_syscall *r = syscalls_row(a, nr);
 
 	return r != NULL ? r->name : NULL;
 }
 
 enum arch_syscall_class
-syscalls_classify(long nr)
+syscalls_classify(const struct arch_info *a, long nr)
 {
-	const struct arch_syscall *r = syscalls_row(nr);
+	const struct arch_syscall *r = syscalls_row(a, nr);
 
 	return r != NULL ? r->cls : ARCH_SYSCALL_OTHER;
 }
 
 long
-syscalls_number(const char *name)
+syscalls_number(const struct arch_info *a, const char *name)
 {
-	for (size_t i = 0; i < arch_nsyscalls; i++)
-		if (arch_syscalls[i].name != NULL && strcmp(arch_syscalls[i].name, name) == 0)
+	for (size_t i = 0; i < a->nsyscalls; i++)
+		if (a->syscalls[i].name != NULL && strcmp(a->syscalls[i].name, name) == 0)
 			return (long)i;
 	return -1;
+}
+
+bool
+syscalls_is_futex(const struct arch_info *a, long nr)
+{
+	const char *n = syscalls_name(a, nr);
+
+	return n != NULL && (strcmp(n, "futex") == 0 || strcmp(n, "futex_time64") == 0);
 }
 
 const char *

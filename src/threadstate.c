@@ -33,7 +33,7 @@ threadstate_arg(const struct thread *t, int i)
  * original call's arguments still in its registers and the original call site on its stack. -1
  * when the stack does not say. */
 static long
-threadstate_restarted(const struct thread *t)
+threadstate_restarted(const struct arch_info *a, const struct thread *t)
 {
 	static const struct {
 		const char *pat, *call;
@@ -57,7 +57,7 @@ threadstate_restarted(const struct thread *t)
 		for (size_t j = 0; j < sizeof pats / sizeof pats[0]; j++) {
 			long nr;
 
-			if (strstr(f, pats[j].pat) == NULL || (nr = syscalls_number(pats[j].call)) < 0)
+			if (strstr(f, pats[j].pat) == NULL || (nr = syscalls_number(a, pats[j].call)) < 0)
 				continue;
 			/* a futex wait must have a waiting op in its second argument */
 			if (strcmp(pats[j].call, "futex") == 0 && !syscalls_futex_op_waits(threadstate_arg(t, 1)))
@@ -69,16 +69,15 @@ threadstate_restarted(const struct thread *t)
 }
 
 long
-threadstate_syscall(const struct thread *t, bool *restarted)
+threadstate_syscall(const struct arch_info *a, const struct thread *t, bool *restarted)
 {
 	long nr = threadstate_raw_syscall(t), orig;
-	static long restart_nr = -2;
+	const char *name;
 
 	if (restarted != NULL)
 		*restarted = false;
-	if (restart_nr == -2)
-		restart_nr = syscalls_number("restart_syscall");
-	if (nr < 0 || nr != restart_nr || (orig = threadstate_restarted(t)) < 0)
+	if (nr < 0 || (name = syscalls_name(a, nr)) == NULL || strcmp(name, "restart_syscall") != 0 ||
+	    (orig = threadstate_restarted(a, t)) < 0)
 		return nr;
 	if (restarted != NULL)
 		*restarted = true;
@@ -160,8 +159,8 @@ static void
 threadstate_sleeper(const struct snapshot *s, struct thread *t)
 {
 	bool restarted;
-	long nr = threadstate_syscall(t, &restarted);
-	const char *name = syscalls_name(nr);
+	long nr = threadstate_syscall(s->arch, t, &restarted);
+	const char *name = syscalls_name(s->arch, nr);
 	char buf[512], rbuf[64];
 
 	buf[0] = '\0';
@@ -181,7 +180,7 @@ threadstate_sleeper(const struct snapshot *s, struct thread *t)
 		snprintf(rbuf, sizeof rbuf, "%s, restarted", name);
 		name = rbuf;
 	}
-	switch (syscalls_classify(nr)) {
+	switch (syscalls_classify(s->arch, nr)) {
 	case ARCH_SYSCALL_FUTEX_WAIT:
 		/* lock analysis refines this into blocked/waiting on a known object */
 		t->state = STATE_WAITING;
@@ -223,10 +222,10 @@ threadstate_sleeper(const struct snapshot *s, struct thread *t)
 /* A vfork (or posix_spawn's clone with CLONE_VFORK) parent sleeps uninterruptibly, 'D', until the
  * child execs or exits: a wait for a process, not disk I/O. */
 static bool
-threadstate_vfork_parent(const struct thread *t)
+threadstate_vfork_parent(const struct snapshot *s, const struct thread *t)
 {
-	long nr = threadstate_syscall(t, NULL);
-	const char *name = nr >= 0 ? syscalls_name(nr) : NULL;
+	long nr = threadstate_syscall(s->arch, t, NULL);
+	const char *name = nr >= 0 ? syscalls_name(s->arch, nr) : NULL;
 
 	if (name != NULL && strcmp(name, "vfork") == 0)
 		return true;
@@ -239,6 +238,7 @@ threadstate_classify(struct snapshot *s)
 {
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
+		const char *dname;
 
 		free(t->wait.symbol);
 		free(t->wait.detail);
@@ -255,7 +255,7 @@ threadstate_classify(struct snapshot *s)
 			/* Job-control stopped before holdup came (SIGSTOP, ^Z: freezing a hung process
 			 * first is common): a thread stopped inside a wait is still in that wait, and
 			 * its locks and the deadlocks they make are what the user is after. */
-			if (threadstate_syscall(t, NULL) >= 0)
+			if (threadstate_syscall(s->arch, t, NULL) >= 0)
 				threadstate_sleeper(s, t);
 			else
 				t->state = STATE_STOPPED;
@@ -265,15 +265,15 @@ threadstate_classify(struct snapshot *s)
 			t->state = STATE_STOPPED;
 			break;
 		case 'D':
-			if (threadstate_vfork_parent(t)) {
+			if (threadstate_vfork_parent(s, t)) {
 				/* not disk: it waits, killably, for its child to exec or exit */
 				t->state = STATE_WAITING;
 				threadstate_set_wait(t, WAIT_SYSCALL, "vfork: waiting for its child to exec or exit");
 				break;
 			}
 			t->state = STATE_DISK;
-			if (threadstate_syscall(t, NULL) >= 0 && syscalls_name(threadstate_syscall(t, NULL)) != NULL)
-				threadstate_set_wait(t, WAIT_SYSCALL, syscalls_name(threadstate_syscall(t, NULL)));
+			if ((dname = syscalls_name(s->arch, threadstate_syscall(s->arch, t, NULL))) != NULL)
+				threadstate_set_wait(t, WAIT_SYSCALL, dname);
 			else
 				threadstate_set_wait(t, WAIT_SYSCALL, t->wchan);
 			break;
@@ -284,7 +284,7 @@ threadstate_classify(struct snapshot *s)
 		case '\0':
 			/* no state letter (a core file): which of running, runnable or asleep is unknown,
 			 * but registers taken inside a syscall still say what it waits in */
-			if (threadstate_syscall(t, NULL) >= 0)
+			if (threadstate_syscall(s->arch, t, NULL) >= 0)
 				threadstate_sleeper(s, t);
 			t->state = STATE_UNKNOWN;
 			break;

@@ -71,6 +71,7 @@ struct unwind_prevwalk {
 struct unwinder {
 	pid_t pid;
 	Dwfl *dwfl;			/* NULL until the first snapshot (or address lookup) */
+	const struct arch_info *arch;	/* borrowed (static): the process's, from its first snapshot */
 	Elf *arch_elf;			/* a bare ELF header (arch_ehdr) for dwfl_attach_state's backend */
 	unsigned char arch_ehdr[sizeof(Elf64_Ehdr)];
 	bool attached;
@@ -226,6 +227,13 @@ unwind_debug_candidate(int fd, const unsigned char *id, int idlen)
 	if (fd < 0)
 		return -1;
 	rc = debugfile_inflate_fd(fd, idlen > 0 ? id : NULL, idlen > 0 ? (size_t)idlen : 0, &nfd, &e);
+	if (rc == DEBUGFILE_LEFT_32BIT) {
+		/* a 32-bit program's: libdw inflates it itself; the build ID is checked here instead */
+		if (idlen == 0 || targetfile_has_build_id(fd, id, (size_t)idlen))
+			return fd;
+		close(fd);
+		return -1;
+	}
 	if (rc == 1) {
 		close(fd);
 		return nfd;
@@ -315,14 +323,13 @@ static const Dwfl_Callbacks unwind_dwfl_callbacks = {
 	.debuginfo_path = &unwind_debuginfo_path,
 };
 
-/* The first bytes of an ELF file of this architecture (e_machine from arch): enough for libebl to
- * choose its backend, and owned by us, so it cannot vanish when a module is dropped as libdwfl's
- * default would. */
+/* The first bytes of an ELF file of the process's arch (class and e_machine filled in from it):
+ * enough for libebl to choose its backend, and owned by us, so it cannot vanish when a module is
+ * dropped as libdwfl's default would. */
 static const unsigned char unwind_arch_ehdr[sizeof(Elf64_Ehdr)] = {
 	[EI_MAG0] = ELFMAG0, [EI_MAG1] = ELFMAG1, [EI_MAG2] = ELFMAG2, [EI_MAG3] = ELFMAG3,
-	[EI_CLASS] = ELFCLASS64, [EI_DATA] = ELFDATA2LSB, [EI_VERSION] = EV_CURRENT,
+	[EI_DATA] = ELFDATA2LSB, [EI_VERSION] = EV_CURRENT,
 	[16] = ET_CORE, [20] = EV_CURRENT,
-	[52] = sizeof(Elf64_Ehdr),	/* e_ehsize */
 };
 
 static bool
@@ -382,40 +389,42 @@ unwind_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct unwinder *u = arg;
 	const struct thread *t;
-	uint64_t w;
+	uint8_t w[8];
+	size_t psz;
 
 	(void)dwfl;
 	if (u->cur == NULL)
 		return false;
+	/* a word is the process's: libdwfl reads 4-byte stack slots of a 32-bit one through this too */
+	psz = u->cur->arch->ptr_size;
 	/* nearly every read is from the thread's own stack copy: try it before the general search */
 	if (u->cur_index < u->cur->nthreads) {
 		t = &u->cur->threads[u->cur_index];
 		if (t->stack != NULL && addr >= t->stack_addr && addr - t->stack_addr <= t->stack_len &&
-		    t->stack_len - (addr - t->stack_addr) >= sizeof w) {
-			memcpy(&w, t->stack + (addr - t->stack_addr), sizeof w);
-			*result = w;
+		    t->stack_len - (addr - t->stack_addr) >= psz) {
+			*result = arch_word(u->cur->arch, t->stack + (addr - t->stack_addr));
 			return true;
 		}
 	}
-	if (snapshot_read(u->cur, addr, &w, sizeof w) != (ssize_t)sizeof w)
+	if (snapshot_read(u->cur, addr, w, psz) != (ssize_t)psz)
 		return false;
-	*result = w;
+	*result = arch_word(u->cur->arch, w);
 	return true;
 }
 
 /* Hands libdwfl a full register set: each run of valid DWARF registers in one call, sp and fp
  * from their named fields (which win over the dwarf[] copies), then the pc. */
 static bool
-unwind_set_regs(Dwfl_Thread *thread, const struct arch_regs *g)
+unwind_set_regs(Dwfl_Thread *thread, const struct arch_info *a, const struct arch_regs *g)
 {
 	Dwarf_Word r[ARCH_DWARF_MAX];
 	uint64_t valid = g->dwarf_valid;
-	unsigned n = arch.dwarf_nregs < ARCH_DWARF_MAX ? arch.dwarf_nregs : ARCH_DWARF_MAX;
+	unsigned n = a->dwarf_nregs < ARCH_DWARF_MAX ? a->dwarf_nregs : ARCH_DWARF_MAX;
 
 	for (unsigned i = 0; i < n; i++)
 		r[i] = g->dwarf[i];
-	r[arch.dwarf_sp] = g->sp;
-	r[arch.dwarf_fp] = g->fp;
+	r[a->dwarf_sp] = g->sp;
+	r[a->dwarf_fp] = g->fp;
 	for (unsigned i = 0; i < n && i < 64;) {
 		unsigned j = i;
 
@@ -438,28 +447,29 @@ unwind_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
 	const struct unwinder *u = thread_arg;
 	const struct thread *t = &u->cur->threads[u->cur_index];
+	const struct arch_info *a = u->cur->arch;
 	Dwarf_Word r[ARCH_DWARF_MAX];
 
 	if (u->start_pc != 0) {
 		/* past frames without CFI: only the stack pointer is sure (and the fp, when stopped,
 		 * as such code leaves it as it found it or restores it) */
 		r[0] = u->start_sp;
-		if (!dwfl_thread_state_registers(thread, (int)arch.dwarf_sp, 1, r))
+		if (!dwfl_thread_state_registers(thread, (int)a->dwarf_sp, 1, r))
 			return false;
 		r[0] = t->regs_valid ? t->regs.fp : 0;
-		if (r[0] != 0 && !dwfl_thread_state_registers(thread, (int)arch.dwarf_fp, 1, r))
+		if (r[0] != 0 && !dwfl_thread_state_registers(thread, (int)a->dwarf_fp, 1, r))
 			return false;
 		dwfl_thread_state_register_pc(thread, u->start_pc);
 		return true;
 	}
 	if (t->regs_valid)
-		return unwind_set_regs(thread, &t->regs);
+		return unwind_set_regs(thread, a, &t->regs);
 	/* Blocked in the kernel and not stopped: /proc/TID/syscall knows only sp and pc. */
 	r[0] = t->syscall_sp;
-	if (!dwfl_thread_state_registers(thread, (int)arch.dwarf_sp, 1, r))
+	if (!dwfl_thread_state_registers(thread, (int)a->dwarf_sp, 1, r))
 		return false;
 	r[0] = u->guess_fp;
-	if (r[0] != 0 && !dwfl_thread_state_registers(thread, (int)arch.dwarf_fp, 1, r))
+	if (r[0] != 0 && !dwfl_thread_state_registers(thread, (int)a->dwarf_fp, 1, r))
 		return false;
 	dwfl_thread_state_register_pc(thread, t->syscall_pc);
 	return true;
@@ -1060,8 +1070,14 @@ unwind_attach(struct unwinder *u, struct err *e)
 		return 0;
 	if (u->arch_elf == NULL) {
 		memcpy(u->arch_ehdr, unwind_arch_ehdr, sizeof u->arch_ehdr);
-		u->arch_ehdr[18] = (unsigned char)(arch.elf_machine & 0xff);	/* e_machine, little-endian */
-		u->arch_ehdr[19] = (unsigned char)(arch.elf_machine >> 8);
+		u->arch_ehdr[EI_CLASS] = u->arch->elf_class;
+		u->arch_ehdr[18] = (unsigned char)(u->arch->elf_machine & 0xff);	/* e_machine, little-endian */
+		u->arch_ehdr[19] = (unsigned char)(u->arch->elf_machine >> 8);
+		/* e_ehsize, where each class keeps it */
+		if (u->arch->elf_class == ELFCLASS32)
+			u->arch_ehdr[40] = sizeof(Elf32_Ehdr);
+		else
+			u->arch_ehdr[52] = sizeof(Elf64_Ehdr);
 		u->arch_elf = elf_memory((char *)u->arch_ehdr, sizeof u->arch_ehdr);
 		if (u->arch_elf == NULL)
 			return err_set(e, "elf_memory: %s", elf_errmsg(-1));
@@ -1184,6 +1200,7 @@ unwind_free(struct unwinder *u)
 
 /* What one thread's walk collects before symbolization. */
 struct unwind_walk {
+	const struct arch_info *arch;	/* borrowed (static): the process's */
 	uint64_t pc[UNWIND_MAX_FRAMES];
 	uint64_t sp[UNWIND_MAX_FRAMES];
 	bool hassp[UNWIND_MAX_FRAMES];
@@ -1206,7 +1223,7 @@ unwind_frame_cb(Dwfl_Frame *state, void *arg)
 		w->stop = xasprintf("no pc: %s", dwfl_errmsg(-1));
 		return DWARF_CB_ABORT;
 	}
-	hassp = dwfl_frame_reg(state, arch.dwarf_sp, &sp) == 0;
+	hassp = dwfl_frame_reg(state, w->arch->dwarf_sp, &sp) == 0;
 	if (w->n >= UNWIND_MAX_FRAMES) {
 		w->stop = xasprintf("stack deeper than %d frames", UNWIND_MAX_FRAMES);
 		return DWARF_CB_ABORT;
@@ -1223,7 +1240,7 @@ unwind_frame_cb(Dwfl_Frame *state, void *arg)
 	w->pc[w->n] = pc;
 	w->sp[w->n] = sp;
 	w->hassp[w->n] = hassp;
-	w->hasfp[w->n] = dwfl_frame_reg(state, arch.dwarf_fp, &bp) == 0;
+	w->hasfp[w->n] = dwfl_frame_reg(state, w->arch->dwarf_fp, &bp) == 0;
 	w->activation[w->n] = act;
 	w->n++;
 	return DWARF_CB_OK;
@@ -1251,7 +1268,7 @@ unwind_cfi_outermost(struct unwinder *u, uint64_t pc, bool activation)
 		if (cfi == NULL || dwarf_cfi_addrframe(cfi, lookup - bias, &frame) != 0)
 			continue;
 		/* no expression, ops left at mem: the return address column is undefined */
-		if (dwarf_frame_register(frame, (int)arch.dwarf_ra, mem, &ops, &nops) == 0 && nops == 0 &&
+		if (dwarf_frame_register(frame, (int)u->arch->dwarf_ra, mem, &ops, &nops) == 0 && nops == 0 &&
 		    ops == mem)
 			end = true;
 		free(frame);
@@ -1284,7 +1301,7 @@ unwind_func_start(struct unwinder *u, uint64_t addr)
 
 /* Where the frame that needs the frame pointer may keep its saved-fp/return-address pair: stack
  * slots at or above sp followed by a return address just after a call into a known module (the
- * arch decodes the call, arch_call_decode). A direct call
+ * arch decodes the call, arch_info.call_decode). A direct call
  * names its target: a pair whose call went to another function is left-over data from an earlier
  * call (stale frames fill the unused slots of live ones), so it is dropped; one whose call went to
  * the function of the frame being unwound (fstart) is certain, and *strong counts those, which come
@@ -1294,16 +1311,17 @@ unwind_guess_fp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint6
     size_t max, size_t *strong)
 {
 	enum { WINDOW = 8192 };
-	uint64_t *win = xmalloc(WINDOW), weak[UNWIND_FP_TRIES];
+	uint8_t *win = xmalloc(WINDOW);
+	uint64_t weak[UNWIND_FP_TRIES];
 	ssize_t got;
-	size_t n = 0, nweak = 0;
+	size_t n = 0, nweak = 0, psz = s->arch->ptr_size;
 
 	*strong = 0;
 	got = snapshot_read(s, sp, win, WINDOW);
-	if (got < 16 && (got = snapshot_read(s, sp, win, 1024)) < 16)
+	if (got < (ssize_t)(2 * psz) && (got = snapshot_read(s, sp, win, 1024)) < (ssize_t)(2 * psz))
 		goto out;
-	for (size_t i = 0; i + 1 < (size_t)got / 8 && n < max; i++) {
-		uint64_t a = sp + i * 8, ra = win[i + 1];
+	for (size_t i = 0; i + 1 < (size_t)got / psz && n < max; i++) {
+		uint64_t a = sp + i * psz, ra = arch_word(s->arch, win + (i + 1) * psz);
 		uint8_t code[ARCH_CALL_BYTES];
 		uint64_t target = 0;
 		bool have_code, is_call = false;
@@ -1314,7 +1332,7 @@ unwind_guess_fp(struct unwinder *u, const struct snapshot *s, uint64_t sp, uint6
 			continue;
 		have_code = snapshot_read(s, ra - sizeof code, code, sizeof code) == (ssize_t)sizeof code;
 		if (have_code)
-			is_call = arch_call_decode(code, ra, &target);
+			is_call = s->arch->call_decode(code, ra, &target);
 		/* without code to check (no live target) the module check has to do */
 		if (have_code && !is_call)
 			continue;
@@ -1366,18 +1384,19 @@ static uint64_t
 unwind_ra_slot(struct unwinder *u, const struct snapshot *s, uint64_t sp)
 {
 	enum { REACH = 1024 };
-	uint64_t win[REACH / 8];
+	uint8_t win[REACH];
 	ssize_t got = snapshot_read(s, sp, win, sizeof win);
+	size_t psz = s->arch->ptr_size;
 
-	for (size_t i = 0; got > 0 && i < (size_t)got / 8; i++) {
+	for (size_t i = 0; got > 0 && i < (size_t)got / psz; i++) {
 		uint8_t code[ARCH_CALL_BYTES];
-		uint64_t ra = win[i], target = 0;
+		uint64_t ra = arch_word(s->arch, win + i * psz), target = 0;
 
 		if (ra < 4096 || dwfl_addrmodule(u->dwfl, ra - 1) == NULL)
 			continue;
 		if (snapshot_read(s, ra - sizeof code, code, sizeof code) == (ssize_t)sizeof code &&
-		    arch_call_decode(code, ra, &target))
-			return sp + i * 8;
+		    s->arch->call_decode(code, ra, &target))
+			return sp + i * psz;
 	}
 	return 0;
 }
@@ -1398,11 +1417,14 @@ unwind_scan_nocfi(struct unwinder *u, const struct snapshot *s, const struct thr
 		    unwind_has_cfi(u, w->pc[last], w->activation[last]) ||
 		    (slot = unwind_ra_slot(u, s, w->sp[last])) == 0)
 			return;
-		if (snapshot_read(s, slot, &u->start_pc, sizeof u->start_pc) != (ssize_t)sizeof u->start_pc) {
+		uint8_t word[8];
+
+		if (snapshot_read(s, slot, word, s->arch->ptr_size) != (ssize_t)s->arch->ptr_size) {
 			u->start_pc = 0;
 			return;
 		}
-		u->start_sp = slot + 8;
+		u->start_pc = arch_word(s->arch, word);
+		u->start_sp = slot + s->arch->ptr_size;
 		more->stop = NULL;
 		unwind_walk(u, t->tid, more);
 		u->start_pc = u->start_sp = 0;
@@ -1432,6 +1454,7 @@ unwind_walk(struct unwinder *u, pid_t tid, struct unwind_walk *w)
 	free(w->stop);
 	w->stop = NULL;
 	w->n = 0;
+	w->arch = u->arch;
 	w->rc = dwfl_getthread_frames(u->dwfl, tid, unwind_frame_cb, w);
 	if (w->rc == -1 && w->stop == NULL) {
 		const char *why = dwfl_errmsg(-1);
@@ -1717,7 +1740,12 @@ unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 		free(t->unwind_error);
 		t->unwind_error = NULL;
 	}
-	if (unwind_report(u, s, &re) < 0 || unwind_attach(u, &re) < 0) {
+	if (u->arch == NULL)
+		u->arch = s->arch;
+	if (u->arch != s->arch)
+		err_set(&re, "the process's code changed from %s to %s (an exec): not unwound", u->arch->name,
+		    s->arch->name);
+	if (u->arch != s->arch || unwind_report(u, s, &re) < 0 || unwind_attach(u, &re) < 0) {
 		/* without modules there is nothing to unwind with; say so per thread and go on */
 		for (size_t i = 0; i < s->nthreads; i++)
 			s->threads[i].unwind_error = xstrdup(re.msg);

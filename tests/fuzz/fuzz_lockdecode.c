@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 
 #include "fuzz.h"
 #include "lockdecode.h"
 #include "lockgraph.h"
+#include "syscalls.h"
 #include "threadstate.h"
 #include "util.h"
 
@@ -43,14 +43,16 @@ fuzz_objects(const uint8_t *data, size_t size)
 	static const int versions[] = { 2023, 2036 };
 	uint8_t *img = malloc(size ? size : 1);	/* exact size: ASan sees reads past it */
 	uint8_t sel = size > 0 ? data[0] : 0;
+	const size_t nv = sizeof versions / sizeof versions[0];
 
 	if (img == NULL)
 		abort();
 	memcpy(img, data, size);
-	for (size_t v = 0; v <= sizeof versions / sizeof versions[0]; v++) {
-		/* glibc's layouts, then musl's */
-		const struct lockdecode_layout *L = v < sizeof versions / sizeof versions[0] ?
-		    lockdecode_layout_for(versions[v]) : lockdecode_layout_find("musl", "x86_64", 0);
+	for (size_t v = 0; v <= 2 * nv; v++) {
+		/* glibc's x86-64 layouts, its i386 ones, then musl's */
+		const struct lockdecode_layout *L = v < nv ? lockdecode_layout_for(versions[v]) :
+		    v < 2 * nv ? lockdecode_layout_lookup("i386", versions[v - nv]) :
+		    lockdecode_layout_find("musl", "x86_64", 0);
 
 		if (L == NULL)
 			continue;
@@ -102,8 +104,13 @@ fuzz_thread(const uint8_t *data, size_t size)
 	uint64_t addr, op, a, b;
 	uint32_t val, other;
 	size_t nframes;
+	long futex;
 
 	fuzz_take(&data, &size, hdr, sizeof hdr);
+	/* a 32-bit program's snapshot: i386's syscall numbers, words and layouts */
+	if ((hdr[2] & 0x40) && arch_by_name("i386") != NULL)
+		s->arch = arch_by_name("i386");
+	futex = syscalls_number(s->arch, "futex");
 	memcpy(&op, hdr + 4, 4);
 	op &= 0xffffffff;
 	memcpy(&val, hdr + 8, 4);
@@ -118,7 +125,7 @@ fuzz_thread(const uint8_t *data, size_t size)
 	t = snapshot_add_thread(s, 100);
 	t->proc_state = 'S';
 	/* any syscall (0..511, or -1) for the state classifier, else futex */
-	t->syscall = (hdr[0] & 0x20) ? (hdr[3] == 0xff ? -1 : (long)(hdr[3] | (hdr[2] & 0x80) << 1)) : SYS_futex;
+	t->syscall = (hdr[0] & 0x20) ? (hdr[3] == 0xff ? -1 : (long)(hdr[3] | (hdr[2] & 0x80) << 1)) : futex;
 	t->syscall_args[0] = addr;
 	t->syscall_args[1] = op;
 	t->syscall_args[2] = val;
@@ -128,7 +135,7 @@ fuzz_thread(const uint8_t *data, size_t size)
 		memcpy(&t->regs, regs, sizeof regs);
 		t->regs_valid = true;
 		if (hdr[0] & 0x08) {
-			t->regs.syscall_nr = SYS_futex;
+			t->regs.syscall_nr = futex;
 			t->regs.args[0] = addr;
 			t->regs.args[1] = op;
 			t->regs.args[2] = val;
@@ -163,8 +170,8 @@ fuzz_thread(const uint8_t *data, size_t size)
 		s->read_fallback = zero_read;
 		s->read_ctx = NULL;
 	}
-	L = (hdr[0] & 3) == 0 ? NULL : (hdr[0] & 3) == 3 ? lockdecode_layout_find("musl", "x86_64", 0) :
-	    lockdecode_layout_for((hdr[0] & 3) == 1 ? 2024 : 2036);
+	L = (hdr[0] & 3) == 0 ? NULL : (hdr[0] & 3) == 3 ? lockdecode_layout_find("musl", s->arch->name, 0) :
+	    lockdecode_layout_lookup(s->arch->name, (hdr[0] & 3) == 1 ? 2024 : 2036);
 	memset(&o, 0x55, sizeof o);
 	if (lockdecode_thread(L, s, &s->threads[0], &o) == 0)
 		check_info(&o);
@@ -203,7 +210,7 @@ fuzz_graph(const uint8_t *data, size_t size)
 		t->proc_state = 'S';
 		t->state = STATE_WAITING;
 		/* hdr: which of 8 lock slots (64 bytes apart) each waits on, and how */
-		t->syscall = SYS_futex;
+		t->syscall = syscalls_number(s->arch, "futex");
 		t->syscall_args[0] = FUZZ_MEM_BASE + 64 * (hdr[1 + i] & 7) + 4 * ((hdr[1 + i] >> 3) & 3);
 		t->syscall_args[1] = (hdr[1 + i] & 0x20) ? 128 | 9 : 128;
 		t->syscall_args[2] = (hdr[1 + i] & 0x40) ? 0 : 2;

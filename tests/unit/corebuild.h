@@ -109,7 +109,7 @@ cb_finish(struct cb *b, int cls, size_t *len)
 	eh->e_ident[EI_DATA] = ELFDATA2LSB;
 	eh->e_ident[EI_VERSION] = EV_CURRENT;
 	eh->e_type = ET_CORE;
-	eh->e_machine = arch.elf_machine;
+	eh->e_machine = arch_native->elf_machine;
 	eh->e_version = EV_CURRENT;
 	eh->e_phoff = sizeof *eh;
 	eh->e_ehsize = sizeof *eh;

@@ -1,4 +1,4 @@
-/* test_arch.c - the arch seam: syscall table and class column, register conversion, call decoding. */
+/* test_arch.c - the arch seam, for every port holdup reads: syscall tables, register conversion, call decoding. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,80 +19,137 @@ static const char *const test_common[] = {
 	"wait4", "accept4", "recvfrom", "getpid", "gettid", "exit_group",
 };
 
+/* The ports this build reads, NULL after the last: its own, then i386 where it reads that too. */
+static const struct arch_info *
+port(size_t i)
+{
+	const struct arch_info *i386 = arch_by_name("i386");
+
+	if (i == 0)
+		return arch_native;
+	return i == 1 && i386 != arch_native ? i386 : NULL;
+}
+
 static void
-test_syscall_names(void **state)
+check_syscall_names(const struct arch_info *A)
 {
 	size_t named = 0;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof test_common / sizeof test_common[0]; i++) {
-		long nr = syscalls_number(test_common[i]);
+		long nr = syscalls_number(A, test_common[i]);
 
 		assert_true(nr >= 0);
-		assert_string_equal(syscalls_name(nr), test_common[i]);
+		assert_string_equal(syscalls_name(A, nr), test_common[i]);
 	}
 	/* every row's name leads back to its own number: names are unique */
-	for (size_t i = 0; i < arch_nsyscalls; i++) {
-		if (arch_syscalls[i].name == NULL)
+	for (size_t i = 0; i < A->nsyscalls; i++) {
+		if (A->syscalls[i].name == NULL)
 			continue;
 		named++;
-		assert_int_equal(syscalls_number(arch_syscalls[i].name), (long)i);
+		assert_int_equal(syscalls_number(A, A->syscalls[i].name), (long)i);
 	}
 	assert_true(named > 200);
-	assert_int_equal(syscalls_number("no_such_call"), -1);
-	assert_null(syscalls_name(-1));
-	assert_null(syscalls_name(-2));
-	assert_null(syscalls_name((long)arch_nsyscalls));
-	assert_null(syscalls_name(1L << 40));
+	assert_int_equal(syscalls_number(A, "no_such_call"), -1);
+	assert_null(syscalls_name(A, -1));
+	assert_null(syscalls_name(A, -2));
+	assert_null(syscalls_name(A, (long)A->nsyscalls));
+	assert_null(syscalls_name(A, 1L << 40));
+}
+
+static void
+test_syscall_names(void **state)
+{
+	(void)state;
+	for (size_t k = 0; port(k) != NULL; k++)
+		check_syscall_names(port(k));
 }
 
 /* name's class, if this architecture has it (an absent one is not a failure). */
 static void
-check_class(const char *name, enum arch_syscall_class want, bool everywhere)
+check_class(const struct arch_info *A, const char *name, enum arch_syscall_class want, bool everywhere)
 {
-	long nr = syscalls_number(name);
+	long nr = syscalls_number(A, name);
 
 	if (nr < 0) {
 		assert_false(everywhere);
 		return;
 	}
-	if (syscalls_classify(nr) != want)
-		fail_msg("%s: class %d, want %d", name, (int)syscalls_classify(nr), (int)want);
+	if (syscalls_classify(A, nr) != want)
+		fail_msg("%s: class %d, want %d", name, (int)syscalls_classify(A, nr), (int)want);
+}
+
+static void
+check_syscall_classes(const struct arch_info *A)
+{
+	check_class(A, "futex", ARCH_SYSCALL_FUTEX_WAIT, true);
+	check_class(A, "futex_waitv", ARCH_SYSCALL_FUTEX_WAIT, true);
+	check_class(A, "nanosleep", ARCH_SYSCALL_SLEEP, true);
+	check_class(A, "clock_nanosleep", ARCH_SYSCALL_SLEEP, true);
+	check_class(A, "read", ARCH_SYSCALL_IO_FD, true);
+	check_class(A, "write", ARCH_SYSCALL_IO_FD, true);
+	check_class(A, "accept4", ARCH_SYSCALL_IO_FD, true);
+	check_class(A, "recvmsg", ARCH_SYSCALL_IO_FD, true);
+	check_class(A, "fsync", ARCH_SYSCALL_IO_FD, true);
+	check_class(A, "flock", ARCH_SYSCALL_IO_FD, true);
+	check_class(A, "io_uring_enter", ARCH_SYSCALL_IO_FD, true);
+	check_class(A, "poll", ARCH_SYSCALL_IO_POLL, false);
+	check_class(A, "ppoll", ARCH_SYSCALL_IO_POLL, true);
+	/* i386's select is the old one-struct form: its select(2) is _newselect */
+	if (strcmp(A->name, "i386") != 0)
+		check_class(A, "select", ARCH_SYSCALL_IO_SELECT, false);
+	check_class(A, "pselect6", ARCH_SYSCALL_IO_SELECT, true);
+	check_class(A, "epoll_wait", ARCH_SYSCALL_IO_EPOLL, false);
+	check_class(A, "epoll_pwait", ARCH_SYSCALL_IO_EPOLL, true);
+	check_class(A, "epoll_pwait2", ARCH_SYSCALL_IO_EPOLL, true);
+	check_class(A, "pause", ARCH_SYSCALL_EVENT, false);
+	check_class(A, "wait4", ARCH_SYSCALL_EVENT, true);
+	check_class(A, "waitid", ARCH_SYSCALL_EVENT, true);
+	check_class(A, "rt_sigtimedwait", ARCH_SYSCALL_EVENT, true);
+	check_class(A, "semtimedop", ARCH_SYSCALL_EVENT, false);	/* i386 has semtimedop_time64 only */
+	check_class(A, "semtimedop_time64", ARCH_SYSCALL_EVENT, false);
+	check_class(A, "sched_yield", ARCH_SYSCALL_EVENT, true);
+	check_class(A, "getpid", ARCH_SYSCALL_OTHER, true);
+	check_class(A, "mmap", ARCH_SYSCALL_OTHER, true);
+	check_class(A, "epoll_ctl", ARCH_SYSCALL_OTHER, true);
+	assert_int_equal(syscalls_classify(A, -1), ARCH_SYSCALL_OTHER);
+	assert_int_equal(syscalls_classify(A, (long)A->nsyscalls + 5), ARCH_SYSCALL_OTHER);
 }
 
 static void
 test_syscall_classes(void **state)
 {
 	(void)state;
-	check_class("futex", ARCH_SYSCALL_FUTEX_WAIT, true);
-	check_class("futex_waitv", ARCH_SYSCALL_FUTEX_WAIT, true);
-	check_class("nanosleep", ARCH_SYSCALL_SLEEP, true);
-	check_class("clock_nanosleep", ARCH_SYSCALL_SLEEP, true);
-	check_class("read", ARCH_SYSCALL_IO_FD, true);
-	check_class("write", ARCH_SYSCALL_IO_FD, true);
-	check_class("accept4", ARCH_SYSCALL_IO_FD, true);
-	check_class("recvmsg", ARCH_SYSCALL_IO_FD, true);
-	check_class("fsync", ARCH_SYSCALL_IO_FD, true);
-	check_class("flock", ARCH_SYSCALL_IO_FD, true);
-	check_class("io_uring_enter", ARCH_SYSCALL_IO_FD, true);
-	check_class("poll", ARCH_SYSCALL_IO_POLL, false);
-	check_class("ppoll", ARCH_SYSCALL_IO_POLL, true);
-	check_class("select", ARCH_SYSCALL_IO_SELECT, false);
-	check_class("pselect6", ARCH_SYSCALL_IO_SELECT, true);
-	check_class("epoll_wait", ARCH_SYSCALL_IO_EPOLL, false);
-	check_class("epoll_pwait", ARCH_SYSCALL_IO_EPOLL, true);
-	check_class("epoll_pwait2", ARCH_SYSCALL_IO_EPOLL, true);
-	check_class("pause", ARCH_SYSCALL_EVENT, false);
-	check_class("wait4", ARCH_SYSCALL_EVENT, true);
-	check_class("waitid", ARCH_SYSCALL_EVENT, true);
-	check_class("rt_sigtimedwait", ARCH_SYSCALL_EVENT, true);
-	check_class("semtimedop", ARCH_SYSCALL_EVENT, true);
-	check_class("sched_yield", ARCH_SYSCALL_EVENT, true);
-	check_class("getpid", ARCH_SYSCALL_OTHER, true);
-	check_class("mmap", ARCH_SYSCALL_OTHER, true);
-	check_class("epoll_ctl", ARCH_SYSCALL_OTHER, true);
-	assert_int_equal(syscalls_classify(-1), ARCH_SYSCALL_OTHER);
-	assert_int_equal(syscalls_classify((long)arch_nsyscalls + 5), ARCH_SYSCALL_OTHER);
+	for (size_t k = 0; port(k) != NULL; k++)
+		check_syscall_classes(port(k));
+}
+
+static void
+check_info(const struct arch_info *A)
+{
+	unsigned bits = 0;
+
+	assert_non_null(A->name);
+	assert_ptr_equal(arch_by_name(A->name), A);
+	assert_ptr_equal(arch_find(A->elf_class, A->elf_machine), A);
+	assert_true(A->ptr_size == 4 || A->ptr_size == 8);
+	assert_int_equal(A->elf_class, A->ptr_size == 8 ? ELFCLASS64 : ELFCLASS32);
+	assert_non_null(A->syscalls);
+	assert_non_null(A->regs_from_prstatus);
+	assert_non_null(A->call_decode);
+	assert_non_null(A->plt_slot);
+	/* a port sampled by perf converts its samples */
+	assert_true((A->perf_nregs == 0) == (A->regs_from_perf == NULL));
+	assert_true(A->dwarf_nregs > 0 && A->dwarf_nregs <= ARCH_DWARF_MAX);
+	assert_true(A->dwarf_sp < A->dwarf_nregs && A->dwarf_fp < A->dwarf_nregs);
+	assert_true(A->dwarf_sp != A->dwarf_fp);
+	assert_true(A->dwarf_ra < ARCH_DWARF_MAX);
+	assert_true(A->ptr_regs != 0 && (A->ptr_regs >> A->dwarf_nregs) == 0);
+	for (int i = 0; i < 64; i++)
+		bits += (A->perf_regs_mask >> i) & 1;
+	assert_int_equal(bits, A->perf_nregs);
+	assert_true(A->perf_nregs <= ARCH_PERF_MAX);
+	if (A->go)
+		assert_true(A->go_fp_slot < 2 && A->go_ra_slot < 2 && A->go_fp_slot != A->go_ra_slot);
 }
 
 static void
@@ -100,25 +157,18 @@ test_info(void **state)
 {
 	FILE *f = fopen("/proc/self/exe", "rb");
 	Elf64_Ehdr eh;
-	unsigned bits = 0;
 
 	(void)state;
-	/* holdup unwinds its own kind of ELF: the test binary is one */
+	/* holdup's own arch is that of the ELF it is: the test binary is one */
 	assert_non_null(f);
 	assert_int_equal(fread(&eh, sizeof eh, 1, f), 1);
 	fclose(f);
-	assert_int_equal(eh.e_machine, arch.elf_machine);
-	assert_non_null(arch.name);
-	assert_true(arch.dwarf_nregs > 0 && arch.dwarf_nregs <= ARCH_DWARF_MAX);
-	assert_true(arch.dwarf_sp < arch.dwarf_nregs && arch.dwarf_fp < arch.dwarf_nregs);
-	assert_true(arch.dwarf_sp != arch.dwarf_fp);
-	assert_true(arch.dwarf_ra < ARCH_DWARF_MAX);
-	assert_true(arch.ptr_regs != 0 && (arch.ptr_regs >> arch.dwarf_nregs) == 0);
-	for (int i = 0; i < 64; i++)
-		bits += (arch.perf_regs_mask >> i) & 1;
-	assert_int_equal(bits, arch.perf_nregs);
-	assert_true(arch.perf_nregs <= ARCH_PERF_MAX);
-	assert_true(arch.go_fp_slot < 2 && arch.go_ra_slot < 2 && arch.go_fp_slot != arch.go_ra_slot);
+	assert_int_equal(eh.e_machine, arch_native->elf_machine);
+	assert_int_equal(eh.e_ident[EI_CLASS], arch_native->elf_class);
+	assert_null(arch_find(ELFCLASS64, EM_NONE));
+	assert_null(arch_by_name("vax"));
+	for (size_t k = 0; port(k) != NULL; k++)
+		check_info(port(k));
 }
 
 static void
@@ -128,7 +178,11 @@ test_lock_layouts_by_arch(void **state)
 	assert_non_null(lockdecode_layout_lookup("x86_64", 2036));
 	assert_null(lockdecode_layout_lookup("aarch64", 2036));
 	assert_null(lockdecode_layout_lookup("x86_64", 2017));
-	assert_ptr_equal(lockdecode_layout_for(2036), lockdecode_layout_lookup(arch.name, 2036));
+	assert_ptr_equal(lockdecode_layout_for(2036), lockdecode_layout_lookup(arch_native->name, 2036));
+	/* i386's own rows: its 24-byte mutex, never the x86-64 one */
+	assert_non_null(lockdecode_layout_lookup("i386", 2036));
+	assert_int_equal(lockdecode_layout_lookup("i386", 2036)->mutex_size, 24);
+	assert_int_equal(lockdecode_layout_lookup("i386", 2024)->mutex_size, 24);
 }
 
 #if defined(__x86_64__)
@@ -142,8 +196,8 @@ test_x86_64_prstatus(void **state)
 	(void)state;
 	for (int i = 0; i < 27; i++)
 		g[i] = 0x100 + (uint64_t)i;
-	assert_int_equal(arch_regs_from_prstatus(g, sizeof g - 8, &r), -1);
-	assert_int_equal(arch_regs_from_prstatus(g, sizeof g, &r), 0);
+	assert_int_equal(arch_native->regs_from_prstatus(g, sizeof g - 8, &r), -1);
+	assert_int_equal(arch_native->regs_from_prstatus(g, sizeof g, &r), 0);
 	/* the kernel's order: 15 general registers from the last one down, then the syscall
 	 * number, the pc, cs, flags, sp ... */
 	assert_int_equal(r.pc, 0x110);
@@ -166,15 +220,15 @@ test_x86_64_prstatus(void **state)
 	assert_int_equal(r.dwarf[3], 0x105);
 	assert_int_equal(r.dwarf[4], 0x10d);
 	assert_int_equal(r.dwarf[5], 0x10e);
-	assert_int_equal(r.dwarf[arch.dwarf_fp], r.fp);
-	assert_int_equal(r.dwarf[arch.dwarf_sp], r.sp);
+	assert_int_equal(r.dwarf[arch_native->dwarf_fp], r.fp);
+	assert_int_equal(r.dwarf[arch_native->dwarf_sp], r.sp);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(r.dwarf[8 + i], 0x109 - (uint64_t)i);	/* words 9 down to 6 */
 		assert_int_equal(r.dwarf[12 + i], 0x103 - (uint64_t)i);	/* words 3 down to 0 */
 	}
 	/* outside a syscall the kernel keeps -1 as the number */
 	g[15] = (uint64_t)-1;
-	assert_int_equal(arch_regs_from_prstatus(g, sizeof g, &r), 0);
+	assert_int_equal(arch_native->regs_from_prstatus(g, sizeof g, &r), 0);
 	assert_int_equal(r.syscall_nr, -1);
 }
 
@@ -188,7 +242,7 @@ test_x86_64_perf(void **state)
 	(void)state;
 	for (int i = 0; i < ARCH_PERF_MAX; i++)
 		v[i] = 0x1000 + (uint64_t)i;
-	arch_regs_from_perf(v, &r);
+	arch_native->regs_from_perf(v, &r);
 	assert_int_equal(r.pc, 0x1008);
 	assert_int_equal(r.sp, 0x1007);
 	assert_int_equal(r.fp, 0x1006);
@@ -209,14 +263,20 @@ test_x86_64_perf(void **state)
 
 /* The 8 bytes before ra = 0x5000 ending in the given encoding. */
 static bool
-call_at_end(const uint8_t *enc, size_t n, uint64_t *target)
+call_at_end_in(const struct arch_info *A, const uint8_t *enc, size_t n, uint64_t *target)
 {
 	uint8_t b[ARCH_CALL_BYTES];
 
 	memset(b, 0x90, sizeof b);	/* nop */
 	if (n > 0)
 		memcpy(b + sizeof b - n, enc, n);
-	return arch_call_decode(b, 0x5000, target);
+	return A->call_decode(b, 0x5000, target);
+}
+
+static bool
+call_at_end(const uint8_t *enc, size_t n, uint64_t *target)
+{
+	return call_at_end_in(arch_native, enc, n, target);
 }
 
 static void
@@ -260,11 +320,136 @@ test_x86_64_plt(void **state)
 	uint64_t slot = 0;
 
 	(void)state;
-	assert_true(arch_plt_slot(plt, 0x1090, &slot));
+	assert_true(arch_native->plt_slot(plt, 0x1090, &slot));
 	assert_int_equal(slot, 0x4030);		/* as objdump says: 0x1090 + 6 + 0x2f9a */
-	assert_true(arch_plt_slot(sec, 0x2000, &slot));
+	assert_true(arch_native->plt_slot(sec, 0x2000, &slot));
 	assert_int_equal(slot, 0x2000 + 11 + 0x10);	/* endbr64; bnd jmp *0x10(%rip) */
-	assert_false(arch_plt_slot(other, 0x3000, &slot));
+	assert_false(arch_native->plt_slot(other, 0x3000, &slot));
+}
+/* i386, read by the x86-64 port: a 32-bit process's register set is 17 words of 4 bytes
+ * (ebx ecx edx esi edi ebp eax ds es fs gs orig_eax eip cs eflags esp ss), word i = 0x100 + i. */
+static void
+test_i386_prstatus(void **state)
+{
+	const struct arch_info *A = arch_by_name("i386");
+	uint32_t g[17];
+	struct arch_regs r;
+
+	(void)state;
+	assert_non_null(A);
+	for (int i = 0; i < 17; i++)
+		g[i] = 0x100 + (uint32_t)i;
+	/* the 64-bit set, or any other size, is not this layout */
+	assert_int_equal(A->regs_from_prstatus(g, sizeof g - 4, &r), -1);
+	assert_int_equal(A->regs_from_prstatus(g, 216, &r), -1);
+	assert_int_equal(A->regs_from_prstatus(g, sizeof g, &r), 0);
+	assert_int_equal(r.pc, 0x10c);
+	assert_int_equal(r.sp, 0x10f);
+	assert_int_equal(r.fp, 0x105);
+	assert_int_equal(r.retval, 0x106);
+	assert_int_equal(r.syscall_nr, 0x10b);
+	/* int 0x80's arguments: ebx ecx edx esi edi ebp */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(r.args[i], 0x100 + (uint64_t)i);
+	/* DWARF order: eax ecx edx ebx esp ebp esi edi */
+	assert_int_equal(r.dwarf_valid, 0xff);
+	assert_int_equal(r.dwarf[0], 0x106);
+	assert_int_equal(r.dwarf[1], 0x101);
+	assert_int_equal(r.dwarf[2], 0x102);
+	assert_int_equal(r.dwarf[3], 0x100);
+	assert_int_equal(r.dwarf[A->dwarf_sp], 0x10f);
+	assert_int_equal(r.dwarf[A->dwarf_fp], 0x105);
+	assert_int_equal(r.dwarf[6], 0x103);
+	assert_int_equal(r.dwarf[7], 0x104);
+	assert_int_equal(A->dwarf_ra, 8);
+	/* addresses are zero-extended, the syscall number sign-extended: -1 outside a syscall */
+	g[12] = 0xf7f525e9;
+	g[11] = 0xffffffff;
+	assert_int_equal(A->regs_from_prstatus(g, sizeof g, &r), 0);
+	assert_int_equal(r.pc, 0xf7f525e9);
+	assert_int_equal(r.syscall_nr, -1);
+	/* no core notes, no perf samples of this arch */
+	assert_null(A->regs_to_elf_prstatus);
+	assert_null(A->regs_from_perf);
+	assert_int_equal(A->red_zone, 0);
+}
+
+static void
+test_i386_syscalls(void **state)
+{
+	const struct arch_info *A = arch_by_name("i386");
+
+	(void)state;
+	assert_int_equal(syscalls_number(A, "futex"), 240);
+	assert_int_equal(syscalls_number(A, "futex_time64"), 422);
+	assert_int_equal(syscalls_number(A, "pause"), 29);
+	assert_int_equal(syscalls_number(A, "restart_syscall"), 0);
+	assert_string_equal(syscalls_name(A, 162), "nanosleep");
+	assert_int_equal(syscalls_classify(A, 422), ARCH_SYSCALL_FUTEX_WAIT);
+	assert_int_equal(syscalls_classify(A, 142), ARCH_SYSCALL_IO_SELECT);	/* _newselect */
+	assert_int_equal(syscalls_classify(A, 82), ARCH_SYSCALL_OTHER);	/* the old select */
+	assert_int_equal(syscalls_classify(A, 407), ARCH_SYSCALL_SLEEP);	/* clock_nanosleep_time64 */
+	assert_true(syscalls_is_futex(A, 240) && syscalls_is_futex(A, 422));
+	assert_false(syscalls_is_futex(A, 449));	/* futex_waitv takes other arguments */
+	assert_false(syscalls_is_futex(A, 202));	/* x86-64's futex is i386's getegid32 */
+	assert_true(syscalls_is_futex(arch_native, syscalls_number(arch_native, "futex")));
+}
+
+static void
+test_i386_calls(void **state)
+{
+	const struct arch_info *A = arch_by_name("i386");
+	static const uint8_t direct[] = { 0xe8, 0x00, 0x01, 0x00, 0x00 };		/* call .+0x100 */
+	static const uint8_t wrap[] = { 0xe8, 0x00, 0x00, 0x00, 0x80 };			/* call .-2 GiB */
+	static const uint8_t reg[] = { 0xff, 0xd6 };					/* call *%esi */
+	static const uint8_t ind[] = { 0xff, 0x13 };					/* call *(%ebx) */
+	static const uint8_t disp8[] = { 0xff, 0x53, 0x10 };				/* call *0x10(%ebx) */
+	static const uint8_t gs[] = { 0x65, 0xff, 0x15, 0x10, 0x00, 0x00, 0x00 };	/* call *%gs:0x10 */
+	static const uint8_t notcall[] = { 0x89, 0xc7 };				/* mov %eax, %edi */
+	uint64_t t;
+
+	(void)state;
+	assert_true(call_at_end_in(A, direct, sizeof direct, &t));
+	assert_int_equal(t, 0x5100);
+	/* a target wraps inside 32 bits */
+	assert_true(call_at_end_in(A, wrap, sizeof wrap, &t));
+	assert_int_equal(t, (uint32_t)(0x5000u + 0x80000000u));
+	assert_true(call_at_end_in(A, reg, sizeof reg, &t));
+	assert_int_equal(t, 0);
+	assert_true(call_at_end_in(A, ind, sizeof ind, &t));
+	assert_true(call_at_end_in(A, disp8, sizeof disp8, &t));
+	assert_true(call_at_end_in(A, gs, sizeof gs, &t));
+	assert_false(call_at_end_in(A, notcall, sizeof notcall, &t));
+	assert_false(call_at_end_in(A, NULL, 0, &t));
+}
+
+static void
+test_i386_plt(void **state)
+{
+	const struct arch_info *A = arch_by_name("i386");
+	uint8_t abs[ARCH_PLT_BYTES] = { 0xff, 0x25, 0x0c, 0xa0, 0x04, 0x08 };		/* jmp *0x804a00c */
+	uint8_t cet[ARCH_PLT_BYTES] = { 0xf3, 0x0f, 0x1e, 0xfb, 0xff, 0x25, 0x10, 0xa0, 0x04, 0x08 };
+	uint8_t pic[ARCH_PLT_BYTES] = { 0xff, 0xa3, 0x0c, 0x00, 0x00, 0x00 };		/* jmp *0xc(%ebx) */
+	uint64_t slot = 0;
+
+	(void)state;
+	assert_true(A->plt_slot(abs, 0x8049030, &slot));
+	assert_int_equal(slot, 0x804a00c);
+	assert_true(A->plt_slot(cet, 0x8049040, &slot));
+	assert_int_equal(slot, 0x804a010);
+	/* relative to the GOT address the caller put in ebx, which the code does not tell */
+	assert_false(A->plt_slot(pic, 0x1030, &slot));
+}
+
+/* A word of the target is as wide as its pointers. */
+static void
+test_words(void **state)
+{
+	const uint8_t b[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+
+	(void)state;
+	assert_int_equal(arch_word(arch_by_name("i386"), b), 0x44332211);
+	assert_int_equal(arch_word(arch_by_name("x86_64"), b), 0x8877665544332211ULL);
 }
 #endif
 
@@ -280,23 +465,23 @@ test_prstatus_roundtrip(void **state)
 
 	(void)state;
 	memset(&a, 0, sizeof a);
-	for (unsigned i = 0; i < arch.dwarf_nregs; i++)
+	for (unsigned i = 0; i < arch_native->dwarf_nregs; i++)
 		a.dwarf[i] = 0x1000 + i;
 	a.pc = 0x401000;
-	a.sp = a.dwarf[arch.dwarf_sp];
-	a.fp = a.dwarf[arch.dwarf_fp];
+	a.sp = a.dwarf[arch_native->dwarf_sp];
+	a.fp = a.dwarf[arch_native->dwarf_fp];
 	a.syscall_nr = 202;
-	assert_int_equal(arch_regs_to_elf_prstatus(&a, 77, 19, desc, 8), 0);
-	n = arch_regs_to_elf_prstatus(&a, 77, 19, desc, sizeof desc);
+	assert_int_equal(arch_native->regs_to_elf_prstatus(&a, 77, 19, desc, 8), 0);
+	n = arch_native->regs_to_elf_prstatus(&a, 77, 19, desc, sizeof desc);
 	assert_true(n > 0);
-	assert_int_equal(arch_regs_from_elf_prstatus(desc, n, &tid, &sig, &b), 0);
+	assert_int_equal(arch_native->regs_from_elf_prstatus(desc, n, &tid, &sig, &b), 0);
 	assert_int_equal(tid, 77);
 	assert_int_equal(sig, 19);
 	assert_int_equal(b.pc, a.pc);
 	assert_int_equal(b.sp, a.sp);
 	assert_int_equal(b.fp, a.fp);
 	assert_int_equal(b.syscall_nr, 202);
-	for (unsigned i = 0; i < arch.dwarf_nregs; i++)
+	for (unsigned i = 0; i < arch_native->dwarf_nregs; i++)
 		assert_int_equal(b.dwarf[i], a.dwarf[i]);
 }
 
@@ -314,6 +499,11 @@ main(void)
 		cmocka_unit_test(test_x86_64_perf),
 		cmocka_unit_test(test_x86_64_calls),
 		cmocka_unit_test(test_x86_64_plt),
+		cmocka_unit_test(test_i386_prstatus),
+		cmocka_unit_test(test_i386_syscalls),
+		cmocka_unit_test(test_i386_calls),
+		cmocka_unit_test(test_i386_plt),
+		cmocka_unit_test(test_words),
 #endif
 	};
 

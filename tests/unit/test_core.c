@@ -89,8 +89,8 @@ test_valid(void **state)
 	assert_non_null(strstr(s->source, "core file "));
 	/* the stack top copy starts at sp minus the red zone and stops where the core's memory ends */
 	assert_non_null(s->threads[1].stack);
-	assert_int_equal(s->threads[1].stack_addr, STACK_TOP - 4096 - arch.red_zone);
-	assert_int_equal(s->threads[1].stack_len, 4096 + arch.red_zone);
+	assert_int_equal(s->threads[1].stack_addr, STACK_TOP - 4096 - arch_native->red_zone);
+	assert_int_equal(s->threads[1].stack_len, 4096 + arch_native->red_zone);
 	/* memory reads: inside the segment, across its end (short), outside (none) */
 	assert_int_equal(snapshot_read(s, STACK_TOP - 16, w, 16), 16);
 	assert_memory_equal(w, stackmem + sizeof stackmem - 16, 16);

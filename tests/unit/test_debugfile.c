@@ -93,7 +93,7 @@ image_build(struct image *im)
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
 	eh.e_type = ET_DYN;
-	eh.e_machine = arch.elf_machine;
+	eh.e_machine = arch_native->elf_machine;
 	eh.e_version = EV_CURRENT;
 	eh.e_shoff = im->shoff;
 	eh.e_ehsize = sizeof eh;

@@ -244,7 +244,7 @@ snap_with_waiter(uint64_t addr, uint64_t op, uint32_t val)
 	snapshot_parse_maps(s, "7f0000000000-7f0000200000 r-xp 00000000 08:01 1 /lib/x86_64-linux-gnu/libc-2.36.so\n");
 	t = snapshot_add_thread(s, 100);
 	t->proc_state = 'S';
-	t->syscall = syscalls_number("futex");
+	t->syscall = syscalls_number(arch_native, "futex");
 	t->syscall_args[0] = addr;
 	t->syscall_args[1] = op;
 	t->syscall_args[2] = val;
@@ -552,7 +552,7 @@ snap_musl(uint64_t addr, uint32_t val, const char *f0, const char *f1)
 	    "7f1000000000-7f1000100000 rw-p 00000000 00:00 0\n");
 	t = snapshot_add_thread(s, 100);
 	t->proc_state = 'S';
-	t->syscall = syscalls_number("futex");
+	t->syscall = syscalls_number(arch_native, "futex");
 	t->syscall_args[0] = addr;
 	t->syscall_args[1] = 128;
 	t->syscall_args[2] = val;

@@ -18,7 +18,7 @@
 static long
 nr(const char *name)
 {
-	long n = syscalls_number(name);
+	long n = syscalls_number(arch_native, name);
 
 	assert_true(n >= 0);
 	return n;

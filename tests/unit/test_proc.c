@@ -68,7 +68,7 @@ static void
 test_syscall_lines(void **state)
 {
 	struct thread t;
-	long futex = syscalls_number("futex");
+	long futex = syscalls_number(arch_native, "futex");
 	char line[160];
 
 	(void)state;
@@ -280,7 +280,7 @@ test_fdcache(void **state)
 		memset(&probe, 0, sizeof probe);
 		probe.tid = fdc_tid;
 		if (fdc_tid != 0 && proc_read_thread(NULL, getpid(), &probe) == 0 &&
-		    probe.syscall == syscalls_number("read")) {
+		    probe.syscall == syscalls_number(arch_native, "read")) {
 			free(probe.name);
 			free(probe.wchan);
 			break;
@@ -292,7 +292,7 @@ test_fdcache(void **state)
 	t = snapshot_add_thread(s, fdc_tid);
 	for (int round = 0; round < 3; round++) {
 		assert_int_equal(proc_read_thread(fc, getpid(), t), 0);
-		assert_int_equal(t->syscall, syscalls_number("read"));
+		assert_int_equal(t->syscall, syscalls_number(arch_native, "read"));
 		assert_int_equal(t->syscall_args[0], (uint64_t)fdc_pipe[0]);
 		assert_int_equal(t->proc_state, 'S');
 		proc_fdcache_sweep(fc);

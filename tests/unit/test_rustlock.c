@@ -23,7 +23,7 @@ rust_thread(struct snapshot *s, pid_t tid, uint64_t addr, uint32_t val, const ch
 	size_t n = 0;
 
 	t->proc_state = 'S';
-	t->syscall = syscalls_number("futex");
+	t->syscall = syscalls_number(arch_native, "futex");
 	t->syscall_args[0] = addr;
 	t->syscall_args[1] = 128 | 9;	/* FUTEX_WAIT_BITSET_PRIVATE, as std's futex_wait */
 	t->syscall_args[2] = val;

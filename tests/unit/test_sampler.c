@@ -28,7 +28,7 @@ build_sample(uint8_t *buf, uint32_t tid, uint64_t time, uint64_t abi, size_t sta
 	memcpy(buf + off, &time, 8), off += 8;
 	v = 5000000, memcpy(buf + off, &v, 8), off += 8;	/* task-clock */
 	memcpy(buf + off, &abi, 8), off += 8;
-	for (uint64_t r = 0; r < arch.perf_nregs; r++) {
+	for (uint64_t r = 0; r < arch_native->perf_nregs; r++) {
 		v = 0x1000 + r;	/* register i holds 0x1000 + i */
 		memcpy(buf + off, &v, 8), off += 8;
 	}

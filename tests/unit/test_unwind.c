@@ -97,7 +97,7 @@ child_wait_blocked(struct child *c, int fd)
 		long nr;
 
 		if (txt != NULL && sscanf(txt, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr,
-		    &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr == syscalls_number("read") &&
+		    &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr == syscalls_number(arch_native, "read") &&
 		    a[0] == (unsigned long long)fd) {
 			/* read(2) on the test's pipe, not one of a sanitizer runtime's own reads */
 			c->sys_sp = sp;
@@ -144,8 +144,8 @@ child_capture(struct child *c)
 	assert_int_equal(ptrace(PTRACE_INTERRUPT, c->pid, 0, 0), 0);
 	assert_int_equal(waitpid(c->pid, &st, __WALL), c->pid);
 	assert_true(WIFSTOPPED(st));
-	assert_int_equal(arch_regs_from_ptrace(c->pid, &c->regs, &e), 0);
-	c->stack_addr = c->regs.sp - arch.red_zone;	/* the red zone too */
+	assert_int_equal(arch_regs_from_ptrace(arch_native, c->pid, &c->regs, &e), 0);
+	c->stack_addr = c->regs.sp - arch_native->red_zone;	/* the red zone too */
 	c->stack = xmalloc(STACK_COPY);
 	l.iov_base = c->stack;
 	l.iov_len = STACK_COPY;
@@ -178,7 +178,7 @@ child_snapshot(struct child *c, bool regs, bool stack)
 	struct thread *t = snapshot_add_thread(s, c->pid);
 
 	t->name = xstrdup("child");
-	t->syscall = syscalls_number("read");
+	t->syscall = syscalls_number(arch_native, "read");
 	t->syscall_sp = c->sys_sp;
 	t->syscall_pc = c->sys_pc;
 	if (regs) {

@@ -1,11 +1,12 @@
 /* call.c - x86-64 call instructions: whether the bytes before a return address are a call, and where to. */
 #include "arch.h"
+#include "arch_x86_64.h"
 
 #include <string.h>
 
 /* b holds the ARCH_CALL_BYTES (8) bytes before ra; each x86-64 call encoding ends at b[8]. */
 bool
-arch_call_decode(const uint8_t b[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target)
+arch_x86_64_call_decode(const uint8_t b[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target)
 {
 	*target = 0;
 	if (b[3] == 0xe8) {			/* call rel32: the only kind that names its target */
@@ -27,7 +28,7 @@ arch_call_decode(const uint8_t b[ARCH_CALL_BYTES], uint64_t ra, uint64_t *target
 
 /* jmp *disp32(%rip), optionally after endbr64 and with a bnd prefix (the .plt and .plt.sec forms). */
 bool
-arch_plt_slot(const uint8_t c[ARCH_PLT_BYTES], uint64_t addr, uint64_t *slot)
+arch_x86_64_plt_slot(const uint8_t c[ARCH_PLT_BYTES], uint64_t addr, uint64_t *slot)
 {
 	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	size_t at = 0;

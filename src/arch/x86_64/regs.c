@@ -1,16 +1,13 @@
 /* regs.c - x86-64 registers into the neutral struct arch_regs: from a ptrace stop and from a perf sample. */
 #include "arch.h"
+#include "arch_x86_64.h"
 
 #include <errno.h>
 #include <elf.h>
 #include <string.h>
 #include <stddef.h>
 #include <sys/procfs.h>
-#include <sys/ptrace.h>
-#include <sys/uio.h>
 #include <sys/user.h>
-
-#include "util.h"
 
 /* x86-64 DWARF register numbers (the psABI's table); 16 is the return address column. */
 enum {
@@ -32,25 +29,6 @@ enum {
 /* The indices from X86_PR_R8 on are shifted down in a sample by the four segment registers left out. */
 #define X86_PERF_AT(r)	((r) < X86_PR_R8 ? (r) : (r) - 4)
 
-const struct arch_info arch = {
-	.name = "x86_64",
-	.elf_machine = EM_X86_64,
-	.dwarf_nregs = X86_DW_NGREGS,
-	.dwarf_sp = X86_DW_RSP,
-	.dwarf_fp = X86_DW_RBP,
-	.dwarf_ra = X86_DW_RA,
-	/* the argument registers that survive into a lock API's callees (rdi, rsi, r8, r9) and the
-	 * callee-saved ones (rbx, rbp, r12-r15) */
-	.ptr_regs = 1ULL << X86_DW_RDI | 1ULL << X86_DW_RSI | 1ULL << X86_DW_RBX | 1ULL << X86_DW_RBP |
-	    1ULL << X86_DW_R12 | 1ULL << X86_DW_R13 | 1ULL << X86_DW_R14 | 1ULL << X86_DW_R15 |
-	    1ULL << X86_DW_R8 | 1ULL << X86_DW_R9,
-	.red_zone = 128,		/* the psABI's red zone below rsp */
-	.perf_regs_mask = X86_PERF_MASK,
-	.perf_nregs = X86_PERF_NREGS,
-	/* Go on amd64 keeps frame pointers: [rbp] is the caller's rbp, [rbp+8] the return address */
-	.go_fp_slot = 0,
-	.go_ra_slot = 1,
-};
 
 /* Fills the neutral fields from the DWARF-numbered set already in r->dwarf. */
 static void
@@ -70,12 +48,12 @@ x86_regs_named(struct arch_regs *r, uint64_t rip)
 	r->dwarf_valid = (1ULL << X86_DW_NGREGS) - 1;
 }
 
-int
-arch_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out)
+static int
+x86_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out)
 {
 	struct user_regs_struct g;
 
-	if (len < sizeof g)
+	if (len != sizeof g)
 		return -1;
 	memcpy(&g, buf, sizeof g);
 	memset(out, 0, sizeof *out);
@@ -101,8 +79,8 @@ arch_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out)
 	return 0;
 }
 
-int
-arch_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out)
+static int
+x86_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out)
 {
 	struct elf_prstatus st;
 
@@ -111,11 +89,11 @@ arch_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursi
 	memcpy(&st, desc, sizeof st);
 	*tid = st.pr_pid;
 	*cursig = st.pr_cursig;
-	return arch_regs_from_prstatus(&st.pr_reg, sizeof st.pr_reg, out);
+	return x86_regs_from_prstatus(&st.pr_reg, sizeof st.pr_reg, out);
 }
 
-size_t
-arch_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap)
+static size_t
+x86_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap)
 {
 	struct elf_prstatus st;
 	struct user_regs_struct g;
@@ -150,24 +128,8 @@ arch_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void
 	return sizeof st;
 }
 
-int
-arch_regs_from_ptrace(pid_t tid, struct arch_regs *out, struct err *e)
-{
-	struct user_regs_struct g;
-	struct iovec iov = { &g, sizeof g };
-
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0) {
-		int saved = errno;
-
-		err_set(e, "PTRACE_GETREGSET: %s", strerror(saved));
-		errno = saved;
-		return -1;
-	}
-	return arch_regs_from_prstatus(&g, iov.iov_len, out);
-}
-
-void
-arch_regs_from_perf(const uint64_t *v, struct arch_regs *out)
+static void
+x86_regs_from_perf(const uint64_t *v, struct arch_regs *out)
 {
 	memset(out, 0, sizeof *out);
 	out->dwarf[X86_DW_RAX] = v[X86_PERF_AT(X86_PR_AX)];
@@ -183,3 +145,34 @@ arch_regs_from_perf(const uint64_t *v, struct arch_regs *out)
 	x86_regs_named(out, v[X86_PERF_AT(X86_PR_IP)]);
 	out->syscall_nr = -1;
 }
+
+const struct arch_info arch_x86_64 = {
+	.name = "x86_64",
+	.elf_machine = EM_X86_64,
+	.elf_class = ELFCLASS64,
+	.ptr_size = 8,
+	.dwarf_nregs = X86_DW_NGREGS,
+	.dwarf_sp = X86_DW_RSP,
+	.dwarf_fp = X86_DW_RBP,
+	.dwarf_ra = X86_DW_RA,
+	/* the argument registers that survive into a lock API's callees (rdi, rsi, r8, r9) and the
+	 * callee-saved ones (rbx, rbp, r12-r15) */
+	.ptr_regs = 1ULL << X86_DW_RDI | 1ULL << X86_DW_RSI | 1ULL << X86_DW_RBX | 1ULL << X86_DW_RBP |
+	    1ULL << X86_DW_R12 | 1ULL << X86_DW_R13 | 1ULL << X86_DW_R14 | 1ULL << X86_DW_R15 |
+	    1ULL << X86_DW_R8 | 1ULL << X86_DW_R9,
+	.red_zone = 128,		/* the psABI's red zone below rsp */
+	.perf_regs_mask = X86_PERF_MASK,
+	.perf_nregs = X86_PERF_NREGS,
+	/* Go on amd64 keeps frame pointers: [rbp] is the caller's rbp, [rbp+8] the return address */
+	.go_fp_slot = 0,
+	.go_ra_slot = 1,
+	.go = true,
+	.syscalls = arch_x86_64_syscalls,
+	.nsyscalls = ARCH_X86_64_NSYSCALLS,
+	.regs_from_prstatus = x86_regs_from_prstatus,
+	.regs_from_elf_prstatus = x86_regs_from_elf_prstatus,
+	.regs_to_elf_prstatus = x86_regs_to_elf_prstatus,
+	.regs_from_perf = x86_regs_from_perf,
+	.call_decode = arch_x86_64_call_decode,
+	.plt_slot = arch_x86_64_plt_slot,
+};

@@ -1,9 +1,10 @@
 /* syscalls.c - the x86-64 syscall table as data: number (asm/unistd_64.h), name, kind of wait. */
 #include "arch.h"
+#include "arch_x86_64.h"
 
 #define W(c) ARCH_SYSCALL_##c	/* the class column, spelled short */
 
-const struct arch_syscall arch_syscalls[] = {
+const struct arch_syscall arch_x86_64_syscalls[ARCH_X86_64_NSYSCALLS] = {
 	[0] = { "read", W(IO_FD) },
 	[1] = { "write", W(IO_FD) },
 	[2] = { "open", W(OTHER) },
@@ -367,5 +368,3 @@ const struct arch_syscall arch_syscalls[] = {
 	[449] = { "futex_waitv", W(FUTEX_WAIT) },
 	[450] = { "set_mempolicy_home_node", W(OTHER) },
 };
-
-const size_t arch_nsyscalls = sizeof arch_syscalls / sizeof arch_syscalls[0];
