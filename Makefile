@@ -55,10 +55,11 @@ HOLDUP_RELEASE := $(shell cat VERSION 2>/dev/null)
 HOLDUP_GIT := $(shell git describe --always --dirty --tags 2>/dev/null)
 HOLDUP_VERSION = $(HOLDUP_RELEASE)$(if $(HOLDUP_GIT), (git $(HOLDUP_GIT)))
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CONFIG ?= pkg-config
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-.PHONY: all deps check lint unit integration fixtures gofixtures demo bench install uninstall clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps check check-aarch64 lint unit integration fixtures gofixtures demo bench install uninstall clean fuzz-build fuzz fuzz-smoke
 all: $(HOLDUP)
 
 # Installs missing build/test packages once (contrib/install-deps.sh says what it installs).
@@ -198,6 +199,42 @@ fuzz: $(FUZZERS) gofixtures
 fuzz-smoke: $(FUZZERS) gofixtures
 	@GOFIXTURES=$(CURDIR)/build/gofixtures sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZERS)
 
+# check-aarch64: holdup, its unit tests and fixtures cross-built for aarch64 (clang --target, lld,
+# Debian's arm64 multiarch -dev packages; contrib/install-deps-aarch64.sh also fetches Debian's
+# arm64 kernel, busybox and libc debug file), the unit tests run under qemu-user, then the lock
+# and Go fixtures dumped inside an emulated arm64 machine (qemu-system, Debian's kernel, an
+# initramfs) and checked by tests/aarch64/system.t.
+AARCH64_CC = clang --target=aarch64-linux-gnu -fuse-ld=lld -Qunused-arguments
+AARCH64_PKG_CONFIG = env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
+AARCH64_UNITS = $(UNIT_SRC:tests/unit/%.c=build-aarch64/unit/%)
+AARCH64_FIXTURES = $(addprefix build-aarch64/fixtures/,lock_abba lock_philo lock_rwlock lock_mutexkinds lock_events)
+AARCH64_DEBS = build-aarch64/debs
+build-aarch64/fixtures/%: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixtures/lock_wait.h
+	@mkdir -p build-aarch64/fixtures
+	$(AARCH64_CC) -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread -o $@ $< -lm
+build-aarch64/gofixtures/gomutex: tests/gofixtures/gomutex/main.go
+	@mkdir -p build-aarch64/gofixtures
+	cd tests/gofixtures/gomutex && GOARCH=arm64 GOFLAGS=-mod=mod GO111MODULE=off \
+		GOCACHE=$${GOCACHE:-/tmp/holdup-gocache} go build -o $(CURDIR)/$@ .
+# the guest: busybox, holdup, the fixtures, their libraries and libc's debug file (by build ID)
+build-aarch64/guest.cpio.gz: build-aarch64/holdup $(AARCH64_FIXTURES) build-aarch64/gofixtures/gomutex \
+		tests/aarch64/init.sh tests/aarch64/mkinitramfs.py
+	id=$$(readelf -n /lib/aarch64-linux-gnu/libc.so.6 | sed -n 's/.*Build ID: //p'); \
+	dbg=$$(find $(AARCH64_DEBS)/libc6-dbg -path "*/.build-id/$${id%$${id#??}}/$${id#??}.debug" | head -n 1); \
+	test -n "$$dbg" || { echo "no arm64 libc debug file for build ID $$id"; exit 1; }; \
+	python3 tests/aarch64/mkinitramfs.py $@ tests/aarch64/init.sh $(AARCH64_DEBS)/busybox/bin/busybox \
+		/t/holdup=build-aarch64/holdup $(foreach f,$(AARCH64_FIXTURES) build-aarch64/gofixtures/gomutex,/t/$(notdir $(f))=$(f)) \
+		/usr/lib/debug/.build-id/$${id%$${id#??}}/$${id#??}.debug=$$dbg
+check-aarch64:
+	@sh contrib/install-deps-aarch64.sh $(AARCH64_DEBS)
+	$(MAKE) ARCH=aarch64 BUILD=build-aarch64 HOLDUP=build-aarch64/holdup CC="$(AARCH64_CC)" \
+		PKG_CONFIG="$(AARCH64_PKG_CONFIG)" NO_DEPS=1 build-aarch64/holdup $(AARCH64_UNITS) build-aarch64/guest.cpio.gz
+	file build-aarch64/holdup | grep -q 'ARM aarch64'
+	prove -v tests/aarch64/user.sh :: qemu-aarch64-static $(AARCH64_UNITS)
+	KERNEL=$$(ls $(AARCH64_DEBS)/linux-image/boot/vmlinuz-* | head -n 1) INITRD=build-aarch64/guest.cpio.gz \
+		CONSOLE=build-aarch64/console.txt \
+		prove -v tests/aarch64/system.t
+
 unit: $(UNITS)
 	@sh tests/run-unit.sh $(UNITS)
 
@@ -257,4 +294,4 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/examples/holdup-watch@.service
 
 clean:
-	rm -rf build build-san build-fuzz holdup
+	rm -rf build build-san build-fuzz build-aarch64 holdup

@@ -74,6 +74,7 @@ struct arch_info {
 	 * frame pointer and of the return address among them. */
 	unsigned go_fp_slot, go_ra_slot;
 	bool go;			/* whether holdup reads the Go runtime of this arch's programs */
+	bool prstatus_syscall;		/* NT_PRSTATUS holds the syscall number (arm64's does not) */
 	/* The syscall table, indexed by syscall number (syscalls.h looks things up in it). */
 	const struct arch_syscall *syscalls;
 	size_t nsyscalls;

@@ -661,11 +661,18 @@ core_read(struct capture_core *k, struct snapshot **out, struct err *e)
 		if (corenote_apply(s, cn.holdup, cn.holdup_len, &ne) < 0)
 			s->capture_note = xasprintf("holdup note not used: %s", ne.msg);
 		/* a thread the note gave a state letter has a known state */
-		for (size_t i = 0; i < s->nthreads; i++)
-			if (s->threads[i].proc_state != '\0') {
-				free(s->threads[i].state_reason);
-				s->threads[i].state_reason = NULL;
+		for (size_t i = 0; i < s->nthreads; i++) {
+			struct thread *t = &s->threads[i];
+
+			if (t->proc_state != '\0') {
+				free(t->state_reason);
+				t->state_reason = NULL;
 			}
+			/* where NT_PRSTATUS holds no syscall number (arm64), the capture's /proc line, read
+			 * just before the stop, says which call the thread was in */
+			if (!s->arch->prstatus_syscall && t->regs_valid && t->regs.syscall_nr < 0 && t->syscall >= 0)
+				t->regs.syscall_nr = t->syscall;
+		}
 	}
 	free(files);
 	*out = s;

@@ -67,6 +67,37 @@ static const struct lockdecode_layout lockdecode_layouts[] = {
 		.barrier_size = 32, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
 	},
 	/*
+	 * aarch64, from the generic sysdeps/nptl/bits/struct_mutex.h and struct_rwlock.h (__WORDSIZE
+	 * 64): x86-64's offsets, but a 48-byte mutex and a rwlock with two 8-byte pads before
+	 * __flags (x86-64 has __rwelision there); checked with offsetof against Debian's arm64 glibc
+	 * 2.36 headers. It has 64-bit atomics: new_sem is x86-64's.
+	 */
+	{
+		.name = "glibc 2.25+ aarch64",
+		.arch = "aarch64",
+		.min_version = 2025, .max_version = 2099,
+		.mutex_size = 48, .mutex_lock = 0, .mutex_count = 4, .mutex_owner = 8,
+		.mutex_nusers = 12, .mutex_kind = 16,
+		.rw_size = 56, .rw_readers = 0, .rw_writers = 4, .rw_wrphase_futex = 8,
+		.rw_writers_futex = 12, .rw_cur_writer = 24, .rw_shared = 28, .rw_flags = 48,
+		.rw_reader_shift = 3, .rw_wrphase = 1, .rw_wrlocked = 2, .rw_rwaiting = 4,
+		.rw_flag_bytes = 4, .rw_pads = { 16, 20, 32, 40 },	/* __pad3, __pad4, __pad1, __pad2 */
+		.cond_size = 48, .cond_wseq = 0, .cond_wrefs = 36, .cond_g_signals0 = 40,
+		.cond_g_signals1 = 44, .cond_g_refs0 = 16, .cond_g_refs1 = 20, .cond_g1_orig_size = 32,
+		.cond_wrefs_shift = 3,
+		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4, .sem_private = 8, .sem_pad = 12,
+		.barrier_size = 32, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
+	},
+	{
+		.name = "glibc 2.23-2.24 aarch64",
+		.arch = "aarch64",
+		.min_version = 2023, .max_version = 2024,
+		.mutex_size = 48, .mutex_lock = 0, .mutex_count = 4, .mutex_owner = 8,
+		.mutex_nusers = 12, .mutex_kind = 16,
+		.sem_size = 32, .sem_value = 0, .sem_nwaiters = 4, .sem_private = 8, .sem_pad = 12,
+		.barrier_size = 32, .barrier_in = 0, .barrier_round = 4, .barrier_count = 8,
+	},
+	/*
 	 * i386 (a 32-bit program under a 64-bit kernel), from the same files' !__x86_64__ branches:
 	 * the mutex's __kind comes before __nusers; the rwlock ends in byte-sized __flags, __shared,
 	 * __rwelision and __pad2, then __cur_writer; the condvar is the same 48 bytes; i386 has no
@@ -752,21 +783,37 @@ ld_guess_kind(const struct lockdecode_layout *L, const struct snapshot *s, const
 }
 
 /* Whether a futex wait with no glibc lock function on its stack may still be a glibc lock guessed
- * from its words: only when the stack tells nothing (not unwound, or no frame named and the wait
- * issued from libc). A named stack without one is someone else's futex (Rust's std locks, the Go
+ * from its words: only when the stack tells nothing (not unwound, no frame named, or a walk cut
+ * short in libc's futex helpers, and the wait issued from libc). A named stack without one is someone else's futex (Rust's std locks, the Go
  * runtime, a JVM): calling it a glibc rwlock would be confidently wrong. */
 static bool
 ld_may_guess(const struct thread *t)
 {
+	static const char *const helpers[] = { "__futex", "futex_", "__GI___futex", "__lll_", "__GI___lll", "lll_" };
 	const char *m;
+	size_t i = 0;
 
 	if (t->nframes == 0)
 		return true;
-	for (size_t i = 0; i < t->nframes && i < 16; i++)
+	m = t->frames[0].module != NULL ? util_basename(t->frames[0].module) : "";
+	if (strncmp(m, "libc.so", 7) != 0 && strncmp(m, "libc-", 5) != 0)
+		return false;
+	/* A walk cut inside libc's futex helpers (arm64: a leaf's caller is only in the link register,
+	 * which a thread read without a stop does not give) names no lock API either. */
+	if (t->unwind_error != NULL)
+		for (; i < t->nframes && t->frames[i].function != NULL; i++) {
+			size_t k = 0;
+
+			while (k < sizeof helpers / sizeof helpers[0] &&
+			    strncmp(t->frames[i].function, helpers[k], strlen(helpers[k])) != 0)
+				k++;
+			if (k == sizeof helpers / sizeof helpers[0])
+				return false;
+		}
+	for (; i < t->nframes && i < 16; i++)
 		if (t->frames[i].function != NULL)
 			return false;
-	m = t->frames[0].module != NULL ? util_basename(t->frames[0].module) : "";
-	return strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libc-", 5) == 0;
+	return true;
 }
 
 /* The start of the object from the futex word's address: the word sits at different offsets. */

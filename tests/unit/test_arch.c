@@ -176,7 +176,9 @@ test_lock_layouts_by_arch(void **state)
 {
 	(void)state;
 	assert_non_null(lockdecode_layout_lookup("x86_64", 2036));
-	assert_null(lockdecode_layout_lookup("aarch64", 2036));
+	assert_non_null(lockdecode_layout_lookup("aarch64", 2036));
+	assert_int_equal(lockdecode_layout_lookup("aarch64", 2036)->mutex_size, 48);
+	assert_null(lockdecode_layout_lookup("riscv64", 2036));
 	assert_null(lockdecode_layout_lookup("x86_64", 2017));
 	assert_ptr_equal(lockdecode_layout_for(2036), lockdecode_layout_lookup(arch_native->name, 2036));
 	/* i386's own rows: its 24-byte mutex, never the x86-64 one */
@@ -453,6 +455,114 @@ test_words(void **state)
 }
 #endif
 
+#if defined(__aarch64__)
+/* struct user_pt_regs: x0-x30, sp, pc, pstate; word i = 0x100 + i. */
+static void
+test_aarch64_prstatus(void **state)
+{
+	uint64_t g[34];
+	struct arch_regs r;
+
+	(void)state;
+	for (int i = 0; i < 34; i++)
+		g[i] = 0x100 + (uint64_t)i;
+	assert_int_equal(arch_native->regs_from_prstatus(g, sizeof g - 8, &r), -1);
+	assert_int_equal(arch_native->regs_from_prstatus(g, sizeof g, &r), 0);
+	assert_int_equal(r.pc, 0x120);
+	assert_int_equal(r.sp, 0x11f);
+	assert_int_equal(r.fp, 0x11d);		/* x29 */
+	assert_int_equal(r.retval, 0x100);	/* x0 */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(r.args[i], 0x100 + (uint64_t)i);
+	/* the number is not in this set: NT_ARM_SYSTEM_CALL, after the stop */
+	assert_int_equal(r.syscall_nr, -1);
+	assert_int_equal(r.dwarf_valid, 0xffffffffULL);
+	assert_int_equal(r.dwarf[30], 0x11e);	/* the link register */
+	assert_int_equal(r.dwarf[arch_native->dwarf_sp], r.sp);
+	assert_int_equal(arch_native->dwarf_ra, 30);
+	assert_non_null(arch_native->regs_after_ptrace);
+}
+
+/* A perf sample: x0-x28, x29, lr, sp, pc. */
+static void
+test_aarch64_perf(void **state)
+{
+	uint64_t v[ARCH_PERF_MAX];
+	struct arch_regs r;
+
+	(void)state;
+	for (int i = 0; i < ARCH_PERF_MAX; i++)
+		v[i] = 0x1000 + (uint64_t)i;
+	assert_int_equal(arch_native->perf_nregs, 33);
+	arch_native->regs_from_perf(v, &r);
+	assert_int_equal(r.pc, 0x1020);
+	assert_int_equal(r.sp, 0x101f);
+	assert_int_equal(r.fp, 0x101d);
+	assert_int_equal(r.dwarf[30], 0x101e);
+	assert_int_equal(r.syscall_nr, -1);
+}
+
+static bool
+a64_call(uint32_t insn, uint64_t *target)
+{
+	uint8_t b[ARCH_CALL_BYTES];
+
+	memset(b, 0, sizeof b);
+	memcpy(b + sizeof b - 4, &insn, 4);	/* little-endian, as the host is */
+	return arch_native->call_decode(b, 0x5000, target);
+}
+
+static void
+test_aarch64_calls(void **state)
+{
+	uint64_t t;
+
+	(void)state;
+	assert_true(a64_call(0x94000040, &t));		/* bl .+0x100 */
+	assert_int_equal(t, 0x4ffc + 0x100);
+	assert_true(a64_call(0x97fffc00, &t));		/* bl .-0x1000 */
+	assert_int_equal(t, 0x4ffc - 0x1000);
+	assert_true(a64_call(0xd63f0220, &t));		/* blr x17 */
+	assert_int_equal(t, 0);
+	assert_true(a64_call(0xd73f0a30, &t));		/* blraa x17, x16 */
+	assert_true(a64_call(0xd63f0a3f, &t));		/* blraaz x17 */
+	assert_false(a64_call(0xd65f03c0, &t));		/* ret */
+	assert_false(a64_call(0x14000040, &t));		/* b (not a call) */
+	assert_false(a64_call(0xd61f0220, &t));		/* br x17 */
+}
+
+static void
+test_aarch64_plt(void **state)
+{
+	/* as objdump shows a PLT entry at 0x5f0: adrp x16, 0x10000; ldr x17, [x16, #4032]; add; br x17 */
+	const uint32_t plt[4] = { 0x90000090, 0xf947e211, 0x913f0210, 0xd61f0220 };
+	const uint32_t bti[4] = { 0xd503245f, 0x90000090, 0xf947e211, 0xd61f0220 };
+	const uint32_t other[4] = { 0xa9bf7bfd, 0x910003fd, 0, 0 };	/* stp x29, x30; mov x29, sp */
+	uint8_t c[ARCH_PLT_BYTES];
+	uint64_t slot = 0;
+
+	(void)state;
+	memcpy(c, plt, sizeof c);
+	assert_true(arch_native->plt_slot(c, 0x5f0, &slot));
+	assert_int_equal(slot, 0x10000 + 4032);
+	memcpy(c, bti, sizeof c);
+	assert_true(arch_native->plt_slot(c, 0x5ec, &slot));
+	assert_int_equal(slot, 0x10000 + 4032);
+	memcpy(c, other, sizeof c);
+	assert_false(arch_native->plt_slot(c, 0x600, &slot));
+}
+
+static void
+test_aarch64_syscalls(void **state)
+{
+	(void)state;
+	assert_int_equal(syscalls_number(arch_native, "futex"), 98);
+	assert_int_equal(syscalls_number(arch_native, "restart_syscall"), 128);
+	assert_int_equal(syscalls_number(arch_native, "poll"), -1);	/* the generic table has ppoll only */
+	assert_int_equal(syscalls_classify(arch_native, 73), ARCH_SYSCALL_IO_POLL);	/* ppoll */
+}
+#endif
+
 /* A saved core's NT_PRSTATUS reads back as the registers it was written from. */
 static void
 test_prstatus_roundtrip(void **state)
@@ -480,7 +590,11 @@ test_prstatus_roundtrip(void **state)
 	assert_int_equal(b.pc, a.pc);
 	assert_int_equal(b.sp, a.sp);
 	assert_int_equal(b.fp, a.fp);
-	assert_int_equal(b.syscall_nr, 202);
+	/* x86-64 keeps the number in the set (orig_rax); arm64 does not (NT_ARM_SYSTEM_CALL) */
+	if (strcmp(arch_native->name, "aarch64") == 0)
+		assert_int_equal(b.syscall_nr, -1);
+	else
+		assert_int_equal(b.syscall_nr, 202);
 	for (unsigned i = 0; i < arch_native->dwarf_nregs; i++)
 		assert_int_equal(b.dwarf[i], a.dwarf[i]);
 }
@@ -504,6 +618,13 @@ main(void)
 		cmocka_unit_test(test_i386_calls),
 		cmocka_unit_test(test_i386_plt),
 		cmocka_unit_test(test_words),
+#endif
+#if defined(__aarch64__)
+		cmocka_unit_test(test_aarch64_prstatus),
+		cmocka_unit_test(test_aarch64_perf),
+		cmocka_unit_test(test_aarch64_calls),
+		cmocka_unit_test(test_aarch64_plt),
+		cmocka_unit_test(test_aarch64_syscalls),
 #endif
 	};
 

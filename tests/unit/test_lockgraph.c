@@ -39,7 +39,7 @@ snap_new(void)
 static void
 mutex_at(struct snapshot *s, uint64_t addr, pid_t owner)
 {
-	uint8_t img[40] = { 0 };
+	uint8_t img[48] = { 0 };	/* x86-64's 40-byte mutex and aarch64's 48: the same first words */
 	uint32_t lock = owner ? 2 : 0;
 
 	memcpy(img, &lock, 4);

@@ -24,6 +24,13 @@
 #include "unwind.h"
 #include "util.h"
 
+/* kept out of line and out of inter-procedural analysis (clang, used for cross builds, has no noipa) */
+#if defined(__clang__)
+#define TEST_NOIPA __attribute__((noinline))
+#else
+#define TEST_NOIPA __attribute__((noipa))
+#endif
+
 #define STACK_COPY	(64 * 1024)
 
 /* Globals to name by address: one in .data, one in .bss. */
@@ -49,7 +56,7 @@ unwind_test_inl(int fd)
 	return (int)read(fd, &c, 1);
 }
 
-__attribute__((noipa)) int
+TEST_NOIPA int
 unwind_test_inner(int fd)
 {
 	if (fd < 0)
@@ -57,7 +64,7 @@ unwind_test_inner(int fd)
 	return unwind_test_inl(fd) + 1;
 }
 
-__attribute__((noipa)) int
+TEST_NOIPA int
 unwind_test_outer(int fd)
 {
 	unwind_test_zeroed[3] = fd;

@@ -71,7 +71,8 @@ const struct arch_info arch_i386 = {
 	 * such threads are stopped and read instead */
 	.perf_regs_mask = 0,
 	.perf_nregs = 0,
-	.go = false,			/* Go's 386 port keeps no frame pointers; its runtime is not read */
+	.go = false,
+	.prstatus_syscall = true,	/* orig_eax */			/* Go's 386 port keeps no frame pointers; its runtime is not read */
 	.syscalls = arch_i386_syscalls,
 	.nsyscalls = ARCH_I386_NSYSCALLS,
 	.regs_from_prstatus = i386_regs_from_prstatus,

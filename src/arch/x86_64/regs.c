@@ -167,6 +167,7 @@ const struct arch_info arch_x86_64 = {
 	.go_fp_slot = 0,
 	.go_ra_slot = 1,
 	.go = true,
+	.prstatus_syscall = true,
 	.syscalls = arch_x86_64_syscalls,
 	.nsyscalls = ARCH_X86_64_NSYSCALLS,
 	.regs_from_prstatus = x86_regs_from_prstatus,
