@@ -4,9 +4,12 @@
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/procfs.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
+#include "arch_int.h"
 #include "util.h"
 
 /* Each port's ports.c: the archs it reads, its own first, NULL-terminated. */
@@ -67,4 +70,34 @@ arch_word(const struct arch_info *a, const void *p)
 	}
 	memcpy(&w, p, sizeof w);
 	return w;
+}
+
+int
+arch_prstatus_unwrap(const void *desc, size_t len, pid_t *tid, int *cursig, const void **greg, size_t *glen)
+{
+	struct elf_prstatus st;
+
+	if (len != sizeof st)
+		return -1;
+	memcpy(&st, desc, sizeof st);
+	*tid = st.pr_pid;
+	*cursig = st.pr_cursig;
+	*greg = (const uint8_t *)desc + offsetof(struct elf_prstatus, pr_reg);
+	*glen = sizeof st.pr_reg;
+	return 0;
+}
+
+size_t
+arch_prstatus_wrap(pid_t tid, int cursig, const void *greg, size_t glen, void *desc, size_t cap)
+{
+	struct elf_prstatus st;
+
+	if (cap < sizeof st || glen > sizeof st.pr_reg)
+		return 0;
+	memset(&st, 0, sizeof st);
+	st.pr_pid = tid;
+	st.pr_cursig = (short)cursig;
+	memcpy(&st.pr_reg, greg, glen);
+	memcpy(desc, &st, sizeof st);
+	return sizeof st;
 }

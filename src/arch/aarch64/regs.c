@@ -1,10 +1,10 @@
 /* regs.c - aarch64 registers into the neutral struct arch_regs: from a ptrace stop, a core and a perf sample. */
 #include "arch.h"
 #include "arch_aarch64.h"
+#include "../arch_int.h"
 
 #include <elf.h>
 #include <string.h>
-#include <sys/procfs.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
@@ -80,37 +80,27 @@ a64_regs_after_ptrace(pid_t tid, struct arch_regs *r)
 static int
 a64_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out)
 {
-	struct elf_prstatus st;
+	const void *g;
+	size_t n;
 
-	if (len != sizeof st)
+	if (arch_prstatus_unwrap(desc, len, tid, cursig, &g, &n) < 0)
 		return -1;
-	memcpy(&st, desc, sizeof st);
-	*tid = st.pr_pid;
-	*cursig = st.pr_cursig;
-	return a64_regs_from_prstatus(&st.pr_reg, sizeof st.pr_reg, out);
+	return a64_regs_from_prstatus(g, n, out);
 }
 
 static size_t
 a64_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap)
 {
-	struct elf_prstatus st;
 	struct a64_user_regs g;
 
-	if (cap < sizeof st)
-		return 0;
-	memset(&st, 0, sizeof st);
 	memset(&g, 0, sizeof g);
-	st.pr_pid = tid;
-	st.pr_cursig = (short)cursig;
 	for (int i = 0; i < 31; i++)
 		g.regs[i] = r->dwarf[i];
 	/* the neutral copies win, as they do for the unwinder */
 	g.regs[A64_DW_FP] = r->fp;
 	g.sp = r->sp;
 	g.pc = r->pc;
-	memcpy(&st.pr_reg, &g, sizeof g);
-	memcpy(desc, &st, sizeof st);
-	return sizeof st;
+	return arch_prstatus_wrap(tid, cursig, &g, sizeof g, desc, cap);
 }
 
 static void

@@ -1,12 +1,12 @@
 /* regs.c - x86-64 registers into the neutral struct arch_regs: from a ptrace stop and from a perf sample. */
 #include "arch.h"
 #include "arch_x86_64.h"
+#include "../arch_int.h"
 
 #include <errno.h>
 #include <elf.h>
 #include <string.h>
 #include <stddef.h>
-#include <sys/procfs.h>
 #include <sys/user.h>
 
 /* x86-64 DWARF register numbers (the psABI's table); 16 is the return address column. */
@@ -82,28 +82,20 @@ x86_regs_from_prstatus(const void *buf, size_t len, struct arch_regs *out)
 static int
 x86_regs_from_elf_prstatus(const void *desc, size_t len, pid_t *tid, int *cursig, struct arch_regs *out)
 {
-	struct elf_prstatus st;
+	const void *g;
+	size_t n;
 
-	if (len != sizeof st)
+	if (arch_prstatus_unwrap(desc, len, tid, cursig, &g, &n) < 0)
 		return -1;
-	memcpy(&st, desc, sizeof st);
-	*tid = st.pr_pid;
-	*cursig = st.pr_cursig;
-	return x86_regs_from_prstatus(&st.pr_reg, sizeof st.pr_reg, out);
+	return x86_regs_from_prstatus(g, n, out);
 }
 
 static size_t
 x86_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void *desc, size_t cap)
 {
-	struct elf_prstatus st;
 	struct user_regs_struct g;
 
-	if (cap < sizeof st)
-		return 0;
-	memset(&st, 0, sizeof st);
 	memset(&g, 0, sizeof g);
-	st.pr_pid = tid;
-	st.pr_cursig = (short)cursig;
 	g.rax = r->dwarf[X86_DW_RAX];
 	g.rdx = r->dwarf[X86_DW_RDX];
 	g.rcx = r->dwarf[X86_DW_RCX];
@@ -123,9 +115,7 @@ x86_regs_to_elf_prstatus(const struct arch_regs *r, pid_t tid, int cursig, void 
 	g.rbp = r->fp;
 	g.rip = r->pc;
 	g.orig_rax = (unsigned long long)r->syscall_nr;
-	memcpy(&st.pr_reg, &g, sizeof g);
-	memcpy(desc, &st, sizeof st);
-	return sizeof st;
+	return arch_prstatus_wrap(tid, cursig, &g, sizeof g, desc, cap);
 }
 
 static void
