@@ -207,7 +207,7 @@ fuzz-smoke: $(FUZZERS) gofixtures
 AARCH64_CC = clang --target=aarch64-linux-gnu -fuse-ld=lld -Qunused-arguments
 AARCH64_PKG_CONFIG = env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
 AARCH64_UNITS = $(UNIT_SRC:tests/unit/%.c=build-aarch64/unit/%)
-AARCH64_FIXTURES = $(addprefix build-aarch64/fixtures/,lock_abba lock_philo lock_rwlock lock_mutexkinds lock_events)
+AARCH64_FIXTURES = $(addprefix build-aarch64/fixtures/,lock_abba lock_philo lock_rwlock lock_mutexkinds lock_events busy)
 AARCH64_DEBS = build-aarch64/debs
 build-aarch64/fixtures/%: tests/fixtures/%.c tests/fixtures/fixture.h tests/fixtures/lock_wait.h
 	@mkdir -p build-aarch64/fixtures

@@ -508,6 +508,20 @@ capture_read_threads(struct capture *c, struct snapshot *s, const pid_t *tids, i
 	}
 }
 
+/* Says in s why a session that asked for perf samples stops threads instead: every snapshot
+ * says it, from the first refusal on. */
+static void
+capture_note_unsampled(struct capture *c, struct snapshot *s)
+{
+	const char *why = sampler_broken_why(c->sampler);
+
+	if (why == NULL)
+		return;
+	free(s->capture_note);
+	s->capture_note = xasprintf("perf sampling refused (%s): running threads are stopped for each snapshot "
+	    "instead", why);
+}
+
 /* The /proc reads of a sampled snapshot: every thread gets its perf event, and those that have
  * not run since the previous snapshot carry its facts over. Returns whether samples can be used. */
 static bool
@@ -542,6 +556,8 @@ capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t 
 		free(s->capture_note);
 		s->capture_note = xasprintf("%zu thread%s without a perf event (%s): read as in fast mode, stopped if running",
 		    refused, refused == 1 ? "" : "s", last.msg);
+	} else if (refused > 0) {
+		capture_note_unsampled(c, s);
 	}
 	return sampled;
 }
@@ -776,6 +792,8 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	*ran = 0;
 	s = capture_take_begin(c, stop_all);
 	sampled = !stop_all && sampler_usable(c->sampler);
+	if (!stop_all)
+		capture_note_unsampled(c, s);
 	if (capture_take_facts(c, s, sampled, &tids, &n, e) < 0)
 		goto fail;
 	/* All /proc reading happens here, before anything is stopped (a stopped thread reads 't'). */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -37,12 +38,30 @@ struct sampler {
 	uint64_t period_ns;
 	size_t pagesz;
 	bool broken;			/* perf sampling impossible here: callers stop threads instead */
+	char why[192];			/* why it is broken */
 	bool exclude_kernel;		/* the kernel would not let us sample kernel mode */
 	struct sampler_ent *e;		/* owned, sorted by tid */
 	size_t n, cap;
 	uint8_t *rec;			/* owned scratch: one copied record */
 	size_t reccap;
 };
+
+/* Why perf_event_open is refused, for the snapshot's note: above 2, kernel.perf_event_paranoid (a
+ * Debian patch; Debian's kernels default to 3) lets only CAP_SYS_ADMIN open events, which a
+ * confined session has dropped. */
+static void
+sampler_why(struct sampler *s, int err)
+{
+	char *text = util_read_file("/proc/sys/kernel/perf_event_paranoid", NULL);
+	int level = text != NULL ? atoi(text) : -1;
+
+	free(text);
+	if ((err == EACCES || err == EPERM) && level > 2)
+		snprintf(s->why, sizeof s->why, "perf_event_open: %s (kernel.perf_event_paranoid is %d: only "
+		    "CAP_SYS_ADMIN may sample; a session run with --no-sandbox keeps it)", strerror(err), level);
+	else
+		snprintf(s->why, sizeof s->why, "perf_event_open: %s", strerror(err));
+}
 
 struct sampler *
 sampler_new(pid_t pid, uint64_t period_ns)
@@ -92,6 +111,12 @@ bool
 sampler_usable(const struct sampler *s)
 {
 	return s != NULL && !s->broken;
+}
+
+const char *
+sampler_broken_why(const struct sampler *s)
+{
+	return s != NULL && s->broken ? s->why : NULL;
 }
 
 /* Index of tid, or of where it would go. */
@@ -165,7 +190,7 @@ sampler_track(struct sampler *s, pid_t tid, struct err *e)
 	int saved;
 
 	if (s->broken)
-		return err_set(e, "perf sampling unavailable");
+		return err_set(e, "%s", s->why);
 	at = sampler_find(s, tid, &found);
 	if (found) {
 		s->e[at].swept = true;
@@ -183,8 +208,10 @@ sampler_track(struct sampler *s, pid_t tid, struct err *e)
 		if (saved == ESRCH)
 			return err_set(e, "tid %d: perf_event_open: %s", (int)tid, strerror(saved));
 		/* anything but a vanished thread or a full fd table says perf is not for us */
-		if (saved != EMFILE && saved != ENFILE)
-			s->broken = s->n == 0;
+		if (saved != EMFILE && saved != ENFILE && s->n == 0) {
+			s->broken = true;
+			sampler_why(s, saved);
+		}
 		return err_set(e, "tid %d: perf_event_open: %s", (int)tid, strerror(saved));
 	}
 	x.map = mmap(NULL, sampler_maplen(s), PROT_READ, MAP_SHARED, x.fd, 0);
@@ -193,7 +220,10 @@ sampler_track(struct sampler *s, pid_t tid, struct err *e)
 		x.map = NULL;
 		sampler_ent_close(s, &x);
 		/* out of perf_event_mlock_kb: later threads would fail the same way */
-		s->broken = s->n == 0;
+		if (s->n == 0) {
+			s->broken = true;
+			snprintf(s->why, sizeof s->why, "mmap of the perf ring buffer: %s", strerror(saved));
+		}
 		return err_set(e, "tid %d: mmap of the perf ring buffer: %s", (int)tid, strerror(saved));
 	}
 	x.fresh = true;

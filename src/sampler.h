@@ -40,6 +40,8 @@ void sampler_free(struct sampler *s);
  * perf sampling is not possible at all (permission, no kernel support), sampler_usable() is false. */
 int sampler_track(struct sampler *s, pid_t tid, struct err *e);
 bool sampler_usable(const struct sampler *s);
+/* Why sampling is not possible ("perf_event_open: Permission denied (...)"), NULL while it is. */
+const char *sampler_broken_why(const struct sampler *s);
 /* Closes the events of threads not tracked since the previous sweep (they exited). */
 void sampler_sweep(struct sampler *s);
 /* Whether tid ran since the previous call for it: it was scheduled in (the kernel refreshes the

@@ -79,6 +79,22 @@ kill -9 $FPID
 start events /t/lock_events
 dump events $FPID
 kill -9 $FPID
+# running threads: a session samples their registers and stacks with perf instead of stopping
+# them. Debian's kernel has kernel.perf_event_paranoid 3 (only CAP_SYS_ADMIN samples): a confined
+# session cannot, and must say so; --no-sandbox keeps the capability.
+echo "=== paranoid $(cat /proc/sys/kernel/perf_event_paranoid)"
+start busy /t/busy 2
+for mode in confined no-sandbox; do
+	opt=; [ $mode = no-sandbox ] && opt=--no-sandbox
+	/t/holdup record $opt -r 20 -d 1.5 -f json -o /tmp/b.jsonl $FPID >/dev/null 2>/tmp/b.err
+	echo "=== record-busy-$mode rc=$?"
+	cat /tmp/b.jsonl
+	echo "=== stderr"
+	cat /tmp/b.err
+	echo "=== end"
+done
+dump busy-after $FPID
+kill -9 $FPID
 start gomutex /t/gomutex
 dump gomutex $FPID
 kill -9 $FPID

@@ -163,6 +163,41 @@ def main():
         ("barrier", "w(f['barrier_waiter'])['kind'] == 'barrier'"),
         ("join names the joined thread", "(w(f['joiner'])['kind'], w(f['joiner'])['holders']) == ('join', [int(f['joined'])])"),
     ], F.get("events", {}))
+    bpid = fixtures.get("busy", (0, {}))[0]
+    pm = re.search(r"^=== paranoid (-?\d+)", text, re.M)
+    paranoid = int(pm.group(1)) if pm else -1
+
+    def busy_snaps(mode):
+        m = re.search(r"^=== record-busy-%s rc=(\d+)\n(.*?)^=== stderr\n(.*?)^=== end$" % mode, text, re.S | re.M)
+        snaps = []
+        for line in (m.group(2).splitlines() if m else []):
+            try:
+                snaps.append(json.loads(line))
+            except ValueError:
+                pass
+        ok(m is not None and m.group(1) == "0" and len(snaps) >= 10, "record busy (%s): exit 0, %d snapshots" % (mode, len(snaps)),
+           m.group(3) if m else "no record-busy-%s section" % mode)
+        return snaps[1:]	# the first snapshot may stop threads that had no sample yet
+
+    later = busy_snaps("no-sandbox")
+    spin = [t for s in later for t in s["threads"] if t["tid"] != bpid]
+    ok(later and all(s["capture_mode"] == "sampled" and s["threads_stopped"] == 0 for s in later),
+       "record busy --no-sandbox: sampled with perf, no thread stopped",
+       repr([(s["capture_mode"], s["threads_stopped"], s.get("capture_note")) for s in later[:3]]))
+    ok(spin and all(t["capture"] == "sampled" and any(x.get("function") == "spin" for x in t["frames"]) for t in spin),
+       "record busy --no-sandbox: every spinner sampled, its stack in spin() from perf's arm64 registers",
+       repr([(t["capture"], [x.get("function") for x in t["frames"]][:4]) for t in spin[:4]]))
+    later = busy_snaps("confined")
+    if paranoid > 2:
+        ok(later and all("perf_event_paranoid is %d" % paranoid in (s.get("capture_note") or "") and
+                         s["capture_mode"] != "sampled" for s in later),
+           "record busy confined, perf_event_paranoid %d: every snapshot says why it stops threads instead" % paranoid,
+           repr([s.get("capture_note") for s in later[:2]]))
+    else:
+        ok(later and all(s["capture_mode"] == "sampled" for s in later), "record busy confined: sampled",
+           repr([s.get("capture_note") for s in later[:2]]))
+    check(dumps, "busy-after", 0, [("the spinners are running", "sum(t['state'] in ('running', 'runnable') for t in j['threads']) == int(f['spinners'])")],
+          F.get("busy", {}))
     check(dumps, "gomutex", 0, [
         ("the mutex is a go-mutex named by its symbol, with its waiters",
          "[(l['symbol'], len(l['goroutine_waiters'])) for l in j['locks'] if l['kind'] == 'go-mutex' and l['address'] == f['lock_addr']] == [(f['lock'], int(f['waiters']))]"),
