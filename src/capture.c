@@ -251,6 +251,26 @@ capture_read_fallback(void *ctx, uint64_t addr, void *buf, size_t len)
 	return capture_read_live((pid_t)(intptr_t)ctx, addr, buf, len);
 }
 
+/* Whole pages, one process_vm_readv for all: it stops at the first page that fails, so the
+ * byte count says how many leading pages were read. */
+static size_t
+capture_read_pages(void *ctx, const uint64_t *pa, uint8_t *const *bufs, size_t n)
+{
+	struct iovec local[64], remote[64];
+	ssize_t r;
+
+	if (n > 64)
+		n = 64;
+	for (size_t i = 0; i < n; i++) {
+		local[i].iov_base = bufs[i];
+		local[i].iov_len = CAPTURE_PAGE;
+		remote[i].iov_base = (void *)(uintptr_t)pa[i];
+		remote[i].iov_len = CAPTURE_PAGE;
+	}
+	r = process_vm_readv((pid_t)(intptr_t)ctx, local, n, remote, n, 0);
+	return r > 0 ? (size_t)r / CAPTURE_PAGE : 0;
+}
+
 /* The index of t in the snapshot being taken finds its state: capture_thr is used only while
  * c->snap's thread array is stable, between additions. */
 struct capture_thr *
@@ -574,6 +594,7 @@ capture_take_begin(struct capture *c, bool stop_all)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	s->taken_mono_ns = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
 	s->read_fallback = capture_read_fallback;
+	s->read_pages = capture_read_pages;
 	s->read_ctx = (void *)(intptr_t)c->pid;
 	s->capture_mode = stop_all ? CAPTURE_MODE_STOP_ALL : CAPTURE_MODE_FAST;
 	c->snap = s;

@@ -334,6 +334,7 @@ cmd_dump_json_error(FILE *out, bool first, pid_t pid, const char *msg)
 	jw_kint(&w, "pid", pid);
 	jw_kstring(&w, "error", msg);
 	jw_object_end(&w);
+	jw_done(&w);
 }
 
 /* Opens -o's file (or takes standard output) when there is something to write: a single dump

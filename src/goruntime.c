@@ -617,6 +617,35 @@ gr_read_g(struct gr_ctx *x, uint64_t gaddr, uint8_t *buf, struct goroutine *g, s
 	return true;
 }
 
+enum { GR_PREFETCH = 32 };	/* goroutines whose memory is fetched in one batch */
+
+/* Fetches in batches what reading the goroutines at gs[0..n) will read one by one: their g
+ * structs, then the stack pages their saved sp and bp point into (where the frame-pointer walk
+ * starts). Only a cache: gr_read still checks and reads whatever is missing. */
+static void
+gr_prefetch(struct gr_ctx *x, const uint64_t *gs, size_t n, uint8_t *gbuf)
+{
+	const struct godwarf_layout *l = x->l;
+	uint64_t addrs[2 * GR_PREFETCH];
+	size_t k = 0;
+
+	if (n > GR_PREFETCH)
+		n = GR_PREFETCH;
+	for (size_t i = 0; i < n; i++) {
+		addrs[k++] = gs[i];
+		addrs[k++] = gs[i] != 0 ? gs[i] + l->g_size - 1 : 0;
+	}
+	snapshot_prefetch(x->s, addrs, k);
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!gr_read(x, gs[i], gbuf, l->g_size))
+			continue;
+		addrs[k++] = gr_field(gbuf, l->g_size, l->g_sched_sp);
+		addrs[k++] = gr_field(gbuf, l->g_size, l->g_sched_bp);
+	}
+	snapshot_prefetch(x->s, addrs, k);
+}
+
 /* The g addresses seen in allgs: a hostile (or corrupt) allgs that repeats one g pointer
  * 100,000 times must cost one read and one goroutine, not 100,000 of each. Open addressing over
  * twice the entries, so it is never full. */
@@ -692,6 +721,8 @@ gr_read_goroutines(struct gr_ctx *x)
 		for (size_t j = 0; j < k; j++) {
 			bool unreadable;
 
+			if (j % GR_PREFETCH == 0)
+				gr_prefetch(x, chunk + j, k - j, gbuf);
 			if (gr_seen_check(&seen, chunk[j])) {
 				dups++;
 				continue;

@@ -7,9 +7,13 @@
 #include <stdio.h>
 
 #define JW_MAXDEPTH 64
+#define JW_BUFSZ 32768
 
 struct jw {
 	FILE *f;		/* borrowed */
+	char buf[JW_BUFSZ];	/* output not yet handed to f: one fwrite per JW_BUFSZ bytes instead
+				 * of one per token (stdio's per-call cost was most of a big dump) */
+	size_t len;
 	int depth;
 	bool first[JW_MAXDEPTH];	/* no element written yet at this depth */
 	bool after_key;
@@ -17,6 +21,9 @@ struct jw {
 };
 
 void jw_init(struct jw *w, FILE *f, bool pretty);
+/* Hands what is buffered to f (not fflush); call it before writing to f directly and at the end
+ * of a document. Returns 0, or -1 if f has an error. */
+int jw_done(struct jw *w);
 void jw_object_begin(struct jw *w);
 void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w);

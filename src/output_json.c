@@ -413,6 +413,7 @@ output_json_add(void *state, const struct snapshot *s)
 	if (s->go != NULL)
 		output_json_go_print(w, s);
 	jw_object_end(w);
+	jw_done(w);
 	if (!oj->array)
 		fputc('\n', w->f);
 	/* One whole line per snapshot, flushed: a reader of JSON Lines sees complete ones. */

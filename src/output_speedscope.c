@@ -302,6 +302,7 @@ output_speedscope_end(void *state)
 	jw_array_end(&w);
 	jw_object_end(&w);
 	fputc('\n', st->f);
+	jw_done(&w);
 	rc = fflush(st->f) == 0 && !ferror(st->f) ? 0 : -1;
 	for (size_t i = 0; i < st->nframes; i++) {
 		free(st->frames[i].name);

@@ -59,6 +59,10 @@ sanitize_fputs(const char *s, FILE *f)
 		return;
 	}
 	n = strlen(s);
+	if (util_printable_prefix(s, n) == n) {
+		fputs(s, f);	/* nothing to escape: most names and paths */
+		return;
+	}
 	if (n < 250) {
 		fputs(sanitize_str(s, buf, sizeof buf), f);
 		return;

@@ -306,12 +306,18 @@ struct snapshot_pagecache {
 	uint8_t data[SNAPSHOT_CACHE_SLOTS][SNAPSHOT_PAGE];
 };
 
+static size_t
+snapshot_cache_slot(uint64_t pa)
+{
+	return (size_t)((pa / SNAPSHOT_PAGE) * 0x9e3779b97f4a7c15ull >> 56) % SNAPSHOT_CACHE_SLOTS;
+}
+
 /* The cached copy of the page at pa (page aligned), read now if needed; NULL if it cannot be read whole. */
 static const uint8_t *
 snapshot_cache_page(const struct snapshot *s, uint64_t pa)
 {
 	struct snapshot_pagecache *c = s->pagecache;
-	size_t slot = (size_t)((pa / SNAPSHOT_PAGE) * 0x9e3779b97f4a7c15ull >> 56) % SNAPSHOT_CACHE_SLOTS;
+	size_t slot = snapshot_cache_slot(pa);
 
 	if (c->page[slot] == pa + 1)
 		return c->data[slot];
@@ -353,6 +359,65 @@ snapshot_read_fallback(const struct snapshot *s, uint64_t addr, void *buf, size_
 	if (s->readlog != NULL)
 		snapshot_log_read(s->readlog, addr, buf, r);
 	return r;
+}
+
+enum { SNAPSHOT_PREFETCH_BATCH = 64 };
+
+struct snapshot_prefetch_batch {
+	uint64_t pa[SNAPSHOT_PREFETCH_BATCH];
+	uint8_t *bufs[SNAPSHOT_PREFETCH_BATCH];
+	size_t slot[SNAPSHOT_PREFETCH_BATCH];
+	size_t n;
+};
+
+static void
+snapshot_prefetch_flush(const struct snapshot *s, struct snapshot_prefetch_batch *b)
+{
+	size_t got;
+
+	if (b->n == 0)
+		return;
+	got = s->read_pages(s->read_ctx, b->pa, b->bufs, b->n);
+	for (size_t i = 0; i < got && i < b->n; i++)
+		s->pagecache->page[b->slot[i]] = b->pa[i] + 1;
+	b->n = 0;
+}
+
+void
+snapshot_prefetch(const struct snapshot *s, const uint64_t *addrs, size_t n)
+{
+	struct snapshot_prefetch_batch b;
+	struct snapshot_pagecache *c;
+
+	if (s->read_pages == NULL || s->read_fallback == NULL)
+		return;
+	if (s->pagecache == NULL)
+		((struct snapshot *)s)->pagecache = xcalloc(1, sizeof *s->pagecache);	/* a cache, as the budget */
+	c = s->pagecache;
+	b.n = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pa = addrs[i] & ~(uint64_t)(SNAPSHOT_PAGE - 1);
+		size_t slot = snapshot_cache_slot(pa);
+		const struct mapping *m;
+		bool taken = false;
+
+		if (addrs[i] == 0 || c->page[slot] == pa + 1)
+			continue;
+		/* two pages of one batch in one slot: the first one stays */
+		for (size_t j = 0; j < b.n && !taken; j++)
+			taken = b.slot[j] == slot;
+		if (taken)
+			continue;
+		if (s->nmaps > 0 && ((m = snapshot_find_mapping(s, pa)) == NULL || m->perms[0] != 'r'))
+			continue;
+		c->page[slot] = 0;
+		b.pa[b.n] = pa;
+		b.bufs[b.n] = c->data[slot];
+		b.slot[b.n++] = slot;
+		if (b.n == SNAPSHOT_PREFETCH_BATCH)
+			snapshot_prefetch_flush(s, &b);
+	}
+	snapshot_prefetch_flush(s, &b);
 }
 
 ssize_t

@@ -310,6 +310,9 @@ struct goinfo {
 
 /* Falls back to the target itself when the snapshot has no copy of an address. Returns bytes read or -1. */
 typedef ssize_t (*snapshot_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
+/* Reads whole 4096-byte pages at the 4096-aligned addresses pa[0..n) into bufs[0..n) (n <= 64) in one go;
+ * returns how many leading ones were read. */
+typedef size_t (*snapshot_readpages_fn)(void *ctx, const uint64_t *pa, uint8_t *const *bufs, size_t n);
 
 struct snapshot {
 	uint64_t id;			/* unique in this run (snapshot_new): a cache can tell snapshots apart
@@ -359,6 +362,7 @@ struct snapshot {
 	size_t auxv_len;
 
 	snapshot_read_fn read_fallback;	/* may be NULL (no live target) */
+	snapshot_readpages_fn read_pages;	/* may be NULL: then snapshot_prefetch does nothing */
 	void *read_ctx;			/* borrowed, unless read_ctx_free is set */
 	void (*read_ctx_free)(void *ctx);	/* non-NULL: the snapshot owns read_ctx (a core file's
 					 * memory reader) and frees it with this */
@@ -459,6 +463,11 @@ void snapshot_keep_block(struct snapshot *s, void *block);
 ssize_t snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len);
 /* The mapping holding addr, or NULL. */
 const struct mapping *snapshot_find_mapping(const struct snapshot *s, uint64_t addr);
+/* Brings the pages holding addrs[0..n) (0 entries skipped) into the read cache in batches: one
+ * read per batch instead of one per page, for walks that know their next addresses (the Go
+ * runtime's goroutines). Only pages of readable mappings; a page that fails is read again, or
+ * not, when asked for. */
+void snapshot_prefetch(const struct snapshot *s, const uint64_t *addrs, size_t n);
 /* Parses /proc/PID/maps text into s->maps (replacing). Returns 0 or -1. */
 int snapshot_parse_maps(struct snapshot *s, const char *text);
 

@@ -238,6 +238,23 @@ util_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+size_t
+util_printable_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, s + i, 8);
+		if (!util_word_printable(v))
+			break;
+	}
+	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
+		i++;
+	return i;
+}
+
 int
 util_utf8_len(const unsigned char *s)
 {

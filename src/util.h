@@ -45,6 +45,26 @@ char *util_read_file(const char *path, size_t *len);
 /* Length (1-4) of the valid UTF-8 sequence at s, 0 if it is invalid (overlong, surrogate,
  * truncated). s must be NUL-terminated. */
 int util_utf8_len(const unsigned char *s);
+/* Whether each of the 8 bytes in v is printable ASCII (0x20-0x7e): word-at-a-time tests, exact
+ * for "any byte", so escaping code skips plain text 8 bytes at a time. */
+static inline bool
+util_word_printable(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+
+	return ((((v - ones * 0x20) & ~v) | ((v + ones) | v)) & (ones * 0x80)) == 0;
+}
+/* Whether v holds the byte c. */
+static inline bool
+util_word_has(uint64_t v, unsigned char c)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t x = v ^ (ones * c);
+
+	return ((x - ones) & ~x & (ones * 0x80)) != 0;
+}
+/* Length of the prefix of s[0..n) that is printable ASCII (taken 8 bytes at a time). */
+size_t util_printable_prefix(const char *s, size_t n);
 
 /* qsort that accepts an empty (even NULL) array: qsort(NULL, 0, ...) is undefined behaviour. */
 void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));

@@ -21,6 +21,7 @@ json_render(void (*fn)(struct jw *))
 
 	jw_init(&w, f, false);
 	fn(&w);
+	assert_int_equal(jw_done(&w), 0);
 	fclose(f);
 	return buf;
 }
@@ -139,6 +140,80 @@ test_json_numbers(void **state)
 	free(s);
 }
 
+/* Every byte that needs a look, at every position of strings around the 8-byte word the scan
+ * takes at once, and a string far longer than the writer's buffer: the output must be what a
+ * byte-at-a-time escaper gives. */
+static const char *const json_specials[] = {
+	"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc2\x9b", "\xff", "\xc3\xa9", "~", " ",
+};
+static const char *const json_special_out[] = {
+	"\\\"", "\\\\", "\\n", "\\u0001", "\\u001f", "\\u007f", "\\u009b", "\\ufffd", "\xc3\xa9", "~", " ",
+};
+
+static char *
+json_render_string(const char *str)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jw w;
+
+	jw_init(&w, f, false);
+	jw_string(&w, str);
+	assert_int_equal(jw_done(&w), 0);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_json_word_scan(void **state)
+{
+	char in[64], want[128];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof json_specials / sizeof *json_specials; k++) {
+		for (size_t len = 0; len < 24; len++) {
+			for (size_t pos = 0; pos <= len; pos++) {
+				char *got;
+
+				/* len plain bytes with the special byte inserted at pos */
+				snprintf(in, sizeof in, "%.*s%s%.*s", (int)pos, "abcdefghijklmnopqrstuvwxyz",
+				    json_specials[k], (int)(len - pos), "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+				snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)pos, "abcdefghijklmnopqrstuvwxyz",
+				    json_special_out[k], (int)(len - pos), "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+				got = json_render_string(in);
+				assert_string_equal(got, want);
+				free(got);
+			}
+		}
+	}
+}
+
+static void
+test_json_long(void **state)
+{
+	size_t n = 3 * JW_BUFSZ + 17, at = 0;
+	char *in = malloc(n + 1), *want = malloc(2 * n + 3), *got;
+
+	(void)state;
+	want[at++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		in[i] = i % 1000 == 999 ? '"' : (char)('a' + i % 26);
+		if (in[i] == '"')
+			want[at++] = '\\';
+		want[at++] = in[i];
+	}
+	in[n] = '\0';
+	want[at++] = '"';
+	want[at] = '\0';
+	got = json_render_string(in);
+	assert_int_equal(strlen(got), at);
+	assert_string_equal(got, want);
+	free(got);
+	free(in);
+	free(want);
+}
+
 static void
 test_sanitize(void **state)
 {
@@ -166,6 +241,8 @@ main(void)
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_c1_controls),
 		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_json_word_scan),
+		cmocka_unit_test(test_json_long),
 		cmocka_unit_test(test_sanitize),
 	};
 

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,12 +40,48 @@ test_name_hostile(void **state)
 	free(s);
 }
 
+/* util_printable_prefix stops at the first byte that is not printable ASCII wherever it lies
+ * in its 8-byte word, and sanitize_fputs (which skips escaping when there is none) still escapes
+ * it. */
+static void
+test_printable_prefix(void **state)
+{
+	static const unsigned char bad[] = { 0x00 + 1, 0x1b, 0x1f, 0x7f, 0x80, 0x9b, 0xc2, 0xff };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof bad; k++) {
+		for (size_t len = 1; len < 30; len++) {
+			for (size_t pos = 0; pos < len; pos++) {
+				char in[32], want[64], *got = NULL;
+				size_t glen = 0;
+				FILE *f;
+
+				memset(in, ' ' + (int)(pos % 90), len);
+				in[pos] = (char)bad[k];
+				in[len] = '\0';
+				assert_int_equal(util_printable_prefix(in, len), pos);
+				in[pos] = 'x';
+				assert_int_equal(util_printable_prefix(in, len), len);
+				in[pos] = (char)bad[k];
+				f = open_memstream(&got, &glen);
+				sanitize_fputs(in, f);
+				fclose(f);
+				sanitize_str(in, want, sizeof want);
+				assert_string_equal(got, want);
+				assert_non_null(strstr(got, "\\x"));
+				free(got);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_clean),
 		cmocka_unit_test(test_name_hostile),
+		cmocka_unit_test(test_printable_prefix),
 	};
 
 	return cmocka_run_group_tests_name("sanitize", tests, NULL, NULL);

@@ -121,8 +121,8 @@ test_results_free(void **state)
 	snapshot_free(s);
 }
 
-/* A fake target: bytes are their address's low byte; pages at and above 0x10000 are unreadable
- * past 0x10800 (a page that cannot be read whole). Counts the reads. */
+/* A fake target: bytes are their address's low byte; 0x10800-0x20000 is unreadable (so the page
+ * at 0x10000 cannot be read whole). Counts the reads. */
 static int fake_reads;
 
 static ssize_t
@@ -132,9 +132,9 @@ fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
 
 	(void)ctx;
 	fake_reads++;
-	if (addr >= 0x10800)
+	if (addr >= 0x10800 && addr < 0x20000)
 		return -1;
-	if (addr + len > 0x10800)
+	if (addr < 0x10800 && addr + len > 0x10800)
 		n = (size_t)(0x10800 - addr);
 	for (size_t i = 0; i < n; i++)
 		((uint8_t *)buf)[i] = (uint8_t)(addr + i);
@@ -172,6 +172,73 @@ test_page_cache(void **state)
 	assert_non_null(s->readlog);
 	for (size_t i = 0; i < s->readlog->n; i++)
 		assert_true(s->readlog->reads[i].len <= 16);
+	snapshot_free(s);
+}
+
+/* The batched read of the same fake target: it stops at the first page that cannot be read. */
+static int fake_batches;
+
+static size_t
+fake_read_pages(void *ctx, const uint64_t *pa, uint8_t *const *bufs, size_t n)
+{
+	size_t i;
+
+	(void)ctx;
+	fake_batches++;
+	assert_true(n <= 64);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pa[i] % 4096, 0);
+		if (pa[i] + 4096 > 0x10800 && pa[i] < 0x20000)
+			break;
+		for (size_t k = 0; k < 4096; k++)
+			bufs[i][k] = (uint8_t)(pa[i] + k);
+	}
+	return i;
+}
+
+static void
+test_prefetch(void **state)
+{
+	struct snapshot *s = snapshot_new(1);
+	uint64_t addrs[200], w;
+	size_t n = 0;
+
+	(void)state;
+	s->read_fallback = fake_read;
+	s->read_pages = fake_read_pages;
+	fake_reads = fake_batches = 0;
+	/* 100 pages, each named twice, and nulls: two batches of at most 64, no single reads after */
+	for (uint64_t a = 0x20000; a < 0x20000 + 100 * 4096; a += 4096) {
+		addrs[n++] = a + 100;
+		addrs[n++] = a == 0x20000 ? 0 : a - 4096 + 4000;
+	}
+	snapshot_prefetch(s, addrs, n);
+	assert_in_range(fake_batches, 2, 3);
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i] != 0) {
+			assert_int_equal(snapshot_read(s, addrs[i], &w, sizeof w), sizeof w);
+			assert_int_equal((uint8_t)w, (uint8_t)addrs[i]);
+		}
+	/* the pages that shared a slot with another of their batch were read one by one */
+	assert_true(fake_reads < 100);
+	/* a batch that meets an unreadable page: the pages after it are not taken for read */
+	fake_reads = 0;
+	addrs[0] = 0xe000;
+	addrs[1] = 0x10000;	/* cannot be read whole */
+	addrs[2] = 0xf000;
+	snapshot_prefetch(s, addrs, 3);
+	assert_int_equal(snapshot_read(s, 0xe008, &w, sizeof w), sizeof w);
+	assert_int_equal(fake_reads, 0);
+	assert_int_equal(snapshot_read(s, 0xf010, &w, sizeof w), sizeof w);
+	assert_int_equal((uint8_t)w, 0x10);
+	assert_int_equal(fake_reads, 1);
+	assert_int_equal(snapshot_read(s, 0x107f8, &w, sizeof w), sizeof w);
+	/* a snapshot without a batched reader: nothing happens */
+	s->read_pages = NULL;
+	fake_batches = 0;
+	addrs[0] = 0x90000;
+	snapshot_prefetch(s, addrs, 1);
+	assert_int_equal(fake_batches, 0);
 	snapshot_free(s);
 }
 
@@ -222,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_go_wait_role_names),
 		cmocka_unit_test(test_results_free),
 		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_prefetch),
 		cmocka_unit_test(test_stack_index),
 	};
 
