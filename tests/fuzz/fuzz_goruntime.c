@@ -313,6 +313,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jw_object_begin(&w);
 	output_json_go_print(&w, s);
 	jw_object_end(&w);
+	jw_done(&w);
 	fclose(null);
 	snapshot_free(s);
 	goruntime_cache_free(cache);

@@ -348,6 +348,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		depth--;
 	}
 	jw_object_end(&w);
+	if (jw_done(&w) != 0)
+		abort();
 	fclose(f);
 
 	struct parser ps = { (const unsigned char *)buf, (const unsigned char *)buf + len, &x, 0 };

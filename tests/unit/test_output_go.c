@@ -202,6 +202,7 @@ test_json(void **state)
 	jw_object_begin(&w);
 	output_json_go_print(&w, s);
 	jw_object_end(&w);
+	assert_int_equal(jw_done(&w), 0);
 	fclose(f);
 	want = xasprintf("{\"go\":{\"version\":\"go1.22.1\",\"error\":null,\"goroutine_count\":3,\"allgs\":5,"
 	    "\"dead\":2,\"unreadable\":0,\"truncated\":false,\"notes\":[\"a note\\u001b[31m\"]},"
