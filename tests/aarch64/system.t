@@ -97,6 +97,18 @@ def check(dumps, label, rc, exprs, facts, stopped=False, process=True):
        repr(d["status"]))
 
 
+def record_section(text, name):
+    """The match of a '=== NAME rc=' record section (rc, stdout, stderr) and its JSON lines."""
+    m = re.search(r"^=== %s rc=(\d+)\n(.*?)^=== stderr\n(.*?)^=== end$" % re.escape(name), text, re.S | re.M)
+    snaps = []
+    for line in (m.group(2).splitlines() if m else []):
+        try:
+            snaps.append(json.loads(line))
+        except ValueError:
+            pass
+    return m, snaps
+
+
 def main():
     for v in ("KERNEL", "INITRD"):
         if not os.environ.get(v):
@@ -127,13 +139,7 @@ def main():
         ("read from the saved core", "j['source'].startswith('core file')"),
         ("the core's threads have their stacks", "any(x.get('function') == 'worker' for x in th(f['t1'])['frames'])"),
     ], a, process=False)
-    m = re.search(r"^=== record rc=(\d+)\n(.*?)^=== stderr\n(.*?)^=== end$", text, re.S | re.M)
-    snaps = []
-    for line in (m.group(2).splitlines() if m else []):
-        try:
-            snaps.append(json.loads(line))
-        except ValueError:
-            pass
+    m, snaps = record_section(text, "record")
     ok(m is not None and m.group(1) == "0", "record: exit status 0", m.group(3) if m else "no record section")
     t1 = int(a.get("t1", 0))
     ok(len(snaps) >= 5 and all(s["arch"] == "aarch64" for s in snaps) and all(
@@ -168,13 +174,7 @@ def main():
     paranoid = int(pm.group(1)) if pm else -1
 
     def busy_snaps(mode):
-        m = re.search(r"^=== record-busy-%s rc=(\d+)\n(.*?)^=== stderr\n(.*?)^=== end$" % mode, text, re.S | re.M)
-        snaps = []
-        for line in (m.group(2).splitlines() if m else []):
-            try:
-                snaps.append(json.loads(line))
-            except ValueError:
-                pass
+        m, snaps = record_section(text, "record-busy-" + mode)
         ok(m is not None and m.group(1) == "0" and len(snaps) >= 10, "record busy (%s): exit 0, %d snapshots" % (mode, len(snaps)),
            m.group(3) if m else "no record-busy-%s section" % mode)
         return snaps[1:]	# the first snapshot may stop threads that had no sample yet
