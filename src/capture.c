@@ -147,7 +147,7 @@ capture_open(pid_t pid, const struct capture_opts *opts, struct capture **out, s
 	if (c->opts.stop_timeout_ms <= 0)
 		c->opts.stop_timeout_ms = 200;
 	c->starttime = capture_starttime(pid);
-	c->fdc = proc_fdcache_new(pid);
+	c->fdc = proc_fdcache_new(pid, c->opts.once);
 	/* threads of an arch perf cannot sample for us are stopped and read instead */
 	if (c->opts.sample_ns > 0 && !c->opts.stop_all && a->regs_from_perf != NULL)
 		c->sampler = sampler_new(pid, c->opts.sample_ns);

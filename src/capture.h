@@ -16,6 +16,8 @@ struct capture_opts {
 	uint64_t sample_ns;	/* > 0: threads that run are read from perf_event samples taken every
 				 * sample_ns of their CPU time instead of being stopped (top, record);
 				 * falls back to stopping them where perf sampling is not allowed */
+	bool once;		/* one snapshot only (dump): keeps open only the /proc files its own
+				 * checks read again */
 };
 
 void capture_opts_default(struct capture_opts *o);

@@ -466,6 +466,7 @@ cmd_dump(int argc, char **argv)
 
 	memset(&d, 0, sizeof d);
 	capture_opts_default(&d.copts);
+	d.copts.once = true;
 	d.color = -1;
 	d.format = "text";
 	d.max_output_bytes = 512L << 20;

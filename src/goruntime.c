@@ -397,6 +397,7 @@ static void
 gr_frame_copy(struct frame *dst, const struct frame *src)
 {
 	*dst = *src;
+	dst->packed = false;
 	dst->function = src->function ? xstrdup(src->function) : NULL;
 	dst->module = src->module ? xstrdup(src->module) : NULL;
 	dst->file = src->file ? xstrdup(src->file) : NULL;

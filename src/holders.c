@@ -446,6 +446,7 @@ holders_emit(const struct holders_target *t, const struct holders_stack *st, con
 		const struct frame *f = &st->frames[c->frame];
 
 		p->frame = *f;
+		p->frame.packed = false;	/* its own copies, freed one by one */
 		p->frame.function = f->function ? xstrdup(f->function) : NULL;
 		p->frame.module = f->module ? xstrdup(f->module) : NULL;
 		p->frame.file = f->file ? xstrdup(f->file) : NULL;

@@ -321,6 +321,10 @@ struct proc_fdentry {
 
 struct proc_fdcache {
 	pid_t pid;
+	int taskfd;			/* /proc/PID/task (O_PATH), -1 until opened: each file is opened
+					 * relative to it, a shorter path walk; a PID reused by another
+					 * process leaves it pointing at the old, empty directory */
+	unsigned keep;			/* bit per PROC_F_*: the files worth keeping open */
 	struct proc_fdentry *e;		/* open-addressed by tid */
 	size_t cap, used;
 	size_t budget;			/* fds we may keep open */
@@ -328,11 +332,15 @@ struct proc_fdcache {
 };
 
 struct proc_fdcache *
-proc_fdcache_new(pid_t pid)
+proc_fdcache_new(pid_t pid, bool once)
 {
 	struct proc_fdcache *fc = xcalloc(1, sizeof *fc);
 
 	fc->pid = pid;
+	fc->taskfd = -1;
+	/* one snapshot re-reads only the run counts (capture's check that nothing ran); the rest
+	 * would be closed at exit unread, and hold descriptors a 10,000-thread target needs for them */
+	fc->keep = once ? 1u << PROC_F_SCHEDSTAT : (1u << PROC_F_COUNT) - 1;
 	/* at most half the descriptors: perf events want one per thread too (util_fd_spare keeps the
 	 * reserve for the terminal, libdw and the output) */
 	fc->budget = (size_t)(util_fd_limit() / 2);
@@ -360,6 +368,8 @@ proc_fdcache_free(struct proc_fdcache *fc)
 	for (size_t i = 0; i < fc->cap; i++)
 		if (fc->e[i].tid != 0)
 			proc_fdentry_close(fc, &fc->e[i]);
+	if (fc->taskfd >= 0)
+		close(fc->taskfd);
 	free(fc->e);
 	free(fc);
 }
@@ -488,12 +498,21 @@ proc_read_small(struct proc_fdcache *fc, pid_t pid, pid_t tid, const char *name,
 			fc->nopen--;
 		}
 	}
-	snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fc != NULL && fc->pid == pid && fc->taskfd < 0) {
+		snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+		fc->taskfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fc != NULL && fc->pid == pid && fc->taskfd >= 0) {
+		snprintf(path, sizeof path, "%d/%s", (int)tid, name);
+		fd = openat(fc->taskfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	} else {
+		snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return -1;
 	rc = proc_pread_text(fd, buf, len);
-	if (x != NULL && rc == 0 && fc->nopen < fc->budget && util_fd_spare(fd)) {
+	if (x != NULL && rc == 0 && (fc->keep & (1u << which)) && fc->nopen < fc->budget && util_fd_spare(fd)) {
 		x->fd[which] = fd;
 		fc->nopen++;
 		return 0;

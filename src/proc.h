@@ -49,7 +49,8 @@ int proc_list_tasks(pid_t pid, pid_t **tids, struct err *e);
  * one pread instead of open, read and close. Bounded by the fd limit; NULL disables it. */
 struct proc_fdcache;
 
-struct proc_fdcache *proc_fdcache_new(pid_t pid);
+/* once: for one snapshot, which re-reads only the run counts: only those files are kept. */
+struct proc_fdcache *proc_fdcache_new(pid_t pid, bool once);
 void proc_fdcache_free(struct proc_fdcache *fc);
 /* Closes the files of threads not read since the last call (they exited). */
 void proc_fdcache_sweep(struct proc_fdcache *fc);

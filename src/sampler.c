@@ -28,7 +28,8 @@ struct sampler_ent {
 	bool fresh;			/* no sampler_ran yet */
 	bool period_set;		/* moved from SAMPLER_FIRST_NS to the sampler's period */
 	uint8_t *rec;			/* owned; the newest sample as last copied out of the ring */
-	size_t reclen;
+	size_t reclen;			/* 0: none copied */
+	size_t reccap;
 	uint64_t rechead;		/* data_head when it was copied: while it holds, so does rec */
 	bool swept;			/* tracked since the previous sweep */
 };
@@ -42,8 +43,6 @@ struct sampler {
 	bool exclude_kernel;		/* the kernel would not let us sample kernel mode */
 	struct sampler_ent *e;		/* owned, sorted by tid */
 	size_t n, cap;
-	uint8_t *rec;			/* owned scratch: one copied record */
-	size_t reccap;
 };
 
 /* Why perf_event_open is refused, for the snapshot's note: above 2, kernel.perf_event_paranoid (a
@@ -71,8 +70,6 @@ sampler_new(pid_t pid, uint64_t period_ns)
 	s->pid = pid;
 	s->period_ns = period_ns > 0 ? period_ns : 1000000;
 	s->pagesz = (size_t)sysconf(_SC_PAGESIZE);
-	s->reccap = SAMPLER_DATA_PAGES * s->pagesz;
-	s->rec = xmalloc(s->reccap);
 	return s;
 }
 
@@ -91,6 +88,7 @@ sampler_ent_close(struct sampler *s, struct sampler_ent *x)
 		close(x->fd);
 	free(x->rec);
 	x->rec = NULL;
+	x->reclen = x->reccap = 0;
 	x->map = NULL;
 	x->fd = -1;
 }
@@ -103,7 +101,6 @@ sampler_free(struct sampler *s)
 	for (size_t i = 0; i < s->n; i++)
 		sampler_ent_close(s, &s->e[i]);
 	free(s->e);
-	free(s->rec);
 	free(s);
 }
 
@@ -356,15 +353,18 @@ sampler_ring_find(const uint8_t *data, size_t size, uint64_t head, uint64_t *at)
 	return 0;
 }
 
-/* Finds the newest sample of x and copies len bytes of it from offset off into out, checking
- * that the kernel did not overwrite them meanwhile. Returns the record's length, 0, or -1. */
+/* Copies the newest sample of x into x->rec (grown to fit), checking that the kernel did not
+ * overwrite it meanwhile: straight from the ring, one copy. On failure x->rec holds nothing.
+ * Returns the record's length, 0, or -1. */
 static ssize_t
-sampler_copy(struct sampler *s, struct sampler_ent *x, size_t off, uint8_t *out, size_t len, uint64_t *headp)
+sampler_copy(struct sampler *s, struct sampler_ent *x, uint64_t *headp)
 {
 	struct perf_event_mmap_page *pg = x->map;
 	const uint8_t *data = (const uint8_t *)x->map + s->pagesz;
 	size_t size = SAMPLER_DATA_PAGES * s->pagesz;
 
+	x->reclen = 0;
+	x->rechead = 0;
 	for (int tries = 0; tries < SAMPLER_RETRIES; tries++) {
 		uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE), now, at = 0;
 		ssize_t n;
@@ -374,9 +374,13 @@ sampler_copy(struct sampler *s, struct sampler_ent *x, size_t off, uint8_t *out,
 		n = sampler_ring_find(data, size, head, &at);
 		if (n <= 0)
 			return n;
-		if (len > (size_t)n - off || off > (size_t)n)
-			len = off > (size_t)n ? 0 : (size_t)n - off;
-		sampler_ring_copy(data, size, head + at + off, out, len);
+		if ((size_t)n > size)
+			return -1;
+		if (x->reccap < (size_t)n) {
+			x->rec = xrealloc(x->rec, (size_t)n);
+			x->reccap = (size_t)n;
+		}
+		sampler_ring_copy(data, size, head + at, x->rec, (size_t)n);
 		/* The kernel writes new records below head while we copy, wrapping onto the oldest
 		 * bytes; the copy holds if what was written since, plus one record that may be in
 		 * flight, did not reach the end of ours. */
@@ -401,12 +405,10 @@ sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out)
 		return -1;
 	/* nothing written since the last copy: a thread that waits for a CPU is read from there */
 	head = __atomic_load_n(&((struct perf_event_mmap_page *)x->map)->data_head, __ATOMIC_ACQUIRE);
-	if (x->rec == NULL || head != x->rechead) {
-		n = sampler_copy(s, x, 0, s->rec, s->reccap, &head);
-		if (n <= 0 || (size_t)n > s->reccap)
+	if (x->reclen == 0 || head != x->rechead) {
+		n = sampler_copy(s, x, &head);
+		if (n <= 0)
 			return n < 0 ? -1 : 0;
-		x->rec = xrealloc(x->rec, (size_t)n);
-		memcpy(x->rec, s->rec, (size_t)n);
 		x->reclen = (size_t)n;
 		x->rechead = head;
 	}

@@ -39,11 +39,67 @@ void
 snapshot_frames_free(struct frame *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (f[i].packed)
+			continue;
 		free(f[i].function);
 		free(f[i].module);
 		free(f[i].file);
 	}
 	free(f);
+}
+
+static char *
+snapshot_pack_str(char **p, const char *str)
+{
+	char *d = *p;
+	size_t len;
+
+	if (str == NULL)
+		return NULL;
+	len = strlen(str) + 1;
+	memcpy(d, str, len);
+	*p += len;
+	return d;
+}
+
+void
+snapshot_frames_pack(struct frame **f, size_t n)
+{
+	struct frame *src = *f, *dst;
+	size_t bytes = n * sizeof *src;
+	char *p;
+
+	if (src == NULL || n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		bytes += src[i].function ? strlen(src[i].function) + 1 : 0;
+		bytes += src[i].file ? strlen(src[i].file) + 1 : 0;
+		if (src[i].module != NULL && (i == 0 || src[i].module != src[i - 1].module))
+			bytes += strlen(src[i].module) + 1;
+	}
+	dst = xmalloc(bytes);
+	p = (char *)(dst + n);
+	for (size_t i = 0; i < n; i++) {
+		dst[i] = src[i];
+		dst[i].packed = true;
+		dst[i].function = snapshot_pack_str(&p, src[i].function);
+		dst[i].file = snapshot_pack_str(&p, src[i].file);
+		dst[i].module = src[i].module != NULL && i > 0 && src[i].module == src[i - 1].module ?
+		    dst[i - 1].module : snapshot_pack_str(&p, src[i].module);
+	}
+	free(src);
+	*f = dst;
+}
+
+void
+snapshot_frame_own(struct frame *f)
+{
+	if (!f->packed)
+		return;
+	f->packed = false;
+	f->function = f->function ? xstrdup(f->function) : NULL;
+	f->module = f->module ? xstrdup(f->module) : NULL;
+	f->file = f->file ? xstrdup(f->file) : NULL;
 }
 
 static void

@@ -88,6 +88,8 @@ struct frame {
 	int column;		/* 0 if unknown */
 	bool inlined;		/* an inlined call inside the next (outer) frame, same pc */
 	bool jit;		/* named from the target's perf map (JIT code; module "[perf-map]") */
+	bool packed;		/* function, module and file live in the frames array's own
+				 * allocation (snapshot_frames_pack), not one allocation each */
 	uint64_t sp;		/* the frame's stack pointer as unwound (an inlined call has its
 				 * function's), 0 if unknown; its slots lie from here up to the next
 				 * outer frame's sp (probable holders, holders.c) */
@@ -483,6 +485,12 @@ const char *snapshot_capture_mode_name(const struct snapshot *s);
 /* "first", "retake", "stop-all", "new-threads", "reread". */
 const char *snapshot_capture_round_kind_name(enum capture_round_kind k);
 void snapshot_frames_free(struct frame *f, size_t n);
+/* Gives n frames whose strings are borrowed (from a cache that outlives the call) one allocation
+ * of their own: the array, then the strings, a module named by consecutive frames stored once.
+ * Replaces *f; the frames come back packed. One allocation per stack instead of three per frame. */
+void snapshot_frames_pack(struct frame **f, size_t n);
+/* Gives a packed frame owned copies of its strings, so that they can be replaced one by one. */
+void snapshot_frame_own(struct frame *f);
 /* Frees s->locks and s->deadlocks and leaves none. */
 void snapshot_locks_free(struct snapshot *s);
 /* Frees a Go view (NULL is fine). */

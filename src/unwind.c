@@ -952,15 +952,19 @@ unwind_append(const struct unwind_pcent *p, struct frame **frames, size_t *n, si
 	}
 }
 
-/* unwind_append, each frame given the stack pointer of the walk's frame (inlined calls share it). */
+/* p's frames with the strings borrowed from the cache entry (snapshot_frames_pack gives the thread
+ * its own copy when its walk is done), each given the stack pointer of the walk's frame (inlined
+ * calls share it). */
 static void
 unwind_append_sp(const struct unwind_pcent *p, uint64_t sp, struct frame **frames, size_t *n, size_t *cap)
 {
-	size_t before = *n;
+	xgrow(frames, cap, *n + p->n, sizeof **frames);
+	for (size_t i = 0; i < p->n; i++) {
+		struct frame *d = &(*frames)[(*n)++];
 
-	unwind_append(p, frames, n, cap);
-	for (size_t i = before; i < *n; i++)
-		(*frames)[i].sp = sp;
+		*d = p->frames[i];
+		d->sp = sp;
+	}
 }
 
 /* --- modules --- */
@@ -1715,6 +1719,8 @@ unwind_jit_frames(struct unwinder *u, struct snapshot *s)
 			}
 			if (!have || (name = perfmap_lookup(&u->perfmap, pc, &off)) == NULL)
 				continue;
+			snapshot_frame_own(f);
+			free(f->function);
 			f->function = unwind_strdup(name);
 			f->offset = k == 0 ? off : off + 1;
 			free(f->module);
@@ -1773,6 +1779,7 @@ unwind_snapshot(struct unwinder *u, struct snapshot *s, struct err *e)
 			continue;
 		}
 		unwind_thread(u, s, i, &w[0], &w[1], &w[2]);
+		snapshot_frames_pack(&t->frames, t->nframes);
 		if (b != NULL)
 			b->frames += t->nframes;
 	}

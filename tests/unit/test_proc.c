@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,7 +267,7 @@ fdc_blocker(void *arg)
 static void
 test_fdcache(void **state)
 {
-	struct proc_fdcache *fc = proc_fdcache_new(getpid());
+	struct proc_fdcache *fc = proc_fdcache_new(getpid(), false);
 	struct snapshot *s = snapshot_new(getpid());
 	struct thread *t;
 	pthread_t th;
@@ -316,6 +317,48 @@ test_fdcache(void **state)
 	proc_fdcache_free(fc);
 }
 
+static int
+fdc_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A one-snapshot cache keeps only the run-count file open; a session's keeps all three. Both
+ * read the same facts, and both close what they kept. */
+static void
+test_fdcache_once(void **state)
+{
+	(void)state;
+	for (int once = 0; once < 2; once++) {
+		struct proc_fdcache *fc = proc_fdcache_new(getpid(), once);
+		struct snapshot *s = snapshot_new(getpid());
+		struct thread *t = snapshot_add_thread(s, getpid());
+		int before = fdc_count_fds(), kept;
+		uint64_t slices = 0;
+
+		assert_int_equal(proc_read_thread(fc, getpid(), t), 0);
+		assert_int_equal(t->proc_state, 'R');
+		assert_non_null(t->name);
+		/* the task directory, plus the kept files */
+		kept = fdc_count_fds() - before;
+		assert_int_equal(kept, once ? 1 + 1 : 1 + 3);
+		assert_int_equal(proc_read_progress(fc, getpid(), getpid(), &slices, NULL, 0), 0);
+		assert_true(slices >= t->sched_slices);
+		assert_int_equal(fdc_count_fds() - before, kept);
+		proc_fdcache_free(fc);
+		assert_int_equal(fdc_count_fds(), before);
+		snapshot_free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -330,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_threads_and_names),
 		cmocka_unit_test(test_fdcache),
+		cmocka_unit_test(test_fdcache_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

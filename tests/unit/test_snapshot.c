@@ -280,6 +280,52 @@ test_stack_index(void **state)
 	snapshot_free(s);
 }
 
+/* Packed frames hold copies of the borrowed strings in their own allocation, one module string
+ * for consecutive frames of the same module; snapshot_frame_own makes one replaceable again. */
+static void
+test_frames_pack(void **state)
+{
+	char fn0[] = "f0", fn2[] = "main", mod[] = "/usr/lib/libx.so", mod2[] = "/bin/app", file[] = "a.c";
+	struct frame *f = xcalloc(4, sizeof *f);
+
+	(void)state;
+	f[0] = (struct frame){ .pc = 1, .function = fn0, .module = mod, .file = file, .line = 3 };
+	f[1] = (struct frame){ .pc = 2, .module = mod };		/* no symbol, no file */
+	f[2] = (struct frame){ .pc = 3, .function = fn2, .module = mod2 };
+	f[3] = (struct frame){ .pc = 4 };
+	snapshot_frames_pack(&f, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_true(f[i].packed);
+		assert_int_equal(f[i].pc, (uint64_t)i + 1);
+	}
+	/* copies, not the borrowed strings */
+	assert_ptr_not_equal(f[0].function, fn0);
+	assert_string_equal(f[0].function, "f0");
+	assert_string_equal(f[0].file, "a.c");
+	assert_int_equal(f[0].line, 3);
+	assert_string_equal(f[0].module, mod);
+	assert_ptr_equal(f[1].module, f[0].module);
+	assert_null(f[1].function);
+	assert_null(f[1].file);
+	assert_string_equal(f[2].function, "main");
+	assert_string_equal(f[2].module, "/bin/app");
+	assert_null(f[3].module);
+	/* inside the one allocation, after the array */
+	assert_true(f[2].module > (char *)(f + 4));
+	mod[0] = 'X';
+	assert_string_equal(f[0].module, "/usr/lib/libx.so");
+	snapshot_frame_own(&f[2]);
+	assert_false(f[2].packed);
+	free(f[2].function);
+	f[2].function = xstrdup("renamed");
+	assert_string_equal(f[0].function, "f0");
+	/* freed without freeing the packed strings one by one (ASan would see it) */
+	snapshot_frames_free(f, 4);
+	f = NULL;
+	snapshot_frames_pack(&f, 0);
+	assert_null(f);
+}
+
 int
 main(void)
 {
@@ -290,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_results_free),
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_prefetch),
+		cmocka_unit_test(test_frames_pack),
 		cmocka_unit_test(test_stack_index),
 	};
 
