@@ -446,6 +446,7 @@ capture_from_sample(struct capture *c, struct snapshot *s, struct thread *t)
 		return false;
 	t->regs = smp.regs;
 	t->regs_valid = true;
+	t->regs_id = smp.time_ns;
 	t->status = CAPTURE_SAMPLED;
 	t->stack_len = 0;
 	if (smp.stack_len == 0)

@@ -284,6 +284,7 @@ capture_stop_copy_regs(struct capture *c, struct thread *t)
 	struct capture_thr *ct = capture_thr(c, t);
 	struct err e;
 
+	t->regs_id = 0;		/* no longer a sample's */
 	if (arch_regs_from_ptrace(c->snap->arch, t->tid, &t->regs, &e) < 0) {
 		capture_thread_error(t, errno == ESRCH ? CAPTURE_GONE : CAPTURE_ERROR, "%s", e.msg);
 		return;

@@ -136,6 +136,9 @@ struct thread {
 	int pending_signal;		/* signal seen during the stop and re-injected on resume, 0 if none */
 	bool unchanged;			/* sampled mode: not run since the previous snapshot, whose /proc
 					 * facts it carries over; its sample is the same one too */
+	uint64_t regs_id;		/* nonzero: names where regs and stack came from, so that two
+					 * snapshots of a process whose thread has the same id hold the
+					 * same registers and stack bytes (a perf sample's time); 0 unknown */
 	bool stack_in_block;		/* stack points into one of snapshot.blocks, not owned */
 
 	/* Analysis. */

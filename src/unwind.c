@@ -55,9 +55,11 @@ struct unwind_cutab {
 };
 
 /* The walk of a thread read from a perf sample, kept for the next snapshot: one the capture marks
- * unchanged has the same registers and stack top, so it walks the same way. */
+ * unchanged, or whose regs_id is the same, has the same registers and stack top, so it walks the
+ * same way. */
 struct unwind_prevwalk {
 	pid_t tid;
+	uint64_t regs_id;		/* the thread's, 0 if none */
 	uint64_t start_pc, start_sp, start_fp;	/* the registers it started from */
 	uint64_t *pc;			/* owned */
 	uint64_t *sp;			/* owned; 0 where the walk had none */
@@ -1525,6 +1527,7 @@ unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t 
 	xgrow(&u->next, &u->next_cap, u->nnext + 1, sizeof *u->next);
 	p = &u->next[u->nnext++];
 	p->tid = t->tid;
+	p->regs_id = t->regs_id;
 	unwind_prevwalk_key(t, &p->start_pc, &p->start_sp, &p->start_fp);
 	p->n = n;
 	p->pc = xmalloc((n ? n : 1) * sizeof *p->pc);
@@ -1538,7 +1541,8 @@ unwind_prevwalk_keep(struct unwinder *u, const struct thread *t, const uint64_t 
 	p->stop = stop != NULL ? xstrdup(stop) : NULL;
 }
 
-/* A thread that has not run since the previous snapshot takes that snapshot's walk. */
+/* A thread that has not run since the previous snapshot, or that ran but whose registers and
+ * stack are the same sample as then, takes that snapshot's walk. */
 static bool
 unwind_prevwalk_reuse(struct unwinder *u, struct thread *t)
 {
@@ -1546,11 +1550,13 @@ unwind_prevwalk_reuse(struct unwinder *u, struct thread *t)
 	uint64_t pc, sp, fp;
 	size_t cap = 0;
 
-	if (!t->unchanged || !unwind_prevwalk_kept(t) || u->nwalks == 0)
+	if ((!t->unchanged && t->regs_id == 0) || !unwind_prevwalk_kept(t) || u->nwalks == 0)
 		return false;
 	p = bsearch(&key, u->walks, u->nwalks, sizeof *u->walks, unwind_prevwalk_cmp);
+	if (p == NULL || (!t->unchanged && p->regs_id != t->regs_id))
+		return false;
 	unwind_prevwalk_key(t, &pc, &sp, &fp);
-	if (p == NULL || p->start_pc != pc || p->start_sp != sp || p->start_fp != fp)
+	if (p->start_pc != pc || p->start_sp != sp || p->start_fp != fp)
 		return false;
 	for (size_t i = 0; i < p->n; i++)
 		unwind_append_sp(unwind_lookup(u, p->pc[i], p->activation[i]), p->sp[i], &t->frames, &t->nframes,

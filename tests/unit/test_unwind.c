@@ -295,6 +295,59 @@ test_full_registers(void **state)
 	child_stop(&c);
 }
 
+/* A sampled thread whose regs_id is the previous snapshot's takes that walk without walking its
+ * stack again (shown by a zeroed copy, which could not be walked); another id walks it afresh. */
+static void
+test_sampled_reuse(void **state)
+{
+	struct child c;
+	struct snapshot *s, *s2, *s3;
+	struct unwinder *u;
+	struct err e = { "" };
+
+	(void)state;
+	child_start(&c);
+	child_capture(&c);
+	kill(c.pid, SIGKILL);	/* only the copies: nothing live to read the zeroed stack from */
+	waitpid(c.pid, NULL, 0);
+	u = unwind_new(c.pid);
+	s = child_snapshot(&c, true, true);
+	s->read_fallback = NULL;
+	s->threads[0].status = CAPTURE_SAMPLED;
+	s->threads[0].regs_id = 7;
+	assert_int_equal(unwind_snapshot(u, s, &e), 0);
+	check_chain(&s->threads[0], true);
+
+	s2 = child_snapshot(&c, true, true);
+	s2->read_fallback = NULL;
+	s2->threads[0].status = CAPTURE_SAMPLED;
+	s2->threads[0].regs_id = 7;
+	memset(s2->threads[0].stack, 0, s2->threads[0].stack_len);
+	assert_int_equal(unwind_snapshot(u, s2, &e), 0);
+	assert_int_equal(s2->threads[0].nframes, s->threads[0].nframes);
+	for (size_t i = 0; i < s->threads[0].nframes; i++)
+		assert_int_equal(s2->threads[0].frames[i].pc, s->threads[0].frames[i].pc);
+
+	s3 = child_snapshot(&c, true, true);
+	s3->read_fallback = NULL;
+	s3->threads[0].status = CAPTURE_SAMPLED;
+	s3->threads[0].regs_id = 8;
+	memset(s3->threads[0].stack, 0, s3->threads[0].stack_len);
+	assert_int_equal(unwind_snapshot(u, s3, &e), 0);
+	print_frames(&s3->threads[0]);
+	assert_true(s3->threads[0].nframes < s->threads[0].nframes);
+	assert_int_equal(find_frame(&s3->threads[0], "main", 0), -1);
+
+	snapshot_free(s3);
+	snapshot_free(s2);
+	snapshot_free(s);
+	unwind_free(u);
+	c.pid = -1;
+	close(c.wfd);
+	free(c.stack);
+	free(c.maps);
+}
+
 /* Without the live fallback the stack copy alone must do. */
 static void
 test_copy_only(void **state)
@@ -480,6 +533,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_registers),
 		cmocka_unit_test(test_copy_only),
+		cmocka_unit_test(test_sampled_reuse),
 		cmocka_unit_test(test_sp_pc_only),
 		cmocka_unit_test(test_addr_symbol),
 		cmocka_unit_test(test_garbage),
