@@ -295,6 +295,21 @@ test_full_registers(void **state)
 	child_stop(&c);
 }
 
+/* A snapshot of the dead child's copies as a perf sample would give them: sample id, stack zeroed
+ * (no walk could get past it) if zero. */
+static struct snapshot *
+sampled_snapshot(struct child *c, uint64_t id, bool zero)
+{
+	struct snapshot *s = child_snapshot(c, true, true);
+
+	s->read_fallback = NULL;
+	s->threads[0].status = CAPTURE_SAMPLED;
+	s->threads[0].regs_id = id;
+	if (zero)
+		memset(s->threads[0].stack, 0, s->threads[0].stack_len);
+	return s;
+}
+
 /* A sampled thread whose regs_id is the previous snapshot's takes that walk without walking its
  * stack again (shown by a zeroed copy, which could not be walked); another id walks it afresh. */
 static void
@@ -311,28 +326,17 @@ test_sampled_reuse(void **state)
 	kill(c.pid, SIGKILL);	/* only the copies: nothing live to read the zeroed stack from */
 	waitpid(c.pid, NULL, 0);
 	u = unwind_new(c.pid);
-	s = child_snapshot(&c, true, true);
-	s->read_fallback = NULL;
-	s->threads[0].status = CAPTURE_SAMPLED;
-	s->threads[0].regs_id = 7;
+	s = sampled_snapshot(&c, 7, false);
 	assert_int_equal(unwind_snapshot(u, s, &e), 0);
 	check_chain(&s->threads[0], true);
 
-	s2 = child_snapshot(&c, true, true);
-	s2->read_fallback = NULL;
-	s2->threads[0].status = CAPTURE_SAMPLED;
-	s2->threads[0].regs_id = 7;
-	memset(s2->threads[0].stack, 0, s2->threads[0].stack_len);
+	s2 = sampled_snapshot(&c, 7, true);
 	assert_int_equal(unwind_snapshot(u, s2, &e), 0);
 	assert_int_equal(s2->threads[0].nframes, s->threads[0].nframes);
 	for (size_t i = 0; i < s->threads[0].nframes; i++)
 		assert_int_equal(s2->threads[0].frames[i].pc, s->threads[0].frames[i].pc);
 
-	s3 = child_snapshot(&c, true, true);
-	s3->read_fallback = NULL;
-	s3->threads[0].status = CAPTURE_SAMPLED;
-	s3->threads[0].regs_id = 8;
-	memset(s3->threads[0].stack, 0, s3->threads[0].stack_len);
+	s3 = sampled_snapshot(&c, 8, true);
 	assert_int_equal(unwind_snapshot(u, s3, &e), 0);
 	print_frames(&s3->threads[0]);
 	assert_true(s3->threads[0].nframes < s->threads[0].nframes);
