@@ -283,6 +283,11 @@ live_window() { # live_window CONFIG REP [TOOLPID]: measure one throughput windo
 	fi
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" "$share" >>"$LIVE"
 }
+top_pid() { # top_pid: the holdup top in the tmux pane (not its forked broker, which is newer and idle)
+	local pane
+	pane=$(tmux display -p -t "$TMUX_SESSION" '#{pane_pid}' 2>/dev/null) || return 0
+	if [ "$(cat "/proc/$pane/comm" 2>/dev/null)" = holdup ]; then echo "$pane"; else pgrep -o -x holdup -P "$pane"; fi
+}
 cpu_ticks() { # cpu_ticks PID: utime + stime of a process, in clock ticks
 	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
 }
@@ -313,7 +318,7 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 			if tmux new-session -d -s "$TMUX_SESSION" -x 200 -y 50 "$HOLDUP top -i 0.1 $TPID 2>$W/top.err" 2>/dev/null; then
 				sleep 1
 				if tmux has-session -t "$TMUX_SESSION" 2>/dev/null; then
-					live_window top10 "$rep" "$(pgrep -n -x holdup)"
+					live_window top10 "$rep" "$(top_pid)"
 				else
 					note "holdup top exited early: $(head -c 300 "$W/top.err" 2>/dev/null)"
 				fi

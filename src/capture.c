@@ -477,8 +477,24 @@ capture_from_sample(struct capture *c, struct snapshot *s, struct thread *t)
 	return true;
 }
 
+/* Whether t was stopped in an earlier round of this attempt: its registers and stack are that
+ * stop's, older than the lock words the next stop copies (it may since have taken a lock it was
+ * seen waiting for), so it is stopped again; they are dropped if it will not stop again. */
+static bool
+capture_restop(struct capture *c, struct thread *t)
+{
+	struct capture_thr *ct = capture_thr(c, t);
+
+	if (t->status != CAPTURE_OK || !ct->stopped_once)
+		return false;
+	t->regs_valid = false;
+	ct->stack_prefetched = false;
+	return true;
+}
+
 /* Reads the threads marked reread (they left the kernel while holdup looked) once more, from
- * /proc or their samples; those that need a stop go into idx. Returns how many. */
+ * /proc or their samples; those that need a stop, and those stopped before, go into idx.
+ * Returns how many. */
 static size_t
 capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
 {
@@ -488,6 +504,10 @@ capture_reread(struct capture *c, struct snapshot *s, size_t *idx)
 		struct thread *t = &s->threads[i];
 		struct capture_thr *ct = capture_thr(c, t);
 
+		if (capture_restop(c, t)) {
+			idx[nidx++] = i;
+			continue;
+		}
 		if (!ct->reread)
 			continue;
 		ct->reread = false;
@@ -690,10 +710,7 @@ capture_retake_select(struct capture *c, struct snapshot *s, size_t *idx)
 		struct thread *t = &s->threads[i];
 		struct capture_thr *ct = capture_thr(c, t);
 
-		if (t->status == CAPTURE_OK && ct->stopped_once) {
-			/* its registers and stack are the earlier stop's: replaced, or dropped if it will not stop again */
-			t->regs_valid = false;
-			ct->stack_prefetched = false;
+		if (capture_restop(c, t)) {
 			idx[nidx++] = i;
 			continue;
 		}
@@ -777,9 +794,10 @@ capture_take_rounds(struct capture *c, struct snapshot *s, size_t **idx, struct 
 /* Rounds of reading again the threads of a sampled snapshot that ran while it was read. */
 #define CAPTURE_REREAD_ROUNDS 4
 
-/* A sampled snapshot is not atomic anyway: the threads that ran are read again and the lock
- * words copied after them, then checked again, since one more may have woken and taken a lock
- * between its read and that copy (seen as waiting for a lock it holds, in testing). */
+/* A sampled snapshot is not one instant: the threads that ran are read again and the lock words
+ * copied after them (or in the stop of those that need one), then checked again, since one more
+ * may have woken and taken a lock between its read and that copy (seen as waiting for a lock it
+ * holds, in testing). *ran stays above 0 when the rounds did not settle. */
 static int
 capture_take_reread(struct capture *c, struct snapshot *s, size_t *idx, size_t *ran, struct err *e)
 {
@@ -789,7 +807,10 @@ capture_take_reread(struct capture *c, struct snapshot *s, size_t *idx, size_t *
 
 		if (capture_stop_copy_resume(c, s, idx, nidx, e) < 0)
 			return -1;
-		capture_stop_copy_lockwords(c, s);
+		/* a stop copies them itself, while its threads are held; a copy after the resume would
+		 * be newer than their registers */
+		if (nidx == 0)
+			capture_stop_copy_lockwords(c, s);
 		*ran = capture_unstopped_ran(c, s, true);
 		capture_round_add(c, s, CAPTURE_ROUND_REREAD, *ran, pause0);
 	}
@@ -846,12 +867,22 @@ capture_take(struct capture *c, bool stop_all, struct snapshot **out, size_t *ra
 	 * lock words of the stop (a thread seen waiting for a lock it has since taken) */
 	*ran = stop_all ? 0 : capture_unstopped_ran(c, s, true);
 	capture_round_add(c, s, stop_all ? CAPTURE_ROUND_STOP_ALL : CAPTURE_ROUND_FIRST, *ran, pause0);
-	if (sampled && capture_take_reread(c, s, idx, ran, e) < 0)
-		goto fail;
+	if (sampled) {
+		if (capture_take_reread(c, s, idx, ran, e) < 0)
+			goto fail;
+		if (*ran > 0) {
+			/* still moving after its rounds: its copies may disagree with the lock words (a
+			 * false deadlock), so it is retaken stopping all, as a fast snapshot would be */
+			c->unsettled = CAPTURE_MODE_SAMPLED;
+			rc = 0;
+			goto fail;
+		}
+	}
 	if (!stop_all && !sampled) {
 		if (capture_retake(c, s, idx, ran, e) < 0)
 			goto fail;
 		if (*ran > 0) {
+			c->unsettled = CAPTURE_MODE_FAST;
 			rc = 0;	/* not settled: the caller retakes it stopping every thread */
 			goto fail;
 		}
@@ -903,7 +934,7 @@ capture_live_snapshot(struct capture *c, struct snapshot **out, struct err *e)
 		 * stopping everything, which settles by construction. */
 		if (capture_take(c, true, out, &ran, e) < 0)
 			return -1;
-		(*out)->capture_retaken = true;
+		(*out)->capture_retaken = c->unsettled;
 	}
 	capture_rounds_save(c, *out);
 	(*out)->capture_us = util_now_us() - start;

@@ -65,6 +65,7 @@ struct capture {
 	struct capture_round rounds[SNAPSHOT_MAX_ROUNDS];
 	size_t nrounds;
 	size_t retaken;			/* threads read again because they ran meanwhile */
+	enum capture_mode unsettled;	/* the mode of the last attempt that did not settle */
 };
 
 /* capture.c: the flow of one snapshot and what all of it uses. */

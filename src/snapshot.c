@@ -811,8 +811,10 @@ snapshot_capture_status_name(enum capture_status c)
 const char *
 snapshot_capture_mode_name(const struct snapshot *s)
 {
-	/* a retake is always stop-all after a fast attempt: the only retake capture makes */
-	if (s->capture_retaken)
+	/* a retake is always stop-all, after a fast or sampled attempt that did not settle */
+	if (s->capture_retaken == CAPTURE_MODE_SAMPLED)
+		return "sampled, retaken stop-all (a blocked thread ran meanwhile)";
+	if (s->capture_retaken != CAPTURE_MODE_NONE)
 		return "fast, retaken stop-all (a blocked thread ran meanwhile)";
 	switch (s->capture_mode) {
 	case CAPTURE_MODE_NONE: return NULL;

@@ -339,7 +339,8 @@ struct snapshot {
 	int nstopped;			/* threads actually stopped */
 	bool target_was_stopped;	/* job-control stopped before we came; left stopped */
 	enum capture_mode capture_mode;	/* the mode the snapshot was finally taken in */
-	bool capture_retaken;		/* a fast snapshot discarded and retaken stop-all (a blocked thread ran) */
+	enum capture_mode capture_retaken;	/* the mode (fast or sampled) of an attempt discarded and
+					 * retaken stop-all (a blocked thread kept running); NONE if none */
 	struct capture_round rounds[SNAPSHOT_MAX_ROUNDS];	/* the capture's rounds, in order */
 	size_t nrounds;
 	size_t threads_retaken;		/* threads read without a stop that ran meanwhile and were read again */
@@ -482,7 +483,8 @@ const char *snapshot_fd_target(const struct snapshot *s, int fd);
 const char *snapshot_state_name(enum thread_state st);
 const char *snapshot_wait_kind_name(enum wait_kind k);
 const char *snapshot_capture_status_name(enum capture_status c);
-/* The capture_mode words of s: "fast", "stop-all", "sampled", "fast, retaken stop-all (...)"; NULL
+/* The capture_mode words of s: "fast", "stop-all", "sampled", "fast, retaken stop-all (...)",
+ * "sampled, retaken stop-all (...)"; NULL
  * for a snapshot not taken by capture. */
 const char *snapshot_capture_mode_name(const struct snapshot *s);
 /* "first", "retake", "stop-all", "new-threads", "reread". */

@@ -28,8 +28,10 @@ test_mode_names(void **state)
 	s->capture_mode = CAPTURE_MODE_SAMPLED;
 	assert_string_equal(snapshot_capture_mode_name(s), "sampled");
 	s->capture_mode = CAPTURE_MODE_STOP_ALL;
-	s->capture_retaken = true;
+	s->capture_retaken = CAPTURE_MODE_FAST;
 	assert_string_equal(snapshot_capture_mode_name(s), "fast, retaken stop-all (a blocked thread ran meanwhile)");
+	s->capture_retaken = CAPTURE_MODE_SAMPLED;
+	assert_string_equal(snapshot_capture_mode_name(s), "sampled, retaken stop-all (a blocked thread ran meanwhile)");
 	snapshot_free(s);
 }
 
