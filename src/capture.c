@@ -353,6 +353,8 @@ capture_split_runnable(struct capture *c, struct snapshot *s, bool sampled)
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
+		struct capture_thr *ct = capture_thr(c, t);
+		int rc;
 
 		if (!t->task_running || t->status == CAPTURE_GONE)
 			continue;
@@ -361,8 +363,15 @@ capture_split_runnable(struct capture *c, struct snapshot *s, bool sampled)
 		if (sampled && t->unchanged)
 			continue;
 		nrunning++;
-		/* the cpu it is on now is read together with exec_start: threads migrate */
-		if (proc_read_sched(c->fdc, c->pid, t->tid, &start[i], &t->cpu) == 0 && start[i] > newest)
+		/* the cpu it is on now is read together with exec_start: threads migrate (a thread
+		 * running at its first read has all of its stat read here, not twice) */
+		rc = proc_read_sched(c->fdc, c->pid, t, ct->stat_deferred, &start[i]);
+		ct->stat_deferred = false;
+		if (rc == -2) {
+			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+			continue;
+		}
+		if (rc == 0 && start[i] > newest)
 			newest = start[i];
 	}
 	if (nrunning == 0 || newest == 0 || ncpu <= 0)
@@ -539,11 +548,13 @@ capture_read_threads(struct capture *c, struct snapshot *s, const pid_t *tids, i
 {
 	for (int i = 0; i < n; i++) {
 		struct thread *t = snapshot_add_thread(s, tids[i]);
+		int rc = proc_read_thread_lazy(c->fdc, c->pid, t, true);
 
-		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
+		if (rc < 0) {
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
 			continue;
 		}
+		capture_thr(c, t)->stat_deferred = rc == 1;
 		if (capture_is_blocked(t))
 			capture_stop_copy_stack_len(c, t, t->syscall_sp, CAPTURE_BLOCKED_STACK);
 	}
@@ -575,6 +586,7 @@ capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t 
 	for (int i = 0; i < n; i++) {
 		struct thread *t = snapshot_add_thread(s, tids[i]);
 		struct err te;
+		int rc;
 
 		/* a thread whose event cannot be opened is stopped instead, like one with no sample yet */
 		if (sampled && sampler_track(c->sampler, t->tid, &te) < 0) {
@@ -586,11 +598,13 @@ capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t 
 		}
 		if (sampled && capture_carry_restore(c, t))
 			continue;
-		if (proc_read_thread(c->fdc, c->pid, t) < 0) {
+		rc = proc_read_thread_lazy(c->fdc, c->pid, t, true);
+		if (rc < 0) {
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");
 			/* the reused list is out of date: a thread may have been born in its place */
 			c->carry.facts_ns = 0;
 		}
+		capture_thr(c, t)->stat_deferred = rc == 1;
 	}
 	if (refused > 0 && sampled) {
 		/* said, not hidden: these threads were stopped, where the user asked for no stops */

@@ -14,6 +14,7 @@ struct capture_thr {
 	bool reread;			/* ran while read unstopped, so read again */
 	bool stopped_once;		/* stopped in some round of this attempt (counted once in nstopped) */
 	bool off_cpu_sure;		/* last ran more than two ticks ago */
+	bool stat_deferred;		/* running at its first read: its stat is read after its sched */
 };
 
 struct capture_prev;			/* capture_carry.c */

@@ -521,11 +521,40 @@ proc_read_small(struct proc_fdcache *fc, pid_t pid, pid_t tid, const char *name,
 	return rc;
 }
 
-int
-proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
+/* Reads stat into t: state, times, cpu, name, and wchan where the syscall does not already say
+ * what the thread waits in (nor says it runs). */
+static int
+proc_read_thread_stat(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 {
 	char buf[1024];
 	struct proc_stat st;
+
+	if (proc_read_small(fc, pid, t->tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
+		return -1;
+	t->proc_state = st.state;
+	t->utime_ticks = st.utime;
+	t->stime_ticks = st.stime;
+	t->cpu = st.processor;
+	free(t->name);
+	t->name = xstrdup(st.comm);
+	if ((t->proc_state == 'D' || t->syscall < 0) && !t->task_running &&
+	    proc_read_small(NULL, pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
+		free(t->wchan);
+		t->wchan = xstrdup(buf);
+	}
+	return 0;
+}
+
+int
+proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
+{
+	return proc_read_thread_lazy(fc, pid, t, false);
+}
+
+int
+proc_read_thread_lazy(struct proc_fdcache *fc, pid_t pid, struct thread *t, bool defer)
+{
+	char buf[256];
 
 	/* The run count first: the later check that a thread left running did not run compares
 	 * against it, so a thread that wakes after this read (and so between the other reads) is
@@ -536,21 +565,9 @@ proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 	/* then syscall: the fact most likely to change, and stat's state should match it */
 	if (proc_read_small(fc, pid, t->tid, "syscall", buf, sizeof buf) == 0)
 		proc_parse_syscall(buf, t);
-	if (proc_read_small(fc, pid, t->tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
-		return -1;
-	t->proc_state = st.state;
-	t->utime_ticks = st.utime;
-	t->stime_ticks = st.stime;
-	t->cpu = st.processor;
-	free(t->name);
-	t->name = xstrdup(st.comm);
-	/* wchan only where the syscall does not already say what the thread waits in */
-	if ((t->proc_state == 'D' || t->syscall < 0) && !t->on_cpu &&
-	    proc_read_small(NULL, pid, t->tid, "wchan", buf, sizeof buf) == 0 && buf[0] != '\0' && strcmp(buf, "0") != 0) {
-		free(t->wchan);
-		t->wchan = xstrdup(buf);
-	}
-	return 0;
+	if (defer && t->task_running)
+		return 1;
+	return proc_read_thread_stat(fc, pid, t);
 }
 
 void
@@ -561,17 +578,23 @@ proc_fdcache_keep(struct proc_fdcache *fc, pid_t tid)
 }
 
 int
-proc_read_sched(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *exec_start_ns, int *cpu)
+proc_read_sched(struct proc_fdcache *fc, pid_t pid, struct thread *t, bool whole, uint64_t *exec_start_ns)
 {
 	char buf[8192];
 	struct proc_stat st;
+	int rc = 0;
 
-	if (proc_read_small(fc, pid, tid, "sched", buf, sizeof buf) < 0 ||
+	*exec_start_ns = 0;
+	if (proc_read_small(fc, pid, t->tid, "sched", buf, sizeof buf) < 0 ||
 	    proc_parse_exec_start(buf, exec_start_ns) < 0)
+		rc = -1;
+	if (whole)
+		return proc_read_thread_stat(fc, pid, t) < 0 ? -2 : rc;
+	if (rc < 0)
 		return -1;
-	if (proc_read_small(fc, pid, tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
+	if (proc_read_small(fc, pid, t->tid, "stat", buf, sizeof buf) < 0 || proc_parse_stat(buf, &st) < 0)
 		return -1;
-	*cpu = st.processor;
+	t->cpu = st.processor;
 	return 0;
 }
 

@@ -60,8 +60,14 @@ void proc_fdcache_keep(struct proc_fdcache *fc, pid_t tid);
 /* Reads one thread's /proc facts (stat, syscall, schedstat, wchan, comm) into t. -1 if it vanished.
  * fc may be NULL. */
 int proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t);
-/* Reads se.exec_start from /proc/.../sched and, right after, the cpu the thread is on from stat. */
-int proc_read_sched(struct proc_fdcache *fc, pid_t pid, pid_t tid, uint64_t *exec_start_ns, int *cpu);
+/* The same, but with defer a thread whose syscall line says running is left without its stat
+ * (returns 1): proc_read_sched(..., whole) reads it, after its sched, which needs a stat read
+ * anyway. 0 read, -1 vanished. */
+int proc_read_thread_lazy(struct proc_fdcache *fc, pid_t pid, struct thread *t, bool defer);
+/* Reads se.exec_start from /proc/.../sched (*exec_start_ns 0 if it cannot) and, right after,
+ * from stat the cpu the thread is on, or with whole all of stat's facts as proc_read_thread does.
+ * 0 read; -1 sched or stat unread; -2 (whole only) stat unread: the thread vanished. */
+int proc_read_sched(struct proc_fdcache *fc, pid_t pid, struct thread *t, bool whole, uint64_t *exec_start_ns);
 /* Reads and parses one thread's stat. */
 int proc_read_stat(struct proc_fdcache *fc, pid_t pid, pid_t tid, struct proc_stat *st);
 /* Re-reads just the facts that tell whether a thread ran: schedstat slices and the syscall line

@@ -359,6 +359,65 @@ test_fdcache_once(void **state)
 	}
 }
 
+static volatile int lazy_stop;
+static volatile pid_t lazy_tid;
+
+static void *
+lazy_spinner(void *arg)
+{
+	(void)arg;
+	lazy_tid = (pid_t)syscall(SYS_gettid);
+	while (!lazy_stop)
+		;
+	return NULL;
+}
+
+/* A running thread's stat is left to the sched read (one stat read, not two), which fills all of
+ * it; a thread that vanished before it reads as gone. */
+static void
+test_lazy_stat(void **state)
+{
+	struct proc_fdcache *fc = proc_fdcache_new(getpid(), false);
+	struct snapshot *s = snapshot_new(getpid());
+	struct thread *t;
+	struct thread gone;
+	uint64_t start = 1;
+	pthread_t th;
+
+	(void)state;
+	/* a thread that never enters the kernel: its syscall line says "running" (a thread reading
+	 * its own would see itself in read) */
+	assert_int_equal(pthread_create(&th, NULL, lazy_spinner, NULL), 0);
+	while (lazy_tid == 0)
+		usleep(1000);
+	t = snapshot_add_thread(s, lazy_tid);
+	assert_int_equal(proc_read_thread_lazy(fc, getpid(), t, true), 1);
+	assert_true(t->task_running);
+	assert_int_equal(t->proc_state, '\0');
+	assert_null(t->name);
+	assert_int_equal(proc_read_sched(fc, getpid(), t, true, &start), 0);
+	assert_int_equal(t->proc_state, 'R');
+	assert_non_null(t->name);
+	assert_true(start > 0);
+	assert_true(t->cpu >= 0);
+	/* without defer, or for the cpu alone, the same facts as before */
+	assert_int_equal(proc_read_thread_lazy(fc, getpid(), t, false), 0);
+	assert_int_equal(t->proc_state, 'R');
+	t->cpu = -1;
+	assert_int_equal(proc_read_sched(fc, getpid(), t, false, &start), 0);
+	assert_true(t->cpu >= 0 && start > 0);
+	memset(&gone, 0, sizeof gone);
+	gone.tid = 0x3ffffff0;	/* above pid_max's ceiling: no such task */
+	assert_int_equal(proc_read_sched(fc, getpid(), &gone, true, &start), -2);
+	assert_int_equal(start, 0);
+	assert_int_equal(proc_read_sched(fc, getpid(), &gone, false, &start), -1);
+	assert_null(gone.name);
+	lazy_stop = 1;
+	pthread_join(th, NULL);
+	snapshot_free(s);
+	proc_fdcache_free(fc);
+}
+
 int
 main(void)
 {
@@ -374,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_threads_and_names),
 		cmocka_unit_test(test_fdcache),
 		cmocka_unit_test(test_fdcache_once),
+		cmocka_unit_test(test_lazy_stat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
