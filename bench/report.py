@@ -441,7 +441,7 @@ def wakers(wd):
 
 
 def live_cost(wd):
-	res, cpu = {}, {}
+	res, cpu, helper = {}, {}, {}
 	p = os.path.join(wd, "live.tsv")
 	if os.path.exists(p):
 		for l in open(p):
@@ -450,16 +450,22 @@ def live_cost(wd):
 				res.setdefault(c[0], []).append(num(c[2]))
 			if len(c) >= 4 and num(c[3]) is not None:
 				cpu.setdefault(c[0], []).append(num(c[3]))
+			if len(c) >= 5 and num(c[4]) is not None:
+				helper.setdefault(c[0], []).append(num(c[4]))
 	if "none" not in res:
 		return ["n/a: the live-cost part did not run (BENCH_LIVE=0 or cpuload failed)."], {}
 	base = median(res["none"])
-	lines = ["| configuration | windows | units/s (median) | min - max | vs unmonitored (median) | holdup's own CPU (median) |", "|---|---|---|---|---|---|"]
+	lines = ["| configuration | windows | units/s (median) | min - max | vs unmonitored (median) | the tool's own CPU (median) |", "|---|---|---|---|---|---|"]
 	live = {}
 	names = {"none": "unmonitored", "top10": "holdup top -i 0.1 (10 Hz, in a detached tmux)",
 			 "record10": "holdup record -r 10 (pprof; stand-in for top at 10 Hz)",
 			 "record100": "holdup record -r 100 (pprof)",
-			 "record100json": "holdup record -r 100 --format json (every snapshot written whole)"}
-	for k in ["none", "top10", "record10", "record100", "record100json"]:
+			 "record100json": "holdup record -r 100 --format json (every snapshot written whole)",
+			 "burner10": "floor: bench/burner at 10 Hz burning record -r 10's CPU share, nothing else",
+			 "burner100": "floor: bench/burner at 100 Hz burning record -r 100's CPU share, nothing else"}
+	for k in ["none", "top10", "record10", "record100", "record100json", "burner10", "burner100"]:
+		if k.startswith("burner") and k not in res:
+			continue
 		if k not in res:
 			lines.append(f"| {names[k]} | 0 | n/a | n/a | n/a | n/a |")
 			continue
@@ -467,6 +473,8 @@ def live_cost(wd):
 		loss = 100 * (base - m) / base if base else None
 		live[k] = loss
 		own = f"{median(cpu[k]):.1f}% of the machine" if cpu.get(k) else "-"
+		if helper.get(k):
+			own += f" (+ the tmux server's {median(helper[k]):.1f}%)"
 		live[k + "_cpu"] = median(cpu[k]) if cpu.get(k) else None
 		lines.append(f"| {names[k]} | {len(res[k])} | {m:.0f} | {min(res[k]):.0f} - {max(res[k]):.0f} | {'-' if k == 'none' else f'{-loss:+.1f}%'} | {own} |")
 	# record's achieved rate, from its own summary line "N samples in S s, M ticks missed".

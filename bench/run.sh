@@ -263,9 +263,10 @@ if [ -x "$HOLDUP" ] && part wakers; then
 fi
 
 # Live cost: a CPU-bound 100-thread target's throughput alone, under top at 10 Hz and record at 100 Hz.
-live_window() { # live_window CONFIG REP [TOOLPID]: measure one throughput window with the tool (if any) already running
-	local l c0="" c1="" t0 t1 share
+live_window() { # live_window CONFIG REP [TOOLPID [HELPERPID]]: measure one throughput window with the tool (if any) already running
+	local l c0="" c1="" h0="" h1="" t0 t1 share hshare
 	[ -n "${3:-}" ] && c0=$(cpu_ticks "$3")
+	[ -n "${4:-}" ] && h0=$(cpu_ticks "$4")
 	t0=$(date +%s.%N)
 	signal_read rate >/dev/null
 	sleep "$BENCH_LIVE_SECONDS"
@@ -275,13 +276,31 @@ live_window() { # live_window CONFIG REP [TOOLPID]: measure one throughput windo
 	fi
 	t1=$(date +%s.%N)
 	[ -n "${3:-}" ] && c1=$(cpu_ticks "$3")
-	# the tool's own CPU time in the window, as a share of the machine (all its CPUs)
-	share=""
-	if [ -n "$c0" ] && [ -n "$c1" ]; then
-		share=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
-			'BEGIN { if (t1 > t0) printf "%.2f", 100 * (b - a) / hz / (t1 - t0) / n }')
-	fi
-	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" "$share" >>"$LIVE"
+	[ -n "${4:-}" ] && h1=$(cpu_ticks "$4")
+	# the tool's own CPU time in the window, as a share of the machine (all its CPUs); a helper's
+	# (the tmux server drawing top's pane) apart
+	share=$(cpu_share "$c0" "$c1" "$t0" "$t1")
+	hshare=$(cpu_share "$h0" "$h1" "$t0" "$t1")
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field units_per_s "$l")" "$share" "$hshare" >>"$LIVE"
+}
+cpu_share() { # cpu_share TICKS0 TICKS1 T0 T1: CPU time between, as a share of the machine in %
+	[ -n "$1" ] && [ -n "$2" ] || return 0
+	awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
+		'BEGIN { if (t1 > t0) printf "%.2f", 100 * (b - a) / hz / (t1 - t0) / n }'
+}
+# live_burner CONFIG REP HZ FROM: one window beside bench/burner at HZ burning, per wake, the CPU
+# share holdup's FROM window of this rep used: that much CPU at that rate, and nothing else.
+live_burner() {
+	local share us bp
+	share=$(awk -F '\t' -v k="$4" -v r="$2" '$1 == k && $2 == r { s = $4 } END { print s }' "$LIVE")
+	[ -n "$share" ] && [ -x "$BENCHBIN/burner" ] || return 0
+	us=$(awk -v s="$share" -v n="$(nproc)" -v hz="$3" 'BEGIN { printf "%d", s / 100 * n / hz * 1e6 }')
+	"$BENCHBIN/burner" "$3" "$us" >"$W/burner.out" 2>&1 &
+	bp=$!
+	sleep 1
+	live_window "$1" "$2" "$bp"
+	kill "$bp" 2>/dev/null
+	wait "$bp" 2>/dev/null
 }
 top_pid() { # top_pid: the holdup top in the tmux pane (not its forked broker, which is newer and idle)
 	local pane
@@ -318,7 +337,7 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 			if tmux new-session -d -s "$TMUX_SESSION" -x 200 -y 50 "$HOLDUP top -i 0.1 $TPID 2>$W/top.err" 2>/dev/null; then
 				sleep 1
 				if tmux has-session -t "$TMUX_SESSION" 2>/dev/null; then
-					live_window top10 "$rep" "$(top_pid)"
+					live_window top10 "$rep" "$(top_pid)" "$(tmux display -p -t "$TMUX_SESSION" '#{pid}' 2>/dev/null)"
 				else
 					note "holdup top exited early: $(head -c 300 "$W/top.err" 2>/dev/null)"
 				fi
@@ -335,6 +354,9 @@ if [ "$BENCH_LIVE" = 1 ] && part live && start_target nice cpuload 100; then
 			# the same with every snapshot written out whole as JSON, for comparison
 			live_record record100json "$rep" "$W/live-recordjson.$rep" -r 100 --format json \
 				-o "$W/live-recordjson.$rep.jsonl"
+			say "live rep $rep: burner at 10 Hz and at 100 Hz, with record's CPU share"
+			live_burner burner10 "$rep" 10 record10
+			live_burner burner100 "$rep" 100 record100
 		fi
 		[ "$(harm_check)" = ok ] || note "live rep $rep: cpuload not clean afterwards"
 	done

@@ -1,7 +1,7 @@
 #!/bin/bash
-# bench.t - smoke test of `make bench`: one tiny run (N=10, one repetition, no live-cost part) produces the table and harms no target.
+# bench.t - smoke test of `make bench`: one tiny run (N=10, one repetition) produces the tables and harms no target, then one short live-cost run.
 . tests/integration/lib.sh
-plan 11
+plan 16
 
 out=$TMPD/perf.md
 keep=$TMPD/bench
@@ -35,3 +35,24 @@ for p in $(cat "$keep/pids" 2>/dev/null); do [ -d /proc/$p ] && left="$left $p";
 bad=$(grep -c 'not clean' "$keep/notes.txt" 2>/dev/null)
 [ -s "$keep/pids" ] && [ -z "$left" ] && [ "${bad:-0}" = 0 ]
 ok $? "targets were left unharmed and are gone (left:${left:- none}, unclean: ${bad:-0})"
+
+# The live-cost part, one short window each: every configuration gets a row with a throughput and
+# the tool's CPU, the floor rows included (bench/burner with record's share).
+lout=$TMPD/live.md
+BENCH_PARTS=live BENCH_REPEAT=1 BENCH_LIVE_SECONDS=1 BENCH_OUT=$lout BENCH_KEEP=$TMPD/live \
+	HOLDUP=$HOLDUP BENCHBIN=$BENCHBIN bash bench/run.sh >"$TMPD/live.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] || sed 's/^/#   /' "$TMPD/live.log" | tail -n 30
+ok $rc "bench/run.sh (live part) exits 0"
+# live_row LABEL-PREFIX: its units/s (4th field) and its CPU cell (7th) are numbers
+live_row() {
+	local line
+	line=$(grep -F "| $1" "$lout" | head -n 1)
+	[ -n "$line" ] || { diag "no live row for $1"; return 1; }
+	echo "$line" | awk -F'|' '{ gsub(/ /, "", $4); exit !($4 ~ /^[0-9]+$/ && $7 ~ /^ [0-9]+\.[0-9]% of the machine/) }' ||
+		{ diag "live row without numbers: $line"; return 1; }
+}
+check "top's live row has a throughput and its CPU" live_row "holdup top -i 0.1"
+check "record's live row has a throughput and its CPU" live_row "holdup record -r 100 (pprof)"
+check "the 10 Hz burner floor row has a throughput and its CPU" live_row "floor: bench/burner at 10 Hz"
+check "the 100 Hz burner floor row has a throughput and its CPU" live_row "floor: bench/burner at 100 Hz"
