@@ -12,13 +12,17 @@ rc=$?
 ok $rc "bench/run.sh exits 0"
 check "the report is written" test -s "$out"
 
+# row_matches FILE PREFIX AWK-CONDITION: the first table row of FILE starting "| PREFIX" meets the
+# condition on its |-separated fields
+row_matches() {
+	local line
+	line=$(grep -F "| $2" "$1" | head -n 1)
+	[ -n "$line" ] || { diag "no row for $2"; return 1; }
+	echo "$line" | awk -F'|' "{ exit !($3) }" || { diag "row without numbers: $line"; return 1; }
+}
 # row TOOL-LABEL-PREFIX: the N=10 table row of that tool; its wall cell (4th field) must be a number.
 row_has_numbers() {
-	local line
-	line=$(grep -F "| 10 | $1" "$out" | head -n 1)
-	[ -n "$line" ] || { diag "no row for $1"; return 1; }
-	echo "$line" | awk -F'|' '{ gsub(/ /, "", $4); gsub(/ /, "", $5); exit !($4 ~ /^[0-9]+(\.[0-9]+)?$/ && $5 ~ /^[0-9]+(\.[0-9]+)?\(/) }' ||
-		{ diag "row without numbers: $line"; return 1; }
+	row_matches "$out" "10 | $1" '$4 ~ /^ [0-9]+(\.[0-9]+)? $/ && $5 ~ /^ [0-9]+(\.[0-9]+)? \(/'
 }
 check "floor row has wall time and pause" row_has_numbers "bare ptrace floor"
 check "holdup row has wall time and pause" row_has_numbers "holdup dump --json (default)"
@@ -46,11 +50,7 @@ rc=$?
 ok $rc "bench/run.sh (live part) exits 0"
 # live_row LABEL-PREFIX: its units/s (4th field) and its CPU cell (7th) are numbers
 live_row() {
-	local line
-	line=$(grep -F "| $1" "$lout" | head -n 1)
-	[ -n "$line" ] || { diag "no live row for $1"; return 1; }
-	echo "$line" | awk -F'|' '{ gsub(/ /, "", $4); exit !($4 ~ /^[0-9]+$/ && $7 ~ /^ [0-9]+\.[0-9]% of the machine/) }' ||
-		{ diag "live row without numbers: $line"; return 1; }
+	row_matches "$lout" "$1" '$4 ~ /^ [0-9]+ $/ && $7 ~ /^ [0-9]+\.[0-9]% of the machine/'
 }
 check "top's live row has a throughput and its CPU" live_row "holdup top -i 0.1"
 check "record's live row has a throughput and its CPU" live_row "holdup record -r 100 (pprof)"
