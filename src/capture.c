@@ -369,6 +369,7 @@ capture_split_runnable(struct capture *c, struct snapshot *s, bool sampled)
 		ct->stat_deferred = false;
 		if (rc == -2) {
 			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+			c->carry.facts_ns = 0;	/* the reused thread list is out of date */
 			continue;
 		}
 		if (rc == 0 && start[i] > newest)

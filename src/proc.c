@@ -554,7 +554,7 @@ proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 int
 proc_read_thread_lazy(struct proc_fdcache *fc, pid_t pid, struct thread *t, bool defer)
 {
-	char buf[256];
+	char buf[1024];
 
 	/* The run count first: the later check that a thread left running did not run compares
 	 * against it, so a thread that wakes after this read (and so between the other reads) is
