@@ -461,27 +461,13 @@ capture_from_sample(struct capture *c, struct snapshot *s, struct thread *t)
 	t->stack_len = 0;
 	if (smp.stack_len == 0)
 		return true;
-	/* one block for the snapshot's sampled stacks, not an allocation per thread and snapshot */
-	if (c->block == NULL) {
-		c->block_cap = s->nthreads * (size_t)SAMPLER_STACK_BYTES;
-		c->block = xmalloc(c->block_cap);
-		snapshot_keep_block(s, c->block);
-	}
+	/* the stack stays in the sampler's copy of the sample, shared, not copied again */
 	capture_stack_release(c, t);
-	/* a thread read again after it ran may have its own copy from earlier in this snapshot */
-	if (t->stack == NULL || ct->stack_cap < smp.stack_len) {
-		free(t->stack);
-		ct->stack_cap = 0;
-		if (c->block_cap - c->block_used >= smp.stack_len) {
-			t->stack = c->block + c->block_used;
-			t->stack_in_block = true;
-			c->block_used += smp.stack_len;
-		} else {
-			t->stack = xmalloc(smp.stack_len);	/* a thread born during the snapshot */
-			ct->stack_cap = smp.stack_len;
-		}
-	}
-	memcpy(t->stack, smp.stack, smp.stack_len);
+	free(t->stack);
+	ct->stack_cap = 0;
+	snapshot_keep_block(s, smp.buf);
+	t->stack = (uint8_t *)smp.stack;
+	t->stack_in_block = true;
 	t->stack_addr = smp.stack_addr;
 	t->stack_len = smp.stack_len;
 	return true;
@@ -635,8 +621,6 @@ capture_take_begin(struct capture *c, bool stop_all)
 	s->capture_mode = stop_all ? CAPTURE_MODE_STOP_ALL : CAPTURE_MODE_FAST;
 	c->snap = s;
 	c->nthr = 0;
-	c->block = NULL;
-	c->block_used = c->block_cap = 0;
 	return s;
 }
 

@@ -178,10 +178,8 @@ capture_carry_facts_copy(struct snapshot *dst, const struct snapshot *src)
 	dst->pidns = src->pidns;
 	dst->ns_pid = src->ns_pid;
 	dst->container = src->container != NULL ? xstrdup(src->container) : NULL;
-	if (src->maps_text != NULL) {
-		dst->maps_text = xstrdup(src->maps_text);
-		snapshot_parse_maps(dst, dst->maps_text);
-	}
+	if (src->maps_text != NULL)
+		snapshot_copy_maps(dst, src);
 	dst->fds = xcalloc(src->nfds + 1, sizeof *dst->fds);
 	for (size_t i = 0; i < src->nfds; i++) {
 		dst->fds[i].fd = src->fds[i].fd;

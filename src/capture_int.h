@@ -57,8 +57,6 @@ struct capture {
 	struct snapshot *snap;		/* borrowed; NULL between snapshots */
 	struct capture_thr *thr;	/* owned; indexed like snap->threads, grown on demand */
 	size_t nthr, thr_cap;
-	uint8_t *block;			/* sampled threads' stacks; owned by snap (snapshot_keep_block) */
-	size_t block_used, block_cap;
 	size_t last_stopped;		/* threads that reached the stop in the last capture_stop_copy_resume */
 	bool lockwords_frozen;		/* copy lock words only at new addresses (threads born after the cut) */
 

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rcbuf.h"
+
 #define SAMPLER_DATA_PAGES	8	/* 32 KiB: three samples, so the newest survives a write or two while read */
 #define SAMPLER_RETRIES		4
 #define SAMPLER_ABI_64		2	/* PERF_SAMPLE_REGS_ABI_64 */
@@ -27,9 +29,9 @@ struct sampler_ent {
 	uint64_t head;			/* data_head then */
 	bool fresh;			/* no sampler_ran yet */
 	bool period_set;		/* moved from SAMPLER_FIRST_NS to the sampler's period */
-	uint8_t *rec;			/* owned; the newest sample as last copied out of the ring */
+	struct rcbuf *rec;		/* one reference owned; the newest sample as last copied out of the
+					 * ring, shared with the snapshots whose stacks point into it */
 	size_t reclen;			/* 0: none copied */
-	size_t reccap;
 	uint64_t rechead;		/* data_head when it was copied: while it holds, so does rec */
 	bool swept;			/* tracked since the previous sweep */
 };
@@ -86,9 +88,9 @@ sampler_ent_close(struct sampler *s, struct sampler_ent *x)
 		munmap(x->map, sampler_maplen(s));
 	if (x->fd >= 0)
 		close(x->fd);
-	free(x->rec);
+	rcbuf_unref(x->rec);
 	x->rec = NULL;
-	x->reclen = x->reccap = 0;
+	x->reclen = 0;
 	x->map = NULL;
 	x->fd = -1;
 }
@@ -353,8 +355,9 @@ sampler_ring_find(const uint8_t *data, size_t size, uint64_t head, uint64_t *at)
 	return 0;
 }
 
-/* Copies the newest sample of x into x->rec (grown to fit), checking that the kernel did not
- * overwrite it meanwhile: straight from the ring, one copy. On failure x->rec holds nothing.
+/* Copies the newest sample of x into x->rec (a new buffer if a snapshot still holds the old one, or
+ * it is too small), checking that the kernel did not overwrite it meanwhile: straight from the
+ * ring, one copy. On failure x->rec holds nothing.
  * Returns the record's length, 0, or -1. */
 static ssize_t
 sampler_copy(struct sampler *s, struct sampler_ent *x, uint64_t *headp)
@@ -376,11 +379,7 @@ sampler_copy(struct sampler *s, struct sampler_ent *x, uint64_t *headp)
 			return n;
 		if ((size_t)n > size)
 			return -1;
-		if (x->reccap < (size_t)n) {
-			x->rec = xrealloc(x->rec, (size_t)n);
-			x->reccap = (size_t)n;
-		}
-		sampler_ring_copy(data, size, head + at, x->rec, (size_t)n);
+		sampler_ring_copy(data, size, head + at, rcbuf_own(&x->rec, (size_t)n)->data, (size_t)n);
 		/* The kernel writes new records below head while we copy, wrapping onto the oldest
 		 * bytes; the copy holds if what was written since, plus one record that may be in
 		 * flight, did not reach the end of ours. */
@@ -412,7 +411,10 @@ sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out)
 		x->reclen = (size_t)n;
 		x->rechead = head;
 	}
-	return sampler_decode(x->rec, x->reclen, out) == 0 && out->tid == tid ? 1 : 0;
+	if (sampler_decode(x->rec->data, x->reclen, out) != 0 || out->tid != tid)
+		return 0;
+	out->buf = x->rec;
+	return 1;
 }
 
 /* Whether x's control page or ring head moved since sampler_ran last looked (a new event: yes). */

@@ -10,6 +10,8 @@
 #include "arch.h"
 #include "util.h"
 
+struct rcbuf;
+
 /* Bytes of user stack each sample carries (from the sampled sp upwards). */
 #define SAMPLER_STACK_BYTES 8192
 
@@ -31,6 +33,8 @@ struct sampler_sample {
 	uint64_t stack_addr;		/* target address of stack[0] (the sampled sp) */
 	const uint8_t *stack;		/* borrowed: points into the record it was decoded from */
 	size_t stack_len;
+	struct rcbuf *buf;		/* borrowed, NULL from sampler_decode: the buffer stack points into,
+					 * valid until the next sampler call; rcbuf_ref it to keep it longer */
 };
 
 /* Sets up a sampler for pid (no event is opened yet). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
+#include "rcbuf.h"
 #include "util.h"
 
 /* runtime/runtime2.go: _Gscan, set on a status while the garbage collector scans the stack. */
@@ -129,7 +130,7 @@ snapshot_free(struct snapshot *s)
 	free(s->maps_text);
 	free(s->maps_paths);
 	for (size_t i = 0; i < s->nblocks; i++)
-		free(s->blocks[i]);
+		rcbuf_unref(s->blocks[i]);
 	free(s->blocks);
 	for (size_t i = 0; i < s->nmem; i++)
 		free(s->mem[i].data);
@@ -305,10 +306,13 @@ snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t
 }
 
 void
-snapshot_keep_block(struct snapshot *s, void *block)
+snapshot_keep_block(struct snapshot *s, struct rcbuf *block)
 {
+	/* the same buffer twice in a row: a thread read again in this snapshot */
+	if (s->nblocks > 0 && s->blocks[s->nblocks - 1] == block)
+		return;
 	xgrow(&s->blocks, &s->blocks_cap, s->nblocks + 1, sizeof *s->blocks);
-	s->blocks[s->nblocks++] = block;
+	s->blocks[s->nblocks++] = rcbuf_ref(block);
 }
 
 /* Copies from one cached range if it covers [addr, addr+len) entirely. */
@@ -736,6 +740,43 @@ next:
 		p = *eol != '\0' ? eol + 1 : eol;
 	}
 	return 0;
+}
+
+void
+snapshot_copy_maps(struct snapshot *dst, const struct snapshot *src)
+{
+	size_t used = 0;
+
+	free(dst->maps);
+	free(dst->maps_paths);
+	free(dst->maps_text);
+	dst->maps = NULL;
+	dst->maps_paths = NULL;
+	dst->maps_text = src->maps_text != NULL ? xstrdup(src->maps_text) : NULL;
+	dst->nmaps = 0;
+	if (src->nmaps == 0)
+		return;
+	/* the paths lie one after another in maps_paths: the one that ends furthest ends them */
+	for (size_t i = 0; i < src->nmaps; i++) {
+		size_t e = (size_t)(src->maps[i].path - src->maps_paths) + strlen(src->maps[i].path) + 1;
+
+		if (e > used)
+			used = e;
+	}
+	dst->maps_paths = xmalloc(used);
+	memcpy(dst->maps_paths, src->maps_paths, used);
+	dst->maps = xcalloc(src->nmaps, sizeof *dst->maps);
+	memcpy(dst->maps, src->maps, src->nmaps * sizeof *dst->maps);
+	dst->nmaps = src->nmaps;
+	for (size_t i = 0; i < dst->nmaps; i++) {
+		struct mapping *m = &dst->maps[i];
+
+		m->path = dst->maps_paths + (src->maps[i].path - src->maps_paths);
+		/* as parsed: what analysis filled in is the source's own */
+		m->build_id_hex[0] = '\0';
+		memset(m->build_id, 0, sizeof m->build_id);
+		m->build_id_len = 0;
+	}
 }
 
 const char *

@@ -10,6 +10,8 @@
 
 #include "arch.h"
 
+struct rcbuf;
+
 /* Exactly one per thread; names are the JSON/text vocabulary (snapshot_state_name). */
 enum thread_state {
 	STATE_UNKNOWN = 0,
@@ -139,7 +141,7 @@ struct thread {
 	uint64_t regs_id;		/* nonzero: names where regs and stack came from, so that two
 					 * snapshots of a process whose thread has the same id hold the
 					 * same registers and stack bytes (a perf sample's time); 0 unknown */
-	bool stack_in_block;		/* stack points into one of snapshot.blocks, not owned */
+	bool stack_in_block;		/* stack points into one of snapshot.blocks, not owned (read only) */
 
 	/* Analysis. */
 	struct frame *frames;		/* owned, innermost first */
@@ -355,8 +357,9 @@ struct snapshot {
 	size_t nmaps;
 	char *maps_text;		/* owned; /proc/PID/maps as read, for libdwfl */
 	char *maps_paths;		/* owned; the maps' paths, one after another (one allocation) */
-	void **blocks;			/* owned; memory blocks threads' stacks point into (stack_in_block),
-					 * one allocation for many copies; freed with the snapshot */
+	struct rcbuf **blocks;		/* one reference each owned; buffers threads' stacks point into
+					 * (stack_in_block): perf samples, shared with the sampler and
+					 * other snapshots instead of copied; dropped with the snapshot */
 	size_t nblocks, blocks_cap;
 
 	struct memcopy *mem;		/* owned */
@@ -462,8 +465,8 @@ size_t snapshot_drop_threads(struct snapshot *s, enum capture_status st);
 /* Index of tid in s->threads, -1 if absent. */
 int snapshot_thread_index(const struct snapshot *s, pid_t tid);
 void snapshot_add_memcopy(struct snapshot *s, uint64_t addr, const void *data, size_t len);
-/* Makes block (xmalloc'd) the snapshot's, freed with it; threads with stack_in_block point into it. */
-void snapshot_keep_block(struct snapshot *s, void *block);
+/* Takes a reference to block, dropped with the snapshot; threads with stack_in_block point into it. */
+void snapshot_keep_block(struct snapshot *s, struct rcbuf *block);
 /* Reads target memory as of the snapshot: stack copies and memcopies first, then the fallback.
  * Returns the number of bytes read (may be short) or -1. */
 ssize_t snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len);
@@ -476,6 +479,9 @@ const struct mapping *snapshot_find_mapping(const struct snapshot *s, uint64_t a
 void snapshot_prefetch(const struct snapshot *s, const uint64_t *addrs, size_t n);
 /* Parses /proc/PID/maps text into s->maps (replacing). Returns 0 or -1. */
 int snapshot_parse_maps(struct snapshot *s, const char *text);
+/* Gives dst (its maps replaced) the maps of src as snapshot_parse_maps made them from the same text,
+ * without parsing it again. */
+void snapshot_copy_maps(struct snapshot *dst, const struct snapshot *src);
 
 /* Target of fd, or NULL. */
 const char *snapshot_fd_target(const struct snapshot *s, int fd);

@@ -19,7 +19,7 @@ import tempfile
 
 # The layers, lowest first. A module is named exactly or by a pattern (exact names win).
 LAYERS = [
-    ("base", ["util", "sanitize", "json", "protobuf", "demangle", "signals", "syscalls",
+    ("base", ["util", "rcbuf", "sanitize", "json", "protobuf", "demangle", "signals", "syscalls",
               "sandbox", "broker", "arch"]),  # arch: the architecture seam (register layout), below the snapshot; broker: a confined session's privileged half
     ("snapshot", ["snapshot", "corenote"]),  # plain data, result types included; corenote: its saved form
     ("capture", ["capture", "capture_*", "proc", "proctree", "sampler"]),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "capture_int.h"
+#include "rcbuf.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -248,7 +249,7 @@ test_thread_state(void **state)
 {
 	struct capture *c = xcalloc(1, sizeof *c);
 	struct snapshot *s = snapshot_new(1);
-	uint8_t *block = xmalloc(64);
+	struct rcbuf *block = rcbuf_new(64);
 	struct thread *t;
 
 	(void)state;
@@ -263,16 +264,21 @@ test_thread_state(void **state)
 	assert_false(capture_thr(c, &s->threads[30])->reread);
 	assert_int_equal(capture_thr(c, &s->threads[30])->stack_cap, 0);
 
-	/* a stack in a block the snapshot keeps is forgotten, not freed, when released */
+	/* a stack in a block the snapshot keeps is forgotten, not freed, when released; the
+	 * snapshot holds its own reference, the same block kept twice in a row only one */
 	snapshot_keep_block(s, block);
+	snapshot_keep_block(s, block);
+	assert_int_equal(block->refs, 2);
+	assert_int_equal(s->nblocks, 1);
+	rcbuf_unref(block);
 	t = &s->threads[2];
-	t->stack = block + 16;
+	t->stack = block->data + 16;
 	t->stack_len = 16;
 	t->stack_in_block = true;
 	capture_stack_release(c, t);
 	assert_null(t->stack);
 	assert_false(t->stack_in_block);
-	s->threads[3].stack = block + 32;
+	s->threads[3].stack = block->data + 32;
 	s->threads[3].stack_len = 32;
 	s->threads[3].stack_in_block = true;	/* freed with the block by snapshot_free */
 	free(c->thr);

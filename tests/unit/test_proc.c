@@ -176,6 +176,36 @@ test_maps_and_lookup(void **state)
 	assert_null(snapshot_find_mapping(s, 0x1000));
 	assert_null(snapshot_find_mapping(s, 0x55d000002000));
 
+	/* the maps copied (as a sampled snapshot reuses them) are what parsing the text again gives,
+	 * in memory of their own: they outlive the source, and what analysis filled in stays behind */
+	{
+		struct snapshot *c = snapshot_new(1), *r = snapshot_new(1);
+
+		snprintf(s->maps[0].build_id_hex, sizeof s->maps[0].build_id_hex, "%s", "abcd");
+		s->maps_text = xstrdup(maps);
+		snapshot_copy_maps(c, s);
+		free(s->maps_text);
+		s->maps_text = NULL;
+		snapshot_parse_maps(r, maps);
+		snapshot_parse_maps(s, "00400000-00401000 r-xp 00000000 00:00 0 /elsewhere\n");	/* the source's memory is reused */
+		assert_string_equal(c->maps_text, maps);
+		assert_int_equal(c->nmaps, r->nmaps);
+		for (size_t i = 0; i < r->nmaps; i++) {
+			assert_int_equal(c->maps[i].start, r->maps[i].start);
+			assert_int_equal(c->maps[i].end, r->maps[i].end);
+			assert_int_equal(c->maps[i].offset, r->maps[i].offset);
+			assert_int_equal(c->maps[i].dev, r->maps[i].dev);
+			assert_int_equal(c->maps[i].ino, r->maps[i].ino);
+			assert_string_equal(c->maps[i].perms, r->maps[i].perms);
+			assert_string_equal(c->maps[i].path, r->maps[i].path);
+			assert_string_equal(c->maps[i].build_id_hex, "");
+		}
+		assert_string_equal(snapshot_find_mapping(c, 0x7f0000000010)->path, "/opt/my app/lib x.so (deleted)");
+		snapshot_free(r);
+		snapshot_free(c);
+		snapshot_parse_maps(s, maps);
+	}
+
 	/* memory reads: served from copies; past a copy's end without a fallback: -1 */
 	snapshot_add_memcopy(s, 0x1000, data, sizeof data);
 	assert_int_equal(snapshot_read(s, 0x1004, out, 8), 8);

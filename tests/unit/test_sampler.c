@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rcbuf.h"
 #include "sampler.h"
 
 /* Builds a sample record as sampler's events write it; returns its size. */
@@ -207,6 +208,16 @@ test_live_sample(void **state)
 	{
 		uint64_t last = 0, mindiff = UINT64_MAX;
 		int distinct = 0;
+		/* a sample held (as a snapshot holds its stack) keeps its bytes while newer ones come in
+		 * to buffers of their own */
+		struct rcbuf *held = got == 1 ? rcbuf_ref(smp.buf) : NULL;
+		uint8_t saved[SAMPLER_STACK_BYTES];
+		size_t savedlen = got == 1 ? smp.stack_len : 0;
+
+		if (held != NULL) {
+			assert_true(smp.stack >= held->data && smp.stack + smp.stack_len <= held->data + held->cap);
+			memcpy(saved, smp.stack, savedlen);
+		}
 
 		for (int i = 0; i < 4000 && distinct < 6; i++) {
 			struct sampler_sample x;
@@ -216,11 +227,18 @@ test_live_sample(void **state)
 				continue;
 			if (last != 0 && x.cpu_ns - last < mindiff)
 				mindiff = x.cpu_ns - last;
+			if (x.cpu_ns != smp.cpu_ns)
+				assert_ptr_not_equal(x.buf, held);
 			last = x.cpu_ns;
 			distinct++;
 		}
 		assert_true(distinct >= 3);
 		assert_true(mindiff >= 500000);
+		if (held != NULL) {
+			assert_int_equal(held->refs, 1);	/* the sampler let go of it */
+			assert_memory_equal(held->data + (smp.stack - held->data), saved, savedlen);
+			rcbuf_unref(held);
+		}
 	}
 	atomic_store(&spin_stop, 1);
 	pthread_join(th, NULL);
