@@ -343,6 +343,50 @@ capture_add_new_threads(struct capture *c, struct snapshot *s)
  * the thread that last ran there is on it if its exec_start is within a tick of the newest one. */
 #define CAPTURE_TICK_NS 5000000ULL
 
+/* The exact split, from the perf events of a sampled snapshot: a thread is on a CPU if its task
+ * clock moves between two reads, and surely off it if it has had no CPU time since just before
+ * /proc was read (sampler_mark). False, with nothing changed, if a thread that runs has no mark: then the
+ * heuristic below decides for all, since it needs every running thread's exec_start. */
+static bool
+capture_split_by_events(struct capture *c, struct snapshot *s)
+{
+	signed char *on = xcalloc(s->nthreads + 1, sizeof *on);
+	bool *idle = xcalloc(s->nthreads + 1, sizeof *idle), done = false;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+
+		on[i] = -1;
+		if (!t->task_running || t->status == CAPTURE_GONE || t->unchanged)
+			continue;
+		on[i] = (signed char)sampler_on_cpu(c->sampler, t->tid, &idle[i]);
+		if (on[i] < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct thread *t = &s->threads[i];
+		struct capture_thr *ct = capture_thr(c, t);
+
+		ct->off_cpu_sure = idle[i];
+		if (on[i] < 0)
+			continue;
+		t->on_cpu = on[i] == 1;
+		if (!ct->stat_deferred)
+			continue;
+		/* running at its first read: all of its stat is read now, not twice */
+		ct->stat_deferred = false;
+		if (proc_read_thread_stat(c->fdc, c->pid, t) < 0) {
+			capture_thread_error(t, CAPTURE_GONE, "exited during the snapshot");
+			c->carry.facts_ns = 0;	/* the reused thread list is out of date */
+		}
+	}
+	done = true;
+out:
+	free(on);
+	free(idle);
+	return done;
+}
+
 static void
 capture_split_runnable(struct capture *c, struct snapshot *s, bool sampled)
 {
@@ -350,6 +394,11 @@ capture_split_runnable(struct capture *c, struct snapshot *s, bool sampled)
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	bool *taken;
 	size_t nrunning = 0;
+
+	if (sampled && capture_split_by_events(c, s)) {
+		free(start);
+		return;
+	}
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct thread *t = &s->threads[i];
@@ -585,6 +634,10 @@ capture_read_threads_sampled(struct capture *c, struct snapshot *s, const pid_t 
 		}
 		if (sampled && capture_carry_restore(c, t))
 			continue;
+		/* its task clock before /proc is read: if it has not moved by the on-CPU split, the
+		 * thread did not run since, and what /proc says still holds */
+		if (sampled)
+			(void)sampler_mark(c->sampler, t->tid);
 		rc = proc_read_thread_lazy(c->fdc, c->pid, t, true);
 		if (rc < 0) {
 			capture_thread_error(t, CAPTURE_GONE, "exited before the snapshot");

@@ -523,7 +523,7 @@ proc_read_small(struct proc_fdcache *fc, pid_t pid, pid_t tid, const char *name,
 
 /* Reads stat into t: state, times, cpu, name, and wchan where the syscall does not already say
  * what the thread waits in (nor says it runs). */
-static int
+int
 proc_read_thread_stat(struct proc_fdcache *fc, pid_t pid, struct thread *t)
 {
 	char buf[1024];

@@ -61,9 +61,11 @@ void proc_fdcache_keep(struct proc_fdcache *fc, pid_t tid);
  * fc may be NULL. */
 int proc_read_thread(struct proc_fdcache *fc, pid_t pid, struct thread *t);
 /* The same, but with defer a thread whose syscall line says running is left without its stat
- * (returns 1): proc_read_sched(..., whole) reads it, after its sched, which needs a stat read
- * anyway. 0 read, -1 vanished. */
+ * (returns 1): proc_read_sched(..., whole) or proc_read_thread_stat reads it later, once the
+ * thread's on-CPU test is done (the sched read needs a stat read anyway). 0 read, -1 vanished. */
 int proc_read_thread_lazy(struct proc_fdcache *fc, pid_t pid, struct thread *t, bool defer);
+/* The stat read proc_read_thread_lazy deferred: all of stat's facts into t. -1 if it vanished. */
+int proc_read_thread_stat(struct proc_fdcache *fc, pid_t pid, struct thread *t);
 /* Reads se.exec_start from /proc/.../sched (*exec_start_ns 0 if it cannot) and, right after,
  * from stat the cpu the thread is on, or with whole all of stat's facts as proc_read_thread does.
  * 0 read; -1 sched or stat unread; -2 (whole only) stat unread: the thread vanished. */

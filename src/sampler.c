@@ -34,6 +34,8 @@ struct sampler_ent {
 	size_t reclen;			/* 0: none copied */
 	uint64_t rechead;		/* data_head when it was copied: while it holds, so does rec */
 	bool swept;			/* tracked since the previous sweep */
+	uint64_t mark;			/* its task clock at sampler_mark */
+	bool marked;			/* mark is set and not yet compared */
 };
 
 struct sampler {
@@ -451,8 +453,50 @@ sampler_ran(struct sampler *s, pid_t tid)
 	if (x == NULL)
 		return -1;
 	ran = sampler_moved(x, &seq, &head);
+	x->marked = false;	/* a mark belongs to the snapshot being read */
 	x->fresh = false;
 	x->seq = seq;
 	x->head = head;
 	return ran ? 1 : 0;
+}
+
+/* The thread's task clock now: reading the event of a thread on a CPU has that CPU bring it up to
+ * date first, so the count of one on a CPU moves between two reads and that of one off it does not. */
+static int
+sampler_count(const struct sampler_ent *x, uint64_t *v)
+{
+	return read(x->fd, v, sizeof *v) == (ssize_t)sizeof *v ? 0 : -1;
+}
+
+int
+sampler_mark(struct sampler *s, pid_t tid)
+{
+	struct sampler_ent *x = sampler_get(s, tid);
+
+	if (x == NULL)
+		return -1;
+	x->marked = sampler_count(x, &x->mark) == 0;
+	return x->marked ? 0 : -1;
+}
+
+int
+sampler_on_cpu(struct sampler *s, pid_t tid, bool *idle)
+{
+	struct sampler_ent *x = sampler_get(s, tid);
+	uint64_t a, b;
+
+	*idle = false;
+	if (x == NULL || !x->marked)
+		return -1;
+	x->marked = false;
+	if (sampler_count(x, &a) < 0)
+		return 0;	/* an exited thread's event reads nothing: not on a CPU, and not known idle */
+	if (a == x->mark) {
+		/* no CPU time since the mark: off its CPU all along */
+		*idle = true;
+		return 0;
+	}
+	if (sampler_count(x, &b) < 0)
+		return 0;
+	return b != a ? 1 : 0;
 }

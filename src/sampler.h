@@ -55,6 +55,12 @@ int sampler_ran(struct sampler *s, pid_t tid);
 /* The same question since that call, without asking it anew (the next sampler_ran still
  * compares with what the previous one saw). */
 int sampler_ran_since(struct sampler *s, pid_t tid);
+/* Notes tid's task clock now (after sampler_ran, before /proc is read), for sampler_on_cpu. 0, or -1 if tid is not tracked or its event cannot be read. */
+int sampler_mark(struct sampler *s, pid_t tid);
+/* Whether tid is on a CPU now: its task clock moves between two reads. 1 yes, 0 no, and *idle
+ * says it has had no CPU time at all since its sampler_mark (so it cannot have changed since
+ * then, and cannot without being scheduled in, which sampler_ran sees). -1: no mark to use. */
+int sampler_on_cpu(struct sampler *s, pid_t tid, bool *idle);
 /* The newest sample of tid, decoded into *out (its stack points into a buffer of s, valid until
  * the next sampler call for tid). Returns 1, 0 when tid has none yet, -1 when tid is not tracked. */
 int sampler_latest(struct sampler *s, pid_t tid, struct sampler_sample *out);

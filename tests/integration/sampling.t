@@ -2,7 +2,7 @@
 # sampling.t - record and top read running threads from perf_event samples instead of stopping
 # them: every spinner has a stack from its sample, nothing is stopped, and the target is unharmed.
 . tests/integration/lib.sh
-plan 19
+plan 20
 
 start_fixture busy 6 || exit 1
 P=$FPID
@@ -23,7 +23,7 @@ if [ "$mode" != sampled ] && [ -e /proc/sys/kernel/perf_event_paranoid ] && [ "$
 fi
 
 $PY - $TMPD/s.jsonl $P "$NSPIN" >$TMPD/check 2>&1 <<'PY'
-import json, sys
+import json, os, sys
 path, pid, nspin = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 snaps = [json.loads(l) for l in open(path) if l.strip()]
 later = snaps[1:]          # the first snapshot may stop threads that had no sample yet
@@ -34,6 +34,11 @@ res["none_stopped"] = all(s["threads_stopped"] == 0 and s["pause_us"] == 0 for s
 spin = [t for s in later for t in s["threads"] if t["tid"] != pid]
 res["spinners_sampled"] = len(spin) == nspin * len(later) and all(t["capture"] == "sampled" and not t["stopped"] for t in spin)
 res["spinners_running"] = all(t["state"] in ("running", "runnable") for t in spin)
+# running told from runnable: some spinner is seen on a CPU, and with more spinners than CPUs
+# every snapshot has one waiting for a CPU
+ncpu = os.cpu_count() or 1
+res["on_cpu_split"] = any(t["state"] == "running" for t in spin) and (nspin <= ncpu or all(
+    any(t["state"] == "runnable" for t in s["threads"] if t["tid"] != pid) for s in later))
 res["spin_frame"] = all(any(f.get("function") == "spin" for f in t["frames"]) for t in spin)
 res["reach_start_thread"] = sum(any(f.get("function") == "start_thread" for f in t["frames"]) for t in spin) >= 0.9 * len(spin)
 main = [t for s in later for t in s["threads"] if t["tid"] == pid]
@@ -43,7 +48,7 @@ for k, v in res.items():
     print(k, "ok" if v else "FAIL")
 PY
 sed 's/^/# /' $TMPD/check
-for k in snapshots mode none_stopped spinners_sampled spinners_running spin_frame reach_start_thread main_unstopped file_line; do
+for k in snapshots mode none_stopped spinners_sampled spinners_running on_cpu_split spin_frame reach_start_thread main_unstopped file_line; do
 	grep -q "^$k ok" $TMPD/check; ok $? "sampled record: $k"
 done
 

@@ -1,4 +1,4 @@
-/* test_sampler.c - unit tests for perf sample decoding, the backward ring-buffer walk, and one live sample. */
+/* test_sampler.c - unit tests for perf sample decoding, the backward ring-buffer walk, and one live sample, the on-CPU test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -259,6 +259,85 @@ test_live_sample(void **state)
 	sampler_free(s);
 }
 
+static int block_pipe[2];
+
+static void *
+blocker(void *arg)
+{
+	char c;
+
+	*(pid_t *)arg = (pid_t)syscall(SYS_gettid);
+	return read(block_pipe[0], &c, 1) == 1 ? NULL : arg;
+}
+
+/* The on-CPU test from two reads of the task clock: a thread blocked in read is off its CPU and
+ * idle since its mark; a spinner is not idle, and is found on a CPU (on a machine with a CPU to
+ * spare for it); a mark is used once, and sampler_ran drops it. */
+static void
+test_on_cpu(void **state)
+{
+	struct sampler *s = sampler_new(getpid(), 1000000);
+	pthread_t sp, bl;
+	pid_t stid = 0, btid = 0;
+	struct err e;
+	bool idle;
+	int on = 0, busy = 0;
+
+	(void)state;
+	assert_int_equal(pipe(block_pipe), 0);
+	atomic_store(&spin_stop, 0);
+	pthread_create(&sp, NULL, spinner, &stid);
+	pthread_create(&bl, NULL, blocker, &btid);
+	while (__atomic_load_n(&stid, __ATOMIC_ACQUIRE) == 0 || __atomic_load_n(&btid, __ATOMIC_ACQUIRE) == 0)
+		usleep(1000);
+	usleep(20000);	/* the blocker reaches its read */
+	if (sampler_track(s, stid, &e) < 0 || sampler_track(s, btid, &e) < 0) {
+		atomic_store(&spin_stop, 1);
+		assert_int_equal(write(block_pipe[1], "x", 1), 1);
+		pthread_join(sp, NULL);
+		pthread_join(bl, NULL);
+		sampler_free(s);
+		skip();
+	}
+	assert_int_equal(sampler_on_cpu(s, btid, &idle), -1);	/* no mark yet */
+	assert_int_equal(sampler_on_cpu(s, getpid() + 100000, &idle), -1);
+	assert_int_equal(sampler_mark(s, getpid() + 100000), -1);
+	assert_int_equal(sampler_mark(s, btid), 0);
+	usleep(20000);
+	assert_int_equal(sampler_on_cpu(s, btid, &idle), 0);
+	assert_true(idle);
+	assert_int_equal(sampler_on_cpu(s, btid, &idle), -1);	/* used */
+	assert_int_equal(sampler_mark(s, btid), 0);
+	(void)sampler_ran(s, btid);
+	assert_int_equal(sampler_on_cpu(s, btid, &idle), -1);	/* dropped by sampler_ran */
+	for (int i = 0; i < 20; i++) {
+		int r;
+
+		assert_int_equal(sampler_mark(s, stid), 0);
+		usleep(5000);
+		r = sampler_on_cpu(s, stid, &idle);
+		assert_true(r == 0 || r == 1);
+		if (r == 1)
+			assert_false(idle);
+		on += r;
+		busy += !idle;
+	}
+	/* on a loaded machine a spinner can wait 5 ms for a CPU, but not in all twenty tries */
+	assert_true(busy > 0);
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+		assert_true(on > 0);
+	atomic_store(&spin_stop, 1);
+	assert_int_equal(write(block_pipe[1], "x", 1), 1);
+	pthread_join(sp, NULL);
+	pthread_join(bl, NULL);
+	/* an exited thread is not on a CPU, whatever its event reads */
+	if (sampler_mark(s, stid) == 0)
+		assert_int_equal(sampler_on_cpu(s, stid, &idle), 0);
+	close(block_pipe[0]);
+	close(block_pipe[1]);
+	sampler_free(s);
+}
+
 int
 main(void)
 {
@@ -267,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_decode_rejects),
 		cmocka_unit_test(test_ring_newest),
 		cmocka_unit_test(test_live_sample),
+		cmocka_unit_test(test_on_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
