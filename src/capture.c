@@ -345,8 +345,8 @@ capture_add_new_threads(struct capture *c, struct snapshot *s)
 
 /* The exact split, from the perf events of a sampled snapshot: a thread is on a CPU if its task
  * clock moves between two reads, and surely off it if it has had no CPU time since just before
- * /proc was read (sampler_mark). False, with nothing changed, if a thread that runs has no mark: then the
- * heuristic below decides for all, since it needs every running thread's exec_start. */
+ * /proc was read (sampler_mark). False if a thread that runs has no mark: then the heuristic
+ * below decides for all, since it needs every running thread's exec_start. */
 static bool
 capture_split_by_events(struct capture *c, struct snapshot *s)
 {

@@ -55,7 +55,8 @@ int sampler_ran(struct sampler *s, pid_t tid);
 /* The same question since that call, without asking it anew (the next sampler_ran still
  * compares with what the previous one saw). */
 int sampler_ran_since(struct sampler *s, pid_t tid);
-/* Notes tid's task clock now (after sampler_ran, before /proc is read), for sampler_on_cpu. 0, or -1 if tid is not tracked or its event cannot be read. */
+/* Notes tid's task clock now (after sampler_ran, before /proc is read), for sampler_on_cpu.
+ * 0, or -1 if tid is not tracked or its event cannot be read. */
 int sampler_mark(struct sampler *s, pid_t tid);
 /* Whether tid is on a CPU now: its task clock moves between two reads. 1 yes, 0 no, and *idle
  * says it has had no CPU time at all since its sampler_mark (so it cannot have changed since

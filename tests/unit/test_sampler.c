@@ -1,4 +1,4 @@
-/* test_sampler.c - unit tests for perf sample decoding, the backward ring-buffer walk, and one live sample, the on-CPU test. */
+/* test_sampler.c - unit tests for perf sample decoding, the ring-buffer walk, live samples, the on-CPU test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
